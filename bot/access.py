@@ -1,0 +1,26 @@
+"""Who may see what: the audiences of the programme each role belongs to."""
+
+from __future__ import annotations
+
+from bot.models import Audience, Role, SeatRole
+
+_CIVIL_SOCIETY_ROLES = {Role.CIVIL_SOCIETY, Role.FACILITATOR, Role.RAPPORTEUR}
+
+
+def audiences_for(role: Role | None) -> tuple[Audience, ...]:
+    """Guests, governments and UN/international organisations see only what is open to everyone;
+    sessions for civil society only are theirs and the organisers'."""
+    if role == Role.ORGANISER:
+        return tuple(Audience)
+    if role in _CIVIL_SOCIETY_ROLES:
+        return (Audience.EVERYONE, Audience.CIVIL_SOCIETY)
+    return (Audience.EVERYONE,)
+
+
+def seat_role(role: Role | None) -> SeatRole | None:
+    """Which seats of an Act table a role takes (None: a guest takes none)."""
+    if role is None:
+        return None
+    if role in (Role.GOVERNMENT, Role.INTERNATIONAL):
+        return SeatRole.GOVERNMENT
+    return SeatRole.CIVIL_SOCIETY

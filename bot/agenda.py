@@ -1,0 +1,109 @@
+"""The programme as one reader may see it: days, pages of a day, what is on now and next."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events import day_bounds, local_day
+from bot.models import Audience, Event, Session
+
+_SESSION_NUMBER = re.compile(r"s?(\d{1,9})")
+
+
+def _visible(event: Event, audiences: Sequence[Audience]) -> list[object]:
+    return [Session.event_id == event.id, Session.audience.in_(audiences)]
+
+
+async def days(db: AsyncSession, event: Event, audiences: Sequence[Audience]) -> list[date]:
+    """The local days on which the reader has something in the programme."""
+    query = select(Session.starts_at).where(*_visible(event, audiences)).distinct()
+    starts = (await db.execute(query)).scalars()
+    return sorted({local_day(event, start) for start in starts})
+
+
+@dataclass(frozen=True)
+class Page:
+    sessions: list[Session]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+async def day_page(
+    db: AsyncSession,
+    event: Event,
+    audiences: Sequence[Audience],
+    day: date,
+    page: int,
+    page_size: int,
+) -> Page:
+    start, end = day_bounds(event, day)
+    where = [*_visible(event, audiences), Session.starts_at >= start, Session.starts_at < end]
+    total = (await db.execute(select(func.count()).where(*where))).scalar_one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    query = (
+        select(Session)
+        .where(*where)
+        .order_by(Session.starts_at, Session.ends_at, Session.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    sessions = list((await db.execute(query)).scalars())
+    return Page(sessions, total, page, page_size)
+
+
+@dataclass(frozen=True)
+class NowAndNext:
+    ongoing: list[Session]
+    upcoming: list[Session]
+    first: Session | None  # the very first session, to say when the meeting starts
+
+
+async def now_and_next(
+    db: AsyncSession, event: Event, audiences: Sequence[Audience], now: datetime, upcoming: int = 2
+) -> NowAndNext:
+    visible = _visible(event, audiences)
+    ongoing_query = (
+        select(Session)
+        .where(*visible, Session.starts_at <= now, Session.ends_at > now)
+        .order_by(Session.starts_at, Session.id)
+    )
+    upcoming_query = (
+        select(Session)
+        .where(*visible, Session.starts_at > now)
+        .order_by(Session.starts_at, Session.id)
+        .limit(upcoming)
+    )
+    first_query = select(Session).where(*visible).order_by(Session.starts_at).limit(1)
+    return NowAndNext(
+        ongoing=list((await db.execute(ongoing_query)).scalars()),
+        upcoming=list((await db.execute(upcoming_query)).scalars()),
+        first=(await db.execute(first_query)).scalar_one_or_none(),
+    )
+
+
+async def find_session(
+    db: AsyncSession, event: Event, audiences: Sequence[Audience], reference: str
+) -> Session | None:
+    """A session by its number (as the agenda shows it) or its id in the programme file.
+
+    A session the reader may not see is not found: it does not exist for them."""
+    reference = reference.strip().lower().removeprefix("/")
+    number = _SESSION_NUMBER.fullmatch(reference)
+    query = select(Session).where(*_visible(event, audiences))
+    if number:
+        query = query.where(Session.id == int(number.group(1)))
+    else:
+        query = query.where(Session.key == reference)
+    return (await db.execute(query)).scalar_one_or_none()

@@ -1,0 +1,69 @@
+"""The neutral messages every adapter speaks: what arrives (`Incoming`) and what goes back
+(`Reply`). Nothing here knows any platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote: their id on the platform, their name there, their platform's language code."""
+
+    external_id: str
+    display_name: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    platform: str
+    chat_id: str
+    sender: Sender
+    text: str = ""
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    button: str | None = None
+    private: bool = True
+
+    @property
+    def language_code(self) -> str | None:
+        return self.sender.language_code
+
+
+def parse_command(text: str, bot_username: str | None = None) -> tuple[str, tuple[str, ...]] | None:
+    """`/agenda@coordbot tomorrow` → (`agenda`, (`tomorrow`,)); None when text is no command.
+
+    A command addressed to another bot (`/agenda@otherbot`) is no command for us.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) < 2:
+        return None
+    head, *rest = stripped[1:].split(maxsplit=1)
+    name, _, addressee = head.partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    if not name:
+        return None
+    return name.lower(), tuple(rest[0].split()) if rest else ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: what it says, and the data that comes back when it is pressed."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: safe markup text (see bot.markup) and optional rows of choices.
+
+    `edit` asks the adapter to replace the message whose button was pressed (paging through the
+    agenda) instead of sending a new one.
+    """
+
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = field(default=())
+    edit: bool = False

@@ -1,0 +1,234 @@
+"""The `coordbot` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import db as database
+from bot import events
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.i18n import localised, negotiate
+from bot.programme.check import check_file
+from bot.programme.load import ChangeKind, ProgrammeChanges, load_programme
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings) -> T:
+    """Migrate if needed, then run `work` in one transaction; database trouble is a clear
+    message, not a traceback."""
+
+    async def run() -> T:
+        await database.upgrade(settings.database_url)
+        engine = database.create_engine(settings.database_url)
+        try:
+            async with database.session_factory(engine)() as db:
+                result = await work(db)
+                await db.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except (OperationalError, SQLAlchemyError, OSError) as error:
+        raise click.ClickException(f"database {settings.database_url!r}: {error}") from error
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.pass_context
+def main(context: click.Context, verbose: bool) -> None:
+    """coordbot: coordinates an international meeting over chat, in English, French and Spanish.
+
+    The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    context.obj = Settings.from_env()
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+@main.group()
+def db() -> None:
+    """Create and migrate the database."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+@pass_settings
+def upgrade(settings: Settings, revision: str) -> None:
+    """Migrate the database to REVISION (the newest by default)."""
+    asyncio.run(database.upgrade(settings.database_url, revision))
+    click.echo(f"Database migrated to {revision}.")
+
+
+@db.command()
+@click.argument("revision")
+@pass_settings
+def downgrade(settings: Settings, revision: str) -> None:
+    """Undo migrations down to REVISION (`base` removes every table)."""
+    asyncio.run(database.downgrade(settings.database_url, revision))
+    click.echo(f"Database migrated down to {revision}.")
+
+
+@main.group()
+def programme() -> None:
+    """Check and load programme files (docs/programme-format.md)."""
+
+
+@programme.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Report every mistake in the programme FILES, with line and field."""
+    failed = False
+    for file in files:
+        _spec, problems = check_file(file)
+        for problem in problems:
+            click.echo(str(problem))
+        failed = failed or bool(problems)
+        if not problems:
+            click.echo(f"{file}: OK")
+    if failed:
+        sys.exit(1)
+
+
+def _describe_change(change: Any) -> str:
+    title = localised(change.title, "en")
+    if change.kind == ChangeKind.ADDED:
+        return f"  + {change.key}: {title} ({change.new_start:%Y-%m-%d %H:%M} UTC)"
+    if change.kind == ChangeKind.REMOVED:
+        return f"  - {change.key}: {title}"
+    if change.kind == ChangeKind.MOVED:
+        moves = []
+        if (change.old_start, change.old_end) != (change.new_start, change.new_end):
+            moves.append(
+                f"{change.old_start:%Y-%m-%d %H:%M}–{change.old_end:%H:%M} → "
+                f"{change.new_start:%Y-%m-%d %H:%M}–{change.new_end:%H:%M} UTC"
+            )
+        if change.old_venue != change.new_venue:
+            moves.append(f"venue {change.old_venue or '—'} → {change.new_venue or '—'}")
+        return f"  ~ {change.key}: {title}: " + "; ".join(moves)
+    return f"  * {change.key}: {title} (texts or details updated)"
+
+
+@programme.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@pass_settings
+def load(settings: Settings, file: Path, as_json: bool) -> None:
+    """Load (or reload) the programme FILE; prints what changed."""
+    spec, problems = check_file(file)
+    if spec is None:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{file} has {len(problems)} problem(s); nothing was loaded")
+
+    async def work(db: AsyncSession) -> ProgrammeChanges:
+        return await load_programme(db, spec, SystemClock().now())
+
+    changes = _run(work, settings)
+    if as_json:
+        click.echo(json.dumps(changes.as_json(), ensure_ascii=False, indent=2))
+        return
+    counts = changes.counts
+    verb = "Created" if changes.event_created else "Updated"
+    click.echo(
+        f"{verb} {changes.event_key}: {counts['sessions']} sessions, {counts['venues']} venues, "
+        f"{counts['rounds']} table rounds ({counts['tables']} tables), "
+        f"{counts['reference_groups']} reference groups."
+    )
+    if changes.sessions and not changes.event_created:
+        click.echo("Changes:")
+        for change in changes.sessions:
+            click.echo(_describe_change(change))
+    elif not changes.event_created:
+        click.echo("No session changed.")
+
+
+@main.group()
+def participants() -> None:
+    """Manage the participant registry (docs/participants.md)."""
+
+
+@participants.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, but change nothing.")
+@pass_settings
+def import_(settings: Settings, file: Path, dry_run: bool) -> None:
+    """Create or update participants from the CSV FILE (matched by e-mail)."""
+    from bot.registry import import_participants, read_csv
+
+    rows = read_csv(file.read_text(encoding="utf-8"))
+
+    async def work(db: AsyncSession) -> Any:
+        event = await events.current_event(db, settings.event)
+        if event is None:
+            raise click.ClickException("load a programme first: coordbot programme load FILE")
+        report = await import_participants(db, event, rows, SystemClock().now())
+        if dry_run:
+            await db.rollback()
+        return report
+
+    report = _run(work, settings)
+    for rejected in report.rejected:
+        click.echo(f"{file}:{rejected.row}: rejected: {rejected.reason}")
+    prefix = "Would have created" if dry_run else "Created"
+    click.echo(
+        f"{prefix} {report.created}, updated {report.updated}, rejected {len(report.rejected)}."
+    )
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["en", "fr", "es"]), help="Your chat app's language.")
+@click.option(
+    "--as",
+    "who",
+    metavar="PARTICIPANT-OR-ROLE",
+    help="Chat as a participant (id, e-mail or name) or as the first one with a role "
+    "(delegate, government, international, organiser, facilitator, rapporteur).",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="Pretend it is this local time of the event (the clock then runs on).",
+)
+@pass_settings
+def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) -> None:
+    """Chat with the bot in this terminal, with no platform and no token."""
+    from bot.platforms.console import run_console
+
+    clock_start: datetime | None = None
+    if at:
+        try:
+            clock_start = datetime.fromisoformat(at.replace(" ", "T"))
+        except ValueError as error:
+            raise click.BadParameter(
+                "write the time as 'YYYY-MM-DD HH:MM'", param_hint="--at"
+            ) from error
+    try:
+        asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

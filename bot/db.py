@@ -1,0 +1,86 @@
+"""Database engines and sessions, for SQLite (the default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bot.paths import MIGRATIONS
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept the URLs people write and pick the async driver we ship.
+
+    `postgresql://…` and `postgres://…` mean psycopg 3; `sqlite:///file` means aiosqlite.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module opens transactions lazily and breaks SAVEPOINT; let SQLAlchemy emit
+    # BEGIN itself (the recipe of SQLAlchemy's SQLite dialect documentation).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    parsed = normalise_url(url)
+    engine = create_async_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | URL) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    # Dated file names keep revisions in the order they were written.
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    config.attributes["database_url"] = normalise_url(url)
+    return config
+
+
+def _run_alembic(url: str | URL, action: str, revision: str) -> None:
+    getattr(command, action)(alembic_config(url), revision)
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> None:
+    """Migrate the database to `revision` (Alembic runs its own event loop in a thread)."""
+    await asyncio.to_thread(_run_alembic, url, "upgrade", revision)
+
+
+async def downgrade(url: str | URL, revision: str = "base") -> None:
+    await asyncio.to_thread(_run_alembic, url, "downgrade", revision)

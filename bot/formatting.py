@@ -1,0 +1,67 @@
+"""Dates, times, durations and lists as the reader's locale writes them (CLDR data via Babel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+)
+from babel.lists import format_list
+
+from bot.i18n import current_language
+
+
+def _uses_12_hour_clock(language: str) -> bool:
+    return "h" in Locale.parse(language).time_formats["short"].pattern
+
+
+def day(value: date) -> str:
+    """`Saturday, December 2, 2017` / `samedi 2 décembre 2017` / `sábado, 2 de diciembre…`."""
+    return str(format_date(value, "full", locale=current_language()))
+
+
+def short_day(value: date) -> str:
+    """`Sat, Dec 2` / `sam. 2 déc.` / `sáb, 2 de dic` — for buttons."""
+    return str(format_skeleton("MMMEd", value, locale=current_language()))
+
+
+def time_of_day(value: datetime, zone: ZoneInfo) -> str:
+    return str(format_time(value, "short", tzinfo=zone, locale=current_language()))
+
+
+def time_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """`8:30 – 9:50 AM` / `08:30 – 09:50` / `8:30–9:50`, in the event's time zone."""
+    language = current_language()
+    skeleton = "hm" if _uses_12_hour_clock(language) else "Hm"
+    return str(format_interval(start, end, skeleton, tzinfo=zone, locale=language))
+
+
+def relative(delta: timedelta) -> str:
+    """`in 20 minutes` / `dans 20 minutes` / `dentro de 20 minutos`."""
+    return str(
+        format_timedelta(delta, add_direction=True, threshold=1.5, locale=current_language())
+    )
+
+
+def join(items: Sequence[str]) -> str:
+    """`English, French and Spanish` / `anglais, français et espagnol`."""
+    return str(format_list(list(items), locale=current_language())) if items else ""
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language (`French`, `français`, `francés`)."""
+    return str(Locale.parse(current_language()).languages.get(code, code))
+
+
+def native_language_name(code: str) -> str:
+    """The name of a language in itself, for choosing one: `English`, `Français`, `Español`."""
+    name = str(Locale.parse(code).languages.get(code, code))
+    return name[:1].upper() + name[1:]

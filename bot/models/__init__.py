@@ -1,0 +1,50 @@
+"""The database models; importing this package registers every table on `Base.metadata`."""
+
+from bot.models.base import Base, Texts
+from bot.models.people import (
+    DEFAULT_REMINDER_MINUTES,
+    ChatIdentity,
+    GroupMembership,
+    GroupMembershipStatus,
+    MembershipStatus,
+    Participant,
+    Role,
+    TableMembership,
+    TablePosition,
+)
+from bot.models.programme import (
+    ActTable,
+    Audience,
+    Event,
+    ReferenceGroup,
+    SeatRole,
+    Session,
+    SessionKind,
+    TableCapacity,
+    TableRound,
+    Venue,
+)
+
+__all__ = [
+    "DEFAULT_REMINDER_MINUTES",
+    "ActTable",
+    "Audience",
+    "Base",
+    "ChatIdentity",
+    "Event",
+    "GroupMembership",
+    "GroupMembershipStatus",
+    "MembershipStatus",
+    "Participant",
+    "ReferenceGroup",
+    "Role",
+    "SeatRole",
+    "Session",
+    "SessionKind",
+    "TableCapacity",
+    "TableMembership",
+    "TablePosition",
+    "TableRound",
+    "Texts",
+    "Venue",
+]

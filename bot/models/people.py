@@ -1,0 +1,125 @@
+"""Participants, the chat accounts they use, and what they have joined."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, enum_column
+
+
+class Role(enum.StrEnum):
+    CIVIL_SOCIETY = "civil_society"
+    GOVERNMENT = "government"
+    INTERNATIONAL = "international"
+    ORGANISER = "organiser"
+    FACILITATOR = "facilitator"
+    RAPPORTEUR = "rapporteur"
+
+
+class MembershipStatus(enum.StrEnum):
+    SEATED = "seated"
+    WAITLISTED = "waitlisted"
+
+
+class TablePosition(enum.StrEnum):
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+    RAPPORTEUR = "rapporteur"
+
+
+class GroupMembershipStatus(enum.StrEnum):
+    MEMBER = "member"
+    PENDING = "pending"
+
+
+DEFAULT_REMINDER_MINUTES = 15
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        Index("ix_participants_event_id_role", "event_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "participant_role"))
+    region: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2))
+    # The participant's explicit choice; None means "follow the chat platform's language".
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Minutes before a session; None means reminders are off.
+    reminder_minutes: Mapped[int | None] = mapped_column(default=DEFAULT_REMINDER_MINUTES)
+    # Optional, self-declared, and used only in aggregate figures.
+    gender: Mapped[str | None] = mapped_column(String(16))
+    migrant_background: Mapped[bool | None]
+    youth: Mapped[bool | None]
+    created_at: Mapped[datetime]
+
+    identities: Mapped[list[ChatIdentity]] = relationship(back_populates="participant")
+
+
+class ChatIdentity(Base):
+    """One chat account (Telegram user, Slack user, console user); a guest until linked."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    # A guest's explicit language choice (a linked participant's lives on the participant).
+    language: Mapped[str | None] = mapped_column(String(8))
+    platform_language: Mapped[str | None] = mapped_column(String(16))
+    reachable: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    participant: Mapped[Participant | None] = relationship(back_populates="identities")
+
+
+class TableMembership(Base):
+    __tablename__ = "table_memberships"
+    # One entry per participant and round (seated or waitlisted): the database itself refuses a
+    # second table in the same round.
+    __table_args__ = (
+        UniqueConstraint("participant_id", "round_id"),
+        Index("ix_table_memberships_table_id_status", "table_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(ForeignKey("act_tables.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("table_rounds.id", ondelete="CASCADE"))
+    status: Mapped[MembershipStatus] = mapped_column(
+        enum_column(MembershipStatus, "table_membership_status")
+    )
+    position: Mapped[TablePosition] = mapped_column(
+        enum_column(TablePosition, "table_position"), default=TablePosition.MEMBER
+    )
+    created_at: Mapped[datetime]
+
+
+class GroupMembership(Base):
+    __tablename__ = "group_memberships"
+    __table_args__ = (UniqueConstraint("participant_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("reference_groups.id", ondelete="CASCADE"))
+    status: Mapped[GroupMembershipStatus] = mapped_column(
+        enum_column(GroupMembershipStatus, "group_membership_status")
+    )
+    created_at: Mapped[datetime]

@@ -1,0 +1,140 @@
+"""The programme: an event, its venues, sessions, table rounds, Act tables and reference groups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, Texts, enum_column
+
+
+class SessionKind(enum.StrEnum):
+    PLENARY = "plenary"
+    GROUP_SESSION = "group_session"
+    SMALL_TABLES = "small_tables"
+    BREAK = "break"
+    LOGISTICS = "logistics"
+    SOCIAL = "social"
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "everyone"
+    CIVIL_SOCIETY = "civil_society"
+    ORGANISERS = "organisers"
+
+
+class SeatRole(enum.StrEnum):
+    """Which seats of a table a participant takes: UN and international bodies sit with states."""
+
+    CIVIL_SOCIETY = "civil_society"
+    GOVERNMENT = "government"
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[Texts]
+    timezone: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[list[str]]
+    default_language: Mapped[str] = mapped_column(String(8))
+    loaded_at: Mapped[datetime]
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("event_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    map_url: Mapped[str | None] = mapped_column(String(500))
+
+
+class Session(Base):
+    """One item of the programme (named Session as in the agenda, not a database session)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("event_id", "key"),
+        Index("ix_sessions_event_id_starts_at", "event_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[Texts]
+    description: Mapped[Texts]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind, "session_kind"))
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience, "session_audience"))
+    interpretation: Mapped[list[str]]
+
+    venue: Mapped[Venue | None] = relationship(lazy="joined")
+
+
+class TableRound(Base):
+    """One sitting of the themed tables; a participant sits at one table per round."""
+
+    __tablename__ = "table_rounds"
+    __table_args__ = (UniqueConstraint("event_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    title: Mapped[Texts]
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience, "round_audience"))
+
+    tables: Mapped[list[ActTable]] = relationship(
+        back_populates="round", order_by="ActTable.act", cascade="all, delete-orphan"
+    )
+
+
+class ActTable(Base):
+    __tablename__ = "act_tables"
+    __table_args__ = (UniqueConstraint("round_id", "act"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("table_rounds.id", ondelete="CASCADE"))
+    act: Mapped[int]
+    short: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[Texts]
+
+    round: Mapped[TableRound] = relationship(back_populates="tables")
+    capacities: Mapped[list[TableCapacity]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class TableCapacity(Base):
+    __tablename__ = "table_capacities"
+
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("act_tables.id", ondelete="CASCADE"), primary_key=True
+    )
+    seat_role: Mapped[SeatRole] = mapped_column(
+        enum_column(SeatRole, "seat_role"), primary_key=True
+    )
+    seats: Mapped[int]
+
+
+class ReferenceGroup(Base):
+    __tablename__ = "reference_groups"
+    __table_args__ = (UniqueConstraint("event_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    short: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[Texts]
+    description: Mapped[Texts]
+    interest_deadline: Mapped[datetime | None]

@@ -1,0 +1,91 @@
+"""Chat accounts and the participants behind them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from bot.chat import Sender
+from bot.i18n import LANGUAGES
+from bot.models import ChatIdentity, Participant
+
+# last_seen_at is written at most this often, so that reading the agenda costs no write.
+_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+async def identity_for(
+    db: AsyncSession, platform: str, sender: Sender, now: datetime
+) -> ChatIdentity:
+    """The chat identity of a sender, created on first contact (as a guest)."""
+    query = (
+        select(ChatIdentity)
+        .options(joinedload(ChatIdentity.participant))
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == sender.external_id)
+    )
+    identity = (await db.execute(query)).scalar_one_or_none()
+    if identity is None:
+        identity = ChatIdentity(
+            platform=platform,
+            external_id=sender.external_id,
+            display_name=sender.display_name,
+            platform_language=sender.language_code,
+            reachable=True,
+            created_at=now,
+            last_seen_at=now,
+        )
+        db.add(identity)
+        try:
+            await db.flush()
+        except IntegrityError:
+            # The same person's first two messages raced; the other one created the row.
+            await db.rollback()
+            identity = (await db.execute(query)).scalar_one()
+        return identity
+    if now - identity.last_seen_at >= _SEEN_RESOLUTION:
+        identity.last_seen_at = now
+    if sender.language_code and identity.platform_language != sender.language_code:
+        identity.platform_language = sender.language_code
+    if sender.display_name and identity.display_name != sender.display_name:
+        identity.display_name = sender.display_name
+    return identity
+
+
+def explicit_language(identity: ChatIdentity) -> str | None:
+    """The language a person chose: on their participant record, or on the account of a guest."""
+    if identity.participant is not None and identity.participant.language:
+        return identity.participant.language
+    return identity.language
+
+
+def set_language(identity: ChatIdentity, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    if identity.participant is not None:
+        identity.participant.language = language
+    else:
+        identity.language = language
+
+
+def link(identity: ChatIdentity, participant: Participant) -> None:
+    """Make a chat account speak for a participant; a language chosen as a guest carries over."""
+    identity.participant = participant
+    if participant.language is None and identity.language:
+        participant.language = identity.language
+
+
+async def find_participant(db: AsyncSession, event_id: int, reference: str) -> Participant | None:
+    """A participant by id, e-mail or (unique part of their) name."""
+    base = select(Participant).where(Participant.event_id == event_id)
+    if reference.isdigit():
+        found = await db.get(Participant, int(reference))
+        return found if found is not None and found.event_id == event_id else None
+    if "@" in reference:
+        query = base.where(Participant.email == reference.lower())
+        return (await db.execute(query)).scalar_one_or_none()
+    query = base.where(Participant.name.ilike(f"%{reference}%")).order_by(Participant.id).limit(2)
+    matches = (await db.execute(query)).scalars().all()
+    return matches[0] if len(matches) == 1 else None

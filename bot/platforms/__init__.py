@@ -1,0 +1,2 @@
+"""Adapters: the only code that knows a chat platform. Each turns the platform's messages into
+`bot.chat.Incoming` and `bot.chat.Reply` back into the platform's calls."""

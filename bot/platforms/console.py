@@ -1,0 +1,172 @@
+"""A chat in the terminal, with the same handlers as every platform: try the bot with no token.
+
+Buttons are shown as numbered choices; typing the number presses the button. When standard input
+is not a terminal the lines are read as a script and echoed, so a session can be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import events, participants
+from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot.clock import Clock, SimulatedClock, SystemClock
+from bot.config import Settings
+from bot.db import create_engine, session_factory, upgrade
+from bot.i18n import _, use_language
+from bot.markup import to_plain
+from bot.models import Event, Participant, Role
+from bot.router import Dispatcher
+from handlers import build_router
+
+PLATFORM = "console"
+_QUIT = {"/quit", "/exit", "/q"}
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        sender: Sender,
+        *,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.sender = sender
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = stdin.isatty()
+        self.choices: list[Choice] = []
+
+    def incoming(self, line: str) -> Incoming:
+        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+            return Incoming(
+                PLATFORM,
+                self.sender.external_id,
+                self.sender,
+                text=line,
+                button=self.choices[int(line) - 1].data,
+            )
+        parsed = parse_command(line)
+        command, args = parsed if parsed else (None, ())
+        return Incoming(
+            PLATFORM, self.sender.external_id, self.sender, text=line, command=command, args=args
+        )
+
+    def show(self, reply: Reply) -> None:
+        self.stdout.write(to_plain(reply.text) + "\n")
+        self.choices = [choice for row in reply.choices for choice in row]
+        if self.choices:
+            buttons = "  ".join(
+                f"[{number}] {choice.label}" for number, choice in enumerate(self.choices, 1)
+            )
+            self.stdout.write(buttons + "\n")
+        self.stdout.write("\n")
+        self.stdout.flush()
+
+    async def read_line(self) -> str | None:
+        if self.interactive:
+            try:
+                return await asyncio.to_thread(input, "> ")
+            except EOFError:
+                return None
+        line = await asyncio.to_thread(self.stdin.readline)
+        if not line:
+            return None
+        self.stdout.write(f"> {line.rstrip()}\n")
+        return line
+
+    async def run(self) -> None:
+        with use_language(self.sender.language_code or "en"):
+            self.stdout.write(
+                _(
+                    "coordbot console: type /start or /help; type a number to press a button, "
+                    "/quit to leave."
+                )
+                + "\n\n"
+            )
+        while (line := await self.read_line()) is not None:
+            line = line.strip()
+            if not line:
+                continue
+            if line.lower() in _QUIT:
+                break
+            for reply in await self.dispatcher.handle(self.incoming(line)):
+                self.show(reply)
+
+
+ROLE_WORDS = {
+    "delegate": Role.CIVIL_SOCIETY,
+    "civil_society": Role.CIVIL_SOCIETY,
+    "government": Role.GOVERNMENT,
+    "international": Role.INTERNATIONAL,
+    "un": Role.INTERNATIONAL,
+    "organiser": Role.ORGANISER,
+    "organizer": Role.ORGANISER,
+    "facilitator": Role.FACILITATOR,
+    "rapporteur": Role.RAPPORTEUR,
+}
+
+
+async def _console_participant(
+    db: AsyncSession, event: Event, who: str, now: datetime
+) -> Participant:
+    """`--as`: a participant by id, e-mail or name, or the first participant with a role (one is
+    created for the console when the registry has none)."""
+    role = ROLE_WORDS.get(who.strip().lower())
+    if role is None:
+        found = await participants.find_participant(db, event.id, who)
+        if found is None:
+            raise LookupError(f"no single participant matches {who!r} (try an id or an e-mail)")
+        return found
+    query = (
+        select(Participant)
+        .where(Participant.event_id == event.id, Participant.role == role)
+        .order_by(Participant.id)
+        .limit(1)
+    )
+    found = (await db.execute(query)).scalar_one_or_none()
+    if found is None:
+        found = Participant(
+            event_id=event.id, name=f"Console {role.value}", role=role, created_at=now
+        )
+        db.add(found)
+    return found
+
+
+async def run_console(
+    settings: Settings, *, language: str | None, who: str | None, at: datetime | None
+) -> None:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        await upgrade(settings.database_url)
+        clock: Clock = SystemClock()
+        external_id, name = "guest", None
+        async with sessions() as db:
+            event = await events.current_event(db, settings.event)
+            if at is not None:
+                tz = events.zone(event) if event else UTC
+                clock = SimulatedClock(at.replace(tzinfo=tz), running=True)
+            if who and who.strip().lower() != "guest":
+                if event is None:
+                    raise LookupError("load a programme first: coordbot programme load FILE")
+                participant = await _console_participant(db, event, who, clock.now())
+                await db.flush()
+                external_id, name = f"participant-{participant.id}", participant.name
+                identity = await participants.identity_for(
+                    db, PLATFORM, Sender(external_id, name, language), clock.now()
+                )
+                participants.link(identity, participant)
+            await db.commit()
+        dispatcher = Dispatcher(build_router(), sessions, clock, settings.event)
+        await ConsoleChat(dispatcher, Sender(external_id, name, language)).run()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,286 @@
+"""`coordbot programme check`: every mistake of a programme file at once, each with its line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path as FilePath
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from bot.i18n import _
+from bot.models import Audience, SeatRole, SessionKind
+from bot.programme.source import Path, Source, SourceError, parse
+from bot.programme.spec import (
+    GroupSpec,
+    ProgrammeSpec,
+    RoundSpec,
+    SessionSpec,
+    TableSpec,
+    VenueSpec,
+)
+
+SCHEMA_FILE = FilePath(__file__).with_name("programme.schema.json")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+def dotted(path: Path) -> str:
+    """('sessions', 3, 'start') → `sessions[3].start`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+def _schema_message(error: ValidationError) -> str:
+    kind = error.validator
+    if kind == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return _("missing field {fields}").format(fields=", ".join(missing))
+    if kind == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(str(name) for name in error.instance if name not in known)
+        return _("unknown field {fields}").format(fields=", ".join(unknown))
+    if kind == "enum":
+        return _("{value} is not one of: {allowed}").format(
+            value=json.dumps(error.instance, ensure_ascii=False),
+            allowed=", ".join(str(item) for item in error.validator_value),
+        )
+    if kind == "pattern" or kind == "oneOf":
+        if "local_datetime" in str(error.schema_path) or kind == "oneOf":
+            return _("{value} is not a local time written YYYY-MM-DD HH:MM").format(
+                value=json.dumps(error.instance, ensure_ascii=False)
+            )
+        return _("{value} is not a valid id (lowercase letters, digits, - and _)").format(
+            value=json.dumps(error.instance, ensure_ascii=False)
+        )
+    if kind == "type":
+        return _("expected {kind}, found {value}").format(
+            kind=error.validator_value, value=json.dumps(error.instance, ensure_ascii=False)
+        )
+    if kind in ("minLength", "minItems", "minProperties"):
+        return _("must not be empty")
+    if kind == "uniqueItems":
+        return _("lists the same value twice")
+    if kind == "minimum":
+        return _("must be at least {minimum}").format(minimum=error.validator_value)
+    return error.message
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(data: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    """The well-formed entries of a list section (the schema reports the others)."""
+    items = data.get(section)
+    if not isinstance(items, list):
+        return []
+    return [item if isinstance(item, dict) else {} for item in items]
+
+
+def _local(value: str, zone: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(value.replace(" ", "T")).replace(tzinfo=zone)
+
+
+class _Checker:
+    def __init__(self, file: str, source: Source) -> None:
+        self.file = file
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(self.file, self.source.line_of(path), dotted(path), message))
+
+    def unique_ids(self, section: str, items: Iterable[dict[str, Any]]) -> set[str]:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            key = item.get("id")
+            if not isinstance(key, str):
+                continue
+            if key in seen:
+                self.add((section, index, "id"), _("id {id} is used twice").format(id=key))
+            seen.add(key)
+        return seen
+
+    def run(self) -> ProgrammeSpec | None:
+        for path in self.source.duplicates:
+            self.add(path, _("this field is given twice"))
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.add((), _("the file must hold a mapping with event, venues and sessions"))
+            return None
+        errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
+        for error in errors:
+            self.add(tuple(error.absolute_path), _schema_message(error))
+        # Go on with the checks the schema cannot make, on whatever it found well-formed, so
+        # that one run reports every mistake.
+        spec = self.semantics(data)
+        return None if self.problems else spec
+
+    def semantics(self, data: dict[str, Any]) -> ProgrammeSpec | None:
+        event = data["event"]
+        try:
+            zone = ZoneInfo(event["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            self.add(
+                ("event", "timezone"), _("unknown time zone {zone}").format(zone=event["timezone"])
+            )
+            zone = ZoneInfo("UTC")
+        languages = event["languages"]
+        default_language = event.get("default_language", languages[0])
+        if default_language not in languages:
+            self.add(("event", "default_language"), _("must be one of the event's languages"))
+
+        venue_ids = self.unique_ids("venues", data["venues"])
+        session_ids = self.unique_ids("sessions", data["sessions"])
+        self.unique_ids("rounds", data.get("rounds", []))
+        self.unique_ids("reference_groups", data.get("reference_groups", []))
+
+        sessions = [
+            self.session(index, item, zone, venue_ids)
+            for index, item in enumerate(data["sessions"])
+        ]
+        rounds = [
+            self.round(index, item, session_ids)
+            for index, item in enumerate(data.get("rounds", []))
+        ]
+        groups = [
+            GroupSpec(
+                key=item["id"],
+                short=item.get("short"),
+                title=item["title"],
+                description=item.get("description", {}),
+                interest_deadline=_local(item["interest_deadline"], zone)
+                if "interest_deadline" in item
+                else None,
+            )
+            for item in data.get("reference_groups", [])
+        ]
+        return ProgrammeSpec(
+            key=event["id"],
+            name=event["name"],
+            timezone=event["timezone"],
+            languages=languages,
+            default_language=default_language,
+            venues=[
+                VenueSpec(v["id"], v["name"], v.get("address"), v.get("map_url"))
+                for v in data["venues"]
+            ],
+            sessions=[item for item in sessions if item is not None],
+            rounds=[item for item in rounds if item is not None],
+            groups=groups,
+        )
+
+    def session(
+        self, index: int, item: dict[str, Any], zone: ZoneInfo, venue_ids: set[str]
+    ) -> SessionSpec | None:
+        path: Path = ("sessions", index)
+        start, end = item.get("start"), item.get("end")
+        if not isinstance(start, str) or not isinstance(end, str):
+            return None  # the schema has said what is missing
+        starts_at = self.local_time(path, "start", start, zone)
+        if len(end) == 5 and starts_at is not None:
+            ends_at = self.local_time(path, "end", f"{starts_at.date()} {end}", zone)
+        else:
+            ends_at = self.local_time(path, "end", end, zone)
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add((*path, "end"), _("the session ends before it starts"))
+        venue = item.get("venue")
+        if isinstance(venue, str) and venue not in venue_ids:
+            self.add((*path, "venue"), _("no venue has the id {id}").format(id=venue))
+        if self.problems or starts_at is None or ends_at is None:
+            return None
+        return SessionSpec(
+            key=item["id"],
+            title=item["title"],
+            description=item.get("description", {}),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            venue=venue,
+            kind=SessionKind(item["kind"]),
+            audience=Audience(item.get("audience", Audience.EVERYONE)),
+            interpretation=list(item.get("interpretation", [])),
+        )
+
+    def local_time(self, path: Path, field: str, value: str, zone: ZoneInfo) -> datetime | None:
+        try:
+            return _local(value, zone)
+        except ValueError:
+            self.add((*path, field), _("{value} is not a real date and time").format(value=value))
+            return None
+
+    def round(self, index: int, item: dict[str, Any], session_ids: set[str]) -> RoundSpec:
+        path: Path = ("rounds", index)
+        if item["session"] not in session_ids:
+            self.add((*path, "session"), _("no session has the id {id}").format(id=item["session"]))
+        acts: set[int] = set()
+        for position, table in enumerate(item["tables"]):
+            if table["act"] in acts:
+                self.add(
+                    (*path, "tables", position, "act"),
+                    _("Act {act} has two tables in this round").format(act=table["act"]),
+                )
+            acts.add(table.get("act"))
+        if self.problems:
+            return None
+        return RoundSpec(
+            key=item["id"],
+            session=item["session"],
+            title=item["title"],
+            audience=Audience(item["audience"]) if "audience" in item else None,
+            tables=[
+                TableSpec(
+                    act=table["act"],
+                    short=table.get("short"),
+                    title=table["title"],
+                    capacity={SeatRole(role): seats for role, seats in table["capacity"].items()},
+                )
+                for table in item["tables"]
+            ],
+        )
+
+
+def check_text(text: str, file: str) -> tuple[ProgrammeSpec | None, list[Problem]]:
+    try:
+        source = parse(text)
+    except SourceError as error:
+        return None, [
+            Problem(
+                file, error.line, "", _("not valid YAML: {reason}").format(reason=error.message)
+            )
+        ]
+    checker = _Checker(file, source)
+    spec = checker.run()
+    return spec, checker.problems
+
+
+def check_file(path: FilePath) -> tuple[ProgrammeSpec | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [
+            Problem(str(path), None, "", _("cannot read the file: {reason}").format(reason=error))
+        ]
+    return check_text(text, str(path))

@@ -1,0 +1,68 @@
+"""A programme file, checked and in typed form (times already in UTC)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import Audience, SeatRole, SessionKind, Texts
+
+
+@dataclass(frozen=True)
+class VenueSpec:
+    key: str
+    name: str
+    address: str | None
+    map_url: str | None
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    key: str
+    title: Texts
+    description: Texts
+    starts_at: datetime
+    ends_at: datetime
+    venue: str | None
+    kind: SessionKind
+    audience: Audience
+    interpretation: list[str]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    act: int
+    short: str | None
+    title: Texts
+    capacity: dict[SeatRole, int]
+
+
+@dataclass(frozen=True)
+class RoundSpec:
+    key: str
+    session: str
+    title: Texts
+    audience: Audience | None
+    tables: list[TableSpec]
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    key: str
+    short: str | None
+    title: Texts
+    description: Texts
+    interest_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class ProgrammeSpec:
+    key: str
+    name: Texts
+    timezone: str
+    languages: list[str]
+    default_language: str
+    venues: list[VenueSpec]
+    sessions: list[SessionSpec]
+    rounds: list[RoundSpec]
+    groups: list[GroupSpec]

@@ -1,0 +1,46 @@
+"""Platform-neutral chat commands. Every command, alias and button is registered here, in one
+place, and nowhere else."""
+
+from __future__ import annotations
+
+from bot.i18n import lazy_gettext as _l
+from bot.router import Router
+from handlers import account, agenda, fallback
+
+
+def build_router() -> Router:
+    router = Router()
+    router.command("start", account.start, help=_l("welcome and the main commands"))
+    router.command("help", account.show_help, help=_l("this list"), aliases=("aide", "ayuda"))
+    router.command(
+        "language",
+        account.choose_language,
+        help=_l("choose English, French or Spanish"),
+        aliases=("lang", "langue", "idioma"),
+        usage="[en|fr|es]",
+    )
+    router.command(
+        "agenda",
+        agenda.show_agenda,
+        help=_l("the programme of a day"),
+        aliases=("programme", "programa"),
+        usage="[today|tomorrow|YYYY-MM-DD|day N]",
+    )
+    router.command(
+        "next",
+        agenda.show_next,
+        help=_l("what is on now and next for you"),
+        aliases=("suivant", "siguiente"),
+    )
+    router.command(
+        "session",
+        agenda.show_session,
+        help=_l("time, place, audience and interpretation of a session"),
+        usage="N",
+    )
+    router.pattern(r"s(\d{1,9})", agenda.show_session)
+    router.button("lang", account.language_button)
+    router.button("agenda", agenda.agenda_button)
+    router.on_text(fallback.plain_text)
+    router.on_unknown(fallback.unknown_command)
+    return router

@@ -1,0 +1,96 @@
+"""/start, /help and /language: meeting the bot and choosing how it speaks."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale
+
+from bot import formatting, participants
+from bot.chat import Choice, Reply
+from bot.i18n import LANGUAGES, _, localised, use_language
+from bot.markup import bold, escape
+from bot.matching import fold
+from bot.router import Context
+
+
+def language_choices() -> tuple[tuple[Choice, ...], ...]:
+    return (
+        tuple(Choice(formatting.native_language_name(code), f"lang:{code}") for code in LANGUAGES),
+    )
+
+
+async def start(ctx: Context) -> Reply:
+    participant = ctx.participant
+    greeting = (
+        _("Hello {name}!").format(name=escape(participant.name)) if participant else _("Hello!")
+    )
+    if ctx.event is not None:
+        about = _("I am the assistant of {event}.").format(
+            event=bold(escape(localised(ctx.event.name)))
+        )
+    else:
+        about = _("I am the assistant of this meeting.")
+    lines = [
+        f"👋 {greeting} {about}",
+        _("I can show you the programme in English, French or Spanish."),
+        "",
+        "/agenda — " + _("the programme of the day"),
+        "/next — " + _("what is on now and next"),
+        "/language — " + _("choose your language"),
+        "",
+        _("Send /help to see everything I can do."),
+    ]
+    return Reply("\n".join(lines), choices=language_choices())
+
+
+async def show_help(ctx: Context) -> Reply:
+    lines = [bold(_("What I can do")), ""]
+    for command in ctx.router.commands.values():
+        usage = f" {command.usage}" if command.usage else ""
+        lines.append(f"/{command.name}{escape(usage)} — {command.help}")
+    return Reply("\n".join(lines))
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """`fr`, `french`, `francais`, `frances`… → `fr`: every supported language by its code and
+    its names in each supported language."""
+    names = {}
+    for code in LANGUAGES:
+        names[code] = code
+        for reader in LANGUAGES:
+            names[fold(Locale.parse(reader).languages[code])] = code
+    return names
+
+
+async def choose_language(ctx: Context) -> Reply:
+    if not ctx.args:
+        return Reply(_("Which language should I use?"), choices=language_choices())
+    code = _language_names().get(fold(" ".join(ctx.args)))
+    if code is None:
+        return Reply(
+            _("I do not know the language “{name}”. Please choose one:").format(
+                name=escape(" ".join(ctx.args))
+            ),
+            choices=language_choices(),
+        )
+    return _set_language(ctx, code)
+
+
+async def language_button(ctx: Context) -> Reply:
+    if ctx.payload not in LANGUAGES:
+        return Reply(_("Which language should I use?"), choices=language_choices(), edit=True)
+    reply = _set_language(ctx, ctx.payload)
+    return Reply(reply.text, edit=True)
+
+
+def _set_language(ctx: Context, code: str) -> Reply:
+    participants.set_language(ctx.identity, code)
+    with use_language(code):
+        return Reply(
+            "✅ "
+            + _("From now on I will write to you in {language}.").format(
+                language=formatting.language_name(code)
+            )
+        )

@@ -1,0 +1,200 @@
+"""/agenda, /next and /session: the programme, as the reader may see it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from bot import access, agenda, formatting
+from bot.chat import Choice, Reply
+from bot.events import local_day
+from bot.i18n import _
+from bot.markup import bold, escape
+from bot.matching import fold
+from bot.router import Context
+from handlers.render import session_detail, session_line
+
+PAGE_SIZE = 8
+
+# Relative days as people type them, in the three languages (accents optional).
+_RELATIVE_DAYS = {
+    "today": 0,
+    "aujourdhui": 0,
+    "auj": 0,
+    "hoy": 0,
+    "tomorrow": 1,
+    "demain": 1,
+    "manana": 1,
+    "yesterday": -1,
+    "hier": -1,
+    "ayer": -1,
+}
+_DAY_NUMBER = re.compile(r"(?:day|jour|dia|j|d)?\s*(\d{1,2})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_day(words: tuple[str, ...], today: date, days: list[date]) -> date | None:
+    """The day a reader asks for: today|tomorrow|YYYY-MM-DD|day N (in EN, FR or ES)."""
+    text = " ".join(words).strip()
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    folded = fold(text)
+    if folded in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[folded])
+    number = _DAY_NUMBER.fullmatch(folded)
+    if number and 1 <= int(number.group(1)) <= len(days):
+        return days[int(number.group(1)) - 1]
+    return None
+
+
+def _default_day(today: date, days: list[date]) -> date:
+    """Today during the meeting; before it the first day, after it the last."""
+    upcoming = [day for day in days if day >= today]
+    return upcoming[0] if upcoming else days[-1]
+
+
+def no_programme() -> Reply:
+    return Reply(_("No programme has been published yet. Please come back later."))
+
+
+async def show_agenda(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return no_programme()
+    audiences = access.audiences_for(ctx.role)
+    days = await agenda.days(ctx.db, ctx.event, audiences)
+    if not days:
+        return no_programme()
+    today = local_day(ctx.event, ctx.clock.now())
+    if not ctx.args:
+        return await _agenda_page(ctx, days, _default_day(today, days), 1)
+    day = parse_day(ctx.args, today, days)
+    if day is None:
+        return Reply(
+            _(
+                "I did not understand “{text}”. Try /agenda today, /agenda tomorrow, "
+                "/agenda 2017-12-02 or /agenda day 2."
+            ).format(text=escape(" ".join(ctx.args))),
+            choices=_day_choices(days),
+        )
+    return await _agenda_page(ctx, days, day, 1)
+
+
+async def agenda_button(ctx: Context) -> Reply:
+    """`agenda:2017-12-02:2` — a day and a page, edited in place."""
+    if ctx.event is None:
+        return no_programme()
+    day_text, _sep, page_text = ctx.payload.partition(":")
+    audiences = access.audiences_for(ctx.role)
+    days = await agenda.days(ctx.db, ctx.event, audiences)
+    try:
+        day = date.fromisoformat(day_text)
+        page = int(page_text or "1")
+    except ValueError:
+        day, page = _default_day(local_day(ctx.event, ctx.clock.now()), days), 1
+    reply = await _agenda_page(ctx, days, day, page)
+    return Reply(reply.text, reply.choices, edit=True)
+
+
+async def _agenda_page(ctx: Context, days: list[date], day: date, page: int) -> Reply:
+    assert ctx.event is not None
+    audiences = access.audiences_for(ctx.role)
+    if day not in days:
+        return Reply(
+            _("Nothing in the programme on {day}. The meeting days are {days}.").format(
+                day=formatting.day(day), days=formatting.join([formatting.day(d) for d in days])
+            ),
+            choices=_day_choices(days),
+        )
+    result = await agenda.day_page(ctx.db, ctx.event, audiences, day, page, PAGE_SIZE)
+    heading = "📅 " + bold(formatting.day(day))
+    position = _("Day {number} of {count}").format(number=days.index(day) + 1, count=len(days))
+    if result.pages > 1:
+        position += " · " + _("page {page} of {pages}").format(page=result.page, pages=result.pages)
+    lines = [heading, position, ""]
+    lines += [session_line(session, ctx.event) + "\n" for session in result.sessions]
+    lines.append(
+        _("Tap a number such as {example} for details.").format(
+            example=f"/s{result.sessions[0].id}"
+        )
+    )
+    return Reply("\n".join(lines), choices=_navigation(days, day, result))
+
+
+def _navigation(days: list[date], day: date, page: agenda.Page) -> tuple[tuple[Choice, ...], ...]:
+    rows: list[tuple[Choice, ...]] = []
+    paging = []
+    if page.page > 1:
+        paging.append(Choice("‹ " + _("Earlier"), f"agenda:{day}:{page.page - 1}"))
+    if page.page < page.pages:
+        paging.append(Choice(_("Later") + " ›", f"agenda:{day}:{page.page + 1}"))
+    if paging:
+        rows.append(tuple(paging))
+    index = days.index(day)
+    moves = []
+    if index > 0:
+        moves.append(
+            Choice("« " + formatting.short_day(days[index - 1]), f"agenda:{days[index - 1]}:1")
+        )
+    if index < len(days) - 1:
+        moves.append(
+            Choice(formatting.short_day(days[index + 1]) + " »", f"agenda:{days[index + 1]}:1")
+        )
+    if moves:
+        rows.append(tuple(moves))
+    return tuple(rows)
+
+
+def _day_choices(days: list[date]) -> tuple[tuple[Choice, ...], ...]:
+    choices = [Choice(formatting.short_day(day), f"agenda:{day}:1") for day in days]
+    return tuple(tuple(choices[i : i + 3]) for i in range(0, len(choices), 3))
+
+
+async def show_next(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return no_programme()
+    now = ctx.clock.now()
+    found = await agenda.now_and_next(ctx.db, ctx.event, access.audiences_for(ctx.role), now)
+    if found.first is None:
+        return no_programme()
+    if not found.ongoing and not found.upcoming:
+        return Reply(_("The meeting is over. Thank you for taking part!"))
+    parts = []
+    if found.ongoing:
+        parts.append(bold(_("Now")))
+        parts += [session_line(session, ctx.event) for session in found.ongoing]
+    if found.upcoming:
+        first = found.upcoming[0]
+        when = formatting.relative(first.starts_at - now)
+        if local_day(ctx.event, first.starts_at) != local_day(ctx.event, now):
+            when = f"{formatting.day(local_day(ctx.event, first.starts_at))} ({when})"
+        if parts:
+            parts.append("")
+        parts.append(bold(_("Next")) + " — " + when)
+        parts += [session_line(session, ctx.event) for session in found.upcoming]
+    return Reply("\n".join(parts))
+
+
+async def show_session(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return no_programme()
+    reference = ctx.match.group(1) if ctx.match else " ".join(ctx.args)
+    if not reference:
+        return Reply(
+            _(
+                "Which session? Send /session with its number, as in /session 3. "
+                "/agenda shows the numbers."
+            )
+        )
+    session = await agenda.find_session(
+        ctx.db, ctx.event, access.audiences_for(ctx.role), reference
+    )
+    if session is None:
+        return Reply(
+            _("I cannot find the session “{reference}”. /agenda shows the session numbers.").format(
+                reference=escape(reference)
+            )
+        )
+    return Reply(session_detail(session, ctx.event))

@@ -1,0 +1,22 @@
+"""What the bot says to commands it does not know and to plain messages."""
+
+from __future__ import annotations
+
+from bot.chat import Reply
+from bot.i18n import _
+from bot.markup import escape
+from bot.router import Context
+
+
+async def unknown_command(ctx: Context) -> Reply:
+    return Reply(
+        _("I do not know the command /{command}. Send /help to see what I can do.").format(
+            command=escape(ctx.incoming.command or "")
+        )
+    )
+
+
+async def plain_text(ctx: Context) -> Reply | list[Reply]:
+    if not ctx.incoming.private:
+        return []  # in a group, people talk to each other, not to the bot
+    return Reply(_("I answer commands such as /agenda or /next. Send /help to see them all."))

@@ -1,0 +1,56 @@
+"""How sessions read on a phone screen, in the reader's language."""
+
+from __future__ import annotations
+
+from bot import formatting
+from bot.events import local_day, zone
+from bot.i18n import _, localised
+from bot.markup import bold, escape, italic
+from bot.models import Audience, Event, Session
+
+
+def session_command(session: Session) -> str:
+    """The tappable command that opens a session's details, e.g. /s12."""
+    return f"/s{session.id}"
+
+
+def session_line(session: Session, event: Event) -> str:
+    """Two short lines: the time and title, then the venue and the command for details."""
+    when = formatting.time_range(session.starts_at, session.ends_at, zone(event))
+    title = escape(localised(session.title))
+    place = f"📍 {escape(session.venue.name)} · " if session.venue else ""
+    return f"{bold(when)} {title}\n{place}{session_command(session)}"
+
+
+def audience_label(audience: Audience) -> str:
+    if audience == Audience.CIVIL_SOCIETY:
+        return _("Civil society only")
+    if audience == Audience.ORGANISERS:
+        return _("Organisers only")
+    return _("Open to all participants")
+
+
+def session_detail(session: Session, event: Event) -> str:
+    tz = zone(event)
+    lines = [
+        bold(escape(localised(session.title))),
+        "🕒 "
+        + _("{day}, {time}").format(
+            day=formatting.day(local_day(event, session.starts_at)),
+            time=formatting.time_range(session.starts_at, session.ends_at, tz),
+        ),
+    ]
+    if session.venue:
+        address = f" — {escape(session.venue.address)}" if session.venue.address else ""
+        lines.append(f"📍 {escape(session.venue.name)}{address}")
+    lines.append(f"👥 {audience_label(session.audience)}")
+    if session.interpretation:
+        names = [formatting.language_name(code) for code in session.interpretation]
+        lines.append(
+            "🎧 " + _("Interpretation: {languages}").format(languages=formatting.join(names))
+        )
+    description = localised(session.description)
+    if description:
+        lines.append("")
+        lines.append(italic(escape(description)))
+    return "\n".join(lines)

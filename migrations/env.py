@@ -1,0 +1,47 @@
+"""Alembic environment: runs migrations over the async engine the bot itself uses."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import TypeDecorator
+from sqlalchemy.engine import Connection
+
+from bot.db import create_engine
+from bot.models import Base
+
+target_metadata = Base.metadata
+
+
+def _render_item(kind: str, obj: object, _context: object) -> str | bool:
+    """Write our own column types as the plain SQLAlchemy type they store, so that revisions
+    never import the models (which change after the revision is written)."""
+    if kind == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def _migrate(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run() -> None:
+    engine = create_engine(context.config.attributes["database_url"])
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_migrate)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (SQL script) migrations are not supported; run against a database")
+asyncio.run(_run())
