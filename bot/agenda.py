@@ -71,19 +71,20 @@ class NowAndNext:
 
 
 async def now_and_next(
-    db: AsyncSession, event: Event, audiences: Sequence[Audience], now: datetime, upcoming: int = 2
+    db: AsyncSession, event: Event, audiences: Sequence[Audience], now: datetime
 ) -> NowAndNext:
+    """What is on at `now`, and the session(s) starting next (several when they start together)."""
     visible = _visible(event, audiences)
     ongoing_query = (
         select(Session)
         .where(*visible, Session.starts_at <= now, Session.ends_at > now)
         .order_by(Session.starts_at, Session.id)
     )
+    next_start = (
+        select(func.min(Session.starts_at)).where(*visible, Session.starts_at > now)
+    ).scalar_subquery()
     upcoming_query = (
-        select(Session)
-        .where(*visible, Session.starts_at > now)
-        .order_by(Session.starts_at, Session.id)
-        .limit(upcoming)
+        select(Session).where(*visible, Session.starts_at == next_start).order_by(Session.id)
     )
     first_query = select(Session).where(*visible).order_by(Session.starts_at).limit(1)
     return NowAndNext(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from babel import default_locale
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from bot import db as database
 from bot import events
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.i18n import localised, negotiate
+from bot.i18n import localised, negotiate, set_process_language
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, load_programme
 
@@ -59,6 +60,8 @@ def main(context: click.Context, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     context.obj = Settings.from_env()
+    # Messages of the command line follow the terminal's language (LC_ALL, LC_MESSAGES, LANG).
+    set_process_language(negotiate(default_locale("LC_MESSAGES")))
 
 
 pass_settings = click.make_pass_decorator(Settings)

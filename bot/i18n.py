@@ -50,6 +50,11 @@ def use_language(language: str) -> Iterator[None]:
         _locale.reset(token)
 
 
+def set_process_language(language: str | None) -> None:
+    """For one-person tools such as the command line: the language of the whole process."""
+    _locale.set(language if language in LANGUAGES else FALLBACK)
+
+
 def gettext(message: str) -> str:
     return translations(_locale.get()).gettext(message)
 

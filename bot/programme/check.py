@@ -201,10 +201,12 @@ class _Checker:
         if not isinstance(start, str) or not isinstance(end, str):
             return None  # the schema has said what is missing
         starts_at = self.local_time(path, "start", start, zone)
-        if len(end) == 5 and starts_at is not None:
+        if len(end) != 5:
+            ends_at = self.local_time(path, "end", end, zone)
+        elif starts_at is not None:
             ends_at = self.local_time(path, "end", f"{starts_at.date()} {end}", zone)
         else:
-            ends_at = self.local_time(path, "end", end, zone)
+            ends_at = None  # a time of day on a date already reported as wrong
         if starts_at and ends_at and ends_at <= starts_at:
             self.add((*path, "end"), _("the session ends before it starts"))
         venue = item.get("venue")

@@ -1,0 +1,40 @@
+# Everything a fresh machine needs: `make demo` to try the bot, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_EVENT := events/puerto-vallarta-2017.yaml
+DEMO_PEOPLE := events/puerto-vallarta-2017-participants.csv
+
+.PHONY: install demo test lint bench locales
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "coordbot needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/coordbot programme load $(DEMO_EVENT)
+	$(BIN)/coordbot participants import $(DEMO_PEOPLE)
+	$(BIN)/coordbot chat --as delegate --at "2017-12-02 08:10"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot handlers
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/commands.py
+
+# Gather the texts to translate, then merge them into the three catalogs.
+locales: install
+	$(BIN)/pybabel extract -F locales/babel.cfg -k lazy_gettext -o locales/messages.pot \
+		--project coordbot --no-location --sort-output bot handlers
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete

@@ -1,0 +1,117 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, each on a fresh schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import SimulatedClock
+from bot.events import current_event
+from bot.db import SessionFactory, create_engine, session_factory, upgrade
+from bot.models import Event
+from bot.paths import EVENTS
+from bot.programme.check import check_file
+from bot.programme.load import load_programme
+from bot.programme.spec import ProgrammeSpec
+from bot.router import Dispatcher
+from handlers import build_router
+from tests.support.chat import ChatUser
+from tests.support.databases import (
+    copy_sqlite,
+    create_postgres_database,
+    drop_postgres_database,
+    empty_all_tables,
+    postgres_unreachable_reason,
+)
+
+DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
+MEETING_ZONE = ZoneInfo("America/Mexico_City")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = postgres_unreachable_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(reason)
+    url = create_postgres_database()
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "coordbot.sqlite3"
+    asyncio.run(upgrade(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        return copy_sqlite(template, tmp_path / "coordbot.sqlite3")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        if engine.dialect.name == "postgresql":
+            await empty_all_tables(engine)
+        await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    """The meeting's first morning, 08:10 in Puerto Vallarta."""
+    return SimulatedClock(datetime(2017, 12, 2, 8, 10, tzinfo=MEETING_ZONE))
+
+
+@cache
+def demo_spec() -> ProgrammeSpec:
+    spec, problems = check_file(DEMO_FILE)
+    assert spec is not None, problems
+    return spec
+
+
+@pytest.fixture
+async def demo_event(sessions: SessionFactory, clock: SimulatedClock) -> Event:
+    async with sessions() as db:
+        await load_programme(db, demo_spec(), clock.now())
+        await db.commit()
+        event = await current_event(db)
+        assert event is not None
+        return event
+
+
+@pytest.fixture
+def dispatcher(sessions: SessionFactory, clock: SimulatedClock) -> Dispatcher:
+    return Dispatcher(build_router(), sessions, clock)
+
+
+@pytest.fixture
+def chat(dispatcher: Dispatcher) -> ChatUser:
+    return ChatUser(dispatcher)

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: databases, factories and a scripted chat."""

@@ -1,0 +1,71 @@
+"""A scripted conversation with the bot through the real router and database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot import participants
+from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot.markup import to_plain
+from bot.models import Role
+from bot.router import Dispatcher
+from tests.support.factories import make_participant
+
+
+@dataclass
+class ChatUser:
+    dispatcher: Dispatcher
+    external_id: str = "user-1"
+    language_code: str | None = None
+    platform: str = "test"
+    private: bool = True
+    last: list[Reply] = field(default_factory=list)
+
+    def _incoming(self, text: str = "", button: str | None = None) -> Incoming:
+        parsed = parse_command(text) if button is None else None
+        command, args = parsed if parsed else (None, ())
+        return Incoming(
+            self.platform,
+            self.external_id,
+            Sender(self.external_id, "Test User", self.language_code),
+            text=text,
+            command=command,
+            args=args,
+            button=button,
+            private=self.private,
+        )
+
+    def _read(self) -> str:
+        # CLDR puts thin and narrow no-break spaces in time ranges; tests compare plain spaces.
+        text = "\n\n".join(to_plain(reply.text) for reply in self.last)
+        return text.replace("\u2009", " ").replace("\u202f", " ").replace("\xa0", " ")
+
+    async def send(self, text: str) -> str:
+        """Send a message; returns the replies as the reader sees them (plain text)."""
+        self.last = await self.dispatcher.handle(self._incoming(text))
+        return self._read()
+
+    @property
+    def choices(self) -> list[Choice]:
+        return [choice for reply in self.last for row in reply.choices for choice in row]
+
+    async def press(self, label: str) -> str:
+        """Press the button whose label contains `label`."""
+        matches = [choice for choice in self.choices if label in choice.label]
+        assert len(matches) == 1, f"no single button {label!r} in {self.choices}"
+        self.last = await self.dispatcher.handle(self._incoming(button=matches[0].data))
+        return self._read()
+
+
+async def link_to_new_participant(user: ChatUser, role: Role, event_id: int, **fields: str) -> int:
+    """Register a participant with `role` and make `user`'s chat account speak for them."""
+    dispatcher = user.dispatcher
+    now = dispatcher.clock.now()
+    async with dispatcher.sessions() as db:
+        participant = await make_participant(db, event_id, now, role=role, **fields)
+        identity = await participants.identity_for(
+            db, user.platform, Sender(user.external_id, participant.name, user.language_code), now
+        )
+        participants.link(identity, participant)
+        await db.commit()
+        return participant.id

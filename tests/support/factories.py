@@ -1,0 +1,36 @@
+"""Factories for the rows tests need, written through the real models."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Participant, Role
+
+_numbers = itertools.count(1)
+
+
+async def make_participant(
+    db: AsyncSession,
+    event_id: int,
+    now: datetime,
+    *,
+    role: Role = Role.CIVIL_SOCIETY,
+    name: str | None = None,
+    language: str | None = None,
+    email: str | None = None,
+) -> Participant:
+    number = next(_numbers)
+    participant = Participant(
+        event_id=event_id,
+        name=name or f"Participant {number}",
+        email=email or f"participant{number}@example.org",
+        role=role,
+        language=language,
+        created_at=now,
+    )
+    db.add(participant)
+    await db.flush()
+    return participant

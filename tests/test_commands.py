@@ -1,0 +1,156 @@
+"""A delegate's first commands, through the real router and database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import SimulatedClock
+from bot.models import Event, Role
+from bot.router import Dispatcher
+from tests.support.chat import ChatUser, link_to_new_participant
+
+
+async def test_french_agenda_of_day_one_with_local_times_and_venues(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await chat.send("/language fr")
+    reply = await chat.send("/agenda 2017-12-02")
+    assert "samedi 2 décembre 2017" in reply
+    assert "07:30 – 08:15 Accueil, inscription et café" in reply
+    assert "08:30 – 09:50 Mot de bienvenue" in reply
+    assert "📍 Holiday Inn Express Puerto Vallarta" in reply
+    assert "Registration" not in reply
+
+
+async def test_spanish_agenda_of_day_one(chat: ChatUser, demo_event: Event) -> None:
+    await chat.send("/language es")
+    reply = await chat.send("/agenda 2017-12-02")
+    assert "sábado, 2 de diciembre de 2017" in reply
+    assert "7:30–8:15 Registro y café" in reply
+
+
+async def test_english_agenda_uses_the_twelve_hour_clock(chat: ChatUser, demo_event: Event) -> None:
+    reply = await chat.send("/agenda day 2")
+    assert "Sunday, December 3, 2017" in reply
+    assert "8:30 – 9:00 AM" in reply
+
+
+async def test_platform_language_is_used_until_the_reader_chooses(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    canadian = ChatUser(dispatcher, external_id="qc", language_code="fr-CA")
+    assert "Bonjour" in await canadian.send("/start")
+    await canadian.send("/language es")
+    assert "Hola" in await canadian.send("/start")
+
+
+async def test_language_buttons_switch_and_answer_in_the_new_language(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await chat.send("/language")
+    reply = await chat.press("Español")
+    assert "español" in reply
+    assert chat.last[0].edit
+    assert "Registro y café" in await chat.send("/agenda 2017-12-02")
+
+
+async def test_agenda_pages_are_edited_in_place(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    first = await chat.send("/agenda 2017-12-02")
+    assert "Mobilizing Plenary I" not in first
+    later = await chat.press("Later")
+    assert chat.last[0].edit
+    assert "Mobilizing Plenary I" in later
+    assert "Registration and coffee" not in later
+
+
+async def test_agenda_understands_relative_days_in_three_languages(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    for words in ("tomorrow", "demain", "mañana", "Manana"):
+        assert "December 3, 2017" in await chat.send(f"/agenda {words}")
+    assert "December 2, 2017" in await chat.send("/agenda aujourd'hui")
+
+
+async def test_a_bad_agenda_argument_gets_a_hint_in_the_readers_language(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await chat.send("/language fr")
+    reply = await chat.send("/agenda <someday>")
+    assert "je n’ai pas compris" in reply.lower() or "pas compris" in reply
+    assert "<someday>" in reply  # shown as typed, escaped in the markup
+    assert "&lt;someday&gt;" in chat.last[0].text
+
+
+async def test_unknown_command_gets_a_short_hint(chat: ChatUser, demo_event: Event) -> None:
+    await chat.send("/language es")
+    reply = await chat.send("/frobnicate")
+    assert "/frobnicate" in reply and "/help" in reply
+
+
+async def test_next_shows_what_is_on_now_and_next(
+    chat: ChatUser, demo_event: Event, clock: SimulatedClock
+) -> None:
+    reply = await chat.send("/next")
+    now_part, next_part = reply.split("Next")
+    assert "Registration and coffee" in now_part
+    assert "in 20 minutes" in next_part
+    assert "Welcome and opening" in next_part
+    clock.advance(timedelta(days=10))
+    assert "over" in await chat.send("/next")
+
+
+async def test_session_details(chat: ChatUser, demo_event: Event) -> None:
+    agenda = await chat.send("/agenda 2017-12-02")
+    opening = next(line for line in agenda.splitlines() if "Welcome and opening" in line)
+    assert opening
+    command = next(
+        line.split("· ")[-1] for line in agenda.splitlines()[agenda.splitlines().index(opening) + 1 :]
+    )
+    reply = await chat.send(command)
+    assert "Welcome and opening" in reply
+    assert "Av. Francisco Medina Ascencio 7962" in reply
+    assert "English, French, and Spanish" in reply
+    assert "Open to all participants" in reply
+    assert reply == await chat.send(f"/session {command.removeprefix('/s')}")
+    assert reply == await chat.send("/session d1-opening")
+
+
+@pytest.mark.parametrize("role", [None, Role.GOVERNMENT, Role.INTERNATIONAL])
+async def test_civil_society_sessions_are_hidden_from_guests_governments_and_un(
+    chat: ChatUser, demo_event: Event, role: Role | None
+) -> None:
+    if role is not None:
+        await link_to_new_participant(chat, role, demo_event.id)
+    agenda = await chat.send("/agenda 2017-12-02")
+    assert "Registration and coffee" in agenda
+    assert "Group sessions" not in agenda
+    assert "not find" in await chat.send("/session d1-group-sessions-1")
+
+
+async def test_civil_society_delegates_see_their_sessions(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id, name="Amina Diallo")
+    assert "Hello Amina Diallo!" in await chat.send("/start")
+    reply = await chat.send("/session d1-group-sessions-1")
+    assert "Civil society only" in reply
+
+
+async def test_help_lists_every_command_in_the_readers_language(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await chat.send("/langue es")
+    reply = await chat.send("/ayuda")
+    for command in ("/start", "/help", "/language", "/agenda", "/next", "/session"):
+        assert command in reply
+    assert "el programa" in reply
+
+
+async def test_without_a_programme_the_bot_says_so(chat: ChatUser) -> None:
+    assert "No programme has been published yet" in await chat.send("/agenda")
+    assert "No programme has been published yet" in await chat.send("/next")
+
+
+async def test_plain_text_in_private_gets_a_hint(chat: ChatUser, demo_event: Event) -> None:
+    assert "/help" in await chat.send("hello?")
