@@ -35,6 +35,6 @@ bench: install
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install
-	$(BIN)/pybabel extract -F locales/babel.cfg -k lazy_gettext -o locales/messages.pot \
-		--project coordbot --no-location --sort-output bot handlers
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F locales/babel.cfg -k lazy_gettext -k _l -o locales/messages.pot \
+		--project coordbot --no-location --sort-output -w 100 bot handlers
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete -w 100
