@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import day_bounds, local_day
@@ -16,7 +16,7 @@ from bot.models import Audience, Event, Session
 _SESSION_NUMBER = re.compile(r"s?(\d{1,9})")
 
 
-def _visible(event: Event, audiences: Sequence[Audience]) -> list[object]:
+def _visible(event: Event, audiences: Sequence[Audience]) -> list[ColumnElement[bool]]:
     return [Session.event_id == event.id, Session.audience.in_(audiences)]
 
 

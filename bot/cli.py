@@ -6,14 +6,16 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from babel import default_locale
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db as database
@@ -42,10 +44,19 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings) -> T:
         finally:
             await engine.dispose()
 
-    try:
+    with _database_errors(settings):
         return asyncio.run(run())
-    except (OperationalError, SQLAlchemyError, OSError) as error:
-        raise click.ClickException(f"database {settings.database_url!r}: {error}") from error
+
+
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached or used is a one-line message, not a traceback."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        where = make_url(settings.database_url).render_as_string()
+        raise click.ClickException(f"database {where}: {reason}") from error
 
 
 @click.group()
@@ -226,7 +237,8 @@ def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) 
                 "write the time as 'YYYY-MM-DD HH:MM'", param_hint="--at"
             ) from error
     try:
-        asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
+        with _database_errors(settings):
+            asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
     except LookupError as error:
         raise click.ClickException(str(error)) from error
     except KeyboardInterrupt:

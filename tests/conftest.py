@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SimulatedClock
-from bot.events import current_event
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
+from bot.events import current_event
 from bot.models import Event
 from bot.paths import EVENTS
 from bot.programme.check import check_file

@@ -107,7 +107,8 @@ async def test_session_details(chat: ChatUser, demo_event: Event) -> None:
     opening = next(line for line in agenda.splitlines() if "Welcome and opening" in line)
     assert opening
     command = next(
-        line.split("· ")[-1] for line in agenda.splitlines()[agenda.splitlines().index(opening) + 1 :]
+        line.split("· ")[-1]
+        for line in agenda.splitlines()[agenda.splitlines().index(opening) + 1 :]
     )
     reply = await chat.send(command)
     assert "Welcome and opening" in reply
@@ -130,7 +131,9 @@ async def test_civil_society_sessions_are_hidden_from_guests_governments_and_un(
     assert "not find" in await chat.send("/session d1-group-sessions-1")
 
 
-async def test_civil_society_delegates_see_their_sessions(chat: ChatUser, demo_event: Event) -> None:
+async def test_civil_society_delegates_see_their_sessions(
+    chat: ChatUser, demo_event: Event
+) -> None:
     await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id, name="Amina Diallo")
     assert "Hello Amina Diallo!" in await chat.send("/start")
     reply = await chat.send("/session d1-group-sessions-1")

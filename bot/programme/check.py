@@ -55,36 +55,40 @@ def _validator() -> Draft202012Validator:
 
 def _schema_message(error: ValidationError) -> str:
     kind = error.validator
+    # What jsonschema reports is untyped JSON.
+    instance: Any = error.instance
+    expected: Any = error.validator_value
+    schema: Any = error.schema
     if kind == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        missing = [name for name in expected if name not in instance]
         return _("missing field {fields}").format(fields=", ".join(missing))
     if kind == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        unknown = sorted(str(name) for name in error.instance if name not in known)
+        known = set(schema.get("properties", {}))
+        unknown = sorted(str(name) for name in instance if name not in known)
         return _("unknown field {fields}").format(fields=", ".join(unknown))
     if kind == "enum":
         return _("{value} is not one of: {allowed}").format(
-            value=json.dumps(error.instance, ensure_ascii=False),
-            allowed=", ".join(str(item) for item in error.validator_value),
+            value=json.dumps(instance, ensure_ascii=False),
+            allowed=", ".join(str(item) for item in expected),
         )
     if kind == "pattern" or kind == "oneOf":
-        if "local_datetime" in str(error.schema_path) or kind == "oneOf":
+        if kind == "oneOf" or "[0-9]{4}" in str(expected):
             return _("{value} is not a local time written YYYY-MM-DD HH:MM").format(
-                value=json.dumps(error.instance, ensure_ascii=False)
+                value=json.dumps(instance, ensure_ascii=False)
             )
         return _("{value} is not a valid id (lowercase letters, digits, - and _)").format(
-            value=json.dumps(error.instance, ensure_ascii=False)
+            value=json.dumps(instance, ensure_ascii=False)
         )
     if kind == "type":
         return _("expected {kind}, found {value}").format(
-            kind=error.validator_value, value=json.dumps(error.instance, ensure_ascii=False)
+            kind=expected, value=json.dumps(instance, ensure_ascii=False)
         )
     if kind in ("minLength", "minItems", "minProperties"):
         return _("must not be empty")
     if kind == "uniqueItems":
         return _("lists the same value twice")
     if kind == "minimum":
-        return _("must be at least {minimum}").format(minimum=error.validator_value)
+        return _("must be at least {minimum}").format(minimum=expected)
     return error.message
 
 
@@ -109,6 +113,7 @@ class _Checker:
         self.file = file
         self.source = source
         self.problems: list[Problem] = []
+        self.malformed: set[Path] = set()  # values the schema has already reported
 
     def add(self, path: Path, message: str) -> None:
         self.problems.append(Problem(self.file, self.source.line_of(path), dotted(path), message))
@@ -134,6 +139,7 @@ class _Checker:
         errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
         for error in errors:
             self.add(tuple(error.absolute_path), _schema_message(error))
+            self.malformed.add(tuple(error.absolute_path))
         # Go on with the checks the schema cannot make, on whatever it found well-formed, so
         # that one run reports every mistake.
         spec = self.semantics(data)
@@ -227,24 +233,29 @@ class _Checker:
         )
 
     def local_time(self, path: Path, field: str, value: str, zone: ZoneInfo) -> datetime | None:
+        if (*path, field) in self.malformed:
+            return None
         try:
             return _local(value, zone)
         except ValueError:
             self.add((*path, field), _("{value} is not a real date and time").format(value=value))
             return None
 
-    def round(self, index: int, item: dict[str, Any], session_ids: set[str]) -> RoundSpec:
+    def round(self, index: int, item: dict[str, Any], session_ids: set[str]) -> RoundSpec | None:
         path: Path = ("rounds", index)
-        if item["session"] not in session_ids:
-            self.add((*path, "session"), _("no session has the id {id}").format(id=item["session"]))
+        session = item.get("session")
+        if isinstance(session, str) and session not in session_ids:
+            self.add((*path, "session"), _("no session has the id {id}").format(id=session))
         acts: set[int] = set()
-        for position, table in enumerate(item["tables"]):
-            if table["act"] in acts:
+        for position, table in enumerate(_items(item, "tables")):
+            act = table.get("act")
+            if isinstance(act, int) and act in acts:
                 self.add(
                     (*path, "tables", position, "act"),
-                    _("Act {act} has two tables in this round").format(act=table["act"]),
+                    _("Act {act} has two tables in this round").format(act=act),
                 )
-            acts.add(table.get("act"))
+            if isinstance(act, int):
+                acts.add(act)
         if self.problems:
             return None
         return RoundSpec(

@@ -26,7 +26,8 @@ def postgres_unreachable_reason() -> str | None:
             return None
     except psycopg.OperationalError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        return f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} unreachable: {first_line}"
+        where = make_url(POSTGRES_ADMIN_URL).render_as_string()
+        return f"PostgreSQL at {where} unreachable: {first_line}"
 
 
 def _libpq(url: str) -> str:

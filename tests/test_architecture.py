@@ -1,0 +1,53 @@
+"""The shape the project keeps: handlers know no platform, and commands are registered in one
+place."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot.paths import ROOT
+from handlers import build_router
+
+PLATFORM_SDKS = ("telegram", "slack_bolt", "slack_sdk")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_handlers_never_import_a_platform_sdk() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            module for module in _imported_modules(path) if module.split(".")[0] in PLATFORM_SDKS
+        )
+        for path in (ROOT / "handlers").rglob("*.py")
+    }
+    assert {path: modules for path, modules in offenders.items() if modules} == {}
+
+
+def test_only_adapters_import_a_platform_sdk() -> None:
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.parent.name == "platforms":
+            continue
+        sdks = [m for m in _imported_modules(path) if m.split(".")[0] in PLATFORM_SDKS]
+        assert sdks == [], f"{path.relative_to(ROOT)} imports {sdks}"
+
+
+def test_building_the_router_twice_gives_two_independent_routers() -> None:
+    """No registry filled as a side effect of imports: build_router() is the one place."""
+    first, second = build_router(), build_router()
+    assert first is not second
+    assert list(first.commands) == list(second.commands)
+    assert {"start", "help", "language", "agenda", "next", "session"} <= set(first.commands)
+
+
+def test_every_command_has_help_text() -> None:
+    for command in build_router().commands.values():
+        assert str(command.help).strip(), command.name

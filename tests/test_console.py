@@ -1,0 +1,88 @@
+"""`coordbot chat`: the console, scripted through standard input, as a new user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DEMO_FILE
+
+PEOPLE_FILE = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv")
+
+
+def _coordbot(database: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "COORDBOT_DATABASE_URL": f"sqlite:///{database}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_demo_in_a_terminal(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    loaded = _coordbot(database, "programme", "load", str(DEMO_FILE))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Created puerto-vallarta-2017: 22 sessions" in loaded.stdout
+    imported = _coordbot(database, "participants", "import", str(PEOPLE_FILE))
+    assert imported.returncode == 0, imported.stderr
+    assert "rejected 0" in imported.stdout
+
+    script = "/language fr\n/agenda 2017-12-02\n/language\n3\n/agenda 2017-12-02\n/next\n/quit\n"
+    chat = _coordbot(database, "chat", "--as", "delegate", "--at", "2017-12-02 08:10", stdin=script)
+
+    assert chat.returncode == 0, chat.stderr
+    assert "Traceback" not in chat.stderr
+    french, spanish = chat.stdout.split("> /agenda 2017-12-02")[1:3]
+    assert "samedi 2 décembre 2017" in french
+    assert "Accueil, inscription et café" in french
+    assert "[1] English  [2] Français  [3] Español" in chat.stdout
+    assert "sábado, 2 de diciembre de 2017" in spanish
+    assert "Registro y café" in spanish
+    assert "A continuación" in spanish  # /next, on the first morning
+
+
+def test_reloading_prints_no_change(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    _coordbot(database, "programme", "load", str(DEMO_FILE))
+    again = _coordbot(database, "programme", "load", str(DEMO_FILE))
+    assert again.returncode == 0
+    assert "No session changed." in again.stdout
+
+
+def test_chat_as_an_unknown_person_says_so_without_a_traceback(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    _coordbot(database, "programme", "load", str(DEMO_FILE))
+    result = _coordbot(database, "chat", "--as", "nobody-at-all")
+    assert result.returncode != 0
+    assert "no single participant matches" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LANG": "C.UTF-8",
+        "COORDBOT_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "programme", "load", str(DEMO_FILE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "database" in result.stderr
