@@ -20,11 +20,21 @@ def _visible(event: Event, audiences: Sequence[Audience]) -> list[ColumnElement[
     return [Session.event_id == event.id, Session.audience.in_(audiences)]
 
 
+# The days of a programme change only when it is loaded again, which moves event.loaded_at: the
+# key below is read from the database with every message, so every process sees a reload.
+_days_cache: dict[tuple[int, datetime, tuple[Audience, ...]], list[date]] = {}
+
+
 async def days(db: AsyncSession, event: Event, audiences: Sequence[Audience]) -> list[date]:
     """The local days on which the reader has something in the programme."""
-    query = select(Session.starts_at).where(*_visible(event, audiences)).distinct()
-    starts = (await db.execute(query)).scalars()
-    return sorted({local_day(event, start) for start in starts})
+    key = (event.id, event.loaded_at, tuple(audiences))
+    if key not in _days_cache:
+        query = select(Session.starts_at).where(*_visible(event, audiences)).distinct()
+        starts = (await db.execute(query)).scalars()
+        if len(_days_cache) > 256:
+            _days_cache.clear()
+        _days_cache[key] = sorted({local_day(event, start) for start in starts})
+    return _days_cache[key]
 
 
 @dataclass(frozen=True)
