@@ -101,6 +101,17 @@ def downgrade(settings: Settings, revision: str) -> None:
     click.echo(f"Database migrated down to {revision}.")
 
 
+@db.command()
+@click.option("-m", "--message", required=True, help="The revision's title.")
+@pass_settings
+def revision(settings: Settings, message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    asyncio.run(database.upgrade(settings.database_url))
+    command.revision(database.alembic_config(settings.database_url), message, autogenerate=True)
+
+
 @main.group()
 def programme() -> None:
     """Check and load programme files (docs/programme-format.md)."""
