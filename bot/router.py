@@ -67,6 +67,7 @@ class Router:
     _patterns: list[tuple[re.Pattern[str], Handler]] = field(default_factory=list)
     _on_text: Handler | None = None
     _on_unknown: Handler | None = None
+    _on_stale_button: Handler | None = None
 
     def command(
         self,
@@ -100,10 +101,14 @@ class Router:
     def on_unknown(self, handler: Handler) -> None:
         self._on_unknown = handler
 
+    def on_stale_button(self, handler: Handler) -> None:
+        """For buttons of an older version of the bot, still on people's screens."""
+        self._on_stale_button = handler
+
     def resolve(self, incoming: Incoming) -> tuple[Handler | None, dict[str, Any]]:
         if incoming.button is not None:
             prefix, _, payload = incoming.button.partition(":")
-            return self._buttons.get(prefix), {"payload": payload}
+            return self._buttons.get(prefix, self._on_stale_button), {"payload": payload}
         if incoming.command is None:
             return self._on_text, {}
         command = self._by_alias.get(incoming.command)

@@ -43,4 +43,5 @@ def build_router() -> Router:
     router.button("agenda", agenda.agenda_button)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
+    router.on_stale_button(fallback.stale_button)
     return router

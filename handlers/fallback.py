@@ -20,3 +20,7 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
     if not ctx.incoming.private:
         return []  # in a group, people talk to each other, not to the bot
     return Reply(_("I answer commands such as /agenda or /next. Send /help to see them all."))
+
+
+async def stale_button(ctx: Context) -> Reply:
+    return Reply(_("This button no longer works. Send /help to see what I can do."))

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from bot import participants
+from bot.chat import Reply
 from bot.clock import SimulatedClock
-from bot.models import Event, Role
-from bot.router import Dispatcher
+from bot.db import SessionFactory
+from bot.models import Event, Participant, Role
+from bot.router import Context, Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 
 
@@ -157,3 +160,29 @@ async def test_without_a_programme_the_bot_says_so(chat: ChatUser) -> None:
 
 async def test_plain_text_in_private_gets_a_hint(chat: ChatUser, demo_event: Event) -> None:
     assert "/help" in await chat.send("hello?")
+
+
+async def test_a_button_from_an_older_bot_gets_a_hint(chat: ChatUser, demo_event: Event) -> None:
+    chat.last = []
+    reply = await chat.dispatcher.handle(chat._incoming(button="vote:42"))
+    assert "no longer works" in reply[0].text
+
+
+async def test_a_failing_handler_answers_politely_and_keeps_no_half_written_data(
+    sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
+) -> None:
+    from bot.router import Router
+
+    async def breaks_after_writing(ctx: Context) -> Reply:
+        participants.set_language(ctx.identity, "es")
+        raise RuntimeError("the disk is on fire")
+
+    router = Router()
+    router.command("break", breaks_after_writing, help="")
+    user = ChatUser(Dispatcher(router, sessions, clock), language_code="fr")
+    participant_id = await link_to_new_participant(user, Role.CIVIL_SOCIETY, demo_event.id)
+    reply = await user.send("/break")
+    assert "Désolé" in reply and "fire" not in reply
+    async with sessions() as db:
+        participant = await db.get_one(Participant, participant_id)
+        assert participant.language is None
