@@ -25,6 +25,8 @@ class Incoming:
     args: tuple[str, ...] = ()
     button: str | None = None
     private: bool = True
+    # The platform's id of this delivery (Telegram update_id): the same update is handled once.
+    delivery_id: str | None = None
 
     @property
     def language_code(self) -> str | None:
@@ -50,10 +52,14 @@ def parse_command(text: str, bot_username: str | None = None) -> tuple[str, tupl
 
 @dataclass(frozen=True)
 class Choice:
-    """A button: what it says, and the data that comes back when it is pressed."""
+    """A button: what it says, and the data that comes back when it is pressed.
+
+    `open_private` makes a button that opens a private chat with the bot instead (for personal
+    data asked for in a group)."""
 
     label: str
-    data: str
+    data: str = ""
+    open_private: bool = False
 
 
 @dataclass(frozen=True)

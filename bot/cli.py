@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import db as database
 from bot import events
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import ConfigurationError, Settings, TelegramSettings
 from bot.i18n import localised, negotiate, set_process_language
+from bot.logs import configure as configure_logging
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, load_programme
 
@@ -66,16 +67,34 @@ def main(context: click.Context, verbose: bool) -> None:
     """coordbot: coordinates an international meeting over chat, in English, French and Spanish.
 
     The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose, secrets=_secrets_in_environment())
     context.obj = Settings.from_env()
     # Messages of the command line follow the terminal's language (LC_ALL, LC_MESSAGES, LANG).
     set_process_language(negotiate(default_locale("LC_MESSAGES")))
 
 
 pass_settings = click.make_pass_decorator(Settings)
+
+
+def _secrets_in_environment() -> list[str]:
+    names = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+    return [os.environ[name] for name in names if os.environ.get(name)]
+
+
+@main.command()
+@pass_settings
+def run(settings: Settings) -> None:
+    """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN) until stopped."""
+    from bot.platforms import PlatformError
+    from bot.runner import NothingToRun
+    from bot.runner import run as run_platforms
+
+    try:
+        telegram = TelegramSettings.from_env()
+        with _database_errors(settings):
+            asyncio.run(run_platforms(settings, telegram))
+    except (ConfigurationError, PlatformError, NothingToRun) as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.group()

@@ -1,11 +1,54 @@
-"""Settings read from the environment, in one place."""
+"""Settings read from the environment, in one place. Secrets never appear in a repr."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coordbot.sqlite3"
+PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = field(repr=False)
+    api_url: str = PUBLIC_TELEGRAM_API
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "/telegram"
+
+    @classmethod
+    def from_env(cls) -> TelegramSettings | None:
+        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            return None
+        webhook_url = os.environ.get("TELEGRAM_WEBHOOK_URL") or None
+        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None
+        if webhook_url and not secret:
+            raise ConfigurationError(
+                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: without a "
+                "secret anyone could post updates to the webhook. Set it to 16-256 characters "
+                "of A-Z, a-z, 0-9, _ and -."
+            )
+        try:
+            port = int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443"))
+        except ValueError as error:
+            raise ConfigurationError("TELEGRAM_WEBHOOK_PORT must be a port number") from error
+        return cls(
+            token=token,
+            api_url=(os.environ.get("TELEGRAM_API_URL") or PUBLIC_TELEGRAM_API).rstrip("/"),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+            port=port,
+            path="/" + os.environ.get("TELEGRAM_WEBHOOK_PATH", "/telegram").lstrip("/"),
+        )
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,64 @@ def italic(text: str) -> str:
 def to_plain(markup: str) -> str:
     """The text a plain terminal shows: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", markup))
+
+
+_OPENING_OR_CLOSING = re.compile(r"<(/?)(b|i|code|a)(?:\s+href=\"[^\"]*\")?>")
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_index(text: str, budget: int) -> int:
+    """Where to cut `text` so the first part fits `budget` UTF-16 units: at a paragraph, else a
+    line, else a space, never inside a tag or an entity."""
+    end = 0
+    used = 0
+    for end, character in enumerate(text):  # noqa: B007 - `end` is used after the loop
+        used += 2 if ord(character) > 0xFFFF else 1
+        if used > budget:
+            break
+    else:
+        return len(text)
+    window = text[:end]
+    for boundary in ("\n\n", "\n", " "):
+        position = window.rfind(boundary)
+        if position > budget // 2:
+            end = position
+            break
+    opening = window.rfind("<", 0, end)
+    if opening > window.rfind(">", 0, end):
+        end = opening
+    ampersand = window.rfind("&", 0, end)
+    if ampersand > window.rfind(";", 0, end):
+        end = ampersand
+    return max(end, 1)
+
+
+def split(markup: str, limit: int) -> list[str]:
+    """Split a message the platform would refuse as too long (Telegram: 4,096 characters).
+
+    Cuts fall between paragraphs or lines where possible, and tags open at a cut are closed at
+    the end of one part and opened again at the start of the next, so every part renders.
+    """
+    if _utf16_length(markup) <= limit:
+        return [markup]
+    budget = limit - 64  # room for the tags closed and reopened at a cut
+    parts: list[str] = []
+    reopen = ""
+    rest = markup
+    while rest:
+        cut = _cut_index(rest, budget - _utf16_length(reopen))
+        part, rest = reopen + rest[:cut], rest[cut:].lstrip("\n ")
+        still_open: list[tuple[str, str]] = []
+        for match in _OPENING_OR_CLOSING.finditer(part):
+            if match.group(1):
+                if still_open and still_open[-1][0] == match.group(2):
+                    still_open.pop()
+            else:
+                still_open.append((match.group(2), match.group(0)))
+        closing = "".join(f"</{name}>" for name, _tag in reversed(still_open))
+        reopen = "".join(tag for _name, tag in still_open)
+        parts.append(part.rstrip() + closing)
+    return [part for part in parts if to_plain(part).strip()]

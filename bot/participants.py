@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -52,6 +52,15 @@ async def identity_for(
     if sender.display_name and identity.display_name != sender.display_name:
         identity.display_name = sender.display_name
     return identity
+
+
+async def set_reachable(db: AsyncSession, platform: str, external_id: str, reachable: bool) -> None:
+    """The person blocked the bot (or unblocked it): stop or resume sending on this account."""
+    await db.execute(
+        update(ChatIdentity)
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+        .values(reachable=reachable)
+    )
 
 
 def explicit_language(identity: ChatIdentity) -> str | None:

@@ -6,16 +6,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, participants
-from bot.chat import Incoming, Reply
+from bot.chat import Choice, Incoming, Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.i18n import _, choose_language, use_language
-from bot.models import ChatIdentity, Event, Participant, Role
+from bot.models import ChatIdentity, Event, Participant, ProcessedDelivery, Role
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,11 @@ class Context:
 
     @property
     def role(self) -> Role | None:
-        return self.participant.role if self.participant else None
+        """Whose eyes the answer is for. In a group, everyone's: the bot shows there only what
+        any member of the group may see."""
+        if not self.incoming.private or self.participant is None:
+            return None
+        return self.participant.role
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class Command:
     help: Any  # a lazily translated string
     aliases: tuple[str, ...] = ()
     usage: str = ""
+    personal: bool = False  # answered only in a private chat
 
 
 @dataclass
@@ -77,8 +85,9 @@ class Router:
         help: Any,
         aliases: Sequence[str] = (),
         usage: str = "",
+        personal: bool = False,
     ) -> None:
-        command = Command(name, handler, help, tuple(aliases), usage)
+        command = Command(name, handler, help, tuple(aliases), usage, personal)
         for word in (name, *aliases):
             if word in self._by_alias:
                 raise ValueError(f"/{word} is registered twice")
@@ -112,6 +121,8 @@ class Router:
         if incoming.command is None:
             return self._on_text, {}
         command = self._by_alias.get(incoming.command)
+        if command and command.personal and not incoming.private:
+            return _only_in_private, {}
         if command:
             return command.handler, {"args": incoming.args}
         for regex, handler in self._patterns:
@@ -119,6 +130,13 @@ class Router:
             if match:
                 return handler, {"match": match, "args": incoming.args}
         return self._on_unknown, {}
+
+
+async def _only_in_private(ctx: Context) -> Reply:
+    return Reply(
+        _("This is personal: I answer it only in a private chat."),
+        choices=((Choice(_("Open a private chat"), open_private=True),),),
+    )
 
 
 @dataclass
@@ -135,6 +153,13 @@ class Dispatcher:
         if handler is None:
             return []
         async with self.sessions() as db:
+            if incoming.delivery_id is not None and not await _first_delivery(
+                db, incoming, self.clock.now()
+            ):
+                log.info(
+                    "%s delivery %s seen before: skipped", incoming.platform, incoming.delivery_id
+                )
+                return []
             event = await events.current_event(db, self.event_key)
             identity = await participants.identity_for(
                 db, incoming.platform, incoming.sender, self.clock.now()
@@ -156,3 +181,36 @@ class Dispatcher:
                     await db.rollback()
                     return [Reply(_("Sorry, something went wrong on my side. Please try again."))]
         return [result] if isinstance(result, Reply) else list(result)
+
+    async def set_reachable(self, platform: str, external_id: str, reachable: bool) -> None:
+        async with self.sessions() as db:
+            await participants.set_reachable(db, platform, external_id, reachable)
+            await db.commit()
+
+
+async def _first_delivery(db: AsyncSession, incoming: Incoming, now: datetime) -> bool:
+    """Record a delivery in the message's own transaction; False when it was handled before.
+
+    The row commits with the handler's changes, so a crash mid-way lets the platform's
+    redelivery be handled, and a handled update is never handled again, across restarts too.
+    """
+    assert incoming.delivery_id is not None
+    db.add(
+        ProcessedDelivery(
+            platform=incoming.platform, delivery_id=incoming.delivery_id, received_at=now
+        )
+    )
+    try:
+        await db.flush()
+    except IntegrityError:
+        await db.rollback()
+        return False
+    return True
+
+
+async def forget_old_deliveries(db: AsyncSession, before: datetime) -> int:
+    """Platforms redeliver for a day at most (Telegram keeps updates 24 hours)."""
+    result = await db.execute(
+        delete(ProcessedDelivery).where(ProcessedDelivery.received_at < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

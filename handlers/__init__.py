@@ -31,6 +31,7 @@ def build_router() -> Router:
         agenda.show_next,
         help=_l("what is on now and next for you"),
         aliases=("suivant", "siguiente"),
+        personal=True,
     )
     router.command(
         "session",

@@ -1,6 +1,7 @@
 """The database models; importing this package registers every table on `Base.metadata`."""
 
 from bot.models.base import Base, Texts
+from bot.models.deliveries import ProcessedDelivery
 from bot.models.people import (
     DEFAULT_REMINDER_MINUTES,
     ChatIdentity,
@@ -36,6 +37,7 @@ __all__ = [
     "GroupMembershipStatus",
     "MembershipStatus",
     "Participant",
+    "ProcessedDelivery",
     "ReferenceGroup",
     "Role",
     "SeatRole",

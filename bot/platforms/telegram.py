@@ -1,0 +1,282 @@
+"""Telegram, through python-telegram-bot: updates in, neutral replies out.
+
+Polling by default; a webhook (our own small aiohttp server, so that the secret is compared in
+constant time) when TELEGRAM_WEBHOOK_URL is set. See docs/telegram.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+from collections.abc import Sequence
+
+from aiohttp import web
+
+# Durations as timedelta (python-telegram-bot 23's behaviour), so no deprecation warning fires
+# when Telegram asks us to slow down. Must be set before telegram is imported.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot import markup
+from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot.config import TelegramSettings
+from bot.i18n import LANGUAGES, use_language
+from bot.platforms import PlatformError
+from bot.router import Dispatcher, Router
+
+PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger(__name__)
+
+
+def incoming_from(update: Update, bot_username: str) -> Incoming | None:
+    """The neutral message of an update, or None for updates that ask nothing of us (edits,
+    channel posts, inline queries, member changes…)."""
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message else None
+        return Incoming(
+            PLATFORM,
+            str(chat.id if chat else query.from_user.id),
+            _sender(query.from_user),
+            button=query.data or "",
+            private=chat is None or chat.type == Chat.PRIVATE,
+            delivery_id=str(update.update_id),
+        )
+    message = update.message
+    if message is None or message.from_user is None:
+        return None
+    private = message.chat.type == Chat.PRIVATE
+    text = message.text or ""
+    parsed = parse_command(text, bot_username) if text else None
+    if parsed is None and not private:
+        return None  # people talking to each other in a group
+    command, args = parsed if parsed else (None, ())
+    return Incoming(
+        PLATFORM,
+        str(message.chat.id),
+        _sender(message.from_user),
+        text=text,
+        command=command,
+        args=args,
+        private=private,
+        delivery_id=str(update.update_id),
+    )
+
+
+def _sender(user: User) -> Sender:
+    return Sender(str(user.id), user.full_name, user.language_code)
+
+
+def keyboard(choices: Sequence[Sequence[Choice]], bot_username: str) -> InlineKeyboardMarkup | None:
+    rows = [
+        [
+            InlineKeyboardButton(choice.label, url=f"https://t.me/{bot_username}")
+            if choice.open_private
+            else InlineKeyboardButton(choice.label, callback_data=choice.data)
+            for choice in row
+        ]
+        for row in choices
+        if row
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramAdapter:
+    def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        builder = (
+            Application.builder()
+            .token(settings.token)
+            .base_url(f"{settings.api_url}/bot")
+            .base_file_url(f"{settings.api_url}/file/bot")
+            .rate_limiter(AIORateLimiter(max_retries=3))
+        )
+        if settings.webhook_url:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._webhook: web.AppRunner | None = None
+
+    @property
+    def username(self) -> str:
+        return self.application.bot.username
+
+    async def start(self) -> None:
+        try:
+            await self.application.initialize()
+        except InvalidToken as error:
+            raise PlatformError(
+                "Telegram refused the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather."
+            ) from error
+        except NetworkError as error:
+            raise PlatformError(
+                f"cannot reach the Telegram Bot API at {self.settings.api_url}: {error.message}"
+            ) from error
+        await self.publish_commands(self.dispatcher.router)
+        await self.application.start()
+        if self.settings.webhook_url:
+            await self._start_webhook()
+        else:
+            assert self.application.updater is not None
+            await self.application.bot.delete_webhook()
+            await self.application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=self._on_polling_error
+            )
+        log.info(
+            "Telegram: @%s is running (%s)",
+            self.username,
+            "webhook" if self.settings.webhook_url else "polling",
+        )
+
+    async def stop(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def publish_commands(self, router: Router) -> None:
+        """The command menu, in English by default and in French and Spanish for those whose
+        Telegram speaks them."""
+        for language in (None, *[code for code in LANGUAGES if code != "en"]):
+            with use_language(language or "en"):
+                commands = [
+                    BotCommand(command.name, str(command.help)[:256])
+                    for command in router.commands.values()
+                ]
+            await self.application.bot.set_my_commands(commands, language_code=language)
+
+    async def _start_webhook(self) -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(self.settings.path, self._on_webhook)
+        self._webhook = web.AppRunner(app, access_log=None)
+        await self._webhook.setup()
+        await web.TCPSite(self._webhook, self.settings.listen, self.settings.port).start()
+        assert self.settings.webhook_url and self.settings.webhook_secret
+        await self.application.bot.set_webhook(
+            self.settings.webhook_url,
+            secret_token=self.settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        expected = (self.settings.webhook_secret or "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not expected or not hmac.compare_digest(given, expected):
+            log.warning("Telegram webhook: refused a request without the right secret")
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.application.update_queue.put(update)
+        return web.Response()
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.my_chat_member is not None:
+            await self._on_membership(update)
+            return
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
+        incoming = incoming_from(update, self.username)
+        if incoming is None:
+            return
+        for reply in await self.dispatcher.handle(incoming):
+            await self.send(int(incoming.chat_id), reply, update.callback_query)
+
+    async def _on_membership(self, update: Update) -> None:
+        member = update.my_chat_member
+        assert member is not None
+        if member.chat.type != Chat.PRIVATE:
+            return
+        status = member.new_chat_member.status
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            await self.dispatcher.set_reachable(PLATFORM, str(member.from_user.id), False)
+        elif status == ChatMember.MEMBER:
+            await self.dispatcher.set_reachable(PLATFORM, str(member.from_user.id), True)
+
+    @staticmethod
+    async def _answer(query: CallbackQuery) -> None:
+        """Every button press is answered, or the person's app shows a spinner for a while."""
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.info("Telegram: could not answer a button press: %s", error.message)
+
+    async def send(self, chat_id: int, reply: Reply, pressed: CallbackQuery | None = None) -> None:
+        parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        buttons = keyboard(reply.choices, self.username)
+        for number, part in enumerate(parts):
+            last = number == len(parts) - 1
+            try:
+                if (
+                    number == 0
+                    and reply.edit
+                    and isinstance(pressed, CallbackQuery)
+                    and isinstance(pressed.message, Message)
+                ):
+                    await self._edit(pressed.message, part, buttons if last else None)
+                else:
+                    await self.application.bot.send_message(
+                        chat_id,
+                        part,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=buttons if last else None,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+            except Forbidden:
+                await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
+                return
+            except BadRequest as error:
+                log.warning(
+                    "Telegram refused a message to chat %s (%s); it was: %r",
+                    chat_id,
+                    error.message,
+                    part[:1000],
+                )
+            except TelegramError as error:
+                log.warning("Telegram: sending to chat %s failed: %s", chat_id, error.message)
+                return
+
+    @staticmethod
+    async def _edit(message: Message, text: str, buttons: InlineKeyboardMarkup | None) -> None:
+        try:
+            await message.edit_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=buttons,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram: an update could not be handled", exc_info=context.error)
+
+    @staticmethod
+    def _on_polling_error(error: TelegramError) -> None:
+        log.warning("Telegram: polling failed, retrying: %s", error.message)

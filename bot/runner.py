@@ -1,0 +1,68 @@
+"""`coordbot run`: every configured platform in one process, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import SystemClock
+from bot.config import Settings, TelegramSettings
+from bot.db import create_engine, session_factory, upgrade
+from bot.router import Dispatcher, forget_old_deliveries
+from handlers import build_router
+
+log = logging.getLogger(__name__)
+
+
+class Platform(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class NothingToRun(Exception):
+    pass
+
+
+async def run(settings: Settings, telegram: TelegramSettings | None) -> None:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    clock = SystemClock()
+    sessions = session_factory(engine)
+    async with sessions() as db:
+        await forget_old_deliveries(db, clock.now() - timedelta(days=2))
+        await db.commit()
+    dispatcher = Dispatcher(build_router(), sessions, clock, settings.event)
+
+    platforms: list[Platform] = []
+    if telegram is not None:
+        from bot.platforms.telegram import TelegramAdapter
+
+        platforms.append(TelegramAdapter(telegram, dispatcher))
+    if not platforms:
+        await engine.dispose()
+        raise NothingToRun(
+            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md), "
+            "or try the bot in the terminal with `coordbot chat`"
+        )
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stopping.set)
+    started: list[Platform] = []
+    try:
+        for platform in platforms:
+            await platform.start()
+            started.append(platform)
+        log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")
+        await stopping.wait()
+        log.warning("coordbot is stopping")
+    finally:
+        for platform in reversed(started):
+            await platform.stop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        await engine.dispose()

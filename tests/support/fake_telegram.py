@@ -1,0 +1,234 @@
+"""A fake Telegram Bot API server, over real HTTP, for python-telegram-bot to talk to.
+
+It records every call, serves updates through getUpdates (long polling included), and answers
+with 429 (retry_after), 400, 403 or 500 when a test asks it to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token-for-the-fake-bot-api"
+BOT_USERNAME = "coordbot_test_bot"
+BOT_ID = 123456
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeTelegram:
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    url: str = ""
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition | None = None
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # What tests do
+
+    def fail_next(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
+        self.failures.setdefault(method, []).append(Failure(status, description, retry_after))
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update = {"update_id": next(self._update_ids), **update}
+        assert self._changed is not None
+        async with self._changed:
+            self.updates.append(update)
+            self._changed.notify_all()
+        return int(update["update_id"])
+
+    def of(self, *methods: str) -> list[Call]:
+        return [call for call in self.calls if call.method in methods]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 10) -> list[Call]:
+        """The calls of `method` once there are at least `count` of them."""
+        deadline = time.monotonic() + within
+        assert self._changed is not None
+        async with self._changed:
+            while len(self.of(method)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"{method} called {len(self.of(method))} times, expected {count}: "
+                        f"{[c.method for c in self.calls]}"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
+        return self.of(method)
+
+    def sent_texts(self) -> list[str]:
+        return [call.params["text"] for call in self.of("sendMessage", "editMessageText")]
+
+    # The server
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params = await _params(request)
+        if method != "getUpdates":
+            assert self._changed is not None
+            async with self._changed:
+                self.calls.append(Call(method, params))
+                self._changed.notify_all()
+        pending = self.failures.get(method)
+        if pending:
+            failure = pending.pop(0)
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(body, status=failure.status)
+        return web.json_response({"ok": True, "result": await self._result(method, params)})
+
+    async def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "coordbot",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if method in ("sendMessage", "editMessageText"):
+            chat_id = int(params.get("chat_id") or 0)
+            return {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "text": params.get("text", ""),
+            }
+        return True
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 1.0)
+        assert self._changed is not None
+        async with self._changed:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+            return [u for u in self.updates if u["update_id"] >= offset]
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data: dict[str, Any] = await request.json()
+        return data
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        text = value if isinstance(value, str) else ""
+        if key in ("reply_markup", "commands", "allowed_updates", "link_preview_options"):
+            params[key] = json.loads(text)
+        else:
+            params[key] = text
+    return params
+
+
+# Updates as Telegram sends them
+
+
+def user(
+    user_id: int = 42, language_code: str | None = "fr", first_name: str = "Amina"
+) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": language_code,
+    }
+
+
+def private_chat(user_id: int = 42) -> dict[str, Any]:
+    return {"id": user_id, "type": "private", "first_name": "Amina"}
+
+
+def group_chat(chat_id: int = -100200) -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup", "title": "Delegates"}
+
+
+def text_message(
+    text: str, sender: dict[str, Any] | None = None, chat: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    sender = sender or user()
+    message: dict[str, Any] = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": chat or private_chat(sender["id"]),
+        "from": sender,
+        "text": text,
+    }
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"message": message}
+
+
+def button_press(
+    data: str, sender: dict[str, Any] | None = None, message_id: int = 7
+) -> dict[str, Any]:
+    sender = sender or user()
+    return {
+        "callback_query": {
+            "id": f"cb{time.monotonic_ns()}",
+            "from": sender,
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": private_chat(sender["id"]),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "coordbot"},
+                "text": "…",
+            },
+        }
+    }

@@ -1,0 +1,246 @@
+"""Telegram through python-telegram-bot's real HTTP stack, against a fake Bot API server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import TelegramSettings
+from bot.db import SessionFactory
+from bot.models import ChatIdentity, Event, ProcessedDelivery
+from bot.platforms.telegram import TelegramAdapter
+from bot.router import Dispatcher
+from tests.support.fake_telegram import (
+    BOT_USERNAME,
+    TOKEN,
+    FakeTelegram,
+    button_press,
+    group_chat,
+    text_message,
+    user,
+)
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def telegram(
+    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
+) -> AsyncIterator[TelegramAdapter]:
+    adapter = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+async def test_a_french_delegate_gets_french_replies_with_buttons(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    await fake_telegram.push(text_message("/start"))
+    [sent] = await fake_telegram.wait_for("sendMessage")
+    assert sent.params["chat_id"] == "42"
+    assert sent.params["parse_mode"] == "HTML"
+    assert "Bonjour Amina" not in sent.params["text"]  # a guest is greeted without a name
+    assert "Bonjour" in sent.params["text"]
+    buttons = sent.params["reply_markup"]["inline_keyboard"][0]
+    assert [b["text"] for b in buttons] == ["English", "Français", "Español"]
+    assert buttons[2]["callback_data"] == "lang:es"
+
+
+async def test_a_button_press_is_answered_and_edits_the_message_in_place(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    await fake_telegram.push(button_press("lang:es", message_id=77))
+    [edit] = await fake_telegram.wait_for("editMessageText")
+    assert edit.params["message_id"] == "77"
+    assert "español" in edit.params["text"]
+    assert fake_telegram.of("answerCallbackQuery")
+    await fake_telegram.push(button_press("agenda:2017-12-03:1", message_id=78))
+    edits = await fake_telegram.wait_for("editMessageText", 2)
+    assert "domingo, 3 de diciembre de 2017" in edits[1].params["text"]
+    assert len(fake_telegram.of("answerCallbackQuery")) == 2
+
+
+async def test_commands_menus_are_published_in_three_languages(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    menus = {call.params.get("language_code"): call for call in fake_telegram.of("setMyCommands")}
+    assert set(menus) == {None, "fr", "es"}
+    french = {c["command"]: c["description"] for c in menus["fr"].params["commands"]}
+    assert french["agenda"] == "le programme d’une journée"
+    assert "agenda" in {c["command"] for c in menus[None].params["commands"]}
+
+
+async def test_group_commands_addressed_to_the_bot_work_and_others_are_ignored(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    await fake_telegram.push(text_message("/agenda@otherbot", chat=group_chat()))
+    await fake_telegram.push(text_message("good morning everyone", chat=group_chat()))
+    await fake_telegram.push(text_message(f"/agenda@{BOT_USERNAME} day 1", chat=group_chat()))
+    [sent] = await fake_telegram.wait_for("sendMessage")
+    assert sent.params["chat_id"] == "-100200"
+    assert "samedi 2 décembre 2017" in sent.params["text"]
+    assert "Groupes de travail" not in sent.params["text"]  # civil-society sessions stay private
+
+
+async def test_personal_commands_in_a_group_offer_a_private_chat(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    await fake_telegram.push(text_message(f"/next@{BOT_USERNAME}", chat=group_chat()))
+    [sent] = await fake_telegram.wait_for("sendMessage")
+    [[button]] = sent.params["reply_markup"]["inline_keyboard"]
+    assert button["url"] == f"https://t.me/{BOT_USERNAME}"
+    assert "privé" in sent.params["text"]
+
+
+async def test_whatever_arrives_nothing_crashes(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    sender = user()
+    base = {"message_id": 5, "date": 0, "chat": {"id": 42, "type": "private"}, "from": sender}
+    await fake_telegram.push(
+        {
+            "message": {
+                **base,
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            }
+        }
+    )
+    await fake_telegram.push({"edited_message": {**base, "text": "/agenda", "edit_date": 1}})
+    await fake_telegram.push(
+        {
+            "channel_post": {
+                "message_id": 6,
+                "date": 0,
+                "chat": {"id": -5, "type": "channel"},
+                "text": "x",
+            }
+        }
+    )
+    await fake_telegram.push(
+        {"inline_query": {"id": "q", "from": sender, "query": "a", "offset": ""}}
+    )
+    await fake_telegram.push(
+        {"message": {**base, "voice": {"file_id": "v", "file_unique_id": "v", "duration": 2}}}
+    )
+    await fake_telegram.push(text_message("/help"))
+    sent = await fake_telegram.wait_for("sendMessage", 3)
+    texts = [call.params["text"] for call in sent]
+    assert "/help" in texts[0]  # the sticker: a hint, in French
+    assert "/help" in texts[1]  # the voice message: the same hint
+    assert "/agenda" in texts[2] and "/language" in texts[2]  # and the bot still answers
+
+
+async def test_blocking_the_bot_marks_the_account_unreachable_and_unblocking_reachable(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter, sessions: SessionFactory
+) -> None:
+    await fake_telegram.push(text_message("/start"))
+    await fake_telegram.wait_for("sendMessage")
+
+    def member_update(old: str, new: str) -> dict[str, object]:
+        bot = {"id": 123456, "is_bot": True, "first_name": "coordbot"}
+        return {
+            "my_chat_member": {
+                "chat": {"id": 42, "type": "private"},
+                "from": user(),
+                "date": 0,
+                "old_chat_member": {"status": old, "user": bot, "until_date": 0},
+                "new_chat_member": {"status": new, "user": bot, "until_date": 0},
+            }
+        }
+
+    async def reachable() -> bool:
+        async with sessions() as db:
+            return (await db.execute(select(ChatIdentity.reachable))).scalar_one()
+
+    await fake_telegram.push(member_update("member", "kicked"))
+    await fake_telegram.push(text_message("/help"))  # processed in order, after the block
+    await fake_telegram.wait_for("sendMessage", 2)
+    assert await reachable() is False
+    await fake_telegram.push(member_update("kicked", "member"))
+    await fake_telegram.push(text_message("/help"))
+    await fake_telegram.wait_for("sendMessage", 3)
+    assert await reachable() is True
+
+
+async def test_an_update_delivered_twice_is_handled_once_even_after_a_restart(
+    fake_telegram: FakeTelegram,
+    dispatcher: Dispatcher,
+    demo_event: Event,
+    sessions: SessionFactory,
+) -> None:
+    update = {"update_id": 5000, **text_message("/help")}
+    settings = TelegramSettings(token=TOKEN, api_url=fake_telegram.url)
+    first = TelegramAdapter(settings, dispatcher)
+    await first.start()
+    await fake_telegram.push(update)
+    await fake_telegram.wait_for("sendMessage")
+    await first.stop()
+
+    fake_telegram.updates.append(update)  # Telegram delivers it again to the restarted bot
+    second = TelegramAdapter(settings, dispatcher)
+    await second.start()
+    await fake_telegram.push(text_message("/start"))
+    await fake_telegram.wait_for("sendMessage", 2)
+    await second.stop()
+
+    assert len(fake_telegram.of("sendMessage")) == 2
+    async with sessions() as db:
+        handled = (await db.execute(select(ProcessedDelivery.delivery_id))).scalars().all()
+    assert "5000" in handled
+
+
+async def test_a_429_is_waited_out_and_the_message_still_arrives(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    fake_telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await fake_telegram.push(text_message("/help"))
+    calls = await fake_telegram.wait_for("sendMessage", 2)
+    assert calls[0].params["text"] == calls[1].params["text"]
+
+
+async def test_a_400_or_500_is_logged_and_the_bot_goes_on(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_telegram.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+    fake_telegram.fail_next("sendMessage", 500, "Internal Server Error")
+    with caplog.at_level(logging.WARNING):
+        await fake_telegram.push(text_message("/help"))
+        await fake_telegram.push(text_message("/start"))
+        await fake_telegram.push(text_message("/language"))
+        calls = await fake_telegram.wait_for("sendMessage", 3)
+    refused = [r.getMessage() for r in caplog.records if "refused a message" in r.getMessage()]
+    assert len(refused) == 1
+    assert "can't parse entities" in refused[0].lower() and "/agenda" in refused[0]
+    assert "quelle langue" in calls[2].params["text"]
+
+
+async def test_a_reply_longer_than_telegram_allows_is_split_at_lines(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    from bot.chat import Reply
+
+    long_text = "\n".join(f"<b>{n:04}</b> " + "é" * 60 for n in range(200))
+    await telegram.send(42, Reply(long_text))
+    calls = await fake_telegram.wait_for("sendMessage", 4)
+    texts = [call.params["text"] for call in calls]
+    assert all(len(text) <= 4096 for text in texts)
+    assert all(line.startswith("<b>") for text in texts for line in text.splitlines())
+    assert "\n".join(texts) == long_text
