@@ -81,9 +81,29 @@ def _secrets_in_environment() -> list[str]:
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 
+def _local_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError as error:
+        raise click.BadParameter(
+            "write the time as 'YYYY-MM-DD HH:MM'", param_hint="--at"
+        ) from error
+
+
+AT_OPTION = click.option(
+    "--at",
+    "at",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="Pretend it is this local time of the event (the clock then runs on).",
+)
+
+
 @main.command()
+@AT_OPTION
 @pass_settings
-def run(settings: Settings) -> None:
+def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN) until stopped."""
     from bot.platforms import PlatformError
     from bot.runner import NothingToRun
@@ -92,7 +112,7 @@ def run(settings: Settings) -> None:
     try:
         telegram = TelegramSettings.from_env()
         with _database_errors(settings):
-            asyncio.run(run_platforms(settings, telegram))
+            asyncio.run(run_platforms(settings, telegram, _local_time(at)))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
@@ -247,25 +267,13 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
     help="Chat as a participant (id, e-mail or name) or as the first one with a role "
     "(delegate, government, international, organiser, facilitator, rapporteur).",
 )
-@click.option(
-    "--at",
-    "at",
-    metavar="'YYYY-MM-DD HH:MM'",
-    help="Pretend it is this local time of the event (the clock then runs on).",
-)
+@AT_OPTION
 @pass_settings
 def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) -> None:
     """Chat with the bot in this terminal, with no platform and no token."""
     from bot.platforms.console import run_console
 
-    clock_start: datetime | None = None
-    if at:
-        try:
-            clock_start = datetime.fromisoformat(at.replace(" ", "T"))
-        except ValueError as error:
-            raise click.BadParameter(
-                "write the time as 'YYYY-MM-DD HH:MM'", param_hint="--at"
-            ) from error
+    clock_start = _local_time(at)
     try:
         with _database_errors(settings):
             asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))

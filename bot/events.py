@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.models import Event
 
 
@@ -16,6 +17,14 @@ async def current_event(db: AsyncSession, key: str | None = None) -> Event | Non
     query = select(Event)
     query = query.where(Event.key == key) if key else query.order_by(Event.loaded_at.desc())
     return (await db.execute(query.limit(1))).scalar_one_or_none()
+
+
+def meeting_clock(event: Event | None, at: datetime | None) -> Clock:
+    """The real clock, or with `at` (a local time of the event) a clock that starts then and
+    runs on: to rehearse or demonstrate the bot on the meeting's days."""
+    if at is None:
+        return SystemClock()
+    return SimulatedClock(at.replace(tzinfo=zone(event) if event else UTC), running=True)
 
 
 def zone(event: Event) -> ZoneInfo:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
+from bot.events import current_event, meeting_clock
 from bot.router import Dispatcher, forget_old_deliveries
 from handlers import build_router
 
@@ -26,13 +27,15 @@ class NothingToRun(Exception):
     pass
 
 
-async def run(settings: Settings, telegram: TelegramSettings | None) -> None:
+async def run(
+    settings: Settings, telegram: TelegramSettings | None, at: datetime | None = None
+) -> None:
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
-    clock = SystemClock()
     sessions = session_factory(engine)
     async with sessions() as db:
-        await forget_old_deliveries(db, clock.now() - timedelta(days=2))
+        clock = meeting_clock(await current_event(db, settings.event), at)
+        await forget_old_deliveries(db, SystemClock().now() - timedelta(days=2))
         await db.commit()
     dispatcher = Dispatcher(build_router(), sessions, clock, settings.event)
 

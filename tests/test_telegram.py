@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, ProcessedDelivery
-from bot.platforms.telegram import TelegramAdapter
+from bot.platforms import PlatformError
+from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
 from bot.router import Dispatcher
 from tests.support.fake_telegram import (
     BOT_USERNAME,
@@ -244,3 +247,62 @@ async def test_a_reply_longer_than_telegram_allows_is_split_at_lines(
     assert all(len(text) <= 4096 for text in texts)
     assert all(line.startswith("<b>") for text in texts for line in text.splitlines())
     assert "\n".join(texts) == long_text
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_the_webhook_takes_only_requests_with_the_right_secret(
+    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    port = _free_port()
+    settings = TelegramSettings(
+        token=TOKEN,
+        api_url=fake_telegram.url,
+        webhook_url="https://bot.example.org/telegram",
+        webhook_secret="s3cret-for-the-webhook",
+        port=port,
+    )
+    adapter = TelegramAdapter(settings, dispatcher)
+    await adapter.start()
+    try:
+        [registered] = fake_telegram.of("setWebhook")
+        assert registered.params["url"] == "https://bot.example.org/telegram"
+        assert registered.params["secret_token"] == "s3cret-for-the-webhook"
+        url = f"http://127.0.0.1:{port}/telegram"
+        update = {"update_id": 1, **text_message("/help")}
+        async with aiohttp.ClientSession() as client:
+            for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}):
+                async with client.post(url, json=update, headers=headers) as response:
+                    assert response.status == 403
+            async with client.post(
+                url, data="{not json", headers={SECRET_HEADER: "s3cret-for-the-webhook"}
+            ) as response:
+                assert response.status == 400
+            async with client.post(
+                url, json=update, headers={SECRET_HEADER: "s3cret-for-the-webhook"}
+            ) as response:
+                assert response.status == 200
+        [sent] = await fake_telegram.wait_for("sendMessage")
+        assert "/agenda" in sent.params["text"]
+    finally:
+        await adapter.stop()
+    assert len(fake_telegram.of("sendMessage")) == 1  # the refused requests were never handled
+
+
+async def test_a_refused_token_or_an_unreachable_api_is_a_clear_error(
+    fake_telegram: FakeTelegram, dispatcher: Dispatcher
+) -> None:
+    refused = TelegramAdapter(
+        TelegramSettings(token="1:wrong", api_url=fake_telegram.url), dispatcher
+    )
+    with pytest.raises(PlatformError, match="refused the bot token"):
+        await refused.start()
+    nowhere = f"http://127.0.0.1:{_free_port()}"
+    unreachable = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=nowhere), dispatcher)
+    with pytest.raises(PlatformError, match="cannot reach the Telegram Bot API"):
+        await unreachable.start()

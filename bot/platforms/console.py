@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy import select
@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, participants
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
-from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
 from bot.i18n import _, use_language
@@ -148,13 +147,10 @@ async def run_console(
     sessions = session_factory(engine)
     try:
         await upgrade(settings.database_url)
-        clock: Clock = SystemClock()
         external_id, name = "guest", None
         async with sessions() as db:
             event = await events.current_event(db, settings.event)
-            if at is not None:
-                tz = events.zone(event) if event else UTC
-                clock = SimulatedClock(at.replace(tzinfo=tz), running=True)
+            clock = events.meeting_clock(event, at)
             if who and who.strip().lower() != "guest":
                 if event is None:
                     raise LookupError("load a programme first: coordbot programme load FILE")
