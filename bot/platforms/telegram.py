@@ -124,11 +124,12 @@ class TelegramAdapter:
     async def start(self) -> None:
         try:
             await self.application.initialize()
-        except InvalidToken as error:
-            raise PlatformError(
-                "Telegram refused the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather."
-            ) from error
-        except NetworkError as error:
+        except (InvalidToken, NetworkError) as error:
+            await self.application.bot.shutdown()  # close the HTTP connections opened so far
+            if isinstance(error, InvalidToken):
+                raise PlatformError(
+                    "Telegram refused the bot token (TELEGRAM_BOT_TOKEN): check it with @BotFather."
+                ) from error
             raise PlatformError(
                 f"cannot reach the Telegram Bot API at {self.settings.api_url}: {error.message}"
             ) from error
