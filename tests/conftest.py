@@ -31,6 +31,7 @@ from tests.support.databases import (
     empty_all_tables,
     postgres_unreachable_reason,
 )
+from tests.support.fake_telegram import FakeTelegram
 
 DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
 MEETING_ZONE = ZoneInfo("America/Mexico_City")
@@ -110,6 +111,15 @@ async def demo_event(sessions: SessionFactory, clock: SimulatedClock) -> Event:
 @pytest.fixture
 def dispatcher(sessions: SessionFactory, clock: SimulatedClock) -> Dispatcher:
     return Dispatcher(build_router(), sessions, clock)
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on a free local port."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

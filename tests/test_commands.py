@@ -82,7 +82,7 @@ async def test_a_bad_agenda_argument_gets_a_hint_in_the_readers_language(
 ) -> None:
     await chat.send("/language fr")
     reply = await chat.send("/agenda <someday>")
-    assert "je n’ai pas compris" in reply.lower() or "pas compris" in reply
+    assert "pas compris" in reply
     assert "<someday>" in reply  # shown as typed, escaped in the markup
     assert "&lt;someday&gt;" in chat.last[0].text
 

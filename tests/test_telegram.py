@@ -28,14 +28,6 @@ from tests.support.fake_telegram import (
 
 
 @pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def telegram(
     fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
 ) -> AsyncIterator[TelegramAdapter]:

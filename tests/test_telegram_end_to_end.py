@@ -6,21 +6,10 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message
-
-
-@pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _environment(database: Path, api_url: str) -> dict[str, str]:
