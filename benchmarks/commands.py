@@ -73,6 +73,7 @@ def programme(sessions: int) -> ProgrammeSpec:
         timezone=ZONE.key,
         languages=["en", "fr", "es"],
         default_language="en",
+        country=None,
         venues=[VenueSpec(f"room-{n}", f"Room {n}", "Somewhere 1", None) for n in range(20)],
         sessions=items,
         rounds=[],

@@ -24,3 +24,14 @@ def seat_role(role: Role | None) -> SeatRole | None:
     if role in (Role.GOVERNMENT, Role.INTERNATIONAL):
         return SeatRole.GOVERNMENT
     return SeatRole.CIVIL_SOCIETY
+
+
+def may_join(role: Role | None, round_audience: Audience, seats: dict[SeatRole, int]) -> bool:
+    """A table round is joined only by a registered participant who may see it and for whose
+    role the table has seats."""
+    role_seats = seat_role(role)
+    return (
+        role_seats is not None
+        and round_audience in audiences_for(role)
+        and seats.get(role_seats, 0) > 0
+    )

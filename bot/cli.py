@@ -14,16 +14,19 @@ from typing import Any, TypeVar
 
 import click
 from babel import default_locale
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db as database
 from bot import events
+from bot import participants as participants_domain
 from bot.clock import SystemClock
 from bot.config import ConfigurationError, Settings, TelegramSettings
 from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
+from bot.models import Participant, Role
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, load_programme
 
@@ -256,6 +259,114 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
     click.echo(
         f"{prefix} {report.created}, updated {report.updated}, rejected {len(report.rejected)}."
     )
+
+
+@participants.command()
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for invitations.csv and the QR code images.",
+)
+@click.option("--renew", is_flag=True, help="Issue new codes to everyone (old codes stop working).")
+@click.option(
+    "--bot",
+    "bot_name",
+    envvar="TELEGRAM_BOT_USERNAME",
+    help="The bot's Telegram username (else asked of Telegram with TELEGRAM_BOT_TOKEN).",
+)
+@pass_settings
+def invite(settings: Settings, folder: Path, renew: bool, bot_name: str | None) -> None:
+    """Issue invitation codes and write them for a mail merge, with one QR code per person.
+
+    Only the codes issued now can be written (the database keeps no code, only its hash):
+    participants who already have one are skipped unless --renew."""
+    from bot.invitations import Invitation, issue, write_invitations
+    from bot.platforms import PlatformError
+
+    username = (bot_name or "").lstrip("@")
+    if not username:
+        telegram = TelegramSettings.from_env()
+        if telegram is None:
+            raise click.ClickException("give --bot USERNAME or set TELEGRAM_BOT_TOKEN")
+        from bot.platforms.telegram import bot_username
+
+        try:
+            username = asyncio.run(bot_username(telegram))
+        except PlatformError as error:
+            raise click.ClickException(str(error)) from error
+
+    async def work(db: AsyncSession) -> tuple[list[Invitation], int]:
+        event = await events.current_event(db, settings.event)
+        if event is None:
+            raise click.ClickException("load a programme first: coordbot programme load FILE")
+        query = (
+            select(Participant)
+            .where(Participant.event_id == event.id, Participant.erased_at.is_(None))
+            .order_by(Participant.id)
+        )
+        people = list((await db.execute(query)).scalars())
+        now = SystemClock().now()
+        fresh = [Invitation(p, issue(p, now)) for p in people if renew or not p.invitation_hash]
+        return fresh, len(people) - len(fresh)
+
+    issued, skipped = _run(work, settings)
+    table = write_invitations(issued, folder, username)
+    click.echo(f"{len(issued)} invitations written to {table}.")
+    if skipped:
+        click.echo(f"{skipped} participants already had a code (--renew issues new ones).")
+
+
+async def _participant_or_fail(db: AsyncSession, settings: Settings, reference: str) -> Participant:
+    event = await events.current_event(db, settings.event)
+    found = await participants_domain.find_participant(db, event.id, reference) if event else None
+    if found is None or found.erased_at is not None:
+        raise click.ClickException(f"no single participant matches {reference!r}")
+    return found
+
+
+@participants.command("role")
+@click.argument("reference")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+@pass_settings
+def change_role(settings: Settings, reference: str, role: str) -> None:
+    """Give the participant REFERENCE (id, e-mail or name) a new ROLE."""
+
+    async def work(db: AsyncSession) -> str:
+        person = await _participant_or_fail(db, settings, reference)
+        person.role = Role(role)
+        return person.name
+
+    click.echo(f"{_run(work, settings)} is now {role}.")
+
+
+@participants.command()
+@click.argument("reference")
+@click.option("--platform", help="Only the account on this platform (telegram, slack…).")
+@pass_settings
+def unlink(settings: Settings, reference: str, platform: str | None) -> None:
+    """Unlink the chat accounts of participant REFERENCE; their invitation code works again."""
+
+    async def work(db: AsyncSession) -> int:
+        person = await _participant_or_fail(db, settings, reference)
+        return await participants_domain.unlink_accounts(db, person, platform)
+
+    click.echo(f"{_run(work, settings)} chat account(s) unlinked.")
+
+
+@participants.command()
+@click.argument("reference")
+@pass_settings
+def revoke(settings: Settings, reference: str) -> None:
+    """Revoke the invitation code of participant REFERENCE (linked accounts stay linked)."""
+
+    async def work(db: AsyncSession) -> str:
+        person = await _participant_or_fail(db, settings, reference)
+        person.invitation_hash = None
+        return person.name
+
+    click.echo(f"The invitation of {_run(work, settings)} no longer works.")
 
 
 @main.command()

@@ -98,3 +98,17 @@ async def find_participant(db: AsyncSession, event_id: int, reference: str) -> P
     query = base.where(Participant.name.ilike(f"%{reference}%")).order_by(Participant.id).limit(2)
     matches = (await db.execute(query)).scalars().all()
     return matches[0] if len(matches) == 1 else None
+
+
+async def unlink_accounts(
+    db: AsyncSession, participant: Participant, platform: str | None = None
+) -> int:
+    """Detach a participant's chat accounts (all, or one platform's): an organiser's remedy for
+    a lost phone; the invitation code can then link the new account."""
+    query = select(ChatIdentity).where(ChatIdentity.participant_id == participant.id)
+    if platform:
+        query = query.where(ChatIdentity.platform == platform)
+    accounts = list((await db.execute(query)).scalars())
+    for account in accounts:
+        account.participant_id = None
+    return len(accounts)

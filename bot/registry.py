@@ -25,6 +25,7 @@ COLUMNS = (
     "gender",
     "migrant_background",
     "youth",
+    "government_conference",
 )
 REGIONS = (
     "africa",
@@ -70,7 +71,7 @@ def _problem(row: dict[str, str], seen_emails: set[str]) -> str | None:
         return _("the country must be a two-letter code such as MX")
     if row.get("gender") and row["gender"] not in GENDERS:
         return _("unknown gender {gender}").format(gender=row["gender"])
-    for flag in ("migrant_background", "youth"):
+    for flag in ("migrant_background", "youth", "government_conference"):
         if row.get(flag, "").lower() not in _YES_NO:
             return _("{column} must be yes, no or empty").format(column=flag)
     email = row.get("email", "").lower()
@@ -85,7 +86,9 @@ async def import_participants(
     """Create or update participants (matched by e-mail); a bad row is rejected, not guessed."""
     report = ImportReport()
     query = select(Participant).where(Participant.event_id == event.id)
-    by_email = {p.email: p for p in (await db.execute(query)).scalars() if p.email}
+    by_email = {
+        p.email: p for p in (await db.execute(query)).scalars() if p.email and not p.erased_at
+    }
     seen: set[str] = set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         row = _clean(raw)
@@ -112,6 +115,7 @@ async def import_participants(
         participant.gender = row.get("gender") or None
         participant.migrant_background = _YES_NO[row.get("migrant_background", "").lower()]
         participant.youth = _YES_NO[row.get("youth", "").lower()]
+        participant.government_conference = _YES_NO[row.get("government_conference", "").lower()]
     await db.flush()
     return report
 

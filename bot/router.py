@@ -62,6 +62,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     usage: str = ""
     personal: bool = False  # answered only in a private chat
+    organisers_only: bool = False
 
 
 @dataclass
@@ -86,8 +87,11 @@ class Router:
         aliases: Sequence[str] = (),
         usage: str = "",
         personal: bool = False,
+        organisers_only: bool = False,
     ) -> None:
-        command = Command(name, handler, help, tuple(aliases), usage, personal)
+        command = Command(
+            name, handler, help, tuple(aliases), usage, personal or organisers_only, organisers_only
+        )
         for word in (name, *aliases):
             if word in self._by_alias:
                 raise ValueError(f"/{word} is registered twice")
@@ -123,6 +127,8 @@ class Router:
         command = self._by_alias.get(incoming.command)
         if command and command.personal and not incoming.private:
             return _only_in_private, {}
+        if command and command.organisers_only:
+            return _organisers_only(command.handler), {"args": incoming.args}
         if command:
             return command.handler, {"args": incoming.args}
         for regex, handler in self._patterns:
@@ -137,6 +143,26 @@ async def _only_in_private(ctx: Context) -> Reply:
         _("This is personal: I answer it only in a private chat."),
         choices=((Choice(_("Open a private chat"), open_private=True),),),
     )
+
+
+def _organisers_only(handler: Handler) -> Handler:
+    """The role behind every organiser action is checked here, before the handler runs."""
+
+    async def checked(ctx: Context) -> HandlerResult:
+        if ctx.role != Role.ORGANISER:
+            log.warning(
+                "refused /%s to %s account %s (role %s)",
+                ctx.incoming.command,
+                ctx.incoming.platform,
+                ctx.identity.id,
+                ctx.role,
+            )
+            return Reply(
+                _("Only organisers can use /{command}.").format(command=ctx.incoming.command)
+            )
+        return await handler(ctx)
+
+    return checked
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.i18n import lazy_gettext as _l
 from bot.router import Router
-from handlers import account, agenda, fallback
+from handlers import account, agenda, fallback, organisers, privacy
 
 
 def build_router() -> Router:
@@ -39,9 +39,25 @@ def build_router() -> Router:
         help=_l("time, place, audience and interpretation of a session"),
         usage="N",
     )
+    router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
+    router.command("forget", privacy.forget, help=_l("erase your personal data"), personal=True)
+    router.command(
+        "participant",
+        organisers.participant,
+        help=_l("organisers: find a participant, change a role, unlink an account"),
+        usage="find NAME | ID [role ROLE | unlink]",
+        organisers_only=True,
+    )
+    router.command(
+        "snapshot",
+        organisers.show_snapshot,
+        help=_l("organisers: the participation snapshot"),
+        organisers_only=True,
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
+    router.button("forget", privacy.forget_button)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)

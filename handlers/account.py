@@ -6,7 +6,7 @@ from functools import cache
 
 from babel import Locale
 
-from bot import formatting, participants
+from bot import formatting, invitations, participants
 from bot.chat import Choice, Reply
 from bot.i18n import LANGUAGES, _, localised, use_language
 from bot.markup import bold, escape
@@ -20,7 +20,50 @@ def language_choices() -> tuple[tuple[Choice, ...], ...]:
     )
 
 
-async def start(ctx: Context) -> Reply:
+async def start(ctx: Context) -> Reply | list[Reply]:
+    """`/start`, or `/start CODE` from an invitation's deep link."""
+    if ctx.args:
+        code = invitations.normalise(" ".join(ctx.args))
+        if code is None:
+            return [
+                Reply(_("This invitation code is not valid. Check it, or ask an organiser.")),
+                welcome(ctx),
+            ]
+        return await redeem(ctx, code)
+    return welcome(ctx)
+
+
+async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
+    """Link this chat account to the participant whose invitation code was sent."""
+    if not ctx.incoming.private:
+        return Reply(
+            _("Send your invitation code in a private chat with me, not in a group."),
+            choices=((Choice(_("Open a private chat"), open_private=True),),),
+        )
+    result = await invitations.redeem(ctx.db, ctx.identity, code, ctx.clock.now())
+    outcome = invitations.Outcome
+    if result.outcome == outcome.LINKED:
+        assert result.participant is not None
+        with use_language(participants.explicit_language(ctx.identity) or ctx.language):
+            return welcome(ctx)
+    messages = {
+        outcome.ALREADY_YOURS: _("You are already registered with this invitation."),
+        outcome.TAKEN_ON_PLATFORM: _(
+            "This invitation is already linked to another {platform} account. If you changed "
+            "phone or account, please ask an organiser."
+        ).format(platform=ctx.incoming.platform.capitalize()),
+        outcome.ACCOUNT_TAKEN: _(
+            "This chat account is already linked to another registration. Please ask an organiser."
+        ),
+        outcome.WRONG_CODE: _("This invitation code is not valid. Check it, or ask an organiser."),
+        outcome.LOCKED_OUT: _(
+            "Too many wrong codes: please try again in an hour, or ask an organiser."
+        ),
+    }
+    return Reply(messages[result.outcome])
+
+
+def welcome(ctx: Context) -> Reply:
     participant = ctx.participant
     greeting = (
         _("Hello {name}!").format(name=escape(participant.name)) if participant else _("Hello!")

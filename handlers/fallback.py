@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot import invitations
 from bot.chat import Reply
 from bot.i18n import _
 from bot.markup import escape
 from bot.router import Context
+from handlers import account
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -19,6 +21,9 @@ async def unknown_command(ctx: Context) -> Reply:
 async def plain_text(ctx: Context) -> Reply | list[Reply]:
     if not ctx.incoming.private:
         return []  # in a group, people talk to each other, not to the bot
+    code = invitations.normalise(ctx.incoming.text)
+    if code is not None:
+        return await account.redeem(ctx, code)
     return Reply(_("I answer commands such as /agenda or /next. Send /help to see them all."))
 
 

@@ -62,6 +62,13 @@ class Participant(Base):
     gender: Mapped[str | None] = mapped_column(String(16))
     migrant_background: Mapped[bool | None]
     youth: Mapped[bool | None]
+    # Also attends the government-led conference that follows (for the snapshot).
+    government_conference: Mapped[bool | None]
+    # SHA-256 of the invitation code: the code itself is shown once, to be mailed, never kept.
+    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invited_at: Mapped[datetime | None]
+    # Set by /forget: the name, contacts and links are gone; the categories stay for counts.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="participant")
@@ -84,10 +91,25 @@ class ChatIdentity(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     platform_language: Mapped[str | None] = mapped_column(String(16))
     reachable: Mapped[bool] = mapped_column(default=True)
+    # After too many wrong invitation codes, no code is tried from this account until then.
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
 
     participant: Mapped[Participant | None] = relationship(back_populates="identities")
+
+
+class InvitationFailure(Base):
+    """A wrong invitation code sent from a chat account (to refuse guessing)."""
+
+    __tablename__ = "invitation_failures"
+    __table_args__ = (
+        Index("ix_invitation_failures_identity_id_at", "identity_id", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime]
 
 
 class TableMembership(Base):

@@ -42,6 +42,8 @@ class Event(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]]
     default_language: Mapped[str] = mapped_column(String(8))
+    # The host country (ISO 3166 code), counted apart in the participation snapshot.
+    country: Mapped[str | None] = mapped_column(String(2))
     loaded_at: Mapped[datetime]
 
 

@@ -281,3 +281,19 @@ class TelegramAdapter:
     @staticmethod
     def _on_polling_error(error: TelegramError) -> None:
         log.warning("Telegram: polling failed, retrying: %s", error.message)
+
+
+async def bot_username(settings: TelegramSettings) -> str:
+    """The bot's @username, asked of the Bot API (for invitation links)."""
+    from telegram import Bot
+
+    bot = Bot(settings.token, base_url=f"{settings.api_url}/bot")
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken as error:
+        raise PlatformError("Telegram refused the bot token (TELEGRAM_BOT_TOKEN).") from error
+    except NetworkError as error:
+        raise PlatformError(
+            f"cannot reach the Telegram Bot API at {settings.api_url}: {error.message}"
+        ) from error

@@ -190,6 +190,7 @@ class _Checker:
             timezone=event["timezone"],
             languages=languages,
             default_language=default_language,
+            country=event.get("country"),
             venues=[
                 VenueSpec(v["id"], v["name"], v.get("address"), v.get("map_url"))
                 for v in data["venues"]

@@ -83,6 +83,7 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     event.timezone = spec.timezone
     event.languages = spec.languages
     event.default_language = spec.default_language
+    event.country = spec.country
     event.loaded_at = now
     await db.flush()
 

@@ -62,6 +62,7 @@ class ProgrammeSpec:
     timezone: str
     languages: list[str]
     default_language: str
+    country: str | None
     venues: list[VenueSpec]
     sessions: list[SessionSpec]
     rounds: list[RoundSpec]

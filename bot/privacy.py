@@ -1,0 +1,95 @@
+"""What the bot keeps about a person, and erasing it (/mydata, /forget)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    ActTable,
+    ChatIdentity,
+    GroupMembership,
+    MembershipStatus,
+    Participant,
+    ReferenceGroup,
+    TableMembership,
+    TableRound,
+)
+
+
+@dataclass(frozen=True)
+class TableSeat:
+    round_title: dict[str, str]
+    act: int
+    table_title: dict[str, str]
+    status: MembershipStatus
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    participant: Participant | None
+    accounts: list[ChatIdentity]
+    tables: list[TableSeat]
+    groups: list[dict[str, str]]
+
+
+async def personal_data(db: AsyncSession, identity: ChatIdentity) -> PersonalData:
+    participant = identity.participant
+    if participant is None:
+        return PersonalData(None, [identity], [], [])
+    accounts = (
+        await db.execute(
+            select(ChatIdentity)
+            .where(ChatIdentity.participant_id == participant.id)
+            .order_by(ChatIdentity.platform, ChatIdentity.id)
+        )
+    ).scalars()
+    seats = await db.execute(
+        select(TableRound.title, ActTable.act, ActTable.title, TableMembership.status)
+        .join(ActTable, TableMembership.table_id == ActTable.id)
+        .join(TableRound, ActTable.round_id == TableRound.id)
+        .where(TableMembership.participant_id == participant.id)
+        .order_by(TableRound.id)
+    )
+    groups = await db.execute(
+        select(ReferenceGroup.title)
+        .join(GroupMembership, GroupMembership.group_id == ReferenceGroup.id)
+        .where(GroupMembership.participant_id == participant.id)
+        .order_by(ReferenceGroup.id)
+    )
+    return PersonalData(
+        participant,
+        list(accounts),
+        [TableSeat(r, act, t, status) for r, act, t, status in seats],
+        list(groups.scalars()),
+    )
+
+
+async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None:
+    """Erase a person: name, contacts, language, invitation, memberships and every chat link.
+
+    The categories used only in aggregate counts (role, region, country, gender, background,
+    youth, attendance) stay on a nameless row, so the meeting's figures do not change.
+    """
+    participant = identity.participant
+    if participant is None:
+        await db.delete(identity)
+        return
+    await db.execute(
+        delete(TableMembership).where(TableMembership.participant_id == participant.id)
+    )
+    await db.execute(
+        delete(GroupMembership).where(GroupMembership.participant_id == participant.id)
+    )
+    await db.execute(delete(ChatIdentity).where(ChatIdentity.participant_id == participant.id))
+    participant.name = ""
+    participant.email = None
+    participant.organisation = None
+    participant.language = None
+    participant.reminder_minutes = None
+    participant.invitation_hash = None
+    participant.erased_at = now
+    db.expunge(identity)

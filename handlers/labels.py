@@ -1,0 +1,44 @@
+"""Names of roles, regions and countries in the reader's language."""
+
+from __future__ import annotations
+
+from babel import Locale
+
+from bot.i18n import current_language
+from bot.i18n import lazy_gettext as _l
+from bot.models import Role
+
+_ROLES = {
+    Role.CIVIL_SOCIETY: _l("civil-society delegate"),
+    Role.GOVERNMENT: _l("government representative"),
+    Role.INTERNATIONAL: _l("UN or international organisation"),
+    Role.ORGANISER: _l("organiser"),
+    Role.FACILITATOR: _l("facilitator"),
+    Role.RAPPORTEUR: _l("rapporteur"),
+}
+
+_REGIONS = {
+    "africa": _l("Africa"),
+    "asia": _l("Asia"),
+    "europe": _l("Europe"),
+    "latin_america": _l("Latin America"),
+    "mena": _l("Middle East and North Africa"),
+    "north_america": _l("North America"),
+    "pacific": _l("Pacific"),
+    "global": _l("Global"),
+    "unknown": _l("Region not given"),
+}
+
+
+def role(value: Role | None) -> str:
+    return str(_ROLES[value]) if value else ""
+
+
+def region(value: str | None) -> str:
+    return str(_REGIONS.get(value or "unknown", value))
+
+
+def country(code: str | None) -> str:
+    if not code:
+        return ""
+    return str(Locale.parse(current_language()).territories.get(code.upper(), code.upper()))

@@ -1,0 +1,157 @@
+"""Organiser commands: /participant and /snapshot. The router lets only organisers in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import participants, snapshot
+from bot.chat import Reply
+from bot.i18n import _, ngettext
+from bot.markup import bold, escape
+from bot.matching import fold
+from bot.models import ChatIdentity, Participant, Role
+from bot.router import Context
+from handlers import labels
+
+_USAGE = (
+    "/participant find NAME\n/participant ID\n/participant ID role ROLE\n"
+    "/participant ID unlink [telegram|slack|console]"
+)
+
+
+def _role_from(text: str) -> Role | None:
+    wanted = fold(text).replace(" ", "_").replace("-", "_")
+    for role in Role:
+        if wanted in (role.value, fold(labels.role(role)).replace(" ", "_").replace("-", "_")):
+            return role
+    return None
+
+
+async def _accounts(ctx: Context, person: Participant) -> list[ChatIdentity]:
+    query = select(ChatIdentity).where(ChatIdentity.participant_id == person.id)
+    return list((await ctx.db.execute(query)).scalars())
+
+
+async def _describe(ctx: Context, person: Participant) -> str:
+    accounts = await _accounts(ctx, person)
+    linked = ", ".join(a.platform.capitalize() for a in accounts) or _("no chat account")
+    return (
+        f"#{person.id} {bold(escape(person.name))}"
+        + (f" — {escape(person.organisation)}" if person.organisation else "")
+        + f"\n{labels.role(person.role)} · {labels.region(person.region)} · {linked}"
+    )
+
+
+async def participant(ctx: Context) -> Reply:
+    if ctx.event is None or not ctx.args:
+        return Reply(_("Usage:") + "\n" + _USAGE)
+    first, *rest = ctx.args
+    if first.lower() == "find" and rest:
+        query = (
+            select(Participant)
+            .where(
+                Participant.event_id == ctx.event.id,
+                Participant.erased_at.is_(None),
+                Participant.name.ilike(f"%{' '.join(rest)}%"),
+            )
+            .order_by(Participant.name)
+            .limit(10)
+        )
+        found = list((await ctx.db.execute(query)).scalars())
+        if not found:
+            return Reply(_("Nobody matches “{text}”.").format(text=escape(" ".join(rest))))
+        return Reply("\n\n".join([await _describe(ctx, person) for person in found]))
+    person = await participants.find_participant(ctx.db, ctx.event.id, first.lstrip("#"))
+    if person is None or person.erased_at is not None:
+        return Reply(_("No participant #{reference}.").format(reference=escape(first)))
+    if not rest:
+        return Reply(await _describe(ctx, person))
+    action, *values = rest
+    if action.lower() == "role" and values:
+        new_role = _role_from(" ".join(values))
+        if new_role is None:
+            allowed = ", ".join(role.value for role in Role)
+            return Reply(_("Unknown role. Roles: {roles}").format(roles=allowed))
+        person.role = new_role
+        return Reply(
+            _("{name} is now: {role}.").format(name=escape(person.name), role=labels.role(new_role))
+        )
+    if action.lower() == "unlink":
+        platform = values[0].lower() if values else None
+        unlinked = await participants.unlink_accounts(ctx.db, person, platform)
+        return Reply(
+            ngettext(
+                "{count} chat account unlinked from {name}.",
+                "{count} chat accounts unlinked from {name}.",
+                unlinked,
+            ).format(count=unlinked, name=escape(person.name))
+        )
+    return Reply(_("Usage:") + "\n" + _USAGE)
+
+
+async def show_snapshot(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return Reply(_("No programme has been published yet. Please come back later."))
+    figures = await snapshot.snapshot(ctx.db, ctx.event)
+    roles = figures.roles
+    lines = [
+        "📊 " + bold(_("Participation snapshot")),
+        "",
+        ngettext(
+            "{count} civil-society participant",
+            "{count} civil-society participants",
+            figures.civil_society,
+        ).format(count=figures.civil_society)
+        + " ("
+        + _(
+            "{delegates} delegates, {facilitators} facilitators, {rapporteurs} rapporteurs, "
+            "{organisers} organisers"
+        ).format(
+            delegates=roles[Role.CIVIL_SOCIETY],
+            facilitators=roles[Role.FACILITATOR],
+            rapporteurs=roles[Role.RAPPORTEUR],
+            organisers=roles[Role.ORGANISER],
+        )
+        + ")",
+        ngettext(
+            "{count} migrant, refugee or member of the diaspora",
+            "{count} migrants, refugees or members of the diaspora",
+            figures.migrants,
+        ).format(count=figures.migrants),
+        _("{women}:{men} women:men").format(women=figures.women, men=figures.men),
+        ngettext("{count} youth delegate", "{count} youth delegates", figures.youth).format(
+            count=figures.youth
+        ),
+        ngettext(
+            "{count} also attends the government-led conference",
+            "{count} also attend the government-led conference",
+            figures.government_conference,
+        ).format(count=figures.government_conference),
+        ngettext(
+            "{count} government representative from {countries} countries",
+            "{count} government representatives from {countries} countries",
+            roles[Role.GOVERNMENT],
+        ).format(count=roles[Role.GOVERNMENT], countries=figures.government_countries),
+        ngettext(
+            "{count} participant from the UN and international organisations",
+            "{count} participants from the UN and international organisations",
+            roles[Role.INTERNATIONAL],
+        ).format(count=roles[Role.INTERNATIONAL]),
+        "",
+        bold(_("By region (civil society)")),
+    ]
+    host_region = None
+    for region, count in sorted(figures.regions.items(), key=lambda item: labels.region(item[0])):
+        line = f"{labels.region(region)}: {count}"
+        if (
+            figures.host_country
+            and figures.from_host_country
+            and host_region is None
+            and (region == "latin_america")
+        ):
+            host_region = region
+            line += " " + _("(of which {count} from {country})").format(
+                count=figures.from_host_country, country=labels.country(figures.host_country)
+            )
+        lines.append(line)
+    return Reply("\n".join(lines))

@@ -1,0 +1,97 @@
+"""/mydata and /forget: what the bot keeps about me, and erasing it."""
+
+from __future__ import annotations
+
+from bot import formatting, privacy
+from bot.chat import Choice, Reply
+from bot.events import local_day
+from bot.i18n import _, localised
+from bot.markup import bold, escape
+from bot.models import MembershipStatus
+from bot.router import Context
+from handlers import labels
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return _("not given")
+    return _("yes") if value else _("no")
+
+
+async def my_data(ctx: Context) -> Reply:
+    data = await privacy.personal_data(ctx.db, ctx.identity)
+    lines = [bold(_("What I keep about you")), ""]
+    person = data.participant
+    if person is None:
+        lines.append(_("You are not registered: I keep only this chat account."))
+    else:
+        gender = {"woman": _("woman"), "man": _("man"), "other": _("other")}
+        reminders = (
+            _("{minutes} minutes before").format(minutes=person.reminder_minutes)
+            if person.reminder_minutes
+            else _("off")
+        )
+        fields = [
+            (_("Name"), escape(person.name)),
+            (_("E-mail"), escape(person.email or "—")),
+            (_("Organisation"), escape(person.organisation or "—")),
+            (_("Role"), labels.role(person.role)),
+            (_("Region"), labels.region(person.region)),
+            (_("Country"), labels.country(person.country) or "—"),
+            (
+                _("Language"),
+                formatting.language_name(person.language)
+                if person.language
+                else _("as your chat app"),
+            ),
+            (_("Reminders"), reminders),
+            (_("Gender"), gender.get(person.gender or "", _("not given"))),
+            (_("Migrant, refugee or diaspora"), _yes_no(person.migrant_background)),
+            (_("Youth delegate"), _yes_no(person.youth)),
+        ]
+        lines += [f"{name}: {value}" for name, value in fields]
+        for seat in data.tables:
+            status = _("waiting list") if seat.status == MembershipStatus.WAITLISTED else ""
+            lines.append(
+                _("Table: {round}, Act {act}").format(
+                    round=escape(localised(seat.round_title)), act=seat.act
+                )
+                + (f" ({status})" if status else "")
+            )
+        for title in data.groups:
+            lines.append(_("Reference group: {group}").format(group=escape(localised(title))))
+    lines.append("")
+    for account in data.accounts:
+        since = formatting.day(local_day(ctx.event, account.created_at)) if ctx.event else ""
+        lines.append(
+            _("Chat account: {platform}, since {day}").format(
+                platform=account.platform.capitalize(), day=since
+            )
+        )
+    lines += ["", _("Nothing of what is said at the tables is stored. /forget erases your data.")]
+    return Reply("\n".join(lines))
+
+
+async def forget(ctx: Context) -> Reply:
+    return Reply(
+        _(
+            "Erase your name, contacts, tables, groups and chat links? Anonymous survey answers "
+            "and the meeting's overall figures stay. This cannot be undone."
+        ),
+        choices=(
+            (
+                Choice(_("Yes, erase my data"), "forget:yes"),
+                Choice(_("No, keep it"), "forget:no"),
+            ),
+        ),
+    )
+
+
+async def forget_button(ctx: Context) -> Reply:
+    if ctx.payload != "yes":
+        return Reply(_("Nothing was erased."), edit=True)
+    await privacy.erase(ctx.db, ctx.identity, ctx.clock.now())
+    return Reply(
+        _("Done: your data is erased and this chat is no longer linked to you. Goodbye!"),
+        edit=True,
+    )
