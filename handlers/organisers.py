@@ -142,7 +142,7 @@ async def show_snapshot(ctx: Context) -> Reply:
     ]
     host_region = None
     for region, count in sorted(figures.regions.items(), key=lambda item: labels.region(item[0])):
-        line = f"{labels.region(region)}: {count}"
+        line = _("{region}: {count}").format(region=labels.region(region), count=count)
         if (
             figures.host_country
             and figures.from_host_country

@@ -3,45 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from tests.conftest import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message
-
-
-def _environment(database: Path, api_url: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "COORDBOT_DATABASE_URL": f"sqlite:///{database}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": api_url,
-    }
-
-
-async def _coordbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+from tests.support.processes import environment, run, start
 
 
 async def test_a_french_delegate_switches_to_spanish_and_browses_the_agenda(
     fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = _environment(tmp_path / "coordbot.sqlite3", fake_telegram.url)
-    load = await _coordbot(env, "programme", "load", str(DEMO_FILE))
-    assert await load.wait() == 0
+    env = environment(tmp_path / "coordbot.sqlite3", fake_telegram.url)
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
 
-    bot = await _coordbot(env, "--verbose", "run", "--at", "2017-12-02 08:10")
+    bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
     try:
         await fake_telegram.wait_for("getMe", within=30)
         await fake_telegram.push(text_message("/start"))
@@ -79,20 +55,18 @@ async def test_a_french_delegate_switches_to_spanish_and_browses_the_agenda(
 async def test_run_with_a_refused_token_says_so_without_a_traceback(
     fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = _environment(tmp_path / "coordbot.sqlite3", fake_telegram.url)
+    env = environment(tmp_path / "coordbot.sqlite3", fake_telegram.url)
     env["TELEGRAM_BOT_TOKEN"] = "999:not-the-right-token"
-    bot = await _coordbot(env, "run")
-    _out, err = await asyncio.wait_for(bot.communicate(), 60)
-    assert bot.returncode == 1
-    assert "Telegram refused the bot token" in err.decode()
-    assert "Traceback" not in err.decode()
-    assert "not-the-right-token" not in err.decode()
+    status, _out, err = await run(env, "run")
+    assert status == 1
+    assert "Telegram refused the bot token" in err
+    assert "Traceback" not in err
+    assert "not-the-right-token" not in err
 
 
 async def test_a_webhook_without_a_secret_is_refused(tmp_path: Path) -> None:
-    env = _environment(tmp_path / "coordbot.sqlite3", "http://127.0.0.1:9")
+    env = environment(tmp_path / "coordbot.sqlite3", "http://127.0.0.1:9")
     env["TELEGRAM_WEBHOOK_URL"] = "https://bot.example.org/telegram"
-    bot = await _coordbot(env, "run")
-    _out, err = await asyncio.wait_for(bot.communicate(), 60)
-    assert bot.returncode == 1
-    assert "TELEGRAM_WEBHOOK_SECRET" in err.decode()
+    status, _out, err = await run(env, "run")
+    assert status == 1
+    assert "TELEGRAM_WEBHOOK_SECRET" in err

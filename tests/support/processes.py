@@ -1,0 +1,40 @@
+"""Running `coordbot` as a separate process, as a person would from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.support.fake_telegram import TOKEN
+
+
+def environment(database: Path, telegram_api: str | None = None) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "COORDBOT_DATABASE_URL": f"sqlite:///{database}",
+    }
+    if telegram_api:
+        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram_api}
+    return env
+
+
+async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await start(env, *args)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
