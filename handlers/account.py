@@ -11,6 +11,7 @@ from bot.chat import Choice, Reply
 from bot.i18n import LANGUAGES, _, localised, use_language
 from bot.markup import bold, escape
 from bot.matching import fold
+from bot.models import Role
 from bot.router import Context
 
 
@@ -90,6 +91,8 @@ def welcome(ctx: Context) -> Reply:
 async def show_help(ctx: Context) -> Reply:
     lines = [bold(_("What I can do")), ""]
     for command in ctx.router.commands.values():
+        if command.organisers_only and ctx.role != Role.ORGANISER:
+            continue
         usage = f" {command.usage}" if command.usage else ""
         lines.append(f"/{command.name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))

@@ -98,6 +98,8 @@ async def test_organisers_find_people_change_roles_and_unlink_accounts(
         delegate, Role.CIVIL_SOCIETY, demo_event.id, name="Ana Pérez"
     )
 
+    assert "/snapshot" in await chat.send("/help")
+    assert "/snapshot" not in await delegate.send("/help")
     found = await chat.send("/participant find pérez")
     assert f"#{delegate_id} Ana Pérez" in found and "Test" in found
     assert "facilitator" in await chat.send(f"/participant {delegate_id} role facilitator")

@@ -160,12 +160,13 @@ class TelegramAdapter:
 
     async def publish_commands(self, router: Router) -> None:
         """The command menu, in English by default and in French and Spanish for those whose
-        Telegram speaks them."""
+        Telegram speaks them. Organiser commands stay out of everyone's menu."""
         for language in (None, *[code for code in LANGUAGES if code != "en"]):
             with use_language(language or "en"):
                 commands = [
                     BotCommand(command.name, str(command.help)[:256])
                     for command in router.commands.values()
+                    if not command.organisers_only
                 ]
             await self.application.bot.set_my_commands(commands, language_code=language)
 
