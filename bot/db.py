@@ -47,7 +47,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start, so concurrent transactions queue for it
+    # (busy_timeout) instead of failing when a read turns into a write (SQLITE_BUSY_SNAPSHOT).
+    # SQLite writes one transaction at a time anyway; this makes them wait their turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:

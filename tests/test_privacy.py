@@ -19,6 +19,7 @@ from bot.models import (
     Participant,
     ReferenceGroup,
     Role,
+    SeatRole,
     TableMembership,
 )
 from bot.router import Dispatcher
@@ -37,6 +38,7 @@ async def _seat_and_subscribe(sessions: SessionFactory, person_id: int, now: dat
                 table_id=table.id,
                 round_id=table.round_id,
                 status=MembershipStatus.SEATED,
+                seat_role=SeatRole.CIVIL_SOCIETY,
                 created_at=now,
             )
         )

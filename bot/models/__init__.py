@@ -2,14 +2,17 @@
 
 from bot.models.base import Base, Texts
 from bot.models.deliveries import ProcessedDelivery
+from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.people import (
     DEFAULT_REMINDER_MINUTES,
     ChatIdentity,
     GroupMembership,
     GroupMembershipStatus,
+    GroupProposal,
     InvitationFailure,
     MembershipStatus,
     Participant,
+    ProposalStatus,
     Role,
     TableMembership,
     TablePosition,
@@ -36,10 +39,14 @@ __all__ = [
     "Event",
     "GroupMembership",
     "GroupMembershipStatus",
+    "GroupProposal",
     "InvitationFailure",
     "MembershipStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "Participant",
     "ProcessedDelivery",
+    "ProposalStatus",
     "ReferenceGroup",
     "Role",
     "SeatRole",

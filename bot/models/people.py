@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, enum_column
+from bot.models.base import Base, Texts, enum_column
+from bot.models.programme import SeatRole
 
 
 class Role(enum.StrEnum):
@@ -128,6 +129,8 @@ class TableMembership(Base):
     status: Mapped[MembershipStatus] = mapped_column(
         enum_column(MembershipStatus, "table_membership_status")
     )
+    # The seats taken (or waited for): fixed at joining, so that counting needs no join.
+    seat_role: Mapped[SeatRole] = mapped_column(enum_column(SeatRole, "membership_seat_role"))
     position: Mapped[TablePosition] = mapped_column(
         enum_column(TablePosition, "table_position"), default=TablePosition.MEMBER
     )
@@ -144,4 +147,25 @@ class GroupMembership(Base):
     status: Mapped[GroupMembershipStatus] = mapped_column(
         enum_column(GroupMembershipStatus, "group_membership_status")
     )
+    created_at: Mapped[datetime]
+
+
+class ProposalStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class GroupProposal(Base):
+    """A reference group suggested by a participant (/propose), for organisers to approve."""
+
+    __tablename__ = "group_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    title: Mapped[Texts]
+    status: Mapped[ProposalStatus] = mapped_column(enum_column(ProposalStatus, "proposal_status"))
     created_at: Mapped[datetime]

@@ -110,6 +110,8 @@ class ActTable(Base):
     act: Mapped[int]
     short: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[Texts]
+    # Closed by an organiser: nobody joins it by command (organisers may still assign).
+    closed: Mapped[bool] = mapped_column(default=False)
 
     round: Mapped[TableRound] = relationship(back_populates="tables")
     capacities: Mapped[list[TableCapacity]] = relationship(
@@ -140,3 +142,5 @@ class ReferenceGroup(Base):
     title: Mapped[Texts]
     description: Mapped[Texts]
     interest_deadline: Mapped[datetime | None]
+    # Only organisers post in an announcement-only group.
+    announcement_only: Mapped[bool] = mapped_column(default=False)

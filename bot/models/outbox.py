@@ -1,0 +1,45 @@
+"""Everything the bot sends on its own leaves through this table (see bot/outbox.py)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, enum_column
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"  # the person blocked the bot, or has no chat account
+    FAILED = "failed"  # gave up after retries; `error` says why
+
+
+class OutboxMessage(Base):
+    """One message to one participant, written in the same transaction as its cause.
+
+    `key` names the cause (e.g. `table-promotion:41`), so a cause never queues its message
+    twice. The text is rendered at delivery, in the reader's language of that moment.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "outbox_status"))
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    platform: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
