@@ -26,12 +26,14 @@ def seat_role(role: Role | None) -> SeatRole | None:
     return SeatRole.CIVIL_SOCIETY
 
 
+def may_enter(role: Role | None, round_audience: Audience) -> bool:
+    """A table round is for registered participants who may see it."""
+    return seat_role(role) is not None and round_audience in audiences_for(role)
+
+
 def may_join(role: Role | None, round_audience: Audience, seats: dict[SeatRole, int]) -> bool:
-    """A table round is joined only by a registered participant who may see it and for whose
-    role the table has seats."""
+    """…and a table, for those whose role it has seats for."""
     role_seats = seat_role(role)
     return (
-        role_seats is not None
-        and round_audience in audiences_for(role)
-        and seats.get(role_seats, 0) > 0
+        role_seats is not None and may_enter(role, round_audience) and seats.get(role_seats, 0) > 0
     )

@@ -35,12 +35,12 @@ def normalise_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, foreign_keys: bool = True) -> None:
     # The sqlite3 module opens transactions lazily and breaks SAVEPOINT; let SQLAlchemy emit
     # BEGIN itself (the recipe of SQLAlchemy's SQLite dialect documentation).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
@@ -53,11 +53,20 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str | URL, *, for_migrations: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for the bot, or (`for_migrations`) one for Alembic: on SQLite, migrations copy
+    tables to alter them, and dropping the old copy would cascade into every table that refers
+    to it were foreign keys enforced; they are checked once the migration is done instead."""
     parsed = normalise_url(url)
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            lambda connection, record: _sqlite_connect(
+                connection, record, foreign_keys=not for_migrations
+            ),
+        )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 

@@ -77,6 +77,8 @@ class Router:
     _on_text: Handler | None = None
     _on_unknown: Handler | None = None
     _on_stale_button: Handler | None = None
+    # How each kind of outbox message reads: payload → reply, in the language in force.
+    notices: dict[str, Callable[[dict[str, Any]], Reply]] = field(default_factory=dict)
 
     def command(
         self,
@@ -113,6 +115,11 @@ class Router:
 
     def on_unknown(self, handler: Handler) -> None:
         self._on_unknown = handler
+
+    def notice(self, kind: str, renderer: Callable[[dict[str, Any]], Reply]) -> None:
+        if kind in self.notices:
+            raise ValueError(f"notice {kind!r} is registered twice")
+        self.notices[kind] = renderer
 
     def on_stale_button(self, handler: Handler) -> None:
         """For buttons of an older version of the bot, still on people's screens."""

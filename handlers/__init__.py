@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.i18n import lazy_gettext as _l
 from bot.router import Router
-from handlers import account, agenda, fallback, organisers, privacy
+from handlers import account, agenda, fallback, notices, organisers, privacy, tables
 
 
 def build_router() -> Router:
@@ -54,10 +54,44 @@ def build_router() -> Router:
         help=_l("organisers: the participation snapshot"),
         organisers_only=True,
     )
+    router.command(
+        "tables",
+        tables.show_tables,
+        help=_l("the Act tables of a round, with the seats left for you"),
+        aliases=("mesas",),
+        usage="[ROUND]",
+    )
+    router.command(
+        "join",
+        tables.join_table,
+        help=_l("take a seat at an Act table"),
+        aliases=("rejoindre", "unirse"),
+        usage="ACT [ROUND]",
+        personal=True,
+    )
+    router.command(
+        "leave",
+        tables.leave_table,
+        help=_l("leave your table or waiting list"),
+        aliases=("quitter", "salir"),
+        usage="[ROUND]",
+        personal=True,
+    )
+    router.command(
+        "mytables", tables.my_tables, help=_l("your tables and waiting lists"), personal=True
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
     router.button("forget", privacy.forget_button)
+    router.button("tables", tables.tables_button)
+    router.button("join", tables.join_button)
+    router.button("move", tables.move_button)
+    router.button("stay", tables.stay_button)
+    router.button("leave", tables.leave_button)
+    router.notice("table_promoted", notices.table_promoted)
+    router.notice("group_post", notices.group_post)
+    router.notice("group_request_approved", notices.group_request_approved)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)

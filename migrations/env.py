@@ -33,10 +33,14 @@ def _migrate(connection: Connection) -> None:
 
 
 async def _run() -> None:
-    engine = create_engine(context.config.attributes["database_url"])
+    engine = create_engine(context.config.attributes["database_url"], for_migrations=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_migrate)
+            if connection.dialect.name == "sqlite":
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
             await connection.commit()
     finally:
         await engine.dispose()

@@ -70,3 +70,40 @@ def test_every_revision_has_a_title_and_a_real_downgrade(revision: Path) -> None
     functions = {node.name: node for node in module.body if isinstance(node, ast.FunctionDef)}
     body = functions["downgrade"].body
     assert not (len(body) == 1 and isinstance(body[0], ast.Pass)), "downgrade() must undo upgrade()"
+
+
+SEED_AT_0003 = [
+    "INSERT INTO events (id, key, name, timezone, languages, default_language, loaded_at) "
+    "VALUES (1, 'e', '{\"en\": \"E\"}', 'UTC', '[\"en\"]', 'en', '2017-12-01 00:00:00')",
+    "INSERT INTO sessions (id, event_id, key, title, description, starts_at, ends_at, kind, "
+    "audience, interpretation) VALUES (1, 1, 's', '{\"en\": \"S\"}', '{}', "
+    "'2017-12-03 10:30:00', '2017-12-03 12:30:00', 'small_tables', 'everyone', '[]')",
+    "INSERT INTO table_rounds (id, event_id, key, session_id, title, audience) "
+    "VALUES (1, 1, 'r', 1, '{\"en\": \"R\"}', 'everyone')",
+    'INSERT INTO act_tables (id, round_id, act, title) VALUES (1, 1, 3, \'{"en": "P"}\')',
+    "INSERT INTO table_capacities (table_id, seat_role, seats) VALUES (1, 'government', 6)",
+    "INSERT INTO participants (id, event_id, name, role, created_at) "
+    "VALUES (1, 1, 'Minister', 'government', '2017-12-01 00:00:00')",
+    "INSERT INTO table_memberships (id, participant_id, table_id, round_id, status, position, "
+    "created_at) VALUES (1, 1, 1, 1, 'seated', 'member', '2017-12-01 00:00:00')",
+]
+
+
+async def test_upgrading_keeps_the_data_and_fills_new_columns(empty_database: str) -> None:
+    """Altering a table must not lose the rows that refer to it (SQLite copies tables)."""
+    await upgrade(empty_database, "0003")
+    engine = create_engine(empty_database)
+    try:
+        async with engine.begin() as connection:
+            for statement in SEED_AT_0003:
+                await connection.exec_driver_sql(statement)
+        await upgrade(empty_database)
+        async with engine.connect() as connection:
+            capacities = await connection.exec_driver_sql("SELECT seats FROM table_capacities")
+            assert capacities.scalars().all() == [6]
+            seats = await connection.exec_driver_sql("SELECT seat_role FROM table_memberships")
+            assert seats.scalars().all() == ["government"]
+            closed = await connection.exec_driver_sql("SELECT closed FROM act_tables")
+            assert [bool(value) for value in closed.scalars()] == [False]
+    finally:
+        await engine.dispose()

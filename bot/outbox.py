@@ -1,0 +1,117 @@
+"""The outbox: messages the bot sends on its own, queued in the transaction of their cause.
+
+A delivery worker claims due rows for a short lease, sends them through the platform adapter,
+and records the outcome. A crash between sending and recording means the lease runs out and
+the row is sent again: delivery is at least once, and each cause queues its message once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
+
+LEASE = timedelta(minutes=2)
+
+
+async def enqueue(
+    db: AsyncSession,
+    key: str,
+    participant_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> None:
+    """Queue one message; a second message with the same key is silently not queued."""
+    values = {
+        "key": key,
+        "participant_id": participant_id,
+        "kind": kind,
+        "payload": payload,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": not_before or now,
+        "created_at": now,
+    }
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await db.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+
+
+def _reachable_on(platforms: Sequence[str]) -> Any:
+    return exists().where(
+        ChatIdentity.participant_id == OutboxMessage.participant_id,
+        ChatIdentity.reachable.is_(True),
+        ChatIdentity.platform.in_(platforms),
+    )
+
+
+async def claim(
+    db: AsyncSession, platforms: Sequence[str], now: datetime, limit: int = 50
+) -> list[OutboxMessage]:
+    """Due messages for people reachable on `platforms`, leased to this worker.
+
+    On PostgreSQL several workers claim side by side (SKIP LOCKED); SQLite has one writer.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
+            _reachable_on(platforms),
+        )
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await db.execute(query)).scalars())
+    for row in rows:
+        row.attempts += 1
+        row.not_before = now + LEASE
+    return rows
+
+
+async def recipient_account(
+    db: AsyncSession, participant_id: int, platforms: Sequence[str]
+) -> ChatIdentity | None:
+    """Where to reach a person: the reachable account they used last, among `platforms`."""
+    query = (
+        select(ChatIdentity)
+        .where(
+            ChatIdentity.participant_id == participant_id,
+            ChatIdentity.reachable.is_(True),
+            ChatIdentity.platform.in_(platforms),
+        )
+        .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+def delivered(row: OutboxMessage, platform: str, now: datetime) -> None:
+    row.status, row.platform, row.finished_at, row.error = (
+        OutboxStatus.DELIVERED,
+        platform,
+        now,
+        None,
+    )
+
+
+def unreachable(row: OutboxMessage, reason: str, now: datetime) -> None:
+    row.status, row.finished_at, row.error = OutboxStatus.UNREACHABLE, now, reason
+
+
+def retry_later(row: OutboxMessage, reason: str, now: datetime, max_attempts: int = 5) -> None:
+    """Back off 30 s, 1, 2, 4 minutes…; give up after `max_attempts`."""
+    row.error = reason
+    if row.attempts >= max_attempts:
+        row.status, row.finished_at = OutboxStatus.FAILED, now
+    else:
+        row.not_before = now + timedelta(seconds=30 * 2 ** (row.attempts - 1))

@@ -1,0 +1,335 @@
+"""/tables, /join, /leave, /mytables: the Act tables of each round."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import access, formatting, tables
+from bot.chat import Choice, Reply
+from bot.events import zone
+from bot.i18n import _, localised
+from bot.markup import bold, escape
+from bot.matching import Found, find
+from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
+from bot.router import Context
+
+Rows = tuple[tuple[Choice, ...], ...]
+
+
+def table_names(table: ActTable) -> list[str]:
+    act = str(table.act)
+    return [
+        act,
+        f"act {act}",
+        f"acte {act}",
+        f"acto {act}",
+        table.short or "",
+        *table.title.values(),
+    ]
+
+
+def round_names(table_round: TableRound, number: int) -> list[str]:
+    return [table_round.key, str(number), f"r{number}", *table_round.title.values()]
+
+
+def table_label(table: ActTable) -> str:
+    return _("Act {act}: {title}").format(act=table.act, title=escape(localised(table.title)))
+
+
+def _grid(choices: Sequence[Choice], width: int = 5) -> Rows:
+    return tuple(tuple(choices[i : i + width]) for i in range(0, len(choices), width))
+
+
+async def _round_choice(
+    ctx: Context, words: Sequence[str]
+) -> tuple[TableRound | None, Reply | None]:
+    """The round named by `words`, else the next one that has not ended, else a reply that
+    says what went wrong."""
+    assert ctx.event is not None
+    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
+    if not visible:
+        return None, Reply(_("There are no tables for you in this programme."))
+    if not words:
+        now = ctx.clock.now()
+        for table_round in visible:
+            if (await tables.round_session(ctx.db, table_round)).ends_at > now:
+                return table_round, None
+        return visible[-1], None
+    found = find(" ".join(words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
+    if found.item is not None:
+        return found.item, None
+    return None, _did_you_mean(
+        _("I do not know the round “{name}”.").format(name=escape(" ".join(words))),
+        [Choice(localised(r.title), f"tables:{r.id}") for r in found.suggestions or visible],
+    )
+
+
+def _did_you_mean(message: str, choices: Sequence[Choice]) -> Reply:
+    if not choices:
+        return Reply(message)
+    return Reply(message + " " + _("Did you mean:"), choices=tuple((c,) for c in choices))
+
+
+async def _round_heading(ctx: Context, table_round: TableRound) -> str:
+    assert ctx.event is not None
+    session = await tables.round_session(ctx.db, table_round)
+    when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
+    day = formatting.day(session.starts_at.astimezone(zone(ctx.event)).date())
+    return f"{bold(escape(localised(table_round.title)))}\n🕒 {day}, {when}"
+
+
+async def show_tables(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return Reply(_("No programme has been published yet. Please come back later."))
+    table_round, problem = await _round_choice(ctx, ctx.args)
+    if problem or table_round is None:
+        return problem or Reply("")
+    return await _tables_reply(ctx, table_round)
+
+
+async def tables_button(ctx: Context) -> Reply:
+    assert ctx.event is not None
+    visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
+    table_round = visible.get(int(ctx.payload)) if ctx.payload.isdigit() else None
+    if table_round is None:
+        return Reply(_("There are no tables for you in this programme."))
+    reply = await _tables_reply(ctx, table_round)
+    return Reply(reply.text, reply.choices, edit=True)
+
+
+async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
+    seat_role = access.seat_role(ctx.role)
+    mine = (
+        await tables.membership(ctx.db, ctx.participant.id, table_round.id)
+        if ctx.participant
+        else None
+    )
+    earlier = (
+        await tables.earlier_acts(ctx.db, ctx.participant.id, table_round)
+        if ctx.participant
+        else []
+    )
+    views = await tables.views(ctx.db, table_round)
+    views.sort(key=lambda view: (view.table.act not in earlier, view.table.act))
+    lines = [await _round_heading(ctx, table_round), ""]
+    for view in views:
+        table = view.table
+        if table.closed:
+            state = _("closed")
+        elif seat_role is None:
+            state = ""
+        elif view.seats_left(seat_role):
+            state = _("{count} seats left for you").format(count=view.seats_left(seat_role))
+        else:
+            state = _("full: {count} waiting").format(count=view.waiting[seat_role])
+        marks = ""
+        if mine is not None and mine.table_id == table.id:
+            marks += "✅ " if mine.status == MembershipStatus.SEATED else "⏳ "
+        if table.act in earlier:
+            marks += "⭐ "
+        lines.append(f"{marks}{table_label(table)}" + (f" — {state}" if state else ""))
+    if earlier:
+        lines += ["", "⭐ " + _("the Act you worked on in an earlier round")]
+    can_join = access.may_enter(ctx.role, table_round.audience)
+    choices: Rows = ()
+    if can_join:
+        lines += ["", _("Join a table: /join ACT, or a button below.")]
+        choices = _grid(
+            [
+                Choice(str(v.table.act), f"join:{table_round.id}:{v.table.act}")
+                for v in views
+                if not v.table.closed
+            ]
+        )
+    return Reply("\n".join(lines), choices=choices)
+
+
+async def join_table(ctx: Context) -> Reply | list[Reply]:
+    if ctx.event is None:
+        return Reply(_("No programme has been published yet. Please come back later."))
+    if ctx.participant is None:
+        return Reply(
+            _(
+                "Only registered participants can join a table. Open the invitation link "
+                "you received, or send me its code."
+            )
+        )
+    if not ctx.args:
+        table_round, problem = await _round_choice(ctx, ())
+        if table_round is None:
+            return problem or Reply("")
+        return await _tables_reply(ctx, table_round)
+    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
+    act_words, round_words = ctx.args[:1], ctx.args[1:]
+    if round_words:
+        table_round, problem = await _round_choice(ctx, round_words)
+        if table_round is None:
+            return problem or Reply("")
+        candidates = [table_round]
+    else:
+        now = ctx.clock.now()
+        candidates = [
+            r for r in visible if (await tables.round_session(ctx.db, r)).ends_at > now
+        ] or visible[-1:]
+    options = [(r, t) for r in candidates for t in r.tables]
+    found: Found[tuple[TableRound, ActTable]] = find(
+        " ".join(act_words), [(option, table_names(option[1])) for option in options]
+    )
+    matches = [found.item] if found.item else []
+    if not matches and found.suggestions:
+        acts = {table.act for _r, table in found.suggestions}
+        if len(acts) == 1:  # the same Act in several rounds
+            matches = found.suggestions
+    if not matches:
+        return _did_you_mean(
+            _("I do not know the table “{name}”.").format(name=escape(" ".join(ctx.args))),
+            [Choice(table_label(t), f"join:{r.id}:{t.act}") for r, t in found.suggestions[:3]],
+        )
+    if len(matches) > 1:
+        return Reply(
+            _("Act {act} meets in several rounds. Which one?").format(act=matches[0][1].act),
+            choices=tuple(
+                (Choice(localised(r.title), f"join:{r.id}:{t.act}"),) for r, t in matches
+            ),
+        )
+    table_round, table = matches[0]
+    return await _join(ctx, table)
+
+
+async def join_button(ctx: Context) -> Reply:
+    """`join:ROUND:ACT`."""
+    assert ctx.event is not None
+    round_id, _sep, act = ctx.payload.partition(":")
+    visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
+    table_round = visible.get(int(round_id)) if round_id.isdigit() else None
+    table = (
+        next((t for t in table_round.tables if str(t.act) == act), None) if table_round else None
+    )
+    if table is None or ctx.participant is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    return await _join(ctx, table)
+
+
+async def move_button(ctx: Context) -> Reply:
+    """`move:TABLE` — the participant agreed to leave their table for this one."""
+    assert ctx.event is not None
+    for table_round in await tables.rounds(ctx.db, ctx.event, ctx.role):
+        for table in table_round.tables:
+            if str(table.id) == ctx.payload and ctx.participant is not None:
+                reply = await _join(ctx, table, move=True)
+                return Reply(reply.text, reply.choices, edit=True)
+    return Reply(_("This button no longer works. Send /help to see what I can do."))
+
+
+async def _join(ctx: Context, table: ActTable, move: bool = False) -> Reply:
+    assert ctx.participant is not None
+    result = await tables.join(ctx.db, ctx.participant, table, ctx.clock.now(), move=move)
+    label = table_label(table)
+    outcome = tables.Outcome
+    if result.outcome == outcome.SEATED:
+        return Reply("✅ " + _("You have a seat at {table}.").format(table=label))
+    if result.outcome == outcome.WAITLISTED:
+        return Reply(
+            "⏳ "
+            + _(
+                "{table} is full. You are number {position} on its waiting list: I will tell you "
+                "when a seat frees up."
+            ).format(table=label, position=result.position)
+        )
+    if result.outcome == outcome.ALREADY_SEATED:
+        return Reply(_("You already have a seat at {table}.").format(table=label))
+    if result.outcome == outcome.ALREADY_WAITING:
+        return Reply(
+            _("You are number {position} on the waiting list of {table}.").format(
+                position=result.position, table=label
+            )
+        )
+    if result.outcome == outcome.MOVE_NEEDED:
+        assert result.current is not None
+        return Reply(
+            _("You are already at {current} in this round. Move to {table}?").format(
+                current=table_label(result.current), table=label
+            ),
+            choices=((Choice(_("Yes, move"), f"move:{table.id}"), Choice(_("No, stay"), "stay:")),),
+        )
+    if result.outcome == outcome.CLOSED:
+        return Reply(_("{table} is closed.").format(table=label))
+    return Reply(_("This round is not open to you."))
+
+
+async def stay_button(ctx: Context) -> Reply:
+    return Reply(_("Fine: you keep your seat."), edit=True)
+
+
+async def leave_table(ctx: Context) -> Reply:
+    if ctx.event is None or ctx.participant is None:
+        return Reply(_("You are not at any table."))
+    seats = await tables.memberships(ctx.db, ctx.participant.id)
+    now = ctx.clock.now()
+    upcoming = [(m, t, r) for m, t, r, s in seats if s.ends_at > now] or [
+        (m, t, r) for m, t, r, _s in seats
+    ]
+    if ctx.args:
+        table_round, problem = await _round_choice(ctx, ctx.args)
+        if table_round is None:
+            return problem or Reply("")
+        upcoming = [(m, t, r) for m, t, r in upcoming if r.id == table_round.id]
+    if not upcoming:
+        return Reply(_("You are not at any table."))
+    if len(upcoming) > 1:
+        return Reply(
+            _("Which table do you want to leave?"),
+            choices=tuple(
+                (
+                    Choice(
+                        f"{localised(r.title)} — {_('Act {act}').format(act=t.act)}",
+                        f"leave:{r.id}",
+                    ),
+                )
+                for _m, t, r in upcoming
+            ),
+        )
+    return await _leave(ctx, upcoming[0][2].id)
+
+
+async def leave_button(ctx: Context) -> Reply:
+    if not ctx.payload.isdigit() or ctx.participant is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    reply = await _leave(ctx, int(ctx.payload))
+    return Reply(reply.text, edit=True)
+
+
+async def _leave(ctx: Context, round_id: int) -> Reply:
+    assert ctx.participant is not None
+    left = await tables.leave(ctx.db, ctx.participant.id, round_id, ctx.clock.now())
+    if left is None:
+        return Reply(_("You are not at any table."))
+    return Reply(_("You have left {table}.").format(table=table_label(left)))
+
+
+async def my_tables(ctx: Context) -> Reply:
+    if ctx.participant is None or ctx.event is None:
+        return Reply(_("You are not at any table. /tables shows them."))
+    seats = await tables.memberships(ctx.db, ctx.participant.id)
+    if not seats:
+        return Reply(_("You are not at any table. /tables shows them."))
+    lines = [bold(_("Your tables")), ""]
+    positions = {
+        TablePosition.FACILITATOR: _("facilitator"),
+        TablePosition.RAPPORTEUR: _("rapporteur"),
+    }
+    for seat, table, table_round, session in seats:
+        when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
+        day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
+        if seat.status == MembershipStatus.WAITLISTED:
+            state = "⏳ " + _("waiting list, number {position}").format(
+                position=await tables.position(ctx.db, seat)
+            )
+        else:
+            state = "✅ " + positions.get(seat.position, _("seated"))
+        lines += [
+            f"{bold(escape(localised(table_round.title)))} · {day}, {when}",
+            f"{table_label(table)} — {state}",
+            "",
+        ]
+    return Reply("\n".join(lines).rstrip())
