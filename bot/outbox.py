@@ -8,6 +8,7 @@ the row is sent again: delivery is at least once, and each cause queues its mess
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,14 @@ from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
 LEASE = timedelta(minutes=2)
 
 
+@dataclass(frozen=True)
+class Message:
+    key: str
+    participant_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
 async def enqueue(
     db: AsyncSession,
     key: str,
@@ -31,18 +40,34 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Queue one message; a second message with the same key is silently not queued."""
-    values = {
-        "key": key,
-        "participant_id": participant_id,
-        "kind": kind,
-        "payload": payload,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "not_before": not_before or now,
-        "created_at": now,
-    }
+    await enqueue_many(db, [Message(key, participant_id, kind, payload)], now, not_before)
+
+
+async def enqueue_many(
+    db: AsyncSession,
+    messages: Sequence[Message],
+    now: datetime,
+    not_before: datetime | None = None,
+    batch: int = 1000,
+) -> None:
+    """Queue many messages in few statements (a post to a large group, a broadcast)."""
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await db.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+    rows = [
+        {
+            "key": message.key,
+            "participant_id": message.participant_id,
+            "kind": message.kind,
+            "payload": message.payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        await db.execute(insert(OutboxMessage).values(chunk).on_conflict_do_nothing())
 
 
 def _reachable_on(platforms: Sequence[str]) -> Any:

@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
+from bot.delivery import Deliverer, DeliveryWorker
 from bot.events import current_event, meeting_clock
 from bot.router import Dispatcher, forget_old_deliveries
 from handlers import build_router
@@ -37,13 +38,17 @@ async def run(
         clock = meeting_clock(await current_event(db, settings.event), at)
         await forget_old_deliveries(db, SystemClock().now() - timedelta(days=2))
         await db.commit()
-    dispatcher = Dispatcher(build_router(), sessions, clock, settings.event)
+    router = build_router()
+    dispatcher = Dispatcher(router, sessions, clock, settings.event)
 
     platforms: list[Platform] = []
+    deliverers: dict[str, Deliverer] = {}
     if telegram is not None:
-        from bot.platforms.telegram import TelegramAdapter
+        from bot.platforms.telegram import PLATFORM, TelegramAdapter
 
-        platforms.append(TelegramAdapter(telegram, dispatcher))
+        adapter = TelegramAdapter(telegram, dispatcher)
+        platforms.append(adapter)
+        deliverers[PLATFORM] = adapter
     if not platforms:
         await engine.dispose()
         raise NothingToRun(
@@ -56,14 +61,20 @@ async def run(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
+    worker = DeliveryWorker(sessions, clock, router.notices, deliverers)
+    delivering: asyncio.Task[None] | None = None
     try:
         for platform in platforms:
             await platform.start()
             started.append(platform)
+        delivering = asyncio.create_task(worker.run(stopping))
         log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")
         await stopping.wait()
         log.warning("coordbot is stopping")
     finally:
+        stopping.set()
+        if delivering is not None:
+            await delivering
         for platform in reversed(started):
             await platform.stop()
         for number in (signal.SIGINT, signal.SIGTERM):

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from bot.i18n import lazy_gettext as _l
 from bot.router import Router
-from handlers import account, agenda, fallback, notices, organisers, privacy, tables
+from handlers import (
+    account,
+    agenda,
+    fallback,
+    groups,
+    notices,
+    organisers,
+    privacy,
+    table_admin,
+    tables,
+)
 
 
 def build_router() -> Router:
@@ -80,6 +90,67 @@ def build_router() -> Router:
     router.command(
         "mytables", tables.my_tables, help=_l("your tables and waiting lists"), personal=True
     )
+    router.command(
+        "table",
+        table_admin.table_command,
+        help=_l("organisers and facilitators: a table's roster; organisers: manage it"),
+        usage="ACT [ROUND] [roster|close|reopen|assign|remove|facilitator|rapporteur …]",
+        personal=True,
+    )
+    router.command(
+        "groups",
+        groups.list_groups,
+        help=_l("the reference groups, yours marked"),
+        aliases=("groupes", "grupos"),
+    )
+    router.command(
+        "subscribe",
+        groups.subscribe,
+        help=_l("join a reference group"),
+        usage="GROUP",
+        aliases=("sabonner", "suscribir"),
+        personal=True,
+    )
+    router.command(
+        "unsubscribe",
+        groups.unsubscribe,
+        help=_l("leave a reference group"),
+        usage="GROUP",
+        personal=True,
+    )
+    router.command(
+        "post",
+        groups.post,
+        help=_l("write to the other members of a reference group"),
+        usage="GROUP TEXT",
+        personal=True,
+    )
+    router.command(
+        "propose",
+        groups.propose,
+        help=_l("suggest a new reference group"),
+        usage="TITLE",
+        personal=True,
+    )
+    router.command(
+        "requests",
+        groups.requests,
+        help=_l("organisers: requests to join groups after their deadline"),
+        organisers_only=True,
+    )
+    router.command(
+        "proposals",
+        groups.proposals,
+        help=_l("organisers: proposed reference groups"),
+        organisers_only=True,
+    )
+    router.command(
+        "group",
+        groups.group_settings,
+        help=_l("organisers: make a group announcement-only, or open it again"),
+        usage="GROUP announce on|off",
+        organisers_only=True,
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
@@ -89,6 +160,10 @@ def build_router() -> Router:
     router.button("move", tables.move_button)
     router.button("stay", tables.stay_button)
     router.button("leave", tables.leave_button)
+    router.button("subscribe", groups.subscribe_button)
+    router.button("unsubscribe", groups.unsubscribe_button)
+    router.button("request", groups.request_button)
+    router.button("proposal", groups.proposal_button)
     router.notice("table_promoted", notices.table_promoted)
     router.notice("group_post", notices.group_post)
     router.notice("group_request_approved", notices.group_request_approved)

@@ -18,6 +18,7 @@ from bot import events, participants
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
+from bot.delivery import DeliveryWorker
 from bot.i18n import _, use_language
 from bot.markup import to_plain
 from bot.models import Event, Participant, Role
@@ -38,6 +39,9 @@ class ConsoleChat:
         stdout: TextIO = sys.stdout,
     ) -> None:
         self.dispatcher = dispatcher
+        self.worker = DeliveryWorker(
+            dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, {PLATFORM: self}
+        )
         self.sender = sender
         self.stdin = stdin
         self.stdout = stdout
@@ -99,6 +103,15 @@ class ConsoleChat:
                 break
             for reply in await self.dispatcher.handle(self.incoming(line)):
                 self.show(reply)
+            await self.worker.deliver_due()
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        """Messages the bot sends on its own, to this console's user or (a demo) to others
+        who once used the console."""
+        if external_id != self.sender.external_id:
+            self.stdout.write(f"(→ {external_id}) ")
+        self.stdout.write("📨 ")
+        self.show(reply)
 
 
 ROLE_WORDS = {

@@ -37,6 +37,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot import markup
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
+from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
 from bot.platforms import PlatformError
 from bot.router import Dispatcher, Router
@@ -227,6 +228,23 @@ class TelegramAdapter:
             await query.answer()
         except TelegramError as error:
             log.info("Telegram: could not answer a button press: %s", error.message)
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        """For the delivery worker: a message of the bot's own to a person's private chat.
+        Blocked → Unreachable; any other error propagates, and the worker retries later."""
+        parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        buttons = keyboard(reply.choices, self.username)
+        for number, part in enumerate(parts):
+            try:
+                await self.application.bot.send_message(
+                    int(external_id),
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=buttons if number == len(parts) - 1 else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except Forbidden as error:
+                raise Unreachable(error.message) from error
 
     async def send(self, chat_id: int, reply: Reply, pressed: CallbackQuery | None = None) -> None:
         parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)

@@ -1,0 +1,230 @@
+"""Reference groups: subscribing (approved by organisers after the deadline), proposing new
+groups, and posts that reach every other member through the outbox."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.matching import fold
+from bot.models import (
+    Event,
+    GroupMembership,
+    GroupMembershipStatus,
+    GroupProposal,
+    Participant,
+    ProposalStatus,
+    ReferenceGroup,
+    Role,
+)
+
+
+async def all_groups(db: AsyncSession, event: Event) -> list[ReferenceGroup]:
+    query = select(ReferenceGroup).where(ReferenceGroup.event_id == event.id)
+    return list((await db.execute(query.order_by(ReferenceGroup.id))).scalars())
+
+
+async def statuses(db: AsyncSession, participant_id: int) -> dict[int, GroupMembershipStatus]:
+    rows = await db.execute(
+        select(GroupMembership.group_id, GroupMembership.status).where(
+            GroupMembership.participant_id == participant_id
+        )
+    )
+    return {group_id: status for group_id, status in rows}
+
+
+class Subscription(StrEnum):
+    MEMBER = "member"
+    PENDING = "pending"  # after the deadline: an organiser decides
+    ALREADY_MEMBER = "already_member"
+    ALREADY_PENDING = "already_pending"
+
+
+async def subscribe(
+    db: AsyncSession, participant: Participant, group: ReferenceGroup, now: datetime
+) -> Subscription:
+    current = (
+        await db.execute(
+            select(GroupMembership).where(
+                GroupMembership.participant_id == participant.id,
+                GroupMembership.group_id == group.id,
+            )
+        )
+    ).scalar_one_or_none()
+    if current is not None:
+        if current.status == GroupMembershipStatus.MEMBER:
+            return Subscription.ALREADY_MEMBER
+        return Subscription.ALREADY_PENDING
+    late = group.interest_deadline is not None and now > group.interest_deadline
+    status = GroupMembershipStatus.PENDING if late else GroupMembershipStatus.MEMBER
+    db.add(
+        GroupMembership(
+            participant_id=participant.id, group_id=group.id, status=status, created_at=now
+        )
+    )
+    await db.flush()
+    return Subscription.PENDING if late else Subscription.MEMBER
+
+
+async def unsubscribe(db: AsyncSession, participant_id: int, group_id: int) -> bool:
+    result = await db.execute(
+        delete(GroupMembership).where(
+            GroupMembership.participant_id == participant_id, GroupMembership.group_id == group_id
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def pending_requests(
+    db: AsyncSession, event: Event
+) -> list[tuple[GroupMembership, Participant, ReferenceGroup]]:
+    rows = await db.execute(
+        select(GroupMembership, Participant, ReferenceGroup)
+        .join(Participant, GroupMembership.participant_id == Participant.id)
+        .join(ReferenceGroup, GroupMembership.group_id == ReferenceGroup.id)
+        .where(
+            ReferenceGroup.event_id == event.id,
+            GroupMembership.status == GroupMembershipStatus.PENDING,
+        )
+        .order_by(GroupMembership.created_at)
+    )
+    return [(m, p, g) for m, p, g in rows]
+
+
+async def decide_request(
+    db: AsyncSession, membership_id: int, approve: bool, now: datetime
+) -> tuple[Participant, ReferenceGroup] | None:
+    membership = await db.get(GroupMembership, membership_id)
+    if membership is None or membership.status != GroupMembershipStatus.PENDING:
+        return None
+    person = await db.get_one(Participant, membership.participant_id)
+    group = await db.get_one(ReferenceGroup, membership.group_id)
+    if approve:
+        membership.status = GroupMembershipStatus.MEMBER
+        await outbox.enqueue(
+            db,
+            f"group-approved:{membership.id}",
+            person.id,
+            "group_request_approved",
+            {"group": group.title},
+            now,
+        )
+    else:
+        await db.delete(membership)
+    return person, group
+
+
+async def propose(
+    db: AsyncSession,
+    event: Event,
+    participant: Participant,
+    title: str,
+    language: str,
+    now: datetime,
+) -> GroupProposal:
+    proposal = GroupProposal(
+        event_id=event.id,
+        participant_id=participant.id,
+        title={language: title},
+        status=ProposalStatus.PENDING,
+        created_at=now,
+    )
+    db.add(proposal)
+    await db.flush()
+    return proposal
+
+
+async def pending_proposals(db: AsyncSession, event: Event) -> list[GroupProposal]:
+    query = select(GroupProposal).where(
+        GroupProposal.event_id == event.id, GroupProposal.status == ProposalStatus.PENDING
+    )
+    return list((await db.execute(query.order_by(GroupProposal.id))).scalars())
+
+
+async def decide_proposal(
+    db: AsyncSession, proposal_id: int, approve: bool, now: datetime
+) -> tuple[GroupProposal, ReferenceGroup | None] | None:
+    proposal = await db.get(GroupProposal, proposal_id)
+    if proposal is None or proposal.status != ProposalStatus.PENDING:
+        return None
+    if not approve:
+        proposal.status = ProposalStatus.DECLINED
+        return proposal, None
+    proposal.status = ProposalStatus.APPROVED
+    title = next(iter(proposal.title.values()))
+    key = (re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-") or "group")[:48]
+    existing = {g.key for g in await all_groups(db, await db.get_one(Event, proposal.event_id))}
+    while key in existing:
+        key += "-2"
+    group = ReferenceGroup(
+        event_id=proposal.event_id,
+        key=key,
+        title=proposal.title,
+        description={},
+        announcement_only=False,
+    )
+    db.add(group)
+    await db.flush()
+    if proposal.participant_id is not None:
+        db.add(
+            GroupMembership(
+                participant_id=proposal.participant_id,
+                group_id=group.id,
+                status=GroupMembershipStatus.MEMBER,
+                created_at=now,
+            )
+        )
+    return proposal, group
+
+
+class PostOutcome(StrEnum):
+    SENT = "sent"
+    NOT_A_MEMBER = "not_a_member"
+    ANNOUNCEMENTS_ONLY = "announcements_only"
+
+
+@dataclass(frozen=True)
+class PostResult:
+    outcome: PostOutcome
+    recipients: int = 0
+
+
+async def post(
+    db: AsyncSession, author: Participant, group: ReferenceGroup, text: str, now: datetime
+) -> PostResult:
+    """Queue the post for every other member, in the same transaction."""
+    organiser = author.role == Role.ORGANISER
+    members = list(
+        (
+            await db.execute(
+                select(GroupMembership.participant_id).where(
+                    GroupMembership.group_id == group.id,
+                    GroupMembership.status == GroupMembershipStatus.MEMBER,
+                )
+            )
+        ).scalars()
+    )
+    if not organiser and author.id not in members:
+        return PostResult(PostOutcome.NOT_A_MEMBER)
+    if group.announcement_only and not organiser:
+        return PostResult(PostOutcome.ANNOUNCEMENTS_ONLY)
+    post_id = uuid.uuid4().hex
+    payload = {
+        "group": group.title,
+        "author": author.name,
+        "organisation": author.organisation or "",
+        "text": text,
+    }
+    recipients = [member for member in members if member != author.id]
+    for member in recipients:
+        await outbox.enqueue(
+            db, f"group-post:{post_id}:{member}", member, "group_post", payload, now
+        )
+    return PostResult(PostOutcome.SENT, len(recipients))

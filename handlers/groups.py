@@ -1,0 +1,282 @@
+"""Reference groups: /groups, /subscribe, /unsubscribe, /propose, /post, and for organisers
+/requests, /proposals and /group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import formatting, groups
+from bot.chat import Choice, Reply
+from bot.events import local_day
+from bot.i18n import _, localised
+from bot.markup import bold, escape
+from bot.matching import find
+from bot.models import GroupMembershipStatus, ReferenceGroup, Role
+from bot.router import Context
+
+MAX_POST = 3000
+
+
+def group_names(group: ReferenceGroup, number: int) -> list[str]:
+    return [str(number), group.key, group.short or "", *group.title.values()]
+
+
+async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGroup | Reply:
+    """The group a reader names, or a reply that suggests one."""
+    assert ctx.event is not None
+    every = await groups.all_groups(ctx.db, ctx.event)
+    if not words:
+        return Reply(
+            _("Which group? /groups lists them."),
+            choices=tuple((Choice(localised(g.title), f"{verb}:{g.id}"),) for g in every),
+        )
+    found = find(" ".join(words), [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
+    if found.item is not None:
+        return found.item
+    message = _("I do not know the group “{name}”.").format(name=escape(" ".join(words)))
+    if not found.suggestions:
+        return Reply(message + " " + _("/groups lists them."))
+    return Reply(
+        message + " " + _("Did you mean:"),
+        choices=tuple((Choice(localised(g.title), f"{verb}:{g.id}"),) for g in found.suggestions),
+    )
+
+
+def _no_programme() -> Reply:
+    return Reply(_("No programme has been published yet. Please come back later."))
+
+
+def _registered_only() -> Reply:
+    return Reply(
+        _(
+            "Only registered participants can do this. Open the invitation link you "
+            "received, or send me its code."
+        )
+    )
+
+
+async def list_groups(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    every = await groups.all_groups(ctx.db, ctx.event)
+    if not every:
+        return Reply(_("There are no reference groups yet. /propose suggests one."))
+    mine = await groups.statuses(ctx.db, ctx.participant.id) if ctx.participant else {}
+    lines = [bold(_("Reference groups")), ""]
+    for number, group in enumerate(every, 1):
+        status = mine.get(group.id)
+        marks = {GroupMembershipStatus.MEMBER: "✅ ", GroupMembershipStatus.PENDING: "⏳ "}
+        mark = marks[status] if status else ""
+        line = f"{mark}{number}. {bold(escape(localised(group.title)))}"
+        if group.interest_deadline:
+            line += " — " + _("interest by {day}").format(
+                day=formatting.day(local_day(ctx.event, group.interest_deadline))
+            )
+        lines.append(line)
+        description = localised(group.description)
+        if description:
+            lines.append(escape(description))
+    lines += [
+        "",
+        _("✅ you are a member · ⏳ waiting for an organiser"),
+        _("/subscribe GROUP · /unsubscribe GROUP · /post GROUP TEXT · /propose TITLE"),
+    ]
+    return Reply("\n".join(lines))
+
+
+async def subscribe(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    found = await _group(ctx, ctx.args, "subscribe")
+    return found if isinstance(found, Reply) else await _subscribe(ctx, found)
+
+
+async def subscribe_button(ctx: Context) -> Reply:
+    group = await _group_by_id(ctx)
+    return group if isinstance(group, Reply) else await _subscribe(ctx, group)
+
+
+async def _group_by_id(ctx: Context) -> ReferenceGroup | Reply:
+    if ctx.event is None:
+        return _no_programme()
+    every = {g.id: g for g in await groups.all_groups(ctx.db, ctx.event)}
+    group = every.get(int(ctx.payload)) if ctx.payload.isdigit() else None
+    return group or Reply(_("This button no longer works. Send /help to see what I can do."))
+
+
+async def _subscribe(ctx: Context, group: ReferenceGroup) -> Reply:
+    if ctx.participant is None:
+        return _registered_only()
+    result = await groups.subscribe(ctx.db, ctx.participant, group, ctx.clock.now())
+    title = bold(escape(localised(group.title)))
+    messages = {
+        groups.Subscription.MEMBER: "✅ " + _("You are now a member of {group}."),
+        groups.Subscription.PENDING: "⏳ "
+        + _("The deadline for {group} has passed: an organiser will look at your request."),
+        groups.Subscription.ALREADY_MEMBER: _("You are already a member of {group}."),
+        groups.Subscription.ALREADY_PENDING: _(
+            "Your request for {group} is waiting for an organiser."
+        ),
+    }
+    return Reply(messages[result].format(group=title))
+
+
+async def unsubscribe(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    found = await _group(ctx, ctx.args, "unsubscribe")
+    return found if isinstance(found, Reply) else await _unsubscribe(ctx, found)
+
+
+async def unsubscribe_button(ctx: Context) -> Reply:
+    group = await _group_by_id(ctx)
+    return group if isinstance(group, Reply) else await _unsubscribe(ctx, group)
+
+
+async def _unsubscribe(ctx: Context, group: ReferenceGroup) -> Reply:
+    title = bold(escape(localised(group.title)))
+    if ctx.participant and await groups.unsubscribe(ctx.db, ctx.participant.id, group.id):
+        return Reply(_("You have left {group}.").format(group=title))
+    return Reply(_("You are not a member of {group}.").format(group=title))
+
+
+async def propose(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    if ctx.participant is None:
+        return _registered_only()
+    title = " ".join(ctx.args).strip()
+    if not 3 <= len(title) <= 150:
+        return Reply(_("Give the group a title: /propose TITLE (3 to 150 characters)."))
+    await groups.propose(ctx.db, ctx.event, ctx.participant, title, ctx.language, ctx.clock.now())
+    return Reply(
+        _("Thank you: organisers will look at your proposal “{title}”.").format(title=escape(title))
+    )
+
+
+async def post(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    if ctx.participant is None:
+        return _registered_only()
+    text = ctx.incoming.text.partition(" ")[2].strip()  # keeps the author's line breaks
+    every = await groups.all_groups(ctx.db, ctx.event)
+    named = [(g, group_names(g, n)) for n, g in enumerate(every, 1)]
+    group, body = None, ""
+    for cut in range(min(len(ctx.args), 6), 0, -1):  # the longest group name that fits
+        found = find(" ".join(ctx.args[:cut]), named)
+        if found.item is not None:
+            parts = text.split(maxsplit=cut)
+            group, body = found.item, parts[cut] if len(parts) > cut else ""
+            break
+    if group is None:
+        found_group = await _group(ctx, ctx.args[:1], "subscribe")
+        return found_group if isinstance(found_group, Reply) else Reply("")
+    if not body.strip():
+        return Reply(_("Write your message after the group: /post GROUP TEXT."))
+    if len(body) > MAX_POST:
+        return Reply(
+            _("Your message is too long ({length} characters; at most {limit}).").format(
+                length=len(body), limit=MAX_POST
+            )
+        )
+    result = await groups.post(ctx.db, ctx.participant, group, body.strip(), ctx.clock.now())
+    title = bold(escape(localised(group.title)))
+    if result.outcome == groups.PostOutcome.NOT_A_MEMBER:
+        return Reply(
+            _("Only members of {group} can post there. /subscribe first.").format(group=title)
+        )
+    if result.outcome == groups.PostOutcome.ANNOUNCEMENTS_ONLY:
+        return Reply(_("Only organisers post in {group}.").format(group=title))
+    return Reply(
+        _("Sent to {count} members of {group}.").format(count=result.recipients, group=title)
+    )
+
+
+async def requests(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    pending = await groups.pending_requests(ctx.db, ctx.event)
+    if not pending:
+        return Reply(_("No request is waiting."))
+    lines, choices = [bold(_("Requests to join after the deadline")), ""], []
+    for membership, person, group in pending[:10]:
+        lines.append(f"#{membership.id} {escape(person.name)} → {escape(localised(group.title))}")
+        choices.append(
+            (
+                Choice(f"✅ #{membership.id}", f"request:yes:{membership.id}"),
+                Choice(f"✖ #{membership.id}", f"request:no:{membership.id}"),
+            )
+        )
+    return Reply("\n".join(lines), choices=tuple(choices))
+
+
+async def request_button(ctx: Context) -> Reply:
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="requests"))
+    answer, _sep, number = ctx.payload.partition(":")
+    decided = (
+        await groups.decide_request(ctx.db, int(number), answer == "yes", ctx.clock.now())
+        if number.isdigit()
+        else None
+    )
+    if decided is None:
+        return Reply(_("This request was already handled."))
+    person, group = decided
+    message = _("{name} joins {group}.") if answer == "yes" else _("{name} will not join {group}.")
+    return Reply(message.format(name=escape(person.name), group=escape(localised(group.title))))
+
+
+async def proposals(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return _no_programme()
+    pending = await groups.pending_proposals(ctx.db, ctx.event)
+    if not pending:
+        return Reply(_("No proposal is waiting."))
+    lines, choices = [bold(_("Proposed reference groups")), ""], []
+    for proposal in pending[:10]:
+        lines.append(f"#{proposal.id} {escape(localised(proposal.title))}")
+        choices.append(
+            (
+                Choice(f"✅ #{proposal.id}", f"proposal:yes:{proposal.id}"),
+                Choice(f"✖ #{proposal.id}", f"proposal:no:{proposal.id}"),
+            )
+        )
+    return Reply("\n".join(lines), choices=tuple(choices))
+
+
+async def proposal_button(ctx: Context) -> Reply:
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="proposals"))
+    answer, _sep, number = ctx.payload.partition(":")
+    decided = (
+        await groups.decide_proposal(ctx.db, int(number), answer == "yes", ctx.clock.now())
+        if number.isdigit()
+        else None
+    )
+    if decided is None:
+        return Reply(_("This proposal was already handled."))
+    proposal, group = decided
+    title = escape(localised(proposal.title))
+    if group is None:
+        return Reply(_("The proposal “{title}” was declined.").format(title=title))
+    return Reply(
+        _("The group “{title}” now exists; its proposer is its first member.").format(title=title)
+    )
+
+
+async def group_settings(ctx: Context) -> Reply:
+    """`/group GROUP announce on|off`."""
+    if ctx.event is None:
+        return _no_programme()
+    words = list(ctx.args)
+    if len(words) < 3 or words[-2].lower() != "announce" or words[-1].lower() not in ("on", "off"):
+        return Reply(_("Usage:") + "\n/group GROUP announce on|off")
+    found = await _group(ctx, words[:-2], "subscribe")
+    if isinstance(found, Reply):
+        return found
+    found.announcement_only = words[-1].lower() == "on"
+    title = bold(escape(localised(found.title)))
+    if found.announcement_only:
+        return Reply(_("Only organisers can now post in {group}.").format(group=title))
+    return Reply(_("Every member can now post in {group}.").format(group=title))

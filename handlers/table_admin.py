@@ -1,0 +1,142 @@
+"""/table: a table's roster for organisers and its facilitator; organisers also assign, move,
+remove, name the facilitator and rapporteur, and close or reopen it."""
+
+from __future__ import annotations
+
+from bot import participants, tables
+from bot.chat import Reply
+from bot.i18n import _, localised
+from bot.markup import bold, escape
+from bot.matching import find
+from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
+from bot.router import Context
+from handlers import labels
+from handlers.tables import round_names, table_label, table_names
+
+ACTIONS = ("roster", "close", "reopen", "assign", "remove", "facilitator", "rapporteur")
+USAGE = (
+    "/table ACT [ROUND] roster\n/table ACT [ROUND] close|reopen\n"
+    "/table ACT [ROUND] assign|remove|facilitator|rapporteur PARTICIPANT"
+)
+
+
+async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
+    assert ctx.event is not None
+    visible = await tables.rounds(ctx.db, ctx.event, Role.ORGANISER)
+    if not words:
+        return Reply(_("Usage:") + "\n" + USAGE)
+    act_word, round_words = words[0], words[1:]
+    candidates = visible
+    if round_words:
+        found_round = find(
+            " ".join(round_words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)]
+        )
+        if found_round.item is None:
+            return Reply(
+                _("I do not know the round “{name}”.").format(name=escape(" ".join(round_words)))
+            )
+        candidates = [found_round.item]
+    options = [(r, t) for r in candidates for t in r.tables]
+    found = find(act_word, [(option, table_names(option[1])) for option in options])
+    if found.item is not None:
+        return found.item
+    if len(found.suggestions) > 1 and len({t.act for _r, t in found.suggestions}) == 1:
+        return Reply(
+            _("Act {act} meets in several rounds: add the round, e.g. {example}.").format(
+                act=found.suggestions[0][1].act,
+                example=f"/table {act_word} {found.suggestions[-1][0].key}",
+            )
+        )
+    return Reply(_("I do not know the table “{name}”.").format(name=escape(act_word)))
+
+
+async def table_command(ctx: Context) -> Reply:
+    if ctx.event is None:
+        return Reply(_("No programme has been published yet. Please come back later."))
+    words = list(ctx.args)
+    index = next((i for i, word in enumerate(words) if word.lower() in ACTIONS), len(words))
+    action = words[index].lower() if index < len(words) else "roster"
+    target = " ".join(words[index + 1 :])
+    found = await _find_table(ctx, words[:index])
+    if isinstance(found, Reply):
+        return found
+    table_round, table = found
+    organiser = ctx.role == Role.ORGANISER
+    if not organiser and not (action == "roster" and await _facilitates(ctx, table)):
+        return Reply(_("Only organisers, and the facilitator for the roster, can use /table."))
+    if action == "roster":
+        return await _roster(ctx, table_round, table)
+    if action in ("close", "reopen"):
+        table.closed = action == "close"
+        message = _("{table} is closed.") if table.closed else _("{table} is open again.")
+        return Reply(message.format(table=table_label(table)))
+    person = await participants.find_participant(ctx.db, ctx.event.id, target) if target else None
+    if person is None or person.erased_at is not None:
+        return Reply(_("No participant #{reference}.").format(reference=escape(target or "?")))
+    now = ctx.clock.now()
+    name = escape(person.name)
+    if action == "remove":
+        left = await tables.leave(ctx.db, person.id, table_round.id, now)
+        if left is None:
+            return Reply(_("{name} is not at a table in this round.").format(name=name))
+        return Reply(_("{name} has left {table}.").format(name=name, table=table_label(left)))
+    if action == "assign":
+        await tables.join(ctx.db, person, table, now, by_organiser=True)
+        return Reply(
+            _("{name} now has a seat at {table}.").format(name=name, table=table_label(table))
+        )
+    position = TablePosition.FACILITATOR if action == "facilitator" else TablePosition.RAPPORTEUR
+    await tables.name_position(ctx.db, person, table, position, now)
+    label = _("facilitator") if position == TablePosition.FACILITATOR else _("rapporteur")
+    return Reply(
+        _("{name} is the {position} of {table}.").format(
+            name=name, position=label, table=table_label(table)
+        )
+    )
+
+
+async def _facilitates(ctx: Context, table: ActTable) -> bool:
+    if ctx.participant is None:
+        return False
+    seat = await tables.membership(ctx.db, ctx.participant.id, table.round_id)
+    return (
+        seat is not None
+        and seat.table_id == table.id
+        and (seat.position == TablePosition.FACILITATOR)
+    )
+
+
+async def _roster(ctx: Context, table_round: TableRound, table: ActTable) -> Reply:
+    view = next(v for v in await tables.views(ctx.db, table_round) if v.table.id == table.id)
+    lines = [bold(table_label(table)), escape(localised(table_round.title))]
+    if table.closed:
+        lines.append(_("closed"))
+    people = await tables.roster(ctx.db, table)
+    groups = {
+        SeatRole.CIVIL_SOCIETY: _("Civil society"),
+        SeatRole.GOVERNMENT: _("Governments and international organisations"),
+    }
+    positions = {
+        TablePosition.FACILITATOR: _("facilitator"),
+        TablePosition.RAPPORTEUR: _("rapporteur"),
+    }
+    for seat_role, title in groups.items():
+        seated = [
+            (s, p)
+            for s, p in people
+            if s.seat_role == seat_role and s.status == MembershipStatus.SEATED
+        ]
+        if not seated and not view.capacity.get(seat_role):
+            continue
+        lines += ["", bold(f"{title} {len(seated)}/{view.capacity.get(seat_role, 0)}")]
+        for seat, person in seated:
+            extra = f" — {positions[seat.position]}" if seat.position in positions else ""
+            org = f" ({escape(person.organisation)})" if person.organisation else ""
+            lines.append(f"• {escape(person.name)}{org}{extra}")
+    waiting = [(s, p) for s, p in people if s.status == MembershipStatus.WAITLISTED]
+    if waiting:
+        lines += ["", bold(_("Waiting list"))]
+        lines += [
+            f"{n}. {escape(p.name)} ({labels.role(p.role)})" for n, (_s, p) in enumerate(waiting, 1)
+        ]
+    return Reply("\n".join(lines))
