@@ -23,6 +23,9 @@ class Found(Generic[T]):
 
     item: T | None
     suggestions: list[T]
+    # True when the suggestions match the name as well as each other (the same Act in several
+    # rounds); False when they are only close to it ("did you mean").
+    ambiguous: bool = False
 
 
 def find(query: str, candidates: Sequence[tuple[T, Sequence[str]]]) -> Found[T]:
@@ -41,7 +44,7 @@ def find(query: str, candidates: Sequence[tuple[T, Sequence[str]]]) -> Found[T]:
         if len(hits) == 1:
             return Found(hits[0], [])
         if hits:
-            return Found(None, hits)
+            return Found(None, hits, ambiguous=True)
     close = difflib.get_close_matches(wanted, [name for _item, name in names], n=3, cutoff=0.6)
     return Found(None, _unique([item for item, name in names if name in close]))
 

@@ -40,7 +40,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     found = find(act_word, [(option, table_names(option[1])) for option in options])
     if found.item is not None:
         return found.item
-    if len(found.suggestions) > 1 and len({t.act for _r, t in found.suggestions}) == 1:
+    if found.ambiguous and len({t.act for _r, t in found.suggestions}) == 1:
         return Reply(
             _("Act {act} meets in several rounds: add the round, e.g. {example}.").format(
                 act=found.suggestions[0][1].act,

@@ -176,7 +176,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         " ".join(act_words), [(option, table_names(option[1])) for option in options]
     )
     matches = [found.item] if found.item else []
-    if not matches and found.suggestions:
+    if not matches and found.ambiguous:
         acts = {table.act for _r, table in found.suggestions}
         if len(acts) == 1:  # the same Act in several rounds
             matches = found.suggestions

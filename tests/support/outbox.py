@@ -1,0 +1,34 @@
+"""Delivering the outbox in tests: a deliverer that records what each account received."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.chat import Reply
+from bot.delivery import DeliveryWorker, Unreachable
+from bot.markup import to_plain
+from bot.router import Dispatcher
+
+
+@dataclass
+class Inboxes:
+    """What each chat account received from the bot on its own, as plain text."""
+
+    received: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    blocked: set[str] = field(default_factory=set)
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        if external_id in self.blocked:
+            raise Unreachable("blocked by the user")
+        self.received[external_id].append(to_plain(reply.text).replace("\xa0", " "))
+
+
+async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:
+    worker = DeliveryWorker(
+        dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, {platform: inboxes}
+    )
+    delivered = 0
+    while handled := await worker.deliver_due():
+        delivered += handled
+    return delivered

@@ -1,0 +1,135 @@
+"""Act tables by command: seats per role, one table per round, waiting lists, organisers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.clock import SimulatedClock
+from bot.models import Event, Role
+from bot.router import Dispatcher
+from tests.conftest import MEETING_ZONE
+from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.outbox import Inboxes, deliver_all
+
+
+async def _person(
+    dispatcher: Dispatcher,
+    event: Event,
+    name: str,
+    role: Role = Role.CIVIL_SOCIETY,
+    language: str | None = None,
+) -> ChatUser:
+    user = ChatUser(dispatcher, external_id=name)
+    fields = {"name": name} | ({"language": language} if language else {})
+    await link_to_new_participant(user, role, event.id, **fields)
+    return user
+
+
+@pytest.fixture
+async def amina(dispatcher: Dispatcher, demo_event: Event) -> ChatUser:
+    return await _person(dispatcher, demo_event, "Amina")
+
+
+async def test_tables_show_the_seats_left_for_my_role(amina: ChatUser, demo_event: Event) -> None:
+    reply = await amina.send("/tables")
+    assert "Group sessions, part 1" in reply  # the next round, on the first morning
+    assert "Act 3: Protection — 12 seats left for you" in reply
+    day_two = await amina.send("/tables small tables")
+    assert "Act 3: Protection — 8 seats left for you" in day_two
+
+
+async def test_governments_see_only_the_rounds_open_to_them(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    minister = await _person(dispatcher, demo_event, "Minister", Role.GOVERNMENT)
+    reply = await minister.send("/tables")
+    assert "Small tables with governments" in reply and "6 seats left for you" in reply
+    assert "round" in await minister.send("/tables group sessions")
+    assert "not open to you" not in await minister.send("/join 3")
+    refused = await minister.send("/join 4 d1-groups-1")
+    assert "I do not know the round" in refused  # a closed round does not exist for them
+
+
+async def test_joining_an_act_that_meets_in_two_rounds_asks_which(amina: ChatUser) -> None:
+    assert "several rounds" in await amina.send("/join 3")
+    assert "You have a seat at Act 3: Protection" in await amina.press("Small tables")
+    assert "already have a seat" in await amina.send("/join protection d2-tables")
+
+
+async def test_one_table_per_round_and_moving_asks_first(amina: ChatUser) -> None:
+    await amina.send("/join 3 d2-tables")
+    assert "Move to Act 5" in await amina.send("/join 5 d2-tables")
+    assert "keep your seat" in await amina.press("No, stay")
+    assert "Move to Act 5" in await amina.send("/join 5 d2-tables")
+    assert "You have a seat at Act 5" in await amina.press("Yes, move")
+    mine = await amina.send("/mytables")
+    assert "Act 5" in mine and "Act 3" not in mine
+
+
+async def test_names_in_three_languages_and_did_you_mean(amina: ChatUser) -> None:
+    assert "Act 3" in await amina.send("/join protección d2-tables")
+    assert "Did you mean" in await amina.send("/join protecion d2-tables")
+    assert [choice.label for choice in amina.choices] == ["Act 3: Protection"]
+    typo = await amina.send("/join govrnance d2-tables")
+    assert "I do not know the table" in typo and "Did you mean" in typo
+    assert any("Governance" in choice.label for choice in amina.choices)
+
+
+async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    people = [
+        await _person(dispatcher, demo_event, f"D{n:02}", language=("fr" if n == 9 else None))
+        for n in range(11)
+    ]
+    for person in people[:8]:
+        assert "You have a seat" in await person.send("/join 3 d2-tables")
+    assert "number 1 on its waiting list" in await people[8].send("/join 3 d2-tables")
+    assert "numéro 2" in await people[9].send("/join 3 d2-tables")
+    assert "number 3" in await people[10].send("/join 3 d2-tables")
+    assert "liste d’attente, numéro 2" in await people[9].send("/mytables")
+
+    await people[0].send("/leave")
+    await people[1].send("/leave d2-tables")
+    inboxes = Inboxes()
+    assert await deliver_all(dispatcher, inboxes) == 2
+    assert inboxes.received["D08"] == [
+        "🎉 A seat freed up: you now have a seat at Act 3: Protection "
+        "(Small tables with governments (TEN ACTS))."
+    ]
+    assert "Protection" in inboxes.received["D09"][0] and "place" in inboxes.received["D09"][0]
+    assert "number 1 on the waiting list" in await people[10].send("/mytables")
+    assert await deliver_all(dispatcher, inboxes) == 0  # each promotion is told once
+
+
+async def test_day_one_act_is_offered_first_on_day_two(
+    amina: ChatUser, clock: SimulatedClock
+) -> None:
+    await amina.send("/join 4 d1-groups-1")
+    day_two = await amina.send("/tables d2-tables")
+    first_table = next(line for line in day_two.splitlines() if "Act " in line)
+    assert first_table.startswith("⭐ Act 4")
+
+
+async def test_organisers_manage_tables_and_facilitators_see_their_roster(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
+    fatou = await _person(dispatcher, demo_event, "Fatou")
+    bob = await _person(dispatcher, demo_event, "Bob")
+    assert "now has a seat" in await olga.send("/table 7 d2-tables assign Bob")
+    assert "facilitator" in await olga.send("/table 7 d2-tables facilitator Fatou")
+    roster = await fatou.send("/table 7 d2-tables")
+    assert "Civil society 2/8" in roster and "Fatou — facilitator" in roster and "Bob" in roster
+    assert "Only organisers" in await bob.send("/table 7 d2-tables")
+    assert "Only organisers" in await fatou.send("/table 7 d2-tables close")
+    assert "closed" in await olga.send("/table 7 d2-tables close")
+    newcomer = await _person(dispatcher, demo_event, "Nia")
+    assert "is closed" in await newcomer.send("/join 7 d2-tables")
+    await olga.send("/table 7 d2-tables reopen")
+    assert "You have a seat" in await newcomer.send("/join 7 d2-tables")
+    assert "has left" in await olga.send("/table 7 d2-tables remove Bob")
+    clock.set(datetime(2017, 12, 3, 10, 0, tzinfo=MEETING_ZONE))
+    assert "Bob" not in await olga.send("/table 7")
