@@ -369,6 +369,37 @@ def revoke(settings: Settings, reference: str) -> None:
     click.echo(f"The invitation of {_run(work, settings)} no longer works.")
 
 
+@main.group("tables")
+def tables_group() -> None:
+    """Act tables: the distribution of participants."""
+
+
+@tables_group.command("export")
+@click.option("--round", "round_key", help="The round's id (default: the last round).")
+@click.option("--out", "folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", default="en", type=click.Choice(["en", "fr", "es"]))
+@pass_settings
+def export_tables(settings: Settings, round_key: str | None, folder: Path, lang: str) -> None:
+    """Write who sits where (Theme | States | Civil society) as CSV and Markdown."""
+    from bot import distribution
+    from bot import tables as tables_domain
+
+    async def work(db: AsyncSession) -> tuple[str, list[distribution.Row]]:
+        event = await events.current_event(db, settings.event)
+        if event is None:
+            raise click.ClickException("load a programme first: coordbot programme load FILE")
+        every = await tables_domain.rounds(db, event, Role.ORGANISER)
+        chosen = [r for r in every if r.key == round_key] if round_key else every[-1:]
+        if not chosen:
+            known = ", ".join(r.key for r in every) or "none"
+            raise click.ClickException(f"no round {round_key!r} (rounds: {known})")
+        return chosen[0].key, await distribution.distribution(db, chosen[0], lang)
+
+    key, rows = _run(work, settings)
+    for written in distribution.write(rows, folder, f"distribution-{key}"):
+        click.echo(f"Wrote {written}")
+
+
 @main.command()
 @click.option("--lang", type=click.Choice(["en", "fr", "es"]), help="Your chat app's language.")
 @click.option(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from bot import distribution, tables
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
@@ -133,3 +135,32 @@ async def test_organisers_manage_tables_and_facilitators_see_their_roster(
     assert "has left" in await olga.send("/table 7 d2-tables remove Bob")
     clock.set(datetime(2017, 12, 3, 10, 0, tzinfo=MEETING_ZONE))
     assert "Bob" not in await olga.send("/table 7")
+
+
+async def test_the_distribution_export_reads_like_annex_1(
+    dispatcher: Dispatcher, demo_event: Event, tmp_path: Path
+) -> None:
+    for name, role, country in [
+        ("Ana", Role.CIVIL_SOCIETY, None),
+        ("Minister", Role.GOVERNMENT, "SE"),
+        ("Envoy", Role.GOVERNMENT, "MX"),
+        ("Bea", Role.CIVIL_SOCIETY, None),
+    ]:
+        user = ChatUser(dispatcher, external_id=name)
+        await link_to_new_participant(
+            user, role, demo_event.id, name=name, **({"country": country} if country else {})
+        )
+        await user.send("/join 1 d2-tables")
+    async with dispatcher.sessions() as db:
+        [table_round] = [
+            r for r in await tables.rounds(db, demo_event, Role.ORGANISER) if r.key == "d2-tables"
+        ]
+        rows = await distribution.distribution(db, table_round, "en")
+    csv_file, markdown = distribution.write(rows, tmp_path, "annex")
+    assert csv_file.read_text(encoding="utf-8").splitlines()[:2] == [
+        "Theme,States,Civil society",
+        'ACT 1: Drivers of human mobility,"Mexico, Sweden","Ana, Bea"',
+    ]
+    assert "| **ACT 1: Drivers of human mobility** | Mexico, Sweden | Ana, Bea |" in (
+        markdown.read_text(encoding="utf-8")
+    )

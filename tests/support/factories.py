@@ -21,6 +21,8 @@ async def make_participant(
     name: str | None = None,
     language: str | None = None,
     email: str | None = None,
+    organisation: str | None = None,
+    country: str | None = None,
 ) -> Participant:
     number = next(_numbers)
     participant = Participant(
@@ -29,6 +31,8 @@ async def make_participant(
         email=email or f"participant{number}@example.org",
         role=role,
         language=language,
+        organisation=organisation,
+        country=country,
         created_at=now,
     )
     db.add(participant)

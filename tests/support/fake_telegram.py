@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,19 +81,25 @@ class FakeTelegram:
 
     async def wait_for(self, method: str, count: int = 1, within: float = 10) -> list[Call]:
         """The calls of `method` once there are at least `count` of them."""
+        return await self.messages(lambda call: call.method == method, count, within)
+
+    async def messages(
+        self, wanted: Callable[[Call], bool], count: int = 1, within: float = 10
+    ) -> list[Call]:
+        """The calls that are `wanted`, once there are at least `count` of them."""
         deadline = time.monotonic() + within
         assert self._changed is not None
         async with self._changed:
-            while len(self.of(method)) < count:
+            while len(found := [c for c in self.calls if wanted(c)]) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(
-                        f"{method} called {len(self.of(method))} times, expected {count}: "
+                        f"{len(found)} wanted calls, expected {count}: "
                         f"{[c.method for c in self.calls]}"
                     )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
-        return self.of(method)
+        return found
 
     def sent_texts(self) -> list[str]:
         return [call.params["text"] for call in self.of("sendMessage", "editMessageText")]
