@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot import formatting, groups
 from bot.chat import Choice, Reply
 from bot.events import local_day
-from bot.i18n import _, localised
+from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape
 from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
@@ -189,7 +189,11 @@ async def post(ctx: Context) -> Reply:
     if result.outcome == groups.PostOutcome.ANNOUNCEMENTS_ONLY:
         return Reply(_("Only organisers post in {group}.").format(group=title))
     return Reply(
-        _("Sent to {count} members of {group}.").format(count=result.recipients, group=title)
+        ngettext(
+            "Sent to {count} member of {group}.",
+            "Sent to {count} members of {group}.",
+            result.recipients,
+        ).format(count=result.recipients, group=title)
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot import access, formatting, tables
 from bot.chat import Choice, Reply
 from bot.events import zone
-from bot.i18n import _, localised
+from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape
 from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
@@ -119,7 +119,10 @@ async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
         elif seat_role is None:
             state = ""
         elif view.seats_left(seat_role):
-            state = _("{count} seats left for you").format(count=view.seats_left(seat_role))
+            left = view.seats_left(seat_role)
+            state = ngettext(
+                "{count} seat left for you", "{count} seats left for you", left
+            ).format(count=left)
         else:
             state = _("full: {count} waiting").format(count=view.waiting[seat_role])
         marks = ""
@@ -282,7 +285,7 @@ async def leave_table(ctx: Context) -> Reply:
             choices=tuple(
                 (
                     Choice(
-                        f"{localised(r.title)} — {_('Act {act}').format(act=t.act)}",
+                        localised(r.title) + " — " + _("Act {act}").format(act=t.act),
                         f"leave:{r.id}",
                     ),
                 )

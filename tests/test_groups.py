@@ -89,11 +89,13 @@ async def test_a_post_reaches_every_other_member_in_their_language(
     inboxes = Inboxes()
     assert await deliver_all(dispatcher, inboxes) == 2
     [to_fatou] = inboxes.received["Fatou"]
-    assert to_fatou.startswith("📣 Nouveau dans Pare-feu")
+    assert to_fatou.startswith("📣 Nouveau message dans le groupe Pare-feu")
     assert "Ana (PICUM)" in to_fatou
     assert to_fatou.endswith("\n\nMeeting on <Tuesday>\nat 10 & online")  # as written
     [to_luis] = inboxes.received["Luis"]
-    assert to_luis.startswith("📣 Nuevo en Cortafuegos") and "Ana (PICUM)" in to_luis
+    assert (
+        to_luis.startswith("📣 Nuevo mensaje en el grupo Cortafuegos") and "Ana (PICUM)" in to_luis
+    )
     assert "Ana" not in inboxes.received and "Kim" not in inboxes.received
 
 
@@ -106,7 +108,7 @@ async def test_announcement_only_groups_and_proposals(
     assert "Only organisers can use /group" in await ana.send("/group returns announce on")
     assert "Only organisers can now post" in await olga.send("/group returns announce on")
     assert "Only organisers post in" in await ana.send("/post returns hello")
-    assert "Sent to 1 members" in await olga.send("/post returns Deadline moved")
+    assert "Sent to 1 member of" in await olga.send("/post returns Deadline moved")
 
     assert "Thank you" in await ana.send("/propose Climate mobility")
     assert "Climate mobility" in await olga.send("/proposals")

@@ -89,9 +89,9 @@ async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
     for person in people[:8]:
         assert "You have a seat" in await person.send("/join 3 d2-tables")
     assert "number 1 on its waiting list" in await people[8].send("/join 3 d2-tables")
-    assert "numéro 2" in await people[9].send("/join 3 d2-tables")
+    assert "en position 2" in await people[9].send("/join 3 d2-tables")
     assert "number 3" in await people[10].send("/join 3 d2-tables")
-    assert "liste d’attente, numéro 2" in await people[9].send("/mytables")
+    assert "liste d’attente, position 2" in await people[9].send("/mytables")
 
     await people[0].send("/leave")
     await people[1].send("/leave d2-tables")
@@ -102,7 +102,7 @@ async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
         "(Small tables with governments (TEN ACTS))."
     ]
     assert "Protection" in inboxes.received["D09"][0] and "place" in inboxes.received["D09"][0]
-    assert "number 1 on the waiting list" in await people[10].send("/mytables")
+    assert "waiting list, number 1" in await people[10].send("/mytables")
     assert await deliver_all(dispatcher, inboxes) == 0  # each promotion is told once
 
 

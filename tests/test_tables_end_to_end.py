@@ -100,6 +100,6 @@ async def test_a_morning_of_act_tables_and_a_group_post(
     posts = await fake_telegram.messages(lambda c: "📣" in str(c.params.get("text")), 2)
     by_chat = {c.params["chat_id"]: str(c.params["text"]) for c in posts}
     assert set(by_chat) == {"1004", "1005"}
-    assert by_chat["1004"].startswith("📣 Nouveau dans <b>Pare-feu")
-    assert by_chat["1005"].startswith("📣 Nuevo en <b>Cortafuegos")
+    assert by_chat["1004"].startswith("📣 Nouveau message dans le groupe <b>Pare-feu")
+    assert by_chat["1005"].startswith("📣 Nuevo mensaje en el grupo <b>Cortafuegos")
     assert all("Shall we meet at the coffee break?" in text for text in by_chat.values())
