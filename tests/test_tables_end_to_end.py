@@ -15,7 +15,7 @@ from bot.models import Event, Role
 from bot.platforms.telegram import PLATFORM, TelegramAdapter
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
-from tests.support.fake_telegram import TOKEN, FakeTelegram, text_message, user
+from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message, user
 
 
 @pytest.fixture
@@ -45,13 +45,15 @@ async def _telegram_person(
 
 
 async def _say(fake: FakeTelegram, sender: dict[str, object], text: str) -> str:
-    """Send `text` as `sender` and return the bot's answer to them."""
-    before = len(fake.of("sendMessage"))
+    """Send `text` as `sender` and return the bot's next message to them."""
+
+    def to_sender(call: Call) -> bool:
+        return call.method == "sendMessage" and call.params["chat_id"] == str(sender["id"])
+
+    before = len([call for call in fake.calls if to_sender(call)])
     await fake.push(text_message(text, sender=sender))
-    calls = await fake.wait_for("sendMessage", before + 1)
-    answer = calls[before]
-    assert answer.params["chat_id"] == str(sender["id"])
-    return str(answer.params["text"])
+    answers = await fake.messages(to_sender, before + 1)
+    return str(answers[before].params["text"])
 
 
 async def test_a_morning_of_act_tables_and_a_group_post(
