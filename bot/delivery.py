@@ -1,11 +1,19 @@
-"""The delivery worker: takes due outbox rows and sends them through the platform adapters."""
+"""The delivery worker: takes due outbox rows and sends them through the platform adapters.
+
+Each message is prepared in one short transaction, sent with no transaction open (a network
+call must never hold a database lock), and its outcome recorded in another. Messages go out
+several at a time; the platform adapter enforces the platform's overall and group limits, and
+the worker keeps at least `per_chat_interval` between two messages to the same chat.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot import outbox
@@ -13,7 +21,7 @@ from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.i18n import choose_language, use_language
-from bot.models import Event, OutboxMessage, Participant
+from bot.models import ChatIdentity, Event, OutboxMessage, Participant
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,15 @@ class Deliverer(Protocol):
         """Send `reply` to the account; raise Unreachable, or any other error to retry."""
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    row_id: int
+    platform: str
+    external_id: str
+    identity_id: int
+    reply: Reply
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -36,31 +53,67 @@ class DeliveryWorker:
         clock: Clock,
         renderers: Mapping[str, Renderer],
         deliverers: Mapping[str, Deliverer],
+        *,
+        concurrency: int = 16,
+        per_chat_interval: float = 1.0,
+        batch: int = 200,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.renderers = renderers
         self.deliverers = deliverers
         self.platforms = list(deliverers)
+        self.concurrency = concurrency
+        self.per_chat_interval = per_chat_interval
+        self.batch = batch
+        self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._last_sent: dict[tuple[str, str], float] = {}
 
-    async def deliver_due(self, limit: int = 50) -> int:
+    async def deliver_due(self) -> int:
         """One pass: claim, send, record. Returns how many messages were handled."""
         async with self.sessions() as db:
-            claimed = await outbox.claim(db, self.platforms, self.clock.now(), limit)
+            claimed = [
+                row.id
+                for row in await outbox.claim(db, self.platforms, self.clock.now(), self.batch)
+            ]
             await db.commit()
-        for row in claimed:
-            await self._deliver(row)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(row_id: int) -> None:
+            async with gate:
+                await self._deliver(row_id)
+
+        await asyncio.gather(*(one(row_id) for row_id in claimed))
         return len(claimed)
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row_id: int) -> None:
+        prepared = await self._prepare(row_id)
+        if prepared is None:
+            return
+        error: Exception | None = None
+        try:
+            async with self._pace(prepared.platform, prepared.external_id):
+                await self.deliverers[prepared.platform].deliver(
+                    prepared.external_id, prepared.reply
+                )
+        except Exception as failure:  # any failure is recorded, and retried later
+            error = failure
+        await self._record(prepared, error)
+
+    async def _prepare(self, row_id: int) -> _Prepared | None:
         async with self.sessions() as db:
-            row = await db.merge(row, load=False)
-            account = await outbox.recipient_account(db, row.participant_id, self.platforms)
+            row = await db.get_one(OutboxMessage, row_id)
             now = self.clock.now()
+            if outbox.expired(row, now):
+                log.info("outbox message %s (%s) expired before it could be sent", row.id, row.key)
+                outbox.give_up(row, "expired before it could be sent", now)
+                await db.commit()
+                return None
+            account = await outbox.recipient_account(db, row.participant_id, self.platforms)
             if account is None:
                 outbox.unreachable(row, "no reachable chat account", now)
                 await db.commit()
-                return
+                return None
             person = await db.get_one(Participant, row.participant_id)
             event = await db.get_one(Event, person.event_id)
             language = choose_language(
@@ -69,16 +122,47 @@ class DeliveryWorker:
             try:
                 with use_language(language):
                     reply = self.renderers[row.kind](row.payload)
-                await self.deliverers[account.platform].deliver(account.external_id, reply)
-            except Unreachable as error:
+            except Exception as error:  # a message that cannot be rendered cannot be sent
+                log.exception("outbox message %s cannot be rendered", row.id)
+                outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)
+                await db.commit()
+                return None
+            await db.commit()
+            return _Prepared(row.id, account.platform, account.external_id, account.id, reply)
+
+    async def _record(self, prepared: _Prepared, error: Exception | None) -> None:
+        async with self.sessions() as db:
+            row = await db.get_one(OutboxMessage, prepared.row_id)
+            now = self.clock.now()
+            if error is None:
+                outbox.delivered(row, prepared.platform, now)
+            elif isinstance(error, Unreachable):
+                account = await db.get_one(ChatIdentity, prepared.identity_id)
                 account.reachable = False
                 outbox.unreachable(row, str(error) or "unreachable", now)
-            except Exception as error:  # any failure is recorded, and retried later
+            else:
                 log.warning("delivering outbox message %s failed: %s", row.id, error)
                 outbox.retry_later(row, f"{type(error).__name__}: {error}"[:500], now)
-            else:
-                outbox.delivered(row, account.platform, now)
             await db.commit()
+
+    @contextlib.asynccontextmanager
+    async def _pace(self, platform: str, external_id: str) -> Any:
+        """One message at a time per chat, and `per_chat_interval` between them."""
+        chat = (platform, external_id)
+        lock = self._chat_locks.setdefault(chat, asyncio.Lock())
+        async with lock:
+            wait = self._last_sent.get(chat, 0.0) + self.per_chat_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last_sent[chat] = time.monotonic()
+        if len(self._last_sent) > 50_000:  # forget chats quiet for longer than the interval
+            horizon = time.monotonic() - self.per_chat_interval
+            for key in [k for k, at in self._last_sent.items() if at < horizon]:
+                self._last_sent.pop(key, None)
+                self._chat_locks.pop(key, None)
 
     async def run(self, stopping: asyncio.Event, interval: float = 1.0) -> None:
         """Deliver until `stopping` is set; a failing pass is logged, never fatal."""

@@ -7,6 +7,7 @@ the row is sent again: delivery is at least once, and each cause queues its mess
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ class Message:
     participant_id: int
     kind: str
     payload: dict[str, Any]
+    expires_at: datetime | None = None
+    broadcast_id: int | None = None
 
 
 async def enqueue(
@@ -62,6 +65,8 @@ async def enqueue_many(
             "attempts": 0,
             "not_before": not_before or now,
             "created_at": now,
+            "expires_at": message.expires_at,
+            "broadcast_id": message.broadcast_id,
         }
         for message in messages
     ]
@@ -133,10 +138,22 @@ def unreachable(row: OutboxMessage, reason: str, now: datetime) -> None:
     row.status, row.finished_at, row.error = OutboxStatus.UNREACHABLE, now, reason
 
 
-def retry_later(row: OutboxMessage, reason: str, now: datetime, max_attempts: int = 5) -> None:
-    """Back off 30 s, 1, 2, 4 minutes…; give up after `max_attempts`."""
+def expired(row: OutboxMessage, now: datetime) -> bool:
+    return row.expires_at is not None and now >= row.expires_at
+
+
+def give_up(row: OutboxMessage, reason: str, now: datetime) -> None:
+    row.status, row.finished_at, row.error = OutboxStatus.FAILED, now, reason
+
+
+def retry_later(row: OutboxMessage, reason: str, now: datetime, max_attempts: int = 8) -> None:
+    """Exponential backoff with jitter (about 5 s, 10 s, 20 s … 10 min), so that retries after
+    an outage do not all come back at once; give up after `max_attempts` or past the row's
+    deadline."""
     row.error = reason
-    if row.attempts >= max_attempts:
-        row.status, row.finished_at = OutboxStatus.FAILED, now
+    delay = min(600.0, 5.0 * 2 ** (row.attempts - 1)) * random.uniform(0.8, 1.2)
+    retry_at = now + timedelta(seconds=delay)
+    if row.attempts >= max_attempts or (row.expires_at is not None and retry_at >= row.expires_at):
+        give_up(row, reason, now)
     else:
-        row.not_before = now + timedelta(seconds=30 * 2 ** (row.attempts - 1))
+        row.not_before = retry_at

@@ -1,6 +1,7 @@
 """The database models; importing this package registers every table on `Base.metadata`."""
 
 from bot.models.base import Base, Texts
+from bot.models.broadcasts import Broadcast, BroadcastStatus
 from bot.models.deliveries import ProcessedDelivery
 from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.people import (
@@ -35,6 +36,8 @@ __all__ = [
     "ActTable",
     "Audience",
     "Base",
+    "Broadcast",
+    "BroadcastStatus",
     "ChatIdentity",
     "Event",
     "GroupMembership",

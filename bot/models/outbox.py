@@ -16,7 +16,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     UNREACHABLE = "unreachable"  # the person blocked the bot, or has no chat account
-    FAILED = "failed"  # gave up after retries; `error` says why
+    FAILED = "failed"  # gave up after retries or past its deadline; `error` says why
+    CANCELLED = "cancelled"  # withdrawn before it left (a cancelled broadcast, a moved session)
 
 
 class OutboxMessage(Base):
@@ -43,3 +44,8 @@ class OutboxMessage(Base):
     finished_at: Mapped[datetime | None]
     platform: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
+    # After this the message is pointless (a reminder once its session has begun): not sent.
+    expires_at: Mapped[datetime | None]
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
