@@ -22,6 +22,9 @@ class TelegramSettings:
     listen: str = "127.0.0.1"
     port: int = 8443
     path: str = "/telegram"
+    # Telegram's limits for bots: 30 messages a second overall, 20 a minute in one group.
+    rate: float = 30.0
+    group_rate_per_minute: float = 20.0
 
     @classmethod
     def from_env(cls) -> TelegramSettings | None:
@@ -38,8 +41,12 @@ class TelegramSettings:
             )
         try:
             port = int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443"))
+            rate = float(os.environ.get("TELEGRAM_RATE", "30"))
+            group_rate = float(os.environ.get("TELEGRAM_GROUP_RATE", "20"))
         except ValueError as error:
-            raise ConfigurationError("TELEGRAM_WEBHOOK_PORT must be a port number") from error
+            raise ConfigurationError(
+                "TELEGRAM_WEBHOOK_PORT, TELEGRAM_RATE and TELEGRAM_GROUP_RATE must be numbers"
+            ) from error
         return cls(
             token=token,
             api_url=(os.environ.get("TELEGRAM_API_URL") or PUBLIC_TELEGRAM_API).rstrip("/"),
@@ -48,6 +55,8 @@ class TelegramSettings:
             listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             port=port,
             path="/" + os.environ.get("TELEGRAM_WEBHOOK_PATH", "/telegram").lstrip("/"),
+            rate=rate,
+            group_rate_per_minute=group_rate,
         )
 
 

@@ -12,9 +12,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.chat import Reply
@@ -57,6 +60,7 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 200,
+        after_pass: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -66,6 +70,8 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
+        # Book-keeping in its own transaction after each pass (finished broadcasts' reports).
+        self.after_pass = after_pass
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
@@ -84,6 +90,10 @@ class DeliveryWorker:
                 await self._deliver(row_id)
 
         await asyncio.gather(*(one(row_id) for row_id in claimed))
+        if self.after_pass is not None:
+            async with self.sessions() as db:
+                await self.after_pass(db, self.clock.now())
+                await db.commit()
         return len(claimed)
 
     async def _deliver(self, row_id: int) -> None:

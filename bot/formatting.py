@@ -15,6 +15,7 @@ from babel.dates import (
     format_timedelta,
 )
 from babel.lists import format_list
+from babel.numbers import format_decimal
 
 from bot.i18n import current_language
 
@@ -49,6 +50,11 @@ def relative(delta: timedelta) -> str:
     return str(
         format_timedelta(delta, add_direction=True, threshold=1.5, locale=current_language())
     )
+
+
+def number(value: int) -> str:
+    """`1,200` / `1 200` / `1200` as the reader's locale writes numbers."""
+    return str(format_decimal(value, locale=current_language()))
 
 
 def join(items: Sequence[str]) -> str:

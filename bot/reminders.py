@@ -60,6 +60,11 @@ def concerns(session: Session) -> ColumnElement[bool]:
     )
 
 
+async def concerned(db: AsyncSession, session: Session) -> list[int]:
+    """Everyone a session concerns, whatever their reminder setting (for change notices)."""
+    return list((await db.execute(select(Participant.id).where(concerns(session)))).scalars())
+
+
 async def count(db: AsyncSession, session: Session, offset: int) -> int:
     query = select(func.count()).where(concerns(session), Participant.reminder_minutes == offset)
     return int((await db.execute(query)).scalar_one())

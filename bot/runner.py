@@ -8,12 +8,15 @@ import signal
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot import broadcasts
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
 from bot.delivery import Deliverer, DeliveryWorker
 from bot.events import current_event, meeting_clock
+from bot.leader import hold_scheduler_role
 from bot.router import Dispatcher, forget_old_deliveries
+from bot.scheduler import ReminderScheduler
 from handlers import build_router
 
 log = logging.getLogger(__name__)
@@ -61,20 +64,29 @@ async def run(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
-    worker = DeliveryWorker(sessions, clock, router.notices, deliverers)
-    delivering: asyncio.Task[None] | None = None
+    worker = DeliveryWorker(
+        sessions, clock, router.notices, deliverers, after_pass=broadcasts.finish
+    )
+    # Reminders start early enough to leave at the slowest platform's rate.
+    rate = telegram.rate if telegram is not None else 30.0
+    scheduler = ReminderScheduler(sessions, clock, settings.event, rate=rate)
+    background: list[asyncio.Task[None]] = []
     try:
         for platform in platforms:
             await platform.start()
             started.append(platform)
-        delivering = asyncio.create_task(worker.run(stopping))
+        background = [
+            asyncio.create_task(worker.run(stopping)),
+            asyncio.create_task(
+                hold_scheduler_role(engine, stopping, scheduler.start, scheduler.stop)
+            ),
+        ]
         log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")
         await stopping.wait()
         log.warning("coordbot is stopping")
     finally:
         stopping.set()
-        if delivering is not None:
-            await delivering
+        await asyncio.gather(*background, return_exceptions=True)
         for platform in reversed(started):
             await platform.stop()
         for number in (signal.SIGINT, signal.SIGTERM):

@@ -8,11 +8,13 @@ from bot.router import Router
 from handlers import (
     account,
     agenda,
+    broadcast,
     fallback,
     groups,
     notices,
     organisers,
     privacy,
+    reminders,
     table_admin,
     tables,
 )
@@ -151,6 +153,13 @@ def build_router() -> Router:
         usage="GROUP announce on|off",
         organisers_only=True,
     )
+    router.command(
+        "broadcast",
+        broadcast.broadcast,
+        help=_l("organisers: write to everyone or to a part of the meeting"),
+        usage="AUDIENCE [at TIME] + EN:/FR:/ES: lines | status [ID] | cancel ID",
+        organisers_only=True,
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
@@ -164,6 +173,12 @@ def build_router() -> Router:
     router.button("unsubscribe", groups.unsubscribe_button)
     router.button("request", groups.request_button)
     router.button("proposal", groups.proposal_button)
+    router.button("remind", reminders.remind_button)
+    router.button("broadcast", broadcast.broadcast_button)
+    router.notice("reminder", notices.reminder)
+    router.notice("broadcast", notices.broadcast)
+    router.notice("broadcast_report", notices.broadcast_report)
+    router.notice("programme_change", notices.programme_change)
     router.notice("table_promoted", notices.table_promoted)
     router.notice("group_post", notices.group_post)
     router.notice("group_request_approved", notices.group_request_approved)

@@ -14,7 +14,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, participants
+from bot import broadcasts, events, participants
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
@@ -40,7 +40,11 @@ class ConsoleChat:
     ) -> None:
         self.dispatcher = dispatcher
         self.worker = DeliveryWorker(
-            dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, {PLATFORM: self}
+            dispatcher.sessions,
+            dispatcher.clock,
+            dispatcher.router.notices,
+            {PLATFORM: self},
+            after_pass=broadcasts.finish,
         )
         self.sender = sender
         self.stdin = stdin

@@ -109,7 +109,15 @@ class TelegramAdapter:
             .token(settings.token)
             .base_url(f"{settings.api_url}/bot")
             .base_file_url(f"{settings.api_url}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=settings.rate,
+                    overall_time_period=1,
+                    group_max_rate=settings.group_rate_per_minute,
+                    group_time_period=60,
+                    max_retries=3,
+                )
+            )
         )
         if settings.webhook_url:
             builder = builder.updater(None)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import outbox, reminders
 from bot.models import (
     ActTable,
     Event,
@@ -87,12 +88,19 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     event.loaded_at = now
     await db.flush()
 
+    wanted = {item.key for item in spec.sessions}
+    removed = [s for s in (await _existing(db, Session, event)).values() if s.key not in wanted]
+    concerned_by_removed = {s.key: await reminders.concerned(db, s) for s in removed}
+    venue_names = {venue.key: venue.name for venue in (await _existing(db, Venue, event)).values()}
+
     venues = await _load_venues(db, event, spec)
     changes = ProgrammeChanges(event_key=spec.key, event_created=created)
     sessions = await _load_sessions(db, event, spec, venues, changes)
     table_count = await _load_rounds(db, event, spec.rounds, sessions)
     await _load_groups(db, event, spec)
     await db.flush()
+    venue_names |= {key: venue.name for key, venue in venues.items()}
+    await _notify(db, event, changes, sessions, concerned_by_removed, venue_names, now)
     changes.counts = {
         "venues": len(spec.venues),
         "sessions": len(spec.sessions),
@@ -104,6 +112,45 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
 
 
 Keyed = TypeVar("Keyed", Venue, Session, ReferenceGroup)
+
+
+async def _notify(
+    db: AsyncSession,
+    event: Event,
+    changes: ProgrammeChanges,
+    sessions: dict[str, Session],
+    concerned_by_removed: dict[str, list[int]],
+    venue_names: dict[str, str],
+    now: datetime,
+) -> None:
+    """One notice per affected participant, listing every change that concerns them."""
+    per_person: dict[int, list[dict[str, Any]]] = {}
+    for change in changes.sessions:
+        if change.kind == ChangeKind.REMOVED:
+            people = concerned_by_removed.get(change.key, [])
+        elif change.kind == ChangeKind.MOVED:
+            people = await reminders.concerned(db, sessions[change.key])
+        else:
+            continue
+        described = change.as_json() | {
+            "old_venue": venue_names.get(change.old_venue or "", change.old_venue),
+            "new_venue": venue_names.get(change.new_venue or "", change.new_venue),
+        }
+        for person in people:
+            per_person.setdefault(person, []).append(described)
+    await outbox.enqueue_many(
+        db,
+        [
+            outbox.Message(
+                f"programme-change:{event.id}:{now:%Y%m%dT%H%M%S}:{person}",
+                person,
+                "programme_change",
+                {"timezone": event.timezone, "changes": described},
+            )
+            for person, described in per_person.items()
+        ],
+        now,
+    )
 
 
 async def _existing(db: AsyncSession, model: type[Keyed], event: Event) -> dict[str, Keyed]:

@@ -1,0 +1,185 @@
+"""Organisers' broadcasts: an audience, a text per language, now or later, and a report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.models import (
+    Broadcast,
+    BroadcastStatus,
+    Event,
+    GroupMembership,
+    GroupMembershipStatus,
+    MembershipStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Role,
+    TableMembership,
+    Texts,
+)
+
+KINDS = ("everyone", "role", "region", "language", "table", "group")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """`everyone`, or one role, region, language, table (its id) or reference group (its id)."""
+
+    kind: str
+    value: str | int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(data["kind"], data.get("value"))
+
+
+def _condition(audience: Audience) -> ColumnElement[bool] | None:
+    if audience.kind == "role":
+        return Participant.role == Role(str(audience.value))
+    if audience.kind == "region":
+        return Participant.region == audience.value
+    if audience.kind == "language":
+        return Participant.language == audience.value
+    if audience.kind == "table":
+        return Participant.id.in_(
+            select(TableMembership.participant_id).where(
+                TableMembership.table_id == audience.value,
+                TableMembership.status == MembershipStatus.SEATED,
+            )
+        )
+    if audience.kind == "group":
+        return Participant.id.in_(
+            select(GroupMembership.participant_id).where(
+                GroupMembership.group_id == audience.value,
+                GroupMembership.status == GroupMembershipStatus.MEMBER,
+            )
+        )
+    return None
+
+
+async def recipients(db: AsyncSession, event: Event, audience: Audience) -> list[int]:
+    query = select(Participant.id).where(
+        Participant.event_id == event.id, Participant.erased_at.is_(None)
+    )
+    condition = _condition(audience)
+    if condition is not None:
+        query = query.where(condition)
+    return list((await db.execute(query.order_by(Participant.id))).scalars())
+
+
+async def draft(
+    db: AsyncSession,
+    event: Event,
+    author: Participant,
+    audience: Audience,
+    texts: Texts,
+    send_at: datetime,
+    now: datetime,
+) -> Broadcast:
+    broadcast = Broadcast(
+        event_id=event.id,
+        author_id=author.id,
+        audience=audience.as_json(),
+        texts=texts,
+        status=BroadcastStatus.DRAFT,
+        recipients=len(await recipients(db, event, audience)),
+        send_at=send_at,
+        created_at=now,
+    )
+    db.add(broadcast)
+    await db.flush()
+    return broadcast
+
+
+async def confirm(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+    """Queue one message per recipient (leaving at `send_at`); returns how many."""
+    if broadcast.status != BroadcastStatus.DRAFT:
+        return 0
+    event = await db.get_one(Event, broadcast.event_id)
+    people = await recipients(db, event, Audience.from_json(broadcast.audience))
+    payload = {"texts": broadcast.texts}
+    await outbox.enqueue_many(
+        db,
+        [
+            outbox.Message(
+                f"broadcast:{broadcast.id}:{pid}",
+                pid,
+                "broadcast",
+                payload,
+                broadcast_id=broadcast.id,
+            )
+            for pid in people
+        ],
+        now,
+        not_before=max(broadcast.send_at, now),
+    )
+    broadcast.status = BroadcastStatus.QUEUED
+    broadcast.recipients = len(people)
+    return len(people)
+
+
+async def cancel(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+    """Withdraw what has not left yet; returns how many messages were withdrawn."""
+    if broadcast.status not in (BroadcastStatus.DRAFT, BroadcastStatus.QUEUED):
+        return 0
+    result = await db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == broadcast.id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED, finished_at=now)
+    )
+    broadcast.status = BroadcastStatus.CANCELLED
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def progress(db: AsyncSession, broadcast_id: int) -> Counter[OutboxStatus]:
+    rows = await db.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    return Counter({status: count for status, count in rows})
+
+
+async def finish(db: AsyncSession, now: datetime) -> list[int]:
+    """Broadcasts with nothing left to send are done; their authors get the report."""
+    queued = (
+        (await db.execute(select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED)))
+        .scalars()
+        .all()
+    )
+    finished = []
+    for broadcast in queued:
+        counts = await progress(db, broadcast.id)
+        if counts[OutboxStatus.PENDING]:
+            continue
+        broadcast.status = BroadcastStatus.DONE
+        finished.append(broadcast.id)
+        if broadcast.author_id is not None:
+            await outbox.enqueue(
+                db,
+                f"broadcast-report:{broadcast.id}",
+                broadcast.author_id,
+                "broadcast_report",
+                {
+                    "broadcast": broadcast.id,
+                    "delivered": counts[OutboxStatus.DELIVERED],
+                    "unreachable": counts[OutboxStatus.UNREACHABLE],
+                    "failed": counts[OutboxStatus.FAILED],
+                },
+                now,
+            )
+    return finished

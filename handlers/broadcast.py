@@ -1,0 +1,251 @@
+"""/broadcast: organisers write to everyone or to a part of the meeting, in three languages.
+
+    /broadcast AUDIENCE [at YYYY-MM-DD HH:MM]
+    EN: text
+    FR: texte
+    ES: texto
+
+AUDIENCE is `everyone`, `role ROLE`, `region REGION`, `language en|fr|es`, `table ACT ROUND` or
+`group GROUP`. A preview shows the number of recipients; nothing leaves before "Send".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot import broadcasts, formatting, groups, tables
+from bot.chat import Choice, Reply
+from bot.events import zone
+from bot.i18n import LANGUAGES, _
+from bot.markup import bold, escape
+from bot.matching import find, fold
+from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
+from bot.registry import REGIONS
+from bot.router import Context
+from handlers.groups import group_names
+from handlers.tables import round_names, table_names
+
+USAGE = (
+    "/broadcast everyone|role ROLE|region REGION|language LANG|table ACT ROUND|group GROUP "
+    "[at YYYY-MM-DD HH:MM]\nEN: …\nFR: …\nES: …\n\n/broadcast status [ID] · /broadcast cancel ID"
+)
+_TEXT_LINE = re.compile(r"^\s*(EN|FR|ES)\s*:\s?(.*)$", re.IGNORECASE)
+_AT = re.compile(r"\bat\s+(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})\s*$", re.IGNORECASE)
+
+
+def _usage(problem: str = "") -> Reply:
+    return Reply((problem + "\n\n" if problem else "") + _("Usage:") + "\n" + escape(USAGE))
+
+
+def _texts(lines: list[str]) -> dict[str, str]:
+    texts: dict[str, list[str]] = {}
+    current = None
+    for line in lines:
+        match = _TEXT_LINE.match(line)
+        if match:
+            current = match.group(1).lower()
+            texts[current] = [match.group(2)]
+        elif current is not None:
+            texts[current].append(line)
+    return {
+        lang: "\n".join(body).strip() for lang, body in texts.items() if "\n".join(body).strip()
+    }
+
+
+async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str:
+    """The audience named by `words`, or what is wrong with them."""
+    assert ctx.event is not None
+    if not words:
+        return _("Say who the broadcast is for.")
+    kind, rest = words[0].lower(), " ".join(words[1:])
+    if kind == "everyone" and not rest:
+        return broadcasts.Audience("everyone")
+    if kind == "role":
+        role = next((r for r in Role if fold(rest).replace(" ", "_") == r.value), None)
+        return (
+            broadcasts.Audience("role", role.value)
+            if role
+            else _("Unknown role. Roles: {roles}").format(roles=", ".join(r.value for r in Role))
+        )
+    if kind == "region":
+        return (
+            broadcasts.Audience("region", rest)
+            if rest in REGIONS
+            else _("Unknown region. Regions: {regions}").format(regions=", ".join(REGIONS))
+        )
+    if kind == "language":
+        return (
+            broadcasts.Audience("language", rest)
+            if rest in LANGUAGES
+            else _("Unknown language. Languages: {languages}").format(
+                languages=", ".join(LANGUAGES)
+            )
+        )
+    if kind == "table" and len(words) >= 3:
+        rounds = await tables.rounds(ctx.db, ctx.event, Role.ORGANISER)
+        found_round = find(
+            " ".join(words[2:]), [(r, round_names(r, n)) for n, r in enumerate(rounds, 1)]
+        )
+        if found_round.item is not None:
+            found_table = find(words[1], [(t, table_names(t)) for t in found_round.item.tables])
+            if found_table.item is not None:
+                return broadcasts.Audience("table", found_table.item.id)
+        return _("I do not know the table “{name}”.").format(name=escape(" ".join(words[1:])))
+    if kind == "group" and rest:
+        every = await groups.all_groups(ctx.db, ctx.event)
+        found = find(rest, [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
+        if found.item is not None:
+            return broadcasts.Audience("group", found.item.id)
+        return _("I do not know the group “{name}”.").format(name=escape(rest))
+    return _("Say who the broadcast is for.")
+
+
+async def broadcast(ctx: Context) -> Reply:
+    if ctx.event is None or ctx.participant is None:
+        return _usage()
+    first, *following = ctx.incoming.text.split("\n")
+    words = first.split()[1:]
+    if words[:1] == ["status"]:
+        return await _status(ctx, words[1] if len(words) > 1 else None)
+    if words[:1] == ["cancel"] and len(words) == 2:
+        return await _cancel(ctx, words[1])
+    head = " ".join(words)
+    send_at = ctx.clock.now()
+    when = _AT.search(head)
+    if when:
+        try:
+            local = datetime.fromisoformat(when.group(1).replace(" ", "T"))
+        except ValueError:
+            return _usage(_("{value} is not a real date and time").format(value=when.group(1)))
+        send_at = local.replace(tzinfo=zone(ctx.event))
+        head = head[: when.start()].strip()
+    audience = await _audience(ctx, head.split())
+    if isinstance(audience, str):
+        return _usage(audience)
+    texts = _texts(following)
+    if "en" not in texts:
+        return _usage(_("The English text is required (a line starting with EN:)."))
+    draft = await broadcasts.draft(
+        ctx.db, ctx.event, ctx.participant, audience, texts, send_at, ctx.clock.now()
+    )
+    tz = zone(ctx.event)
+    leaves = _("now")
+    if send_at > ctx.clock.now():
+        local = send_at.astimezone(tz)
+        leaves = f"{formatting.day(local.date())}, {formatting.time_of_day(send_at, tz)}"
+    lines = [
+        bold(_("Broadcast #{number}: preview").format(number=draft.id)),
+        _("Recipients: {count}").format(count=draft.recipients),
+        _("Leaves: {when}").format(when=leaves),
+        "",
+    ]
+    for language in LANGUAGES:
+        text = texts.get(language)
+        label = language.upper()
+        lines.append(
+            f"{bold(label)}: {escape(text)}"
+            if text
+            else f"{bold(label)}: " + _("(missing: these readers get English, with a note)")
+        )
+    return Reply(
+        "\n".join(lines),
+        choices=(
+            (
+                Choice(_("Send"), f"broadcast:send:{draft.id}"),
+                Choice(_("Cancel"), f"broadcast:cancel:{draft.id}"),
+            ),
+        ),
+    )
+
+
+async def broadcast_button(ctx: Context) -> Reply:
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="broadcast"))
+    action, _sep, number = ctx.payload.partition(":")
+    if action == "status":
+        reply = await _status(ctx, number)
+        return Reply(reply.text, reply.choices, edit=True)
+    found = await ctx.db.get(Broadcast, int(number)) if number.isdigit() else None
+    if found is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    if action == "cancel":
+        return Reply((await _cancel(ctx, number)).text, edit=True)
+    queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now())
+    if not queued and found.status != BroadcastStatus.QUEUED:
+        return Reply(
+            _("Broadcast #{number} was already handled.").format(number=found.id), edit=True
+        )
+    return Reply(
+        "✅ "
+        + _("Broadcast #{number} is queued for {count} recipients.").format(
+            number=found.id, count=queued
+        ),
+        choices=(
+            (
+                Choice(_("Refresh"), f"broadcast:status:{found.id}"),
+                Choice(_("Cancel"), f"broadcast:cancel:{found.id}"),
+            ),
+        ),
+        edit=True,
+    )
+
+
+async def _latest(ctx: Context, number: str | None) -> Broadcast | None:
+    assert ctx.event is not None
+    if number is not None:
+        found = await ctx.db.get(Broadcast, int(number)) if number.isdigit() else None
+        return found if found is not None and found.event_id == ctx.event.id else None
+    query = (
+        select(Broadcast)
+        .where(Broadcast.event_id == ctx.event.id)
+        .order_by(Broadcast.id.desc())
+        .limit(1)
+    )
+    return (await ctx.db.execute(query)).scalar_one_or_none()
+
+
+async def _status(ctx: Context, number: str | None) -> Reply:
+    found = await _latest(ctx, number)
+    if found is None:
+        return Reply(_("No such broadcast."))
+    counts: Counter[OutboxStatus] = await broadcasts.progress(ctx.db, found.id)
+    sent = counts[OutboxStatus.DELIVERED]
+    states = {
+        BroadcastStatus.DRAFT: _("not sent (preview)"),
+        BroadcastStatus.QUEUED: _("sending"),
+        BroadcastStatus.DONE: _("finished"),
+        BroadcastStatus.CANCELLED: _("cancelled"),
+    }
+    lines = [
+        bold(_("Broadcast #{number}").format(number=found.id)) + f" — {states[found.status]}",
+        _("Sent {sent} of {total}").format(
+            sent=formatting.number(sent), total=formatting.number(found.recipients)
+        ),
+        _("Unreachable: {unreachable} · failed: {failed} · waiting: {waiting}").format(
+            unreachable=counts[OutboxStatus.UNREACHABLE],
+            failed=counts[OutboxStatus.FAILED],
+            waiting=counts[OutboxStatus.PENDING],
+        ),
+    ]
+    choices = ((Choice(_("Refresh"), f"broadcast:status:{found.id}"),),)
+    return Reply(
+        "\n".join(lines), choices=choices if found.status == BroadcastStatus.QUEUED else ()
+    )
+
+
+async def _cancel(ctx: Context, number: str) -> Reply:
+    found = await _latest(ctx, number)
+    if found is None:
+        return Reply(_("No such broadcast."))
+    withdrawn = await broadcasts.cancel(ctx.db, found, ctx.clock.now())
+    if found.status != BroadcastStatus.CANCELLED:
+        return Reply(_("Broadcast #{number} was already handled.").format(number=found.id))
+    return Reply(
+        _("Broadcast #{number} is cancelled; {count} messages will not leave.").format(
+            number=found.id, count=withdrawn
+        )
+    )

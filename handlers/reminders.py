@@ -1,0 +1,56 @@
+"""/remind: when (or whether) I am reminded before my sessions."""
+
+from __future__ import annotations
+
+from bot.chat import Choice, Reply
+from bot.i18n import _
+from bot.matching import fold
+from bot.reminders import OFFSETS
+from bot.router import Context
+
+_OFF = {"off", "non", "no", "0", "desactiver", "desactivar", "aucun", "ninguno"}
+
+
+def _choices() -> tuple[tuple[Choice, ...], ...]:
+    offsets = [Choice(_("{minutes} min").format(minutes=m), f"remind:{m}") for m in OFFSETS]
+    return ((*offsets, Choice(_("Off"), "remind:off")),)
+
+
+def _current(minutes: int | None) -> str:
+    if minutes is None:
+        return _("Reminders are off.")
+    return _("I remind you {minutes} minutes before each of your sessions.").format(minutes=minutes)
+
+
+async def remind(ctx: Context) -> Reply:
+    if ctx.participant is None:
+        return Reply(
+            _(
+                "Only registered participants can do this. Open the invitation link you "
+                "received, or send me its code."
+            )
+        )
+    if not ctx.args:
+        return Reply(
+            _current(ctx.participant.reminder_minutes) + "\n" + _("Change it:"),
+            choices=_choices(),
+        )
+    return _set(ctx, fold(ctx.args[0]))
+
+
+async def remind_button(ctx: Context) -> Reply:
+    if ctx.participant is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    reply = _set(ctx, ctx.payload)
+    return Reply(reply.text, reply.choices, edit=True)
+
+
+def _set(ctx: Context, value: str) -> Reply:
+    assert ctx.participant is not None
+    if value in _OFF:
+        ctx.participant.reminder_minutes = None
+    elif value.isdigit() and int(value) in OFFSETS:
+        ctx.participant.reminder_minutes = int(value)
+    else:
+        return Reply(_("Choose 10, 15, 30 or 60 minutes, or off."), choices=_choices())
+    return Reply("✅ " + _current(ctx.participant.reminder_minutes))
