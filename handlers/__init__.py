@@ -51,6 +51,14 @@ def build_router() -> Router:
         help=_l("time, place, audience and interpretation of a session"),
         usage="N",
     )
+    router.command(
+        "remind",
+        reminders.remind,
+        help=_l("when I remind you of your sessions"),
+        aliases=("rappel", "recordatorio"),
+        usage="10|15|30|60|off",
+        personal=True,
+    )
     router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
     router.command("forget", privacy.forget, help=_l("erase your personal data"), personal=True)
     router.command(

@@ -1,7 +1,9 @@
 """A chat in the terminal, with the same handlers as every platform: try the bot with no token.
 
-Buttons are shown as numbered choices; typing the number presses the button. When standard input
-is not a terminal the lines are read as a script and echoed, so a session can be replayed.
+Buttons are shown as numbered choices; typing the number presses the button. A line ending with
+a backslash goes on on the next line (for messages of several lines, such as a broadcast). When
+standard input is not a terminal the lines are read as a script and echoed, so a session can be
+replayed.
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ class ConsoleChat:
                 + "\n\n"
             )
         while (line := await self.read_line()) is not None:
+            while line.rstrip().endswith("\\"):  # a trailing backslash continues the message
+                more = await self.read_line()
+                line = line.rstrip()[:-1] + "\n" + (more or "")
             line = line.strip()
             if not line:
                 continue
