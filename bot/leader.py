@@ -30,9 +30,12 @@ async def hold_scheduler_role(
     retry: float = 2.0,
 ) -> None:
     if engine.dialect.name != "postgresql":
-        await on_acquire()
         try:
+            await on_acquire()
             await stopping.wait()
+        except Exception:
+            log.exception("the scheduler failed")
+            raise
         finally:
             on_release()
         return

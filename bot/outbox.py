@@ -52,8 +52,9 @@ async def enqueue_many(
     now: datetime,
     not_before: datetime | None = None,
     batch: int = 1000,
-) -> None:
-    """Queue many messages in few statements (a post to a large group, a broadcast)."""
+) -> int:
+    """Queue many messages in few statements (a post to a large group, a broadcast); returns
+    how many were new (a message whose key is already queued is not queued again)."""
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         {
@@ -70,9 +71,13 @@ async def enqueue_many(
         }
         for message in messages
     ]
+    queued = 0
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        await db.execute(insert(OutboxMessage).values(chunk).on_conflict_do_nothing())
+        statement = insert(OutboxMessage).values(chunk).on_conflict_do_nothing()
+        result = await db.execute(statement.returning(OutboxMessage.id))
+        queued += len(result.all())
+    return queued
 
 
 def _reachable_on(platforms: Sequence[str]) -> Any:

@@ -91,7 +91,7 @@ def key(session: Session, offset: int, participant_id: int) -> str:
 
 
 async def fan_out(db: AsyncSession, session_id: int, offset: int, now: datetime) -> int:
-    """Queue the reminders of one session at one offset; returns how many were queued."""
+    """Queue the reminders of one session at one offset; returns how many were new."""
     session = await db.get(Session, session_id)
     if session is None or session.starts_at <= now:
         return 0
@@ -109,7 +109,7 @@ async def fan_out(db: AsyncSession, session_id: int, offset: int, now: datetime)
         .all()
     )
     body = payload(session, event, venue, offset)
-    await outbox.enqueue_many(
+    return await outbox.enqueue_many(
         db,
         [
             outbox.Message(
@@ -119,7 +119,6 @@ async def fan_out(db: AsyncSession, session_id: int, offset: int, now: datetime)
         ],
         now,
     )
-    return len(recipients)
 
 
 def due(session: Session, offset: int) -> datetime:

@@ -86,7 +86,9 @@ async def run(
         log.warning("coordbot is stopping")
     finally:
         stopping.set()
-        await asyncio.gather(*background, return_exceptions=True)
+        for outcome in await asyncio.gather(*background, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("a background task failed", exc_info=outcome)
         for platform in reversed(started):
             await platform.stop()
         for number in (signal.SIGINT, signal.SIGTERM):

@@ -21,7 +21,10 @@ class Inboxes:
     async def deliver(self, external_id: str, reply: Reply) -> None:
         if external_id in self.blocked:
             raise Unreachable("blocked by the user")
-        self.received[external_id].append(to_plain(reply.text).replace("\xa0", " "))
+        text = to_plain(reply.text)
+        for space in ("\xa0", "\u2009", "\u202f"):  # CLDR spacing, compared as plain spaces
+            text = text.replace(space, " ")
+        self.received[external_id].append(text)
 
 
 async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:

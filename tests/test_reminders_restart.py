@@ -1,0 +1,71 @@
+"""A reminder due across a restart of the bot arrives exactly once (real processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+from pathlib import Path
+
+from bot import participants
+from bot.chat import Sender
+from bot.db import create_engine, session_factory
+from bot.events import current_event
+from bot.models import Role
+from tests.conftest import DEMO_FILE, MEETING_ZONE
+from tests.support.factories import make_participant
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.processes import environment, run, start
+
+
+async def _registered_on_telegram(database: Path, telegram_id: int) -> None:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        async with session_factory(engine)() as db:
+            event = await current_event(db)
+            assert event is not None
+            now = datetime(2017, 12, 1, tzinfo=MEETING_ZONE)
+            person = await make_participant(
+                db, event.id, now, role=Role.CIVIL_SOCIETY, name="Ana", language="en"
+            )
+            account = await participants.identity_for(db, "telegram", Sender(str(telegram_id)), now)
+            participants.link(account, person)
+            await db.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _run_bot(env: dict[str, str], at: str, seconds: float) -> str:
+    bot = await start(env, "--verbose", "run", "--at", at)
+    await asyncio.sleep(seconds)
+    bot.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, err.decode()
+    return err.decode()
+
+
+async def test_a_reminder_due_across_a_restart_arrives_once(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    database = tmp_path / "coordbot.sqlite3"
+    env = environment(database, fake_telegram.url)
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    await _registered_on_telegram(database, 4242)
+
+    def reminder(call: object) -> bool:
+        params = getattr(call, "params", {})
+        return getattr(call, "method", "") == "sendMessage" and "⏰" in str(params.get("text"))
+
+    # First run: the opening's 15-minute reminder is due at 08:15; the bot starts at 08:14:50.
+    first = await start(env, "--verbose", "run", "--at", "2017-12-02 08:14:50")
+    [sent] = await fake_telegram.messages(reminder, 1, within=40)
+    first.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(first.communicate(), 30)
+    assert first.returncode == 0, err.decode()
+    assert sent.params["chat_id"] == "4242" and "Welcome and opening" in sent.params["text"]
+
+    # Second run, after the due time and before the session: the job runs again at start…
+    log = await _run_bot(env, "2017-12-02 08:16:00", 6)
+    assert "queued 0 reminders (15 min)" in log
+    # …and nothing is sent twice.
+    assert len([call for call in fake_telegram.calls if reminder(call)]) == 1
