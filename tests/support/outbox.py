@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bot import broadcasts
 from bot.chat import Reply
 from bot.delivery import DeliveryWorker, Unreachable
 from bot.markup import to_plain
@@ -29,7 +30,11 @@ class Inboxes:
 
 async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:
     worker = DeliveryWorker(
-        dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, {platform: inboxes}
+        dispatcher.sessions,
+        dispatcher.clock,
+        dispatcher.router.notices,
+        {platform: inboxes},
+        after_pass=broadcasts.finish,
     )
     delivered = 0
     while handled := await worker.deliver_due():
