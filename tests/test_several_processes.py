@@ -1,0 +1,193 @@
+"""Several `coordbot run` processes on one PostgreSQL: they share the outbox without sending
+anything twice, and exactly one holds the scheduler role, which another takes over when it dies.
+Real processes, a real PostgreSQL database, the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot import broadcasts
+from bot.db import create_engine, session_factory, upgrade
+from bot.models import ChatIdentity, Event, Participant, Role
+from tests.conftest import DEMO_FILE
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.processes import run
+
+pytestmark = pytest.mark.postgres
+PEOPLE = 120
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[str]:
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+async def _people(url: str) -> Event:
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with session_factory(engine)() as db:
+            event = (await db.execute(select(Event))).scalar_one()
+            ids = (
+                (
+                    await db.execute(
+                        insert(Participant).returning(Participant.id),
+                        [
+                            {
+                                "event_id": event.id,
+                                "name": f"P{n}",
+                                "role": Role.CIVIL_SOCIETY,
+                                "language": "en",
+                                "reminder_minutes": None,
+                                "created_at": now,
+                            }
+                            for n in range(PEOPLE)
+                        ],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await db.execute(
+                insert(ChatIdentity),
+                [
+                    {
+                        "platform": "telegram",
+                        "external_id": str(10_000 + pid),
+                        "participant_id": pid,
+                        "reachable": True,
+                        "created_at": now,
+                        "last_seen_at": now,
+                    }
+                    for pid in ids
+                ],
+            )
+            await db.commit()
+            return event
+    finally:
+        await engine.dispose()
+
+
+async def _broadcast(url: str) -> None:
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with session_factory(engine)() as db:
+            event = (await db.execute(select(Event))).scalar_one()
+            author = (await db.execute(select(Participant).limit(1))).scalar_one()
+            draft = await broadcasts.draft(
+                db,
+                event,
+                author,
+                broadcasts.Audience("everyone"),
+                {"en": "Buses at 8:45."},
+                now,
+                now,
+            )
+            assert await broadcasts.confirm(db, draft, now) == PEOPLE
+            await db.commit()
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def processes(
+    database: str, fake_telegram: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[list[tuple[asyncio.subprocess.Process, Path]]]:
+    await upgrade(database)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "COORDBOT_DATABASE_URL": database,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": fake_telegram.url,
+    }
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    started = []
+    for number in range(2):
+        log = tmp_path / f"bot-{number}.log"
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "--verbose",
+                "run",
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=out,
+            )
+        started.append((process, log))
+    yield started
+    for process, _log in started:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+
+
+def _holders(logs: list[Path]) -> list[int]:
+    return [
+        n
+        for n, log in enumerate(logs)
+        if "holds the scheduler role" in log.read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+async def _wait(condition: Callable[[], bool], within: float) -> None:
+    for _ in range(int(within / 0.2)):
+        if condition():
+            return
+        await asyncio.sleep(0.2)
+
+
+async def test_two_processes_share_a_broadcast_and_one_scheduler(
+    database: str,
+    fake_telegram: FakeTelegram,
+    processes: list[tuple[asyncio.subprocess.Process, Path]],
+) -> None:
+    logs = [log for _process, log in processes]
+    await fake_telegram.wait_for("getMe", 2, within=60)
+    await _wait(lambda: len(_holders(logs)) == 1, 30)
+    [leader] = _holders(logs)
+
+    await _people(database)
+    await _broadcast(database)
+    received = await fake_telegram.messages(
+        lambda call: call.method == "sendMessage" and "Buses" in str(call.params.get("text")),
+        PEOPLE,
+        within=60,
+    )
+    await asyncio.sleep(2)  # time for a duplicate to show, if there were one
+    chats = Counter(
+        call.params["chat_id"]
+        for call in fake_telegram.calls
+        if call.method == "sendMessage" and "Buses" in str(call.params.get("text"))
+    )
+    assert len(chats) == PEOPLE and max(chats.values()) == 1
+    assert len(received) == PEOPLE
+    senders = Counter(
+        "worker"
+        for log in logs
+        if "delivering" not in log.read_text(encoding="utf-8", errors="replace")
+    )
+    assert senders  # both processes ran without delivery errors
+
+    processes[leader][0].send_signal(signal.SIGKILL)
+    await processes[leader][0].wait()
+    follower = 1 - leader
+    await _wait(lambda: follower in _holders(logs), 15)
+    assert follower in _holders(logs), logs[follower].read_text(encoding="utf-8")
