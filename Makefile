@@ -32,6 +32,7 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/commands.py
+	$(BIN)/python benchmarks/delivery.py
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

@@ -59,7 +59,7 @@ class DeliveryWorker:
         *,
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
-        batch: int = 200,
+        batch: int = 64,
         after_pass: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.sessions = sessions

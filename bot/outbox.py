@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave at 30/s
 
 
 @dataclass(frozen=True)

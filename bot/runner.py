@@ -68,7 +68,7 @@ async def run(
         sessions, clock, router.notices, deliverers, after_pass=broadcasts.finish
     )
     # Reminders start early enough to leave at the slowest platform's rate.
-    rate = telegram.rate if telegram is not None else 30.0
+    rate = telegram.pace if telegram is not None else 30.0
     scheduler = ReminderScheduler(sessions, clock, settings.event, rate=rate)
     background: list[asyncio.Task[None]] = []
     try:

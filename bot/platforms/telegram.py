@@ -110,9 +110,11 @@ class TelegramAdapter:
             .base_url(f"{settings.api_url}/bot")
             .base_file_url(f"{settings.api_url}/file/bot")
             .rate_limiter(
+                # One message every 1/pace seconds rather than bursts of `rate` at once (a
+                # bucket of one), so that no second ever holds more than Telegram allows.
                 AIORateLimiter(
-                    overall_max_rate=settings.rate,
-                    overall_time_period=1,
+                    overall_max_rate=1,
+                    overall_time_period=1 / settings.pace,
                     group_max_rate=settings.group_rate_per_minute,
                     group_time_period=60,
                     max_retries=3,

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ BOT_ID = 123456
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -37,7 +39,12 @@ class Failure:
 
 @dataclass
 class FakeTelegram:
+    """`enforce_limits` makes it refuse, as Telegram does, more than 30 messages in any second
+    and more than one a second to the same chat (429 with retry_after)."""
+
+    enforce_limits: bool = False
     calls: list[Call] = field(default_factory=list)
+    refused: int = 0
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     url: str = ""
@@ -45,6 +52,8 @@ class FakeTelegram:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
+    _recent: deque[float] = field(default_factory=deque)
+    _last_to_chat: dict[str, float] = field(default_factory=dict)
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
@@ -113,6 +122,17 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params = await _params(request)
+        if self.enforce_limits and method == "sendMessage" and self._over_limit(params):
+            self.refused += 1
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status=429,
+            )
         if method != "getUpdates":
             assert self._changed is not None
             async with self._changed:
@@ -130,6 +150,17 @@ class FakeTelegram:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return web.json_response(body, status=failure.status)
         return web.json_response({"ok": True, "result": await self._result(method, params)})
+
+    def _over_limit(self, params: dict[str, Any]) -> bool:
+        now = time.monotonic()
+        while self._recent and self._recent[0] <= now - 1:
+            self._recent.popleft()
+        chat = str(params.get("chat_id"))
+        if len(self._recent) >= 30 or now - self._last_to_chat.get(chat, -10.0) < 1:
+            return True
+        self._recent.append(now)
+        self._last_to_chat[chat] = now
+        return False
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
