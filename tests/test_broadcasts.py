@@ -7,19 +7,8 @@ from datetime import timedelta
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
-from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.chat import registered
 from tests.support.outbox import Inboxes, deliver_all
-
-
-async def _person(
-    dispatcher: Dispatcher, event: Event, name: str, role: Role, language: str | None = None
-) -> ChatUser:
-    user = ChatUser(dispatcher, external_id=name)
-    await link_to_new_participant(
-        user, role, event.id, name=name, **({"language": language} if language else {})
-    )
-    return user
-
 
 BUSES = "/broadcast role government\nEN: The buses leave at 8:45.\nFR: Les bus partent à 8 h 45."
 
@@ -27,10 +16,10 @@ BUSES = "/broadcast role government\nEN: The buses leave at 8:45.\nFR: Les bus p
 async def test_a_broadcast_reaches_its_audience_in_each_language(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
-    await _person(dispatcher, demo_event, "Minister", Role.GOVERNMENT, "fr")
-    await _person(dispatcher, demo_event, "Ministra", Role.GOVERNMENT, "es")
-    await _person(dispatcher, demo_event, "Ana", Role.CIVIL_SOCIETY)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    await registered(dispatcher, demo_event.id, "Minister", Role.GOVERNMENT, "fr")
+    await registered(dispatcher, demo_event.id, "Ministra", Role.GOVERNMENT, "es")
+    await registered(dispatcher, demo_event.id, "Ana", Role.CIVIL_SOCIETY)
 
     preview = await olga.send(BUSES)
     assert "Recipients: 2" in preview and "Leaves: now" in preview
@@ -53,8 +42,8 @@ async def test_a_broadcast_reaches_its_audience_in_each_language(
 async def test_a_scheduled_broadcast_waits_and_can_be_cancelled(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
-    await _person(dispatcher, demo_event, "Ana", Role.CIVIL_SOCIETY)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    await registered(dispatcher, demo_event.id, "Ana", Role.CIVIL_SOCIETY)
     preview = await olga.send("/broadcast everyone at 2017-12-02 18:00\nEN: Badges at the Westin.")
     assert "Recipients: 2" in preview and "6:00 PM" in preview.replace("\u202f", " ")
     await olga.press("Send")
@@ -69,9 +58,9 @@ async def test_a_scheduled_broadcast_waits_and_can_be_cancelled(
 async def test_broadcasts_are_for_organisers_and_need_english(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    ana = await _person(dispatcher, demo_event, "Ana", Role.CIVIL_SOCIETY)
+    ana = await registered(dispatcher, demo_event.id, "Ana", Role.CIVIL_SOCIETY)
     assert "Only organisers can use /broadcast" in await ana.send(BUSES)
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
     assert "English text is required" in await olga.send("/broadcast everyone\nFR: Bonjour")
     assert "Unknown role" in await olga.send("/broadcast role king\nEN: Hi")
     await ana.send("/subscribe firewalls")

@@ -8,34 +8,16 @@ from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
 from tests.conftest import MEETING_ZONE
-from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.chat import registered
 from tests.support.outbox import Inboxes, deliver_all
 
 AFTER_DEADLINE = datetime(2018, 1, 6, 9, 0, tzinfo=MEETING_ZONE)
 
 
-async def _person(
-    dispatcher: Dispatcher,
-    event: Event,
-    name: str,
-    role: Role = Role.CIVIL_SOCIETY,
-    language: str | None = None,
-    organisation: str | None = None,
-) -> ChatUser:
-    user = ChatUser(dispatcher, external_id=name)
-    fields = {"name": name}
-    if language:
-        fields["language"] = language
-    if organisation:
-        fields["organisation"] = organisation
-    await link_to_new_participant(user, role, event.id, **fields)
-    return user
-
-
 async def test_groups_are_listed_with_mine_marked(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    ana = await _person(dispatcher, demo_event, "Ana")
+    ana = await registered(dispatcher, demo_event.id, "Ana")
     assert "You are now a member of Firewalls" in await ana.send("/subscribe firewalls")
     listing = await ana.send("/groups")
     assert "✅ 2. Firewalls" in listing
@@ -46,7 +28,7 @@ async def test_groups_are_listed_with_mine_marked(
 async def test_names_in_any_language_and_did_you_mean(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    ana = await _person(dispatcher, demo_event, "Ana")
+    ana = await registered(dispatcher, demo_event.id, "Ana")
     assert "member of Returns" in await ana.send("/subscribe retornos")
     assert "member of Firewalls" in await ana.send("/subscribe pare-feu")
     typo = await ana.send("/subscribe vulnerabilty")
@@ -59,8 +41,8 @@ async def test_names_in_any_language_and_did_you_mean(
 async def test_after_the_deadline_an_organiser_approves(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
-    ana = await _person(dispatcher, demo_event, "Ana", language="fr")
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    ana = await registered(dispatcher, demo_event.id, "Ana", language="fr")
     clock.set(AFTER_DEADLINE)
     assert "⏳" in await ana.send("/subscribe firewalls")
     assert "Seule l’équipe d’organisation peut utiliser /requests" in await ana.send("/requests")
@@ -76,10 +58,10 @@ async def test_after_the_deadline_an_organiser_approves(
 async def test_a_post_reaches_every_other_member_in_their_language(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    ana = await _person(dispatcher, demo_event, "Ana", organisation="PICUM")
-    fatou = await _person(dispatcher, demo_event, "Fatou", language="fr")
-    luis = await _person(dispatcher, demo_event, "Luis", language="es")
-    outsider = await _person(dispatcher, demo_event, "Kim")
+    ana = await registered(dispatcher, demo_event.id, "Ana", organisation="PICUM")
+    fatou = await registered(dispatcher, demo_event.id, "Fatou", language="fr")
+    luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+    outsider = await registered(dispatcher, demo_event.id, "Kim")
     for member in (ana, fatou, luis):
         await member.send("/subscribe firewalls")
 
@@ -102,8 +84,8 @@ async def test_a_post_reaches_every_other_member_in_their_language(
 async def test_announcement_only_groups_and_proposals(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
-    ana = await _person(dispatcher, demo_event, "Ana")
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    ana = await registered(dispatcher, demo_event.id, "Ana")
     await ana.send("/subscribe returns")
     assert "Only organisers can use /group" in await ana.send("/group returns announce on")
     assert "Only organisers can now post" in await olga.send("/group returns announce on")

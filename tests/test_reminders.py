@@ -17,18 +17,8 @@ from bot.programme.load import load_programme
 from bot.router import Dispatcher
 from bot.scheduler import MARGIN, ReminderScheduler
 from tests.conftest import MEETING_ZONE, demo_spec
-from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.chat import registered
 from tests.support.outbox import Inboxes, deliver_all
-
-
-async def _person(
-    dispatcher: Dispatcher, event: Event, name: str, role: Role, language: str | None = None
-) -> ChatUser:
-    user = ChatUser(dispatcher, external_id=name)
-    await link_to_new_participant(
-        user, role, event.id, name=name, **({"language": language} if language else {})
-    )
-    return user
 
 
 async def _session(dispatcher: Dispatcher, key: str) -> Session:
@@ -44,8 +34,8 @@ async def _queued(dispatcher: Dispatcher) -> int:
 async def test_each_is_reminded_of_what_concerns_them_in_their_language(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    delegate = await _person(dispatcher, demo_event, "Ana", Role.CIVIL_SOCIETY, "es")
-    await _person(dispatcher, demo_event, "Minister", Role.GOVERNMENT)
+    delegate = await registered(dispatcher, demo_event.id, "Ana", Role.CIVIL_SOCIETY, "es")
+    await registered(dispatcher, demo_event.id, "Minister", Role.GOVERNMENT)
     await delegate.send("/join 3 d1-groups-1")
     opening = await _session(dispatcher, "d1-opening")
     groups_session = await _session(dispatcher, "d1-group-sessions-1")
@@ -76,7 +66,7 @@ async def test_each_is_reminded_of_what_concerns_them_in_their_language(
 async def test_the_reminder_offset_is_each_persons_choice(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    ana = await _person(dispatcher, demo_event, "Ana", Role.CIVIL_SOCIETY)
+    ana = await registered(dispatcher, demo_event.id, "Ana", Role.CIVIL_SOCIETY)
     assert "30 minutes before" in await ana.send("/remind 30")
     opening = await _session(dispatcher, "d1-opening")
     async with dispatcher.sessions() as db:
@@ -95,7 +85,7 @@ async def test_jobs_start_early_enough_for_the_whole_fan_out(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     for n in range(90):
-        await _person(dispatcher, demo_event, f"P{n}", Role.CIVIL_SOCIETY)
+        await registered(dispatcher, demo_event.id, f"P{n}", Role.CIVIL_SOCIETY)
     scheduler = ReminderScheduler(dispatcher.sessions, clock, rate=30.0)
     clock.set(datetime(2017, 12, 2, 8, 16, tzinfo=MEETING_ZONE))  # 14 minutes before the opening
     with caplog.at_level(logging.WARNING):
@@ -119,8 +109,8 @@ async def test_jobs_start_early_enough_for_the_whole_fan_out(
 async def test_a_moved_session_is_told_once_to_each_person_concerned(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    fatou = await _person(dispatcher, demo_event, "Fatou", Role.CIVIL_SOCIETY, "fr")
-    await _person(dispatcher, demo_event, "Minister", Role.GOVERNMENT)
+    fatou = await registered(dispatcher, demo_event.id, "Fatou", Role.CIVIL_SOCIETY, "fr")
+    await registered(dispatcher, demo_event.id, "Minister", Role.GOVERNMENT)
     await fatou.send("/join 3 d2-tables")
     spec = demo_spec()
     changed = []

@@ -12,26 +12,13 @@ from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
 from tests.conftest import MEETING_ZONE
-from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all
-
-
-async def _person(
-    dispatcher: Dispatcher,
-    event: Event,
-    name: str,
-    role: Role = Role.CIVIL_SOCIETY,
-    language: str | None = None,
-) -> ChatUser:
-    user = ChatUser(dispatcher, external_id=name)
-    fields = {"name": name} | ({"language": language} if language else {})
-    await link_to_new_participant(user, role, event.id, **fields)
-    return user
 
 
 @pytest.fixture
 async def amina(dispatcher: Dispatcher, demo_event: Event) -> ChatUser:
-    return await _person(dispatcher, demo_event, "Amina")
+    return await registered(dispatcher, demo_event.id, "Amina")
 
 
 async def test_tables_show_the_seats_left_for_my_role(amina: ChatUser, demo_event: Event) -> None:
@@ -45,7 +32,7 @@ async def test_tables_show_the_seats_left_for_my_role(amina: ChatUser, demo_even
 async def test_governments_see_only_the_rounds_open_to_them(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    minister = await _person(dispatcher, demo_event, "Minister", Role.GOVERNMENT)
+    minister = await registered(dispatcher, demo_event.id, "Minister", Role.GOVERNMENT)
     reply = await minister.send("/tables")
     assert "Small tables with governments" in reply and "6 seats left for you" in reply
     assert "round" in await minister.send("/tables group sessions")
@@ -83,7 +70,7 @@ async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
     people = [
-        await _person(dispatcher, demo_event, f"D{n:02}", language=("fr" if n == 9 else None))
+        await registered(dispatcher, demo_event.id, f"D{n:02}", language=("fr" if n == 9 else None))
         for n in range(11)
     ]
     for person in people[:8]:
@@ -118,9 +105,9 @@ async def test_day_one_act_is_offered_first_on_day_two(
 async def test_organisers_manage_tables_and_facilitators_see_their_roster(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    olga = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER)
-    fatou = await _person(dispatcher, demo_event, "Fatou")
-    bob = await _person(dispatcher, demo_event, "Bob")
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    fatou = await registered(dispatcher, demo_event.id, "Fatou")
+    bob = await registered(dispatcher, demo_event.id, "Bob")
     assert "now has a seat" in await olga.send("/table 7 d2-tables assign Bob")
     assert "facilitator" in await olga.send("/table 7 d2-tables facilitator Fatou")
     roster = await fatou.send("/table 7 d2-tables")
@@ -128,7 +115,7 @@ async def test_organisers_manage_tables_and_facilitators_see_their_roster(
     assert "Only organisers" in await bob.send("/table 7 d2-tables")
     assert "Only organisers" in await fatou.send("/table 7 d2-tables close")
     assert "closed" in await olga.send("/table 7 d2-tables close")
-    newcomer = await _person(dispatcher, demo_event, "Nia")
+    newcomer = await registered(dispatcher, demo_event.id, "Nia")
     assert "is closed" in await newcomer.send("/join 7 d2-tables")
     await olga.send("/table 7 d2-tables reopen")
     assert "You have a seat" in await newcomer.send("/join 7 d2-tables")

@@ -69,3 +69,22 @@ async def link_to_new_participant(user: ChatUser, role: Role, event_id: int, **f
         participants.link(identity, participant)
         await db.commit()
         return participant.id
+
+
+async def registered(
+    dispatcher: Dispatcher,
+    event_id: int,
+    name: str,
+    role: Role = Role.CIVIL_SOCIETY,
+    language: str | None = None,
+    organisation: str | None = None,
+) -> ChatUser:
+    """A registered participant, chatting from an account named after them."""
+    user = ChatUser(dispatcher, external_id=name)
+    fields = {"name": name}
+    if language:
+        fields["language"] = language
+    if organisation:
+        fields["organisation"] = organisation
+    await link_to_new_participant(user, role, event_id, **fields)
+    return user
