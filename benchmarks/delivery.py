@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +41,7 @@ from tests.support.databases import (  # noqa: E402
     postgres_unreachable_reason,
 )
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
+from tests.support.population import add_telegram_participants  # noqa: E402
 
 ZONE = ZoneInfo("America/Mexico_City")
 
@@ -54,42 +55,9 @@ async def prepare(url: str, people: int, reminders: bool) -> None:
     async with session_factory(engine)() as db:
         await load_programme(db, spec, now)
         event = (await db.execute(select(Event))).scalar_one()
-        for start in range(0, people, 5000):
-            count = min(5000, people - start)
-            ids = (
-                (
-                    await db.execute(
-                        insert(Participant).returning(Participant.id),
-                        [
-                            {
-                                "event_id": event.id,
-                                "name": f"P{start + n}",
-                                "role": Role.GOVERNMENT,
-                                "language": "en",
-                                "reminder_minutes": 15 if reminders else None,
-                                "created_at": now,
-                            }
-                            for n in range(count)
-                        ],
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            await db.execute(
-                insert(ChatIdentity),
-                [
-                    {
-                        "platform": "telegram",
-                        "external_id": str(1_000_000 + pid),
-                        "participant_id": pid,
-                        "reachable": True,
-                        "created_at": now,
-                        "last_seen_at": now,
-                    }
-                    for pid in ids
-                ],
-            )
+        await add_telegram_participants(
+            db, event.id, people, role=Role.GOVERNMENT, reminder_minutes=15 if reminders else None
+        )
         await db.commit()
     await engine.dispose()
 

@@ -58,6 +58,11 @@ def create_engine(url: str | URL, *, for_migrations: bool = False, **kwargs: Any
     tables to alter them, and dropping the old copy would cascade into every table that refers
     to it were foreign keys enforced; they are checked once the migration is done instead."""
     parsed = normalise_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # Enough kept connections for the delivery worker's concurrent messages and the chats
+        # served at the same time: opening a connection costs more than the message.
+        kwargs.setdefault("pool_size", 24)
+        kwargs.setdefault("max_overflow", 16)
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(

@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot import broadcasts
 from bot.db import create_engine, session_factory, upgrade
-from bot.models import ChatIdentity, Event, Participant, Role
+from bot.models import Event, Participant
 from tests.conftest import DEMO_FILE
 from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.population import add_telegram_participants
 from tests.support.processes import run
 
 pytestmark = pytest.mark.postgres
@@ -36,48 +37,13 @@ def database(postgres_url: str) -> Iterator[str]:
         drop_postgres_database(url)
 
 
-async def _people(url: str) -> Event:
+async def _people(url: str) -> None:
     engine = create_engine(url)
-    now = datetime.now(UTC)
     try:
         async with session_factory(engine)() as db:
             event = (await db.execute(select(Event))).scalar_one()
-            ids = (
-                (
-                    await db.execute(
-                        insert(Participant).returning(Participant.id),
-                        [
-                            {
-                                "event_id": event.id,
-                                "name": f"P{n}",
-                                "role": Role.CIVIL_SOCIETY,
-                                "language": "en",
-                                "reminder_minutes": None,
-                                "created_at": now,
-                            }
-                            for n in range(PEOPLE)
-                        ],
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            await db.execute(
-                insert(ChatIdentity),
-                [
-                    {
-                        "platform": "telegram",
-                        "external_id": str(10_000 + pid),
-                        "participant_id": pid,
-                        "reachable": True,
-                        "created_at": now,
-                        "last_seen_at": now,
-                    }
-                    for pid in ids
-                ],
-            )
+            await add_telegram_participants(db, event.id, PEOPLE, first_chat_id=10_000)
             await db.commit()
-            return event
     finally:
         await engine.dispose()
 

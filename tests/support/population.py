@@ -1,0 +1,56 @@
+"""Many participants at once, each with a Telegram account (for load tests and benchmarks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import ChatIdentity, Participant, Role
+
+
+async def add_telegram_participants(
+    db: AsyncSession,
+    event_id: int,
+    count: int,
+    *,
+    role: Role = Role.CIVIL_SOCIETY,
+    reminder_minutes: int | None = None,
+    first_chat_id: int = 1_000_000,
+    batch: int = 5000,
+) -> list[int]:
+    """Participants P0… with a reachable Telegram account each (chat id first_chat_id + id)."""
+    now = datetime.now(UTC)
+    ids: list[int] = []
+    for start in range(0, count, batch):
+        people = [
+            {
+                "event_id": event_id,
+                "name": f"P{start + n}",
+                "role": role,
+                "language": "en",
+                "reminder_minutes": reminder_minutes,
+                "created_at": now,
+            }
+            for n in range(min(batch, count - start))
+        ]
+        new = list(
+            (await db.execute(insert(Participant).returning(Participant.id), people)).scalars()
+        )
+        await db.execute(
+            insert(ChatIdentity),
+            [
+                {
+                    "platform": "telegram",
+                    "external_id": str(first_chat_id + pid),
+                    "participant_id": pid,
+                    "reachable": True,
+                    "created_at": now,
+                    "last_seen_at": now,
+                }
+                for pid in new
+            ],
+        )
+        ids += new
+    return ids
