@@ -78,10 +78,7 @@ class DeliveryWorker:
     async def deliver_due(self) -> int:
         """One pass: claim, send, record. Returns how many messages were handled."""
         async with self.sessions() as db:
-            claimed = [
-                row.id
-                for row in await outbox.claim(db, self.platforms, self.clock.now(), self.batch)
-            ]
+            claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
             await db.commit()
         gate = asyncio.Semaphore(self.concurrency)
 
@@ -121,7 +118,10 @@ class DeliveryWorker:
                 return None
             account = await outbox.recipient_account(db, row.participant_id, self.platforms)
             if account is None:
-                outbox.unreachable(row, "no reachable chat account", now)
+                if await outbox.reachable_elsewhere(db, row.participant_id, self.platforms):
+                    outbox.leave_for_another_worker(row, now)
+                else:
+                    outbox.unreachable(row, "no reachable chat account", now)
                 await db.commit()
                 return None
             person = await db.get_one(Participant, row.participant_id)

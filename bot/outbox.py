@@ -80,27 +80,17 @@ async def enqueue_many(
     return queued
 
 
-def _reachable_on(platforms: Sequence[str]) -> Any:
-    return exists().where(
-        ChatIdentity.participant_id == OutboxMessage.participant_id,
-        ChatIdentity.reachable.is_(True),
-        ChatIdentity.platform.in_(platforms),
-    )
+async def claim(db: AsyncSession, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    """Due messages, leased to this worker, oldest first.
 
-
-async def claim(
-    db: AsyncSession, platforms: Sequence[str], now: datetime, limit: int = 50
-) -> list[OutboxMessage]:
-    """Due messages for people reachable on `platforms`, leased to this worker.
-
-    On PostgreSQL several workers claim side by side (SKIP LOCKED); SQLite has one writer.
+    On PostgreSQL several workers claim side by side (SKIP LOCKED); SQLite has one writer. The
+    query reads only the (status, not_before) index, whatever the size of the queue.
     """
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before <= now,
-            _reachable_on(platforms),
         )
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
@@ -128,6 +118,26 @@ async def recipient_account(
         .limit(1)
     )
     return (await db.execute(query)).scalar_one_or_none()
+
+
+async def reachable_elsewhere(
+    db: AsyncSession, participant_id: int, platforms: Sequence[str]
+) -> bool:
+    """Whether the person has a reachable account on a platform other than `platforms`."""
+    query = select(
+        exists().where(
+            ChatIdentity.participant_id == participant_id,
+            ChatIdentity.reachable.is_(True),
+            ChatIdentity.platform.not_in(platforms),
+        )
+    )
+    return bool((await db.execute(query)).scalar())
+
+
+def leave_for_another_worker(row: OutboxMessage, now: datetime) -> None:
+    """Give the row back (this process does not serve the person's platform)."""
+    row.attempts -= 1
+    row.not_before = now + timedelta(minutes=1)
 
 
 def delivered(row: OutboxMessage, platform: str, now: datetime) -> None:
