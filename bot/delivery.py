@@ -75,11 +75,19 @@ class DeliveryWorker:
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
-    async def deliver_due(self) -> int:
-        """One pass: claim, send, record. Returns how many messages were handled."""
+    async def _claim(self) -> list[int]:
         async with self.sessions() as db:
             claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
             await db.commit()
+        if self.after_pass is not None:
+            async with self.sessions() as db:
+                await self.after_pass(db, self.clock.now())
+                await db.commit()
+        return claimed
+
+    async def deliver_due(self) -> int:
+        """One pass: claim, send, record. Returns how many messages were handled."""
+        claimed = await self._claim()
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(row_id: int) -> None:
@@ -87,7 +95,7 @@ class DeliveryWorker:
                 await self._deliver(row_id)
 
         await asyncio.gather(*(one(row_id) for row_id in claimed))
-        if self.after_pass is not None:
+        if claimed and self.after_pass is not None:
             async with self.sessions() as db:
                 await self.after_pass(db, self.clock.now())
                 await db.commit()
@@ -175,13 +183,40 @@ class DeliveryWorker:
                 self._chat_locks.pop(key, None)
 
     async def run(self, stopping: asyncio.Event, interval: float = 1.0) -> None:
-        """Deliver until `stopping` is set; a failing pass is logged, never fatal."""
-        while not stopping.is_set():
-            try:
-                handled = await self.deliver_due()
-            except Exception:
-                log.exception("a delivery pass failed")
-                handled = 0
-            if not handled:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), interval)
+        """Deliver until `stopping` is set: `concurrency` senders fed from a small queue that is
+        topped up before it runs dry, so that sending never waits for a claim. A failing claim
+        is logged, never fatal; at the end, what was claimed is sent (within 10 seconds)."""
+        queue: asyncio.Queue[int] = asyncio.Queue()
+
+        async def sender() -> None:
+            while True:
+                row_id = await queue.get()
+                try:
+                    await self._deliver(row_id)
+                except Exception:
+                    log.exception("delivering outbox message %s failed", row_id)
+                finally:
+                    queue.task_done()
+
+        senders = [asyncio.create_task(sender()) for _ in range(self.concurrency)]
+        try:
+            while not stopping.is_set():
+                if queue.qsize() >= self.concurrency:
+                    await asyncio.sleep(0.02)
+                    continue
+                try:
+                    claimed = await self._claim()
+                except Exception:
+                    log.exception("claiming outbox messages failed")
+                    claimed = []
+                for row_id in claimed:
+                    queue.put_nowait(row_id)
+                if not claimed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(queue.join(), 10)
+        finally:
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
