@@ -175,6 +175,7 @@ async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
         lead = timedelta(seconds=people / 30 + 5)
         start_at = due - lead - timedelta(seconds=10)
         at = start_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+        refused_before = fake.refused
         bot = await start_bot(url, fake.url, log, at=at.rsplit(":", 1)[0])
         started = time.monotonic()
         # The simulated clock starts at the minute given: T is this far away in real time.
@@ -187,8 +188,8 @@ async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
         first, last = result["first"] - due_real, result["last"] - due_real
         print(
             f"(b) reminder for {people:,}, due at T: first at T{first:+.1f} s, "
-            f"last at T{last:+.1f} s, {result['duplicates']} duplicates, "
-            f"{result['lost']} lost"
+            f"last at T{last:+.1f} s, {fake.refused - refused_before} answered 429, "
+            f"{result['duplicates']} duplicates, {result['lost']} lost"
         )
     finally:
         drop_postgres_database(url)
