@@ -28,10 +28,11 @@ class TelegramSettings:
 
     @property
     def pace(self) -> float:
-        """The nominal sending rate: 99 % of the limit, which the limiter turns into about
-        29 messages a second with never more than 30 in any one second (a 429 would halt every
-        request for its retry_after)."""
-        return self.rate * 0.99
+        """The sending rate: 97 % of the limit. Timing jitter can bring two messages closer
+        than their pace, and one message too many in a second costs a 429, which halts every
+        request for its retry_after: the 3 % are cheaper (measured: 1 % left 77 429s in 4,000
+        messages, 3 % none in 10,000)."""
+        return self.rate * 0.97
 
     @classmethod
     def from_env(cls) -> TelegramSettings | None:
