@@ -28,7 +28,7 @@ from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
 from bot.programme.check import check_file
-from bot.programme.load import ChangeKind, ProgrammeChanges, load_programme
+from bot.programme.load import ChangeKind, ProgrammeChanges, SessionChange, load_programme
 
 T = TypeVar("T")
 
@@ -175,7 +175,7 @@ def check(files: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
-def _describe_change(change: Any) -> str:
+def _describe_change(change: SessionChange) -> str:
     title = localised(change.title, "en")
     if change.kind == ChangeKind.ADDED:
         return f"  + {change.key}: {title} ({change.new_start:%Y-%m-%d %H:%M} UTC)"

@@ -75,14 +75,17 @@ class DeliveryWorker:
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
-    async def _claim(self) -> list[int]:
-        async with self.sessions() as db:
-            claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
-            await db.commit()
+    async def _book_keeping(self) -> None:
         if self.after_pass is not None:
             async with self.sessions() as db:
                 await self.after_pass(db, self.clock.now())
                 await db.commit()
+
+    async def _claim(self) -> list[int]:
+        async with self.sessions() as db:
+            claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
+            await db.commit()
+        await self._book_keeping()
         return claimed
 
     async def deliver_due(self) -> int:
@@ -95,10 +98,8 @@ class DeliveryWorker:
                 await self._deliver(row_id)
 
         await asyncio.gather(*(one(row_id) for row_id in claimed))
-        if claimed and self.after_pass is not None:
-            async with self.sessions() as db:
-                await self.after_pass(db, self.clock.now())
-                await db.commit()
+        if claimed:  # a broadcast just finished reports now, not at the next pass
+            await self._book_keeping()
         return len(claimed)
 
     async def _deliver(self, row_id: int) -> None:
