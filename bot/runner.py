@@ -67,9 +67,9 @@ async def run(
     worker = DeliveryWorker(
         sessions, clock, router.notices, deliverers, after_pass=broadcasts.finish
     )
-    # Reminders start early enough to leave at the platform's pace, with a little to spare
-    # (the limiter's real rate is a few percent under its nominal one).
-    rate = (telegram.pace if telegram is not None else 30.0) * 0.95
+    # Reminders start early enough to leave at the platform's rate, with a little to spare
+    # (each message counts against the limit for a round trip more than its second).
+    rate = (telegram.rate if telegram is not None else 30.0) * 0.95
     scheduler = ReminderScheduler(sessions, clock, settings.event, rate=rate)
     background: list[asyncio.Task[None]] = []
     try:

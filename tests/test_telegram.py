@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.chat import Reply
 from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, ProcessedDelivery
@@ -298,3 +300,17 @@ async def test_a_refused_token_or_an_unreachable_api_is_a_clear_error(
     unreachable = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=nowhere), dispatcher)
     with pytest.raises(PlatformError, match="cannot reach the Telegram Bot API"):
         await unreachable.start()
+
+
+async def test_a_burst_to_many_chats_stays_within_thirty_messages_in_any_second(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    fake_telegram.enforce_limits = True  # 429 for a 31st message in any second, as Telegram
+    chats = range(1, 76)
+    await asyncio.gather(*(telegram.deliver(str(chat), Reply(f"notice {chat}")) for chat in chats))
+
+    sent = fake_telegram.of("sendMessage")
+    assert fake_telegram.refused == 0
+    assert sorted(int(call.params["chat_id"]) for call in sent) == list(chats)
+    times = [call.at for call in sent]
+    assert all(later - earlier >= 1 for earlier, later in zip(times, times[30:], strict=False))

@@ -6,11 +6,12 @@ constant time) when TELEGRAM_WEBHOOK_URL is set. See docs/telegram.md.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -40,6 +41,7 @@ from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
 from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
+from bot.pacing import Pacer
 from bot.platforms import PlatformError
 from bot.router import Dispatcher, Router
 
@@ -88,18 +90,49 @@ def _sender(user: User) -> Sender:
 
 
 class PacedRateLimiter(AIORateLimiter):
-    """python-telegram-bot's limiter, resuming paced after a 429.
+    """python-telegram-bot's limiter, with messages to chats leaving on a `Pacer`'s slots.
 
-    Upstream, a request takes its turn from the overall limiter and only then waits out a
-    pending retry_after; so when the wait ends, every request that took its turn meanwhile
-    leaves at once, and that burst draws the next 429. Here a request first waits out any
-    retry_after, then takes its turn. (Overrides a private method: python-telegram-bot is
-    pinned below 23, and tests/test_telegram.py covers the 429 path.)
+    Upstream paces with a leaky bucket and takes a request's turn before it waits out a
+    pending retry_after; when the wait ends, every request that took its turn meanwhile leaves
+    at once, and that burst draws the next 429. Here a request waits out any retry_after,
+    takes a slot, and takes another if a 429 came while it waited for that one. (Overrides a
+    private method: python-telegram-bot is pinned below 23, and tests/test_telegram.py covers
+    the 429 path.)
     """
 
-    async def _run_request(self, *args: Any, **kwargs: Any) -> Any:
-        await self._retry_after_event.wait()
-        return await super()._run_request(*args, **kwargs)
+    def __init__(self, pacer: Pacer, group_max_rate: float, group_time_period: float) -> None:
+        super().__init__(
+            overall_max_rate=0,  # no upstream overall limiter: the pacer is ours
+            group_max_rate=group_max_rate,
+            group_time_period=group_time_period,
+            max_retries=3,
+        )
+        self._pacer = pacer
+
+    async def _run_request(
+        self,
+        chat: bool,
+        group: str | int | bool,
+        allow_paid_broadcast: bool,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if not chat or allow_paid_broadcast:
+            return await super()._run_request(
+                chat, group, allow_paid_broadcast, callback, args, kwargs
+            )
+        in_group = (
+            self._get_group_limiter(group)
+            if group and self._group_max_rate
+            else contextlib.nullcontext()
+        )
+        async with in_group:
+            while True:
+                await self._retry_after_event.wait()
+                async with self._pacer.turn():
+                    if self._retry_after_event.is_set():
+                        return await callback(*args, **kwargs)
 
 
 def keyboard(choices: Sequence[Sequence[Choice]], bot_username: str) -> InlineKeyboardMarkup | None:
@@ -126,14 +159,12 @@ class TelegramAdapter:
             .base_url(f"{settings.api_url}/bot")
             .base_file_url(f"{settings.api_url}/file/bot")
             .rate_limiter(
-                # One message every 1/pace seconds rather than bursts of `rate` at once (a
-                # bucket of one), so that no second ever holds more than Telegram allows.
+                # One message every 1/pace seconds rather than bursts of `rate` at once, so
+                # that no second ever holds more than Telegram allows.
                 PacedRateLimiter(
-                    overall_max_rate=1,
-                    overall_time_period=1 / settings.pace,
+                    Pacer(max(1, round(settings.rate))),
                     group_max_rate=settings.group_rate_per_minute,
                     group_time_period=60,
-                    max_retries=3,
                 )
             )
         )
