@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
+from bot.delivery import Edit
 from bot.models import (
     Broadcast,
     BroadcastStatus,
@@ -27,6 +29,8 @@ from bot.models import (
 )
 
 KINDS = ("everyone", "role", "region", "language", "table", "group")
+# How often the author's progress message is edited while messages leave.
+PROGRESS_EVERY = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,69 @@ async def progress(db: AsyncSession, broadcast_id: int) -> Counter[OutboxStatus]
         .group_by(OutboxMessage.status)
     )
     return Counter({status: count for status, count in rows})
+
+
+def show_progress_in(broadcast: Broadcast, platform: str, chat_id: str, message_id: str) -> None:
+    """Keep the author's message `message_id` showing how the broadcast goes, edited in place."""
+    broadcast.progress_platform = platform
+    broadcast.progress_chat = chat_id
+    broadcast.progress_message = message_id
+    broadcast.progress_shown = None
+
+
+def progress_payload(broadcast: Broadcast, counts: Counter[OutboxStatus]) -> dict[str, Any]:
+    """What a progress message shows (see the `broadcast_progress` notice)."""
+    return {
+        "broadcast": broadcast.id,
+        "status": broadcast.status.value,
+        "recipients": broadcast.recipients,
+        **{status.value: counts[status] for status in OutboxStatus},
+    }
+
+
+async def book_keeping(db: AsyncSession, now: datetime, platforms: Sequence[str]) -> list[Edit]:
+    """After each delivery pass: finished broadcasts get their report, and the progress
+    messages on `platforms` that are behind are to be edited (every few seconds at most while
+    messages leave, once more when they are done)."""
+    await finish(db, now)
+    shown_final = or_(
+        Broadcast.progress_shown.like(f"{BroadcastStatus.DONE.value}:%"),
+        Broadcast.progress_shown.like(f"{BroadcastStatus.CANCELLED.value}:%"),
+    )
+    query = (
+        select(Broadcast)
+        .where(
+            Broadcast.progress_platform.in_(platforms),
+            Broadcast.status != BroadcastStatus.DRAFT,
+            or_(Broadcast.progress_shown.is_(None), ~shown_final),
+        )
+        .with_for_update(skip_locked=True)  # one process edits a given message
+    )
+    edits = []
+    for broadcast in (await db.execute(query)).scalars():
+        counts = await progress(db, broadcast.id)
+        payload = progress_payload(broadcast, counts)
+        state = ":".join(str(value) for value in payload.values() if value != broadcast.id)[:100]
+        recent = broadcast.progress_shown_at and now - broadcast.progress_shown_at < PROGRESS_EVERY
+        if state == broadcast.progress_shown or (
+            recent and broadcast.status == BroadcastStatus.QUEUED
+        ):
+            continue
+        broadcast.progress_shown, broadcast.progress_shown_at = state, now
+        assert (
+            broadcast.progress_chat and broadcast.progress_message and broadcast.progress_platform
+        )
+        edits.append(
+            Edit(
+                broadcast.progress_platform,
+                broadcast.progress_chat,
+                broadcast.progress_message,
+                broadcast.author_id,
+                "broadcast_progress",
+                payload,
+            )
+        )
+    return edits
 
 
 async def finish(db: AsyncSession, now: datetime) -> list[int]:

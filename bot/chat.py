@@ -27,6 +27,8 @@ class Incoming:
     private: bool = True
     # The platform's id of this delivery (Telegram update_id): the same update is handled once.
     delivery_id: str | None = None
+    # The platform's id of the message whose button was pressed (to edit it later on).
+    message_id: str | None = None
 
     @property
     def language_code(self) -> str | None:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -39,6 +39,25 @@ class Deliverer(Protocol):
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Send `reply` to the account; raise Unreachable, or any other error to retry."""
 
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Rewrite a message the bot sent earlier into that chat."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A message of the bot's, shown in a chat, to be rewritten in place (a broadcast's
+    progress): rendered like an outbox row, in the language of `participant_id`."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    participant_id: int | None
+    kind: str
+    payload: dict[str, Any]
+
+
+BookKeeping = Callable[[AsyncSession, datetime, Sequence[str]], Awaitable[Sequence[Edit]]]
+
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -60,7 +79,7 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
-        after_pass: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None,
+        after_pass: BookKeeping | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -70,16 +89,49 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
-        # Book-keeping in its own transaction after each pass (finished broadcasts' reports).
+        # Book-keeping in its own transaction after each pass (finished broadcasts' reports);
+        # it may ask for messages to be edited in place (progress), done with no transaction open.
         self.after_pass = after_pass
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
     async def _book_keeping(self) -> None:
-        if self.after_pass is not None:
-            async with self.sessions() as db:
-                await self.after_pass(db, self.clock.now())
-                await db.commit()
+        if self.after_pass is None:
+            return
+        async with self.sessions() as db:
+            edits = await self.after_pass(db, self.clock.now(), self.platforms)
+            rendered = [(edit, await self._render_edit(db, edit)) for edit in edits]
+            await db.commit()
+        for edit, reply in rendered:
+            if reply is None:
+                continue
+            try:
+                await self.deliverers[edit.platform].edit(edit.chat_id, edit.message_id, reply)
+            except Exception as error:  # a missed edit is shown right by the next one
+                log.warning("editing message %s in place failed: %s", edit.message_id, error)
+
+    async def _render_edit(self, db: AsyncSession, edit: Edit) -> Reply | None:
+        language = None
+        if edit.participant_id is not None:
+            account = await outbox.recipient_account(db, edit.participant_id, [edit.platform])
+            language = await self._language(db, edit.participant_id, account)
+        try:
+            with use_language(language or "en"):
+                return self.renderers[edit.kind](edit.payload)
+        except Exception:
+            log.exception("an edit of message %s cannot be rendered", edit.message_id)
+            return None
+
+    @staticmethod
+    async def _language(db: AsyncSession, participant_id: int, account: ChatIdentity | None) -> str:
+        """The reader's language: their choice, else their chat app's, else the event's."""
+        person = await db.get_one(Participant, participant_id)
+        event = await db.get_one(Event, person.event_id)
+        return choose_language(
+            person.language,
+            account.platform_language if account else None,
+            event.default_language,
+        )
 
     async def _claim(self) -> list[int]:
         async with self.sessions() as db:
@@ -133,11 +185,7 @@ class DeliveryWorker:
                     outbox.unreachable(row, "no reachable chat account", now)
                 await db.commit()
                 return None
-            person = await db.get_one(Participant, row.participant_id)
-            event = await db.get_one(Event, person.event_id)
-            language = choose_language(
-                person.language, account.platform_language, event.default_language
-            )
+            language = await self._language(db, row.participant_id, account)
             try:
                 with use_language(language):
                     reply = self.renderers[row.kind](row.payload)

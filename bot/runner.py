@@ -65,7 +65,7 @@ async def run(
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
     worker = DeliveryWorker(
-        sessions, clock, router.notices, deliverers, after_pass=broadcasts.finish
+        sessions, clock, router.notices, deliverers, after_pass=broadcasts.book_keeping
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).

@@ -186,6 +186,7 @@ def build_router() -> Router:
     router.notice("reminder", notices.reminder)
     router.notice("broadcast", notices.broadcast)
     router.notice("broadcast_report", notices.broadcast_report)
+    router.notice("broadcast_progress", broadcast.progress)
     router.notice("programme_change", notices.programme_change)
     router.notice("table_promoted", notices.table_promoted)
     router.notice("group_post", notices.group_post)

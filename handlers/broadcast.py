@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -179,17 +180,19 @@ async def broadcast_button(ctx: Context) -> Reply:
         return Reply(
             _("Broadcast #{number} was already handled.").format(number=found.id), edit=True
         )
+    if ctx.incoming.message_id is not None:  # this very message shows the progress from now on
+        broadcasts.show_progress_in(
+            found, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.message_id
+        )
+    reply = progress(broadcasts.progress_payload(found, Counter({OutboxStatus.PENDING: queued})))
     return Reply(
         "✅ "
         + _("Broadcast #{number} is queued for {count} recipients.").format(
             number=found.id, count=queued
-        ),
-        choices=(
-            (
-                Choice(_("Refresh"), f"broadcast:status:{found.id}"),
-                Choice(_("Cancel"), f"broadcast:cancel:{found.id}"),
-            ),
-        ),
+        )
+        + "\n\n"
+        + reply.text,
+        choices=reply.choices,
         edit=True,
     )
 
@@ -212,29 +215,46 @@ async def _status(ctx: Context, number: str | None) -> Reply:
     found = await _latest(ctx, number)
     if found is None:
         return Reply(_("No such broadcast."))
-    counts: Counter[OutboxStatus] = await broadcasts.progress(ctx.db, found.id)
-    sent = counts[OutboxStatus.DELIVERED]
+    counts = await broadcasts.progress(ctx.db, found.id)
+    return progress(broadcasts.progress_payload(found, counts))
+
+
+def progress(payload: dict[str, Any]) -> Reply:
+    """How a broadcast goes: asked for with /broadcast status, and the author's message that is
+    edited in place while it leaves."""
+    status = BroadcastStatus(payload["status"])
     states = {
         BroadcastStatus.DRAFT: _("not sent (preview)"),
         BroadcastStatus.QUEUED: _("sending"),
         BroadcastStatus.DONE: _("finished"),
         BroadcastStatus.CANCELLED: _("cancelled"),
     }
+    number = payload["broadcast"]
     lines = [
-        bold(_("Broadcast #{number}").format(number=found.id)) + f" — {states[found.status]}",
+        bold(_("Broadcast #{number}").format(number=number)) + f" — {states[status]}",
         _("Sent {sent} of {total}").format(
-            sent=formatting.number(sent), total=formatting.number(found.recipients)
+            sent=formatting.number(payload[OutboxStatus.DELIVERED]),
+            total=formatting.number(payload["recipients"]),
         ),
         _("Unreachable: {unreachable} · failed: {failed} · waiting: {waiting}").format(
-            unreachable=counts[OutboxStatus.UNREACHABLE],
-            failed=counts[OutboxStatus.FAILED],
-            waiting=counts[OutboxStatus.PENDING],
+            unreachable=formatting.number(payload[OutboxStatus.UNREACHABLE]),
+            failed=formatting.number(payload[OutboxStatus.FAILED]),
+            waiting=formatting.number(payload[OutboxStatus.PENDING]),
         ),
     ]
-    choices = ((Choice(_("Refresh"), f"broadcast:status:{found.id}"),),)
-    return Reply(
-        "\n".join(lines), choices=choices if found.status == BroadcastStatus.QUEUED else ()
+    if payload[OutboxStatus.CANCELLED]:
+        lines.append(
+            _("Withdrawn before leaving: {count}").format(
+                count=formatting.number(payload[OutboxStatus.CANCELLED])
+            )
+        )
+    choices = (
+        (
+            Choice(_("Refresh"), f"broadcast:status:{number}"),
+            Choice(_("Cancel"), f"broadcast:cancel:{number}"),
+        ),
     )
+    return Reply("\n".join(lines), choices=choices if status == BroadcastStatus.QUEUED else ())
 
 
 async def _cancel(ctx: Context, number: str) -> Reply:

@@ -8,7 +8,7 @@ from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
 from tests.support.chat import registered
-from tests.support.outbox import Inboxes, deliver_all
+from tests.support.outbox import Inboxes, deliver_all, plain
 
 BUSES = "/broadcast role government\nEN: The buses leave at 8:45.\nFR: Les bus partent à 8 h 45."
 
@@ -66,3 +66,24 @@ async def test_broadcasts_are_for_organisers_and_need_english(
     await ana.send("/subscribe firewalls")
     assert "Recipients: 1" in await olga.send("/broadcast group firewalls\nEN: Hi")
     assert "Recipients: 0" in await olga.send("/broadcast language es\nEN: Hi")
+
+
+async def test_the_authors_message_shows_the_progress_in_place_until_the_end(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, "fr")
+    for number in range(3):
+        await registered(dispatcher, demo_event.id, f"Minister {number}", Role.GOVERNMENT)
+    await olga.send("/broadcast role government\nEN: The buses leave at 8:45.")
+    queued = await olga.press("Envoyer", message_id="preview-9")
+    assert "Envoyés : 0 sur 3" in queued
+    assert [choice.label for choice in olga.choices] == ["Actualiser", "Annuler"]
+
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    versions = [plain(reply) for reply in inboxes.edited["Olga", "preview-9"]]
+    assert len(versions) >= 1 and list(inboxes.edited) == [("Olga", "preview-9")]
+    assert "terminée" in versions[-1] and "Envoyés : 3 sur 3" in versions[-1]
+    assert inboxes.edited["Olga", "preview-9"][-1].choices == ()  # nothing left to cancel
+    await deliver_all(dispatcher, inboxes)
+    assert len(inboxes.edited["Olga", "preview-9"]) == len(versions)  # the end is shown once

@@ -314,3 +314,12 @@ async def test_a_burst_to_many_chats_stays_within_thirty_messages_in_any_second(
     assert sorted(int(call.params["chat_id"]) for call in sent) == list(chats)
     times = [call.at for call in sent]
     assert all(later - earlier >= 1 for earlier, later in zip(times, times[30:], strict=False))
+
+
+async def test_a_message_of_the_bots_is_edited_in_place(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    await telegram.edit("42", "7", Reply("<b>Broadcast #3</b>\nSent 340 of 1,200"))
+    [call] = await fake_telegram.wait_for("editMessageText")
+    assert (call.params["chat_id"], call.params["message_id"]) == ("42", "7")
+    assert call.params["text"] == "<b>Broadcast #3</b>\nSent 340 of 1,200"

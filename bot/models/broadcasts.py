@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, Texts, enum_column
@@ -36,3 +36,10 @@ class Broadcast(Base):
     recipients: Mapped[int] = mapped_column(default=0)
     send_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    # The author's message that shows the progress, edited in place as messages leave: the
+    # platform, its chat and message ids, what it shows now, and when it was last edited.
+    progress_platform: Mapped[str | None] = mapped_column(String(16))
+    progress_chat: Mapped[str | None] = mapped_column(String(64))
+    progress_message: Mapped[str | None] = mapped_column(String(64))
+    progress_shown: Mapped[str | None] = mapped_column(String(100))
+    progress_shown_at: Mapped[datetime | None]

@@ -46,13 +46,15 @@ class ConsoleChat:
             dispatcher.clock,
             dispatcher.router.notices,
             {PLATFORM: self},
-            after_pass=broadcasts.finish,
+            after_pass=broadcasts.book_keeping,
         )
         self.sender = sender
         self.stdin = stdin
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.choices: list[Choice] = []
+        self.shown = 0  # messages shown so far; the number is a message's id
+        self.choices_shown_in: str | None = None
 
     def incoming(self, line: str) -> Incoming:
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
@@ -62,6 +64,7 @@ class ConsoleChat:
                 self.sender,
                 text=line,
                 button=self.choices[int(line) - 1].data,
+                message_id=self.choices_shown_in,
             )
         parsed = parse_command(line)
         command, args = parsed if parsed else (None, ())
@@ -70,8 +73,10 @@ class ConsoleChat:
         )
 
     def show(self, reply: Reply) -> None:
+        self.shown += 1
         self.stdout.write(to_plain(reply.text) + "\n")
         self.choices = [choice for row in reply.choices for choice in row]
+        self.choices_shown_in = str(self.shown) if self.choices else None
         if self.choices:
             buttons = "  ".join(
                 f"[{number}] {choice.label}" for number, choice in enumerate(self.choices, 1)
@@ -120,6 +125,11 @@ class ConsoleChat:
         if external_id != self.sender.external_id:
             self.stdout.write(f"(→ {external_id}) ")
         self.stdout.write("📨 ")
+        self.show(reply)
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """A terminal cannot rewrite what it printed: the new version is printed, marked."""
+        self.stdout.write("✏️  ")
         self.show(reply)
 
 

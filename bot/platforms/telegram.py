@@ -63,6 +63,7 @@ def incoming_from(update: Update, bot_username: str) -> Incoming | None:
             button=query.data or "",
             private=chat is None or chat.type == Chat.PRIVATE,
             delivery_id=str(update.update_id),
+            message_id=str(query.message.message_id) if query.message else None,
         )
     message = update.message
     if message is None or message.from_user is None:
@@ -302,6 +303,21 @@ class TelegramAdapter:
                 )
             except Forbidden as error:
                 raise Unreachable(error.message) from error
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """For the delivery worker: rewrite a message of the bot's (a broadcast's progress)."""
+        try:
+            await self.application.bot.edit_message_text(
+                markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)[0],
+                chat_id=int(chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.choices, self.username),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
 
     async def send(self, chat_id: int, reply: Reply, pressed: CallbackQuery | None = None) -> None:
         parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)

@@ -21,7 +21,9 @@ class ChatUser:
     private: bool = True
     last: list[Reply] = field(default_factory=list)
 
-    def _incoming(self, text: str = "", button: str | None = None) -> Incoming:
+    def _incoming(
+        self, text: str = "", button: str | None = None, message_id: str | None = None
+    ) -> Incoming:
         parsed = parse_command(text) if button is None else None
         command, args = parsed if parsed else (None, ())
         return Incoming(
@@ -33,6 +35,7 @@ class ChatUser:
             args=args,
             button=button,
             private=self.private,
+            message_id=message_id,
         )
 
     def _read(self) -> str:
@@ -49,11 +52,13 @@ class ChatUser:
     def choices(self) -> list[Choice]:
         return [choice for reply in self.last for row in reply.choices for choice in row]
 
-    async def press(self, label: str) -> str:
-        """Press the button whose label contains `label`."""
+    async def press(self, label: str, message_id: str = "shown-1") -> str:
+        """Press the button whose label contains `label`, under the message `message_id`."""
         matches = [choice for choice in self.choices if label in choice.label]
         assert len(matches) == 1, f"no single button {label!r} in {self.choices}"
-        self.last = await self.dispatcher.handle(self._incoming(button=matches[0].data))
+        self.last = await self.dispatcher.handle(
+            self._incoming(button=matches[0].data, message_id=message_id)
+        )
         return self._read()
 
 

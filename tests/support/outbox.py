@@ -18,14 +18,23 @@ class Inboxes:
 
     received: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     blocked: set[str] = field(default_factory=set)
+    # Messages rewritten in place, by (chat, message): each version, as plain text.
+    edited: dict[tuple[str, str], list[Reply]] = field(default_factory=lambda: defaultdict(list))
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
         if external_id in self.blocked:
             raise Unreachable("blocked by the user")
-        text = to_plain(reply.text)
-        for space in ("\xa0", "\u2009", "\u202f"):  # CLDR spacing, compared as plain spaces
-            text = text.replace(space, " ")
-        self.received[external_id].append(text)
+        self.received[external_id].append(plain(reply))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        self.edited[chat_id, message_id].append(reply)
+
+
+def plain(reply: Reply) -> str:
+    text = to_plain(reply.text)
+    for space in ("\xa0", "\u2009", "\u202f"):  # CLDR spacing, compared as plain spaces
+        text = text.replace(space, " ")
+    return text
 
 
 async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:
@@ -34,7 +43,7 @@ async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = 
         dispatcher.clock,
         dispatcher.router.notices,
         {platform: inboxes},
-        after_pass=broadcasts.finish,
+        after_pass=broadcasts.book_keeping,
     )
     delivered = 0
     while handled := await worker.deliver_due():
