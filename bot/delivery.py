@@ -178,11 +178,12 @@ class DeliveryWorker:
                 await db.commit()
                 return None
             account = await outbox.recipient_account(db, row.participant_id, self.platforms)
+            if await outbox.for_another_worker(db, row, account, self.platforms, now):
+                outbox.leave_for_another_worker(row, now)
+                await db.commit()
+                return None
             if account is None:
-                if await outbox.reachable_elsewhere(db, row.participant_id, self.platforms):
-                    outbox.leave_for_another_worker(row, now)
-                else:
-                    outbox.unreachable(row, "no reachable chat account", now)
+                outbox.unreachable(row, "no reachable chat account", now)
                 await db.commit()
                 return None
             language = await self._language(db, row.participant_id, account)

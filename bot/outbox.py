@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
+from bot.models import ChatIdentity, OutboxMessage, OutboxStatus, Participant
 
 LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave at 30/s
+# How long a row left for a process serving another platform stays out of everyone's claims.
+HANDOVER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -106,38 +108,64 @@ async def claim(db: AsyncSession, now: datetime, limit: int = 50) -> list[Outbox
 async def recipient_account(
     db: AsyncSession, participant_id: int, platforms: Sequence[str]
 ) -> ChatIdentity | None:
-    """Where to reach a person: the reachable account they used last, among `platforms`."""
+    """Where to reach a person among `platforms`: on the platform they chose (/notify) when
+    they have a reachable account there, else on the reachable account they used last."""
+    chosen_first = case((ChatIdentity.platform == Participant.notify_platform, 0), else_=1)
     query = (
         select(ChatIdentity)
+        .join(ChatIdentity.participant)
         .where(
             ChatIdentity.participant_id == participant_id,
             ChatIdentity.reachable.is_(True),
             ChatIdentity.platform.in_(platforms),
         )
-        .order_by(ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
+        .order_by(chosen_first, ChatIdentity.last_seen_at.desc(), ChatIdentity.id.desc())
         .limit(1)
     )
     return (await db.execute(query)).scalar_one_or_none()
 
 
 async def reachable_elsewhere(
-    db: AsyncSession, participant_id: int, platforms: Sequence[str]
+    db: AsyncSession, participant_id: int, platforms: Sequence[str], on: str | None = None
 ) -> bool:
-    """Whether the person has a reachable account on a platform other than `platforms`."""
-    query = select(
-        exists().where(
-            ChatIdentity.participant_id == participant_id,
-            ChatIdentity.reachable.is_(True),
-            ChatIdentity.platform.not_in(platforms),
-        )
-    )
-    return bool((await db.execute(query)).scalar())
+    """Whether the person has a reachable account on a platform other than `platforms` (on
+    the platform `on`, if given)."""
+    conditions = [
+        ChatIdentity.participant_id == participant_id,
+        ChatIdentity.reachable.is_(True),
+        ChatIdentity.platform.not_in(platforms),
+    ]
+    if on is not None:
+        conditions.append(ChatIdentity.platform == on)
+    return bool((await db.execute(select(exists().where(*conditions)))).scalar())
+
+
+async def for_another_worker(
+    db: AsyncSession,
+    row: OutboxMessage,
+    account: ChatIdentity | None,
+    platforms: Sequence[str],
+    now: datetime,
+) -> bool:
+    """Whether a process serving other platforms should send the row rather than this one,
+    which found `account` among `platforms`: when the person is reachable only elsewhere, or
+    on the platform they chose, which this process does not serve. In that last case, a row
+    that could not come back before its deadline goes out here instead: a reminder on the
+    wrong app beats none when the other process is down."""
+    if account is None:
+        return await reachable_elsewhere(db, row.participant_id, platforms)
+    chosen = (await db.get_one(Participant, row.participant_id)).notify_platform
+    if chosen is None or chosen in platforms:  # then `account` is the right one
+        return False
+    if row.expires_at is not None and now + HANDOVER >= row.expires_at:
+        return False
+    return await reachable_elsewhere(db, row.participant_id, platforms, on=chosen)
 
 
 def leave_for_another_worker(row: OutboxMessage, now: datetime) -> None:
     """Give the row back (this process does not serve the person's platform)."""
     row.attempts -= 1
-    row.not_before = now + timedelta(minutes=1)
+    row.not_before = now + HANDOVER
 
 
 def delivered(row: OutboxMessage, platform: str, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -84,6 +84,59 @@ def link(identity: ChatIdentity, participant: Participant) -> None:
     identity.participant = participant
     if participant.language is None and identity.language:
         participant.language = identity.language
+
+
+async def link_by_email(
+    db: AsyncSession, identity: ChatIdentity, event_id: int, email: str
+) -> Participant | None:
+    """Link a guest account whose platform vouches for its e-mail address (Slack's profile) to
+    the one participant of the event registered with it. None, and nothing changed, when the
+    account is linked already, no single participant matches, or the participant already has
+    an account on this platform (as with an invitation code: an organiser unlinks it first)."""
+    address = email.strip().lower()
+    if identity.participant_id is not None or identity.participant is not None or not address:
+        return None
+    query = (
+        select(Participant)
+        .where(
+            Participant.event_id == event_id,
+            Participant.erased_at.is_(None),
+            func.lower(func.trim(Participant.email)) == address,
+        )
+        .limit(2)
+    )
+    matches = (await db.execute(query)).scalars().all()
+    if len(matches) != 1:
+        return None
+    participant = matches[0]
+    if identity.platform in await linked_platforms(db, participant):
+        return None
+    link(identity, participant)
+    return participant
+
+
+async def linked_accounts(db: AsyncSession, participant: Participant) -> list[ChatIdentity]:
+    query = (
+        select(ChatIdentity)
+        .where(ChatIdentity.participant_id == participant.id)
+        .order_by(ChatIdentity.platform, ChatIdentity.id)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def linked_platforms(db: AsyncSession, participant: Participant) -> set[str]:
+    return {account.platform for account in await linked_accounts(db, participant)}
+
+
+async def choose_notify_platform(
+    db: AsyncSession, participant: Participant, platform: str | None
+) -> bool:
+    """Reach `participant` on `platform` from now on (None: on the account they used last).
+    False, and nothing changed, when they have no account there to be reached on."""
+    if platform is not None and platform not in await linked_platforms(db, participant):
+        return False
+    participant.notify_platform = platform
+    return True
 
 
 async def find_participant(db: AsyncSession, event_id: int, reference: str) -> Participant | None:

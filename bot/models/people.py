@@ -59,6 +59,9 @@ class Participant(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # Minutes before a session; None means reminders are off.
     reminder_minutes: Mapped[int | None] = mapped_column(default=DEFAULT_REMINDER_MINUTES)
+    # The chat platform the bot's own messages reach them on (/notify); None means the one
+    # they used last.
+    notify_platform: Mapped[str | None] = mapped_column(String(16))
     # Optional, self-declared, and used only in aggregate figures.
     gender: Mapped[str | None] = mapped_column(String(16))
     migrant_background: Mapped[bool | None]

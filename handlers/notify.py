@@ -1,0 +1,82 @@
+"""/notify: the chat platform on which reminders, broadcasts and other messages reach me."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import participants
+from bot.chat import Choice, Reply
+from bot.i18n import _
+from bot.matching import fold
+from bot.models import ChatIdentity
+from bot.router import Context
+
+# The platforms one may choose, by the name the bot uses for them and the name people know.
+PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
+_AUTO = {"auto", "automatic", "automatique", "automatico", "default", "defaut", "last"}
+
+
+def _choices(accounts: Sequence[ChatIdentity]) -> tuple[tuple[Choice, ...], ...]:
+    linked = {account.platform for account in accounts}
+    platforms = [
+        Choice(label, f"notify:{name}") for name, label in PLATFORM_NAMES.items() if name in linked
+    ]
+    return ((*platforms, Choice(_("Automatic"), "notify:auto")),)
+
+
+def _current(chosen: str | None, accounts: Sequence[ChatIdentity]) -> str:
+    if chosen is None:
+        return _("My reminders and other messages reach you on the chat app you used last.")
+    name = PLATFORM_NAMES.get(chosen, chosen)
+    text = _("My reminders and other messages reach you on {platform}.").format(platform=name)
+    if not any(account.platform == chosen and account.reachable for account in accounts):
+        text += " " + _(
+            "I cannot reach you on {platform} at the moment, so they go to the chat app you "
+            "used last."
+        ).format(platform=name)
+    return text
+
+
+async def notify(ctx: Context) -> Reply:
+    if ctx.participant is None:
+        return Reply(
+            _(
+                "Only registered participants can do this. Open the invitation link you "
+                "received, or send me its code."
+            )
+        )
+    if not ctx.args:
+        accounts = await participants.linked_accounts(ctx.db, ctx.participant)
+        return Reply(
+            _current(ctx.participant.notify_platform, accounts) + "\n" + _("Change it:"),
+            choices=_choices(accounts),
+        )
+    return await _set(ctx, fold(" ".join(ctx.args)))
+
+
+async def notify_button(ctx: Context) -> Reply:
+    if ctx.participant is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    reply = await _set(ctx, ctx.payload)
+    return Reply(reply.text, reply.choices, edit=True)
+
+
+async def _set(ctx: Context, value: str) -> Reply:
+    participant = ctx.participant
+    assert participant is not None
+    if value not in PLATFORM_NAMES and value not in _AUTO:
+        accounts = await participants.linked_accounts(ctx.db, participant)
+        return Reply(
+            _("Choose Telegram or Slack, or auto for the chat app you used last."),
+            choices=_choices(accounts),
+        )
+    platform = value if value in PLATFORM_NAMES else None
+    if not await participants.choose_notify_platform(ctx.db, participant, platform):
+        return Reply(
+            _(
+                "You have no {platform} account linked yet: write to me once on {platform} (if "
+                "I do not recognise you there, send me your invitation code), then choose again."
+            ).format(platform=PLATFORM_NAMES[value])
+        )
+    accounts = await participants.linked_accounts(ctx.db, participant)
+    return Reply("✅ " + _current(participant.notify_platform, accounts))
