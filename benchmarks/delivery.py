@@ -97,7 +97,7 @@ async def start_bot(
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": api,
     }
-    args = [sys.executable, "-m", "bot", "run"] + (["--at", at] if at else [])
+    args = [sys.executable, "-m", "bot", "-v", "run"] + (["--at", at] if at else [])
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
             *args, env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=out
@@ -121,6 +121,9 @@ async def wait_for(fake: FakeTelegram, marker: str, distinct: int, within: float
 def tally(fake: FakeTelegram, marker: str, expected: int) -> dict[str, Any]:
     calls = messages(fake, marker)
     per_chat = Counter(c.params["chat_id"] for c in calls)
+    for chat in [chat for chat, count in per_chat.items() if count > 1][:5]:
+        times = [round(c.at - calls[0].at, 2) for c in calls if c.params["chat_id"] == chat]
+        print(f"    chat {chat} received {marker!r} at {times} s")
     return {
         "delivered": len(per_chat),
         "lost": expected - len(per_chat),

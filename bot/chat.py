@@ -13,6 +13,9 @@ class Sender:
     external_id: str
     display_name: str | None = None
     language_code: str | None = None
+    # An address the platform has verified (Slack's profile e-mail): links the account to the
+    # participant registered with it.
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Incoming:
     delivery_id: str | None = None
     # The platform's id of the message whose button was pressed (to edit it later on).
     message_id: str | None = None
+    # A submitted form (see `Form`): its id and the value of each field, by name.
+    form: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
 
     @property
     def language_code(self) -> str | None:
@@ -65,6 +71,30 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Field:
+    """One entry of a form: a line of text, several lines, or one option among `options`
+    (their `data` is the value that comes back)."""
+
+    name: str
+    label: str
+    kind: str = "line"  # "line", "lines" or "choice"
+    optional: bool = False
+    options: tuple[Choice, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to fill in where the platform has them (a Slack modal). A platform without
+    forms shows the reply's text instead, which says how to do the same by command."""
+
+    id: str
+    title: str
+    submit: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to send: safe markup text (see bot.markup) and optional rows of choices.
 
@@ -75,3 +105,4 @@ class Reply:
     text: str
     choices: tuple[tuple[Choice, ...], ...] = field(default=())
     edit: bool = False
+    form: Form | None = None

@@ -23,7 +23,7 @@ from bot import db as database
 from bot import events
 from bot import participants as participants_domain
 from bot.clock import SystemClock
-from bot.config import ConfigurationError, Settings, TelegramSettings
+from bot.config import ConfigurationError, Settings, SlackSettings, TelegramSettings
 from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
@@ -80,7 +80,13 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 def _secrets_in_environment() -> list[str]:
-    names = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+    names = (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+    )
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 
@@ -107,15 +113,16 @@ AT_OPTION = click.option(
 @AT_OPTION
 @pass_settings
 def run(settings: Settings, at: str | None) -> None:
-    """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN) until stopped."""
+    """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
+    SLACK_BOT_TOKEN) until stopped."""
     from bot.platforms import PlatformError
     from bot.runner import NothingToRun
     from bot.runner import run as run_platforms
 
     try:
-        telegram = TelegramSettings.from_env()
+        telegram, slack = TelegramSettings.from_env(), SlackSettings.from_env()
         with _database_errors(settings):
-            asyncio.run(run_platforms(settings, telegram, _local_time(at)))
+            asyncio.run(run_platforms(settings, telegram, slack, _local_time(at)))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 

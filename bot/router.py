@@ -74,6 +74,7 @@ class Router:
     _by_alias: dict[str, Command] = field(default_factory=dict)
     _buttons: dict[str, Handler] = field(default_factory=dict)
     _patterns: list[tuple[re.Pattern[str], Handler]] = field(default_factory=list)
+    _forms: dict[str, Handler] = field(default_factory=dict)
     _on_text: Handler | None = None
     _on_unknown: Handler | None = None
     _on_stale_button: Handler | None = None
@@ -110,6 +111,17 @@ class Router:
         """A family of commands such as `/s12` (session 12)."""
         self._patterns.append((re.compile(regex), handler))
 
+    def form(self, form_id: str, handler: Handler) -> None:
+        """What a submitted form (see `bot.chat.Form`) does."""
+        if form_id in self._forms:
+            raise ValueError(f"form {form_id!r} is registered twice")
+        self._forms[form_id] = handler
+
+    def knows(self, word: str) -> bool:
+        """Whether `word` names a command (for platforms where commands come without a slash)."""
+        word = word.lower()
+        return word in self._by_alias or any(r.fullmatch(word) for r, _h in self._patterns)
+
     def on_text(self, handler: Handler) -> None:
         self._on_text = handler
 
@@ -129,6 +141,8 @@ class Router:
         if incoming.button is not None:
             prefix, _, payload = incoming.button.partition(":")
             return self._buttons.get(prefix, self._on_stale_button), {"payload": payload}
+        if incoming.form is not None:
+            return self._forms.get(incoming.form, self._on_stale_button), {}
         if incoming.command is None:
             return self._on_text, {}
         command = self._by_alias.get(incoming.command)
@@ -197,6 +211,8 @@ class Dispatcher:
             identity = await participants.identity_for(
                 db, incoming.platform, incoming.sender, self.clock.now()
             )
+            if identity.participant is None and incoming.sender.email and event is not None:
+                await participants.link_by_email(db, identity, event.id, incoming.sender.email)
             language = choose_language(
                 participants.explicit_language(identity),
                 incoming.language_code,

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from bot import broadcasts
 from bot.clock import SystemClock
-from bot.config import Settings, TelegramSettings
+from bot.config import Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
 from bot.delivery import Deliverer, DeliveryWorker
 from bot.events import current_event, meeting_clock
@@ -32,7 +32,10 @@ class NothingToRun(Exception):
 
 
 async def run(
-    settings: Settings, telegram: TelegramSettings | None, at: datetime | None = None
+    settings: Settings,
+    telegram: TelegramSettings | None,
+    slack: SlackSettings | None = None,
+    at: datetime | None = None,
 ) -> None:
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
@@ -52,11 +55,17 @@ async def run(
         adapter = TelegramAdapter(telegram, dispatcher)
         platforms.append(adapter)
         deliverers[PLATFORM] = adapter
+    if slack is not None:
+        from bot.platforms import slack as slack_platform
+
+        slack_adapter = slack_platform.SlackAdapter(slack, dispatcher)
+        platforms.append(slack_adapter)
+        deliverers[slack_platform.PLATFORM] = slack_adapter
     if not platforms:
         await engine.dispose()
         raise NothingToRun(
-            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md), "
-            "or try the bot in the terminal with `coordbot chat`"
+            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md) or "
+            "SLACK_BOT_TOKEN (docs/slack.md), or try the bot in the terminal with `coordbot chat`"
         )
 
     stopping = asyncio.Event()

@@ -11,7 +11,9 @@ from handlers import (
     broadcast,
     fallback,
     groups,
+    home,
     notices,
+    notify,
     organisers,
     privacy,
     reminders,
@@ -57,6 +59,21 @@ def build_router() -> Router:
         help=_l("when I remind you of your sessions"),
         aliases=("rappel", "recordatorio"),
         usage="10|15|30|60|off",
+        personal=True,
+    )
+    router.command(
+        "home",
+        home.home,
+        help=_l("your next sessions, tables and groups; organisers: the meeting's figures"),
+        aliases=("accueil", "inicio"),
+        personal=True,
+    )
+    router.command(
+        "notify",
+        notify.notify,
+        help=_l("where my reminders and other messages reach you"),
+        aliases=("notifier", "notificar"),
+        usage="telegram|slack|auto",
         personal=True,
     )
     router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
@@ -182,7 +199,9 @@ def build_router() -> Router:
     router.button("request", groups.request_button)
     router.button("proposal", groups.proposal_button)
     router.button("remind", reminders.remind_button)
+    router.button("notify", notify.notify_button)
     router.button("broadcast", broadcast.broadcast_button)
+    router.form("broadcast", broadcast.broadcast_form)
     router.notice("reminder", notices.reminder)
     router.notice("broadcast", notices.broadcast)
     router.notice("broadcast_report", notices.broadcast_report)

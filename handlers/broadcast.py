@@ -19,14 +19,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import broadcasts, formatting, groups, tables
-from bot.chat import Choice, Reply
+from bot.chat import Choice, Field, Form, Reply
 from bot.events import zone
-from bot.i18n import LANGUAGES, _
+from bot.i18n import LANGUAGES, _, localised
 from bot.markup import bold, escape
 from bot.matching import find, fold
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.registry import REGIONS
 from bot.router import Context
+from handlers import labels
 from handlers.groups import group_names
 from handlers.tables import round_names, table_names
 
@@ -66,7 +67,8 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
     if kind == "everyone" and not rest:
         return broadcasts.Audience("everyone")
     if kind == "role":
-        role = next((r for r in Role if fold(rest).replace(" ", "_") == r.value), None)
+        wanted = fold(rest.replace("_", " ")).replace(" ", "_")  # civil_society, civil society
+        role = next((r for r in Role if wanted == r.value), None)
         return (
             broadcasts.Audience("role", role.value)
             if role
@@ -110,11 +112,65 @@ async def broadcast(ctx: Context) -> Reply:
         return _usage()
     first, *following = ctx.incoming.text.split("\n")
     words = first.split()[1:]
+    if not words and not following:  # where the platform has forms, a form; else how to
+        return Reply(_usage().text, form=await _compose_form(ctx))
     if words[:1] == ["status"]:
         return await _status(ctx, words[1] if len(words) > 1 else None)
     if words[:1] == ["cancel"] and len(words) == 2:
         return await _cancel(ctx, words[1])
-    head = " ".join(words)
+    return await _compose(ctx, " ".join(words), _texts(following))
+
+
+async def broadcast_form(ctx: Context) -> Reply:
+    """The broadcast form, filled in (a Slack modal): the same as the command."""
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="broadcast"))
+    if ctx.event is None or ctx.participant is None:
+        return _usage()
+    values = dict(ctx.incoming.values)
+    head = values.get("audience", "")
+    if values.get("at", "").strip():
+        head += " at " + values["at"].strip()
+    texts = {lang: values[lang].strip() for lang in LANGUAGES if values.get(lang, "").strip()}
+    return await _compose(ctx, head, texts)
+
+
+async def _compose_form(ctx: Context) -> Form:
+    assert ctx.event is not None
+    audiences = [Choice(_("Everyone"), "everyone")]
+    audiences += [Choice(labels.role(role), f"role {role.value}") for role in Role]
+    audiences += [Choice(labels.region(region), f"region {region}") for region in REGIONS]
+    audiences += [Choice(formatting.language_name(code), f"language {code}") for code in LANGUAGES]
+    for group in await groups.all_groups(ctx.db, ctx.event):
+        audiences.append(Choice(localised(group.title), f"group {group.key}"))
+    for table_round in await tables.rounds(ctx.db, ctx.event, Role.ORGANISER):
+        for table in table_round.tables:
+            label = f"{localised(table_round.title)} · " + _("Act {act}: {title}").format(
+                act=table.act, title=localised(table.title)
+            )
+            audiences.append(Choice(label, f"table {table.act} {table_round.key}"))
+    return Form(
+        "broadcast",
+        _("New broadcast"),
+        _("Preview"),
+        (
+            Field("audience", _("To whom"), "choice", options=tuple(audiences)),
+            Field("en", _("Text in English (required)"), "lines"),
+            Field("fr", _("Text in French"), "lines", optional=True),
+            Field("es", _("Text in Spanish"), "lines", optional=True),
+            Field(
+                "at",
+                _("Leaves at (local time of the meeting)"),
+                optional=True,
+                hint=_("YYYY-MM-DD HH:MM; empty: now, after the preview"),
+            ),
+        ),
+    )
+
+
+async def _compose(ctx: Context, head: str, texts: dict[str, str]) -> Reply:
+    """A preview of the broadcast `head` (AUDIENCE [at TIME]) with `texts`, to send or not."""
+    assert ctx.event is not None and ctx.participant is not None
     send_at = ctx.clock.now()
     when = _AT.search(head)
     if when:
@@ -127,7 +183,6 @@ async def broadcast(ctx: Context) -> Reply:
     audience = await _audience(ctx, head.split())
     if isinstance(audience, str):
         return _usage(audience)
-    texts = _texts(following)
     if "en" not in texts:
         return _usage(_("The English text is required (a line starting with EN:)."))
     draft = await broadcasts.draft(

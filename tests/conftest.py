@@ -31,6 +31,7 @@ from tests.support.databases import (
     empty_all_tables,
     postgres_unreachable_reason,
 )
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram
 
 DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
@@ -117,6 +118,15 @@ def dispatcher(sessions: SessionFactory, clock: SimulatedClock) -> Dispatcher:
 async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     """A fake Telegram Bot API server on a free local port."""
     server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """A fake Slack Web API server on a free local port."""
+    server = FakeSlack()
     await server.start()
     yield server
     await server.stop()

@@ -1,0 +1,151 @@
+"""`coordbot run` serving Telegram and Slack at once, as a real process: an organiser composes a
+broadcast in a Slack modal, and it reaches a delegate on Telegram in French and one on Slack in
+Spanish."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.db import create_engine, session_factory
+from bot.models import ChatIdentity, Event, Role
+from tests.conftest import DEMO_FILE
+from tests.support.factories import make_participant
+from tests.support.fake_slack import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    block_action_body,
+    event_body,
+    message_im_event,
+    selected,
+    signed_headers,
+    slash_command_body,
+    view_submission_body,
+)
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.processes import environment, run, start
+from tests.test_slack import free_port
+
+
+async def register_people(database: Path) -> None:
+    """An organiser and a delegate known by their e-mails (their Slack accounts are linked by
+    it), and a French-reading delegate who already uses Telegram."""
+    engine = create_engine(f"sqlite:///{database}")
+    async with session_factory(engine)() as db:
+        event = (await db.execute(select(Event))).scalar_one()
+        now = event.loaded_at
+        await make_participant(
+            db, event.id, now, role=Role.ORGANISER, name="Olga", email="olga@example.org"
+        )
+        await make_participant(
+            db, event.id, now, name="Luis", email="luis@example.org", language="es"
+        )
+        ana = await make_participant(db, event.id, now, name="Ana", language="fr")
+        db.add(
+            ChatIdentity(
+                platform="telegram",
+                external_id="42",
+                participant_id=ana.id,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        await db.commit()
+    await engine.dispose()
+
+
+async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
+    fake_telegram: FakeTelegram, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    database = tmp_path / "coordbot.sqlite3"
+    port = free_port()
+    env = environment(database, fake_telegram.url) | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url + "/api/",
+        "SLACK_PORT": str(port),
+    }
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    await register_people(database)
+    fake_slack.add_user("UOLGA", "Olga", email="olga@example.org", locale="en-GB")
+    fake_slack.add_user("ULUIS", "Luis", email="luis@example.org", locale="en-US")
+    url = f"http://127.0.0.1:{port}/slack/events"
+
+    async def post(body: str) -> None:
+        async with aiohttp.ClientSession() as client:
+            for _attempt in range(100):  # until the bot listens
+                try:
+                    async with client.post(url, data=body, headers=signed_headers(body)) as r:
+                        assert r.status == 200
+                        return
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.2)
+            raise AssertionError("the bot never listened on Slack's port")
+
+    bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
+    try:
+        await fake_telegram.wait_for("getMe", within=30)
+        # Luis writes to the bot once: his Slack account is linked by its e-mail.
+        await post(event_body(message_im_event("agenda", user="ULUIS", channel="DLUIS"), "Ev1"))
+        await fake_slack.messages(lambda c: c.params.get("channel") == "DLUIS", within=30)
+
+        await post(slash_command_body("broadcast", user_id="UOLGA", channel_id="C0001"))
+        [opened] = await fake_slack.wait_for("views.open", within=30)
+        modal = opened.params["view"]
+        options = modal["blocks"][0]["element"]["options"]
+        assert {"everyone", "role civil_society", "language fr"} <= {o["value"] for o in options}
+        values = {
+            "audience": selected("role civil_society"),
+            "en": "The buses leave at 8:45.",
+            "fr": "Les bus partent à 8 h 45.",
+            "es": "Los autobuses salen a las 8:45.",
+            "at": None,
+        }
+        await post(
+            view_submission_body("form:broadcast", values, "UOLGA", modal["private_metadata"])
+        )
+        preview = (
+            await fake_slack.messages(
+                lambda c: "Recipients: 2" in str(c.params.get("text")), within=30
+            )
+        )[0]
+        send = next(
+            button["value"]
+            for block in preview.params["blocks"]
+            if block["type"] == "actions"
+            for button in block["elements"]
+            if button["value"].startswith("broadcast:send:")
+        )
+        await post(
+            block_action_body(
+                "choice-0-0", send, "UOLGA", preview.params["channel"], "1700000000.000100"
+            )
+        )
+
+        [french] = await fake_telegram.messages(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == "42", within=30
+        )
+        assert french.params["text"] == "📢 Les bus partent à 8 h 45."
+        [spanish] = await fake_slack.messages(
+            lambda c: c.params.get("channel") == "DLUIS" and "autobuses" in str(c.params["text"]),
+            within=30,
+        )
+        assert spanish.params["text"] == "📢 Los autobuses salen a las 8:45."
+        progress = await fake_slack.messages(
+            lambda c: c.method == "chat.update" and "Sent 2 of 2" in str(c.params.get("text")),
+            within=30,
+        )
+        assert progress[-1].params["ts"] == "1700000000.000100"
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        status = await asyncio.wait_for(bot.wait(), 20)
+        _out, err = await bot.communicate()
+    log = err.decode()
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert BOT_TOKEN not in log and SIGNING_SECRET not in log
