@@ -24,7 +24,7 @@ from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.i18n import choose_language, use_language
-from bot.models import ChatIdentity, Event, OutboxMessage, Participant
+from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,9 @@ class DeliveryWorker:
         async with self.sessions() as db:
             row = await db.get_one(OutboxMessage, row_id)
             now = self.clock.now()
+            if row.status != OutboxStatus.PENDING:  # claimed again after its lease, and done
+                log.warning("outbox message %s was %s already: not sent again", row.id, row.status)
+                return None
             if outbox.expired(row, now):
                 log.info("outbox message %s (%s) expired before it could be sent", row.id, row.key)
                 outbox.give_up(row, "expired before it could be sent", now)
