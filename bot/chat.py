@@ -95,6 +95,16 @@ class Form:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture sent after a reply's text (a chart): PNG bytes, a plain-text caption, and the
+    file name a platform that keeps files shows."""
+
+    png: bytes
+    caption: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to send: safe markup text (see bot.markup) and optional rows of choices.
 
@@ -106,3 +116,4 @@ class Reply:
     choices: tuple[tuple[Choice, ...], ...] = field(default=())
     edit: bool = False
     form: Form | None = None
+    images: tuple[Image, ...] = ()

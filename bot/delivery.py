@@ -134,10 +134,11 @@ class DeliveryWorker:
         )
 
     async def _claim(self) -> list[int]:
+        # Book-keeping first, so that what it queues (a survey's reminders) goes in this pass.
+        await self._book_keeping()
         async with self.sessions() as db:
             claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
             await db.commit()
-        await self._book_keeping()
         return claimed
 
     async def deliver_due(self) -> int:

@@ -15,7 +15,7 @@ from babel.dates import (
     format_timedelta,
 )
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import current_language
 
@@ -55,6 +55,16 @@ def relative(delta: timedelta) -> str:
 def number(value: int) -> str:
     """`1,200` / `1 200` / `1200` as the reader's locale writes numbers."""
     return str(format_decimal(value, locale=current_language()))
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """`3.7` in English, `3,7` in French and Spanish."""
+    return str(format_decimal(round(value, digits), locale=current_language()))
+
+
+def share(count: int, total: int) -> str:
+    """`45%` / `45 %` / `45 %`: count as a share of total; a dash when there is no total."""
+    return str(format_percent(count / total, locale=current_language())) if total else "–"
 
 
 def join(items: Sequence[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
@@ -15,6 +15,8 @@ from bot.models import (
     MembershipStatus,
     Participant,
     ReferenceGroup,
+    SurveyParticipation,
+    SurveyResponse,
     TableMembership,
     TableRound,
 )
@@ -69,7 +71,8 @@ async def personal_data(db: AsyncSession, identity: ChatIdentity) -> PersonalDat
 
 
 async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None:
-    """Erase a person: name, contacts, language, invitation, memberships and every chat link.
+    """Erase a person: name, contacts, language, invitation, memberships, every chat link, and
+    what ties them to survey answers.
 
     The categories used only in aggregate counts (role, region, country, gender, background,
     youth, attendance) stay on a nameless row, so the meeting's figures do not change.
@@ -85,6 +88,15 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         delete(GroupMembership).where(GroupMembership.participant_id == participant.id)
     )
     await db.execute(delete(ChatIdentity).where(ChatIdentity.participant_id == participant.id))
+    # Answers being given go; finished answer sets stay, tied to nobody, in the survey's counts.
+    await db.execute(
+        delete(SurveyParticipation).where(SurveyParticipation.participant_id == participant.id)
+    )
+    await db.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.participant_id == participant.id)
+        .values(participant_id=None)
+    )
     participant.name = ""
     participant.email = None
     participant.organisation = None

@@ -8,7 +8,7 @@ import signal
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot import broadcasts
+from bot.bookkeeping import after_delivery_pass
 from bot.clock import SystemClock
 from bot.config import Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
@@ -74,7 +74,7 @@ async def run(
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
     worker = DeliveryWorker(
-        sessions, clock, router.notices, deliverers, after_pass=broadcasts.book_keeping
+        sessions, clock, router.notices, deliverers, after_pass=after_delivery_pass
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).

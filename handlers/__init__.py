@@ -17,6 +17,8 @@ from handlers import (
     organisers,
     privacy,
     reminders,
+    results,
+    survey,
     table_admin,
     tables,
 )
@@ -185,6 +187,22 @@ def build_router() -> Router:
         usage="AUDIENCE [at TIME] + EN:/FR:/ES: lines | status [ID] | cancel ID",
         organisers_only=True,
     )
+    router.command(
+        "survey",
+        survey.survey,
+        help=_l("answer the meeting's evaluation survey"),
+        aliases=("enquete", "encuesta"),
+        usage="[open|close KEY | status]",
+        personal=True,
+    )
+    router.command(
+        "results",
+        results.show_results,
+        help=_l("organisers: the survey's results, with charts"),
+        aliases=("resultats", "resultados"),
+        usage="[KEY]",
+        organisers_only=True,
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
@@ -201,11 +219,14 @@ def build_router() -> Router:
     router.button("remind", reminders.remind_button)
     router.button("notify", notify.notify_button)
     router.button("broadcast", broadcast.broadcast_button)
+    router.button("survey", survey.survey_button)
     router.form("broadcast", broadcast.broadcast_form)
     router.notice("reminder", notices.reminder)
     router.notice("broadcast", notices.broadcast)
     router.notice("broadcast_report", notices.broadcast_report)
     router.notice("broadcast_progress", broadcast.progress)
+    router.notice("survey_invitation", survey.invitation)
+    router.notice("survey_reminder", survey.reminder)
     router.notice("programme_change", notices.programme_change)
     router.notice("table_promoted", notices.table_promoted)
     router.notice("group_post", notices.group_post)

@@ -7,7 +7,7 @@ from bot.chat import Reply
 from bot.i18n import _
 from bot.markup import escape
 from bot.router import Context
-from handlers import account
+from handlers import account, survey
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -24,6 +24,9 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
     code = invitations.normalise(ctx.incoming.text)
     if code is not None:
         return await account.redeem(ctx, code)
+    answered = await survey.typed_answer(ctx)
+    if answered is not None:
+        return answered
     return Reply(_("I answer commands such as /agenda or /next. Send /help to see them all."))
 
 

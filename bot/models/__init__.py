@@ -30,6 +30,7 @@ from bot.models.programme import (
     TableRound,
     Venue,
 )
+from bot.models.surveys import Survey, SurveyParticipation, SurveyResponse, SurveyStatus
 
 __all__ = [
     "DEFAULT_REMINDER_MINUTES",
@@ -55,6 +56,10 @@ __all__ = [
     "SeatRole",
     "Session",
     "SessionKind",
+    "Survey",
+    "SurveyParticipation",
+    "SurveyResponse",
+    "SurveyStatus",
     "TableCapacity",
     "TableMembership",
     "TablePosition",

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import broadcasts, events, participants
-from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot import events, participants
+from bot.bookkeeping import after_delivery_pass
+from bot.chat import Choice, Image, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
 from bot.delivery import DeliveryWorker
@@ -46,7 +49,7 @@ class ConsoleChat:
             dispatcher.clock,
             dispatcher.router.notices,
             {PLATFORM: self},
-            after_pass=broadcasts.book_keeping,
+            after_pass=after_delivery_pass,
         )
         self.sender = sender
         self.stdin = stdin
@@ -55,6 +58,7 @@ class ConsoleChat:
         self.choices: list[Choice] = []
         self.shown = 0  # messages shown so far; the number is a message's id
         self.choices_shown_in: str | None = None
+        self.pictures: Path | None = None
 
     def incoming(self, line: str) -> Incoming:
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
@@ -75,6 +79,8 @@ class ConsoleChat:
     def show(self, reply: Reply) -> None:
         self.shown += 1
         self.stdout.write(to_plain(reply.text) + "\n")
+        for image in reply.images:
+            self.stdout.write(f"🖼  {image.caption} → {self.keep(image)}\n")
         self.choices = [choice for row in reply.choices for choice in row]
         self.choices_shown_in = str(self.shown) if self.choices else None
         if self.choices:
@@ -84,6 +90,14 @@ class ConsoleChat:
             self.stdout.write(buttons + "\n")
         self.stdout.write("\n")
         self.stdout.flush()
+
+    def keep(self, image: Image) -> Path:
+        """A terminal shows no pictures: they are written to a folder, to open from there."""
+        if self.pictures is None:
+            self.pictures = Path(tempfile.mkdtemp(prefix="coordbot-pictures-"))
+        path = self.pictures / f"{self.shown}-{image.name}"
+        path.write_bytes(image.png)
+        return path
 
     async def read_line(self) -> str | None:
         if self.interactive:

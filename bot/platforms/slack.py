@@ -436,6 +436,13 @@ class SlackAdapter:
             posted = await self.client.chat_postMessage(
                 channel=channel, text=fallback_text(reply), blocks=blocks(reply, self.app_id)
             )
+            for image in reply.images:
+                await self.client.files_upload_v2(
+                    channel=str(posted.get("channel") or channel),
+                    file=image.png,
+                    filename=image.name,
+                    title=image.caption,
+                )
             return str(posted.get("ts"))
         except SlackApiError as error:
             reason = error.response.get("error")

@@ -27,6 +27,7 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -37,7 +38,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Te
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot import markup
-from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot.chat import Choice, Image, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
 from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
@@ -134,6 +135,14 @@ class PacedRateLimiter(AIORateLimiter):
                 async with self._pacer.turn():
                     if self._retry_after_event.is_set():
                         return await callback(*args, **kwargs)
+
+
+def _fits_caption(reply: Reply) -> bool:
+    """A single picture whose text fits in its caption carries the text and the buttons too:
+    one message instead of two."""
+    return (
+        len(reply.images) == 1 and not reply.edit and len(reply.text) <= MessageLimit.CAPTION_LENGTH
+    )
 
 
 def keyboard(choices: Sequence[Sequence[Choice]], bot_username: str) -> InlineKeyboardMarkup | None:
@@ -290,19 +299,25 @@ class TelegramAdapter:
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """For the delivery worker: a message of the bot's own to a person's private chat.
         Blocked → Unreachable; any other error propagates, and the worker retries later."""
-        parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        chat_id = int(external_id)
         buttons = keyboard(reply.choices, self.username)
-        for number, part in enumerate(parts):
-            try:
+        try:
+            if _fits_caption(reply):
+                await self._photo(chat_id, reply.images[0], reply.text, buttons)
+                return
+            parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+            for number, part in enumerate(parts):
                 await self.application.bot.send_message(
-                    int(external_id),
+                    chat_id,
                     part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=buttons if number == len(parts) - 1 else None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
-            except Forbidden as error:
-                raise Unreachable(error.message) from error
+            for image in reply.images:
+                await self._photo(chat_id, image, markup.escape(image.caption), None)
+        except Forbidden as error:
+            raise Unreachable(error.message) from error
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         """For the delivery worker: rewrite a message of the bot's (a broadcast's progress)."""
@@ -322,6 +337,8 @@ class TelegramAdapter:
     async def send(self, chat_id: int, reply: Reply, pressed: CallbackQuery | None = None) -> None:
         parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         buttons = keyboard(reply.choices, self.username)
+        if _fits_caption(reply):
+            parts = []  # the text goes as the picture's caption, below
         for number, part in enumerate(parts):
             last = number == len(parts) - 1
             try:
@@ -353,6 +370,27 @@ class TelegramAdapter:
             except TelegramError as error:
                 log.warning("Telegram: sending to chat %s failed: %s", chat_id, error.message)
                 return
+        try:
+            for image in reply.images:
+                if parts:
+                    await self._photo(chat_id, image, markup.escape(image.caption), None)
+                else:
+                    await self._photo(chat_id, image, reply.text, buttons)
+        except Forbidden:
+            await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
+        except TelegramError as error:
+            log.warning("Telegram: a picture to chat %s failed: %s", chat_id, error.message)
+
+    async def _photo(
+        self, chat_id: int, image: Image, caption: str, buttons: InlineKeyboardMarkup | None
+    ) -> None:
+        await self.application.bot.send_photo(
+            chat_id,
+            InputFile(image.png, filename=image.name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=buttons,
+        )
 
     @staticmethod
     async def _edit(message: Message, text: str, buttons: InlineKeyboardMarkup | None) -> None:

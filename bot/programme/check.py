@@ -53,7 +53,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
-def _schema_message(error: ValidationError) -> str:
+def schema_message(error: ValidationError) -> str:
     kind = error.validator
     # What jsonschema reports is untyped JSON.
     instance: Any = error.instance
@@ -138,7 +138,7 @@ class _Checker:
             return None
         errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
         for error in errors:
-            self.add(tuple(error.absolute_path), _schema_message(error))
+            self.add(tuple(error.absolute_path), schema_message(error))
             self.malformed.add(tuple(error.absolute_path))
         # Go on with the checks the schema cannot make, on whatever it found well-formed, so
         # that one run reports every mistake.

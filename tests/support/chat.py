@@ -61,6 +61,12 @@ class ChatUser:
         )
         return self._read()
 
+    async def press_data(self, data: str) -> str:
+        """Press a button by the data it carries."""
+        assert data in [choice.data for choice in self.choices], f"no button {data!r}"
+        self.last = await self.dispatcher.handle(self._incoming(button=data, message_id="shown-1"))
+        return self._read()
+
 
 async def link_to_new_participant(user: ChatUser, role: Role, event_id: int, **fields: str) -> int:
     """Register a participant with `role` and make `user`'s chat account speak for them."""

@@ -42,7 +42,7 @@ RESPONSE_URL = "http://127.0.0.1:9/commands/T0001/1/fake"
 
 T = TypeVar("T")
 
-_JSON_FIELDS = ("blocks", "view", "attachments")
+_JSON_FIELDS = ("blocks", "view", "attachments", "files")
 _APP_TOKEN_METHODS = ("apps.connections.open",)
 
 
@@ -119,6 +119,7 @@ class FakeSlack:
     url: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id → the bytes uploaded
     _home_views: dict[str, str] = field(default_factory=dict)
     _tickets: set[str] = field(default_factory=set)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -131,6 +132,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{path:.*}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -303,6 +305,15 @@ class FakeSlack:
             return self._user_info(params)
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"view": self._view(method, params)}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):08d}"
+            return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files") or []
+            missing = [f["id"] for f in files if f["id"] not in self.uploads]
+            if missing or not params.get("channel_id"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             ticket = str(uuid.uuid4())
             self._tickets.add(ticket)
@@ -354,6 +365,13 @@ class FakeSlack:
             "previous_view_id": None,
             **content,
         }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes as the body."""
+        data = await request.read()
+        file_id = request.match_info["file_id"]
+        await self._record(lambda: self.uploads.__setitem__(file_id, data))
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         params = await _params(request)

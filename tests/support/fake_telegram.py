@@ -175,7 +175,7 @@ class FakeTelegram:
             }
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method in ("sendMessage", "editMessageText"):
+        if method in ("sendMessage", "editMessageText", "sendPhoto"):
             chat_id = int(params.get("chat_id") or 0)
             return {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
@@ -204,7 +204,10 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
-        text = value if isinstance(value, str) else ""
+        if isinstance(value, web.FileField):  # a photo or document: its bytes
+            params[key] = value.file.read()
+            continue
+        text = value
         if key in ("reply_markup", "commands", "allowed_updates", "link_preview_options"):
             params[key] = json.loads(text)
         else:

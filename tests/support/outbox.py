@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot import broadcasts
+from bot.bookkeeping import after_delivery_pass
 from bot.chat import Reply
 from bot.delivery import DeliveryWorker, Unreachable
 from bot.markup import to_plain
@@ -43,7 +43,7 @@ async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = 
         dispatcher.clock,
         dispatcher.router.notices,
         {platform: inboxes},
-        after_pass=broadcasts.book_keeping,
+        after_pass=after_delivery_pass,
     )
     delivered = 0
     while handled := await worker.deliver_due():

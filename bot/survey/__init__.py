@@ -1,0 +1,1 @@
+"""The evaluation survey: its file, answering it in chat, its results."""

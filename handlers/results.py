@@ -1,0 +1,93 @@
+"""/results: a survey's figures for organisers, in their language, with a chart per question."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import charts, formatting
+from bot.chat import Image, Reply
+from bot.i18n import _, localised
+from bot.markup import bold, escape, italic
+from bot.router import Context
+from bot.survey import results, store
+from bot.survey.results import Summary
+
+# Free-text answers quoted in the chat at the most per question (the export has them all).
+QUOTED = 5
+
+
+async def show_results(ctx: Context) -> Reply | list[Reply]:
+    every = await store.surveys(ctx.db, ctx.event) if ctx.event is not None else []
+    chosen = [s for s in every if ctx.args and s.key == ctx.args[0]] or every[-1:]
+    if not chosen:
+        return Reply(_("No survey is loaded: coordbot survey load FILE"))
+    found = chosen[0]
+    spec = store.spec_of(found)
+    invited, started, finished = await results.participation_counts(ctx.db, found)
+    summaries = results.summarise(spec, await results.answer_sets(ctx.db, found))
+    head = [
+        "📊 " + bold(escape(localised(spec.title))),
+        _("Invited: {invited} · answering: {started} · finished: {finished}").format(
+            invited=formatting.number(invited),
+            started=formatting.number(started),
+            finished=formatting.number(finished),
+        ),
+    ]
+    if not finished:
+        head.append(_("No answers yet."))
+        return Reply("\n".join(head))
+    # Drawing takes a tenth of a second a chart: away from the event loop.
+    images = await asyncio.to_thread(_charts, summaries)
+    replies = [Reply("\n".join(head))]
+    for number, summary in enumerate(summaries, 1):
+        chart = images.get(summary.question.key)
+        replies.append(Reply(_figures(number, summary), images=(chart,) if chart else ()))
+    return replies
+
+
+def _title(number: int, summary: Summary) -> str:
+    return f"{number}. {localised(summary.question.text)}"
+
+
+def _mean(summary: Summary) -> str:
+    assert summary.mean is not None
+    return _("Mean: {mean} out of 5").format(mean=formatting.decimal(summary.mean))
+
+
+def _figures(number: int, summary: Summary) -> str:
+    lines = [bold(escape(_title(number, summary)))]
+    lines.append(_("Answers: {count}").format(count=formatting.number(summary.answered)))
+    if summary.mean is not None:
+        lines.append(_mean(summary))
+    for _code, label, count in summary.counts:
+        share = formatting.share(count, summary.answered)
+        figures = _("{answer}: {count} ({share})").format(
+            answer=escape(label), count=formatting.number(count), share=share
+        )
+        lines.append(f"• {figures}")
+    for text in summary.texts[:QUOTED]:
+        lines.append(italic("“" + escape(" ".join(text.split())[:300]) + "”"))
+    if len(summary.texts) > QUOTED:
+        more = formatting.number(len(summary.texts) - QUOTED)
+        lines.append(_("… and {count} more in the export.").format(count=more))
+    return "\n".join(lines)
+
+
+def _charts(summaries: list[Summary]) -> dict[str, Image]:
+    """A chart for each question with counts and answers, by question key."""
+    drawn = {}
+    for number, summary in enumerate(summaries, 1):
+        if not summary.counts or not summary.answered:
+            continue
+        answers = _("Answers: {count}").format(count=formatting.number(summary.answered))
+        note = f"{_mean(summary)} · {answers}" if summary.mean is not None else answers
+        title = _title(number, summary)
+        png = charts.distribution(
+            title,
+            [label for _code, label, _count in summary.counts],
+            [count for _code, _label, count in summary.counts],
+            summary.answered,
+            note=note,
+        )
+        drawn[summary.question.key] = Image(png, title[:200], f"{summary.question.key}.png")
+    return drawn

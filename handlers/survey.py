@@ -1,0 +1,291 @@
+"""/survey: the evaluation survey answered in chat, one question at a time, in the reader's
+language; organisers open and close it. Buttons carry `survey:ACTION:SURVEY:…`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import formatting
+from bot.chat import Choice, Reply
+from bot.i18n import _, localised, ngettext
+from bot.markup import bold, escape, italic
+from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
+from bot.router import Context
+from bot.survey import flow, store
+from bot.survey.results import participation_counts
+from bot.survey.spec import QuestionSpec, SurveySpec
+
+
+def _usage() -> Reply:
+    return Reply(
+        _("Send /survey to answer the meeting's survey.")
+        + "\n"
+        + _("Organisers: /survey open KEY · /survey close KEY · /survey status · /results KEY")
+    )
+
+
+async def survey(ctx: Context) -> Reply:
+    if ctx.event is None or ctx.participant is None:
+        return Reply(_("Only registered participants can answer the survey."))
+    if ctx.args:
+        return await _organise(ctx, ctx.args[0].lower(), ctx.args[1:])
+    found = await flow.open_survey_of(ctx.db, ctx.event)
+    if found is None:
+        return await _not_open(ctx)
+    place = await flow.participation(ctx.db, found, ctx.participant.id, ctx.clock.now())
+    if place.finished:
+        return Reply(_("You have answered this survey already. Thank you!"))
+    spec = store.spec_of(found)
+    intro = escape(localised(spec.intro)) if flow.start(place) else ""
+    return _ask(found, spec, place, intro=intro)
+
+
+async def _not_open(ctx: Context) -> Reply:
+    assert ctx.event is not None
+    last = await flow.last_survey_of(ctx.db, ctx.event)
+    if last is not None and last.status == SurveyStatus.CLOSED:
+        return Reply(_("The survey is closed. Thank you for your interest!"))
+    return Reply(_("No survey is open at the moment."))
+
+
+def _ask(
+    found: Survey,
+    spec: SurveySpec,
+    place: SurveyParticipation,
+    *,
+    intro: str = "",
+    note: str = "",
+    edit: bool = False,
+) -> Reply:
+    """The current question with its buttons, or, when none is left, the thanks."""
+    answers = flow.answers_of(place)
+    question = flow.current_question(spec, answers)
+    if question is None:
+        return Reply("🙏 " + escape(localised(spec.thanks)), edit=edit)
+    number, total = flow.position(spec, answers)
+    index = spec.questions.index(question)
+    lines = [part for part in (intro, note) if part]
+    lines.append(
+        "📝 "
+        + escape(localised(spec.title))
+        + " · "
+        + _("question {number} of {total}").format(number=number, total=total)
+    )
+    lines.append(bold(escape(localised(question.text))))
+    rows: list[tuple[Choice, ...]] = []
+    prefix = f"survey:{{}}:{found.id}:{index}"
+    if question.kind == "scale":
+        if question.low or question.high:
+            lines.append(
+                italic(escape(f"1 = {localised(question.low)} · 5 = {localised(question.high)}"))
+            )
+        rows.append(tuple(Choice(v, prefix.format("a") + f":{v}") for v in flow.SCALE))
+    elif question.kind == "single":
+        for number_, option in enumerate(question.options):
+            rows.append((Choice(localised(option.label), prefix.format("a") + f":{number_}"),))
+    elif question.kind == "multiple":
+        ticked = flow.selection(place)
+        hint = _("Tick all that apply, then press Done.")
+        if question.max_choices:
+            hint = _("Tick up to {count}, then press Done.").format(count=question.max_choices)
+        lines.append(italic(hint))
+        for number_, option in enumerate(question.options):
+            box = "☑️" if option.code in ticked else "⬜"
+            label = f"{box} {localised(option.label)}"
+            rows.append((Choice(label, prefix.format("t") + f":{number_}"),))
+        rows.append((Choice(_("Done"), prefix.format("d")),))
+    else:
+        lines.append(italic(_("Type your answer and send it.")))
+    navigation = []
+    if (place.progress or {}).get("asked"):
+        navigation.append(Choice("« " + _("Back"), f"survey:b:{found.id}"))
+    if not question.required:
+        navigation.append(Choice(_("Skip"), prefix.format("s")))
+    if navigation:
+        rows.append(tuple(navigation))
+    return Reply("\n\n".join(lines), choices=tuple(rows), edit=edit)
+
+
+async def survey_button(ctx: Context) -> Reply:
+    action, _sep, rest = ctx.payload.partition(":")
+    survey_id, _sep, rest = rest.partition(":")
+    found = await ctx.db.get(Survey, int(survey_id)) if survey_id.isdigit() else None
+    if found is None or ctx.participant is None or found.event_id != getattr(ctx.event, "id", 0):
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    if found.status != SurveyStatus.OPEN:
+        return Reply(_("The survey is closed. Thank you for your interest!"), edit=True)
+    place = await flow.participation(ctx.db, found, ctx.participant.id, ctx.clock.now())
+    if place.finished:
+        return Reply(_("You have answered this survey already. Thank you!"), edit=True)
+    spec = store.spec_of(found)
+    if action == "go":
+        intro = escape(localised(spec.intro)) if flow.start(place) else ""
+        return _ask(found, spec, place, intro=intro)
+    if action == "b":
+        flow.back(place)
+        return _finish_or_ask(ctx, found, spec, place, edit=True)
+    index, _sep, value = rest.partition(":")
+    current = flow.current_question(spec, flow.answers_of(place))
+    if current is None or not index.isdigit() or spec.questions.index(current) != int(index):
+        return _ask(found, spec, place, edit=True)  # a button of an earlier question
+    return _press(ctx, found, spec, place, current, action, value)
+
+
+def _press(
+    ctx: Context,
+    found: Survey,
+    spec: SurveySpec,
+    place: SurveyParticipation,
+    question: QuestionSpec,
+    action: str,
+    value: str,
+) -> Reply:
+    if action == "s" and not question.required:
+        flow.record(place, question, None)
+    elif action == "a" and question.kind == "scale":
+        answer = flow.parse(question, value)
+        if answer == "invalid":
+            return _ask(found, spec, place, edit=True)
+        flow.record(place, question, answer)
+    elif action == "a" and question.kind == "single" and value.isdigit():
+        if int(value) >= len(question.options):
+            return _ask(found, spec, place, edit=True)
+        flow.record(place, question, question.options[int(value)].code)
+    elif action == "t" and value.isdigit() and int(value) < len(question.options):
+        if not flow.toggle(place, question, question.options[int(value)].code):
+            note = _("You can tick up to {count}.").format(count=question.max_choices)
+            return _ask(found, spec, place, note=italic(note), edit=True)
+        return _ask(found, spec, place, edit=True)
+    elif action == "d" and question.kind == "multiple":
+        ticked = flow.selection(place)
+        if not ticked and question.required:
+            note = _("Please tick at least one answer.")
+            return _ask(found, spec, place, note=italic(note), edit=True)
+        flow.record(place, question, ticked or None)
+    else:
+        return _ask(found, spec, place, edit=True)
+    return _finish_or_ask(ctx, found, spec, place, edit=True)
+
+
+def _finish_or_ask(
+    ctx: Context, found: Survey, spec: SurveySpec, place: SurveyParticipation, edit: bool
+) -> Reply:
+    if flow.current_question(spec, flow.answers_of(place)) is None:
+        flow.finish(ctx.db, found, spec, place)
+        return Reply("🙏 " + escape(localised(spec.thanks)), edit=edit)
+    return _ask(found, spec, place, edit=edit)
+
+
+async def typed_answer(ctx: Context) -> Reply | None:
+    """A plain message while answering: the answer to a text question, or, where buttons are
+    expected, the question again. None when the person is answering no survey."""
+    if ctx.event is None or ctx.participant is None:
+        return None
+    found = await flow.open_survey_of(ctx.db, ctx.event)
+    if found is None:
+        return None
+    query = select(SurveyParticipation).where(
+        SurveyParticipation.survey_id == found.id,
+        SurveyParticipation.participant_id == ctx.participant.id,
+        SurveyParticipation.progress.is_not(None),
+        SurveyParticipation.finished.is_(False),
+    )
+    place = (await ctx.db.execute(query)).scalar_one_or_none()
+    if place is None:
+        return None
+    spec = store.spec_of(found)
+    question = flow.current_question(spec, flow.answers_of(place))
+    if question is None:
+        return None
+    if question.kind != "text":
+        note = italic(_("Please answer with the buttons below."))
+        return _ask(found, spec, place, note=note)
+    answer = flow.parse(question, ctx.incoming.text)
+    if answer == "too-long":
+        note = _("That is longer than I can keep ({limit} characters at most).").format(
+            limit=formatting.number(flow.TEXT_LIMIT)
+        )
+        return _ask(found, spec, place, note=italic(note))
+    if answer == "empty":
+        return _ask(found, spec, place)
+    flow.record(place, question, answer)
+    return _finish_or_ask(ctx, found, spec, place, edit=False)
+
+
+async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
+    """/survey open|close|status for organisers (the role is checked here: /survey itself is
+    for everyone)."""
+    if action not in ("open", "close", "status"):
+        return _usage()
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="survey " + action))
+    assert ctx.event is not None
+    every = await store.surveys(ctx.db, ctx.event)
+    if not every:
+        return Reply(_("No survey is loaded: coordbot survey load FILE"))
+    if action == "status":
+        return await _status(ctx, every)
+    chosen = [s for s in every if words and s.key == words[0]] or (
+        every if len(every) == 1 and not words else []
+    )
+    if not chosen:
+        keys = ", ".join(s.key for s in every)
+        return Reply(_("Which survey? The surveys: {keys}").format(keys=keys))
+    found = chosen[0]
+    if action == "close":
+        store.close_survey(found, ctx.clock.now())
+        return Reply(
+            _("The survey {key} is closed: answers are no longer taken.").format(key=found.key)
+        )
+    invited = await store.open_survey(ctx.db, found, ctx.clock.now())
+    return Reply(
+        "✅ "
+        + ngettext(
+            "The survey {key} is open; {count} participant is invited.",
+            "The survey {key} is open; {count} participants are invited.",
+            invited,
+        ).format(key=found.key, count=formatting.number(invited))
+    )
+
+
+async def _status(ctx: Context, every: list[Survey]) -> Reply:
+    states = {
+        SurveyStatus.DRAFT: _("not open yet"),
+        SurveyStatus.OPEN: _("open"),
+        SurveyStatus.CLOSED: _("closed"),
+    }
+    lines = []
+    for found in every:
+        invited, started, finished = await participation_counts(ctx.db, found)
+        lines.append(
+            bold(escape(found.key))
+            + f" — {states[found.status]}\n"
+            + _("Invited: {invited} · answering: {started} · finished: {finished}").format(
+                invited=formatting.number(invited),
+                started=formatting.number(started),
+                finished=formatting.number(finished),
+            )
+        )
+    return Reply("\n\n".join(lines))
+
+
+def invitation(payload: dict[str, Any]) -> Reply:
+    return Reply(
+        "📝 "
+        + _(
+            "Your opinion counts: please answer the survey “{title}”. It takes a few minutes."
+        ).format(title=escape(localised(payload["title"]))),
+        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+    )
+
+
+def reminder(payload: dict[str, Any]) -> Reply:
+    return Reply(
+        "⏰ "
+        + _("A reminder: the survey “{title}” is waiting for your answers. Thank you!").format(
+            title=escape(localised(payload["title"]))
+        ),
+        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+    )
