@@ -105,6 +105,15 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file sent after a reply's text (a list message's attachment)."""
+
+    data: bytes
+    name: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to send: safe markup text (see bot.markup) and optional rows of choices.
 
@@ -117,3 +126,9 @@ class Reply:
     edit: bool = False
     form: Form | None = None
     images: tuple[Image, ...] = ()
+    documents: tuple[Document, ...] = ()
+
+    def files(self) -> list[Document]:
+        """Pictures and documents alike, for a platform that sends both as files."""
+        pictures = [Document(image.png, image.name, image.caption) for image in self.images]
+        return pictures + list(self.documents)

@@ -23,7 +23,13 @@ from bot import db as database
 from bot import events
 from bot import participants as participants_domain
 from bot.clock import SystemClock
-from bot.config import ConfigurationError, Settings, SlackSettings, TelegramSettings
+from bot.config import (
+    ConfigurationError,
+    MailSettings,
+    Settings,
+    SlackSettings,
+    TelegramSettings,
+)
 from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
@@ -114,15 +120,17 @@ AT_OPTION = click.option(
 @pass_settings
 def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
-    SLACK_BOT_TOKEN) until stopped."""
+    SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
+    MAIL_IMAP_HOST) until stopped."""
     from bot.platforms import PlatformError
     from bot.runner import NothingToRun
     from bot.runner import run as run_platforms
 
     try:
         telegram, slack = TelegramSettings.from_env(), SlackSettings.from_env()
+        mail = MailSettings.from_env()
         with _database_errors(settings):
-            asyncio.run(run_platforms(settings, telegram, slack, _local_time(at)))
+            asyncio.run(run_platforms(settings, telegram, slack, _local_time(at), mail))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 

@@ -122,3 +122,89 @@ class Settings:
             database_url=os.environ.get("COORDBOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             event=os.environ.get("COORDBOT_EVENT") or None,
         )
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """A comma-separated variable as lowercase items."""
+    return tuple(
+        item.strip().lower() for item in os.environ.get(name, "").split(",") if item.strip()
+    )
+
+
+def _number(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be a number") from error
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """A mailbox the list delivers to, read over IMAP (TLS unless `tls` is off)."""
+
+    host: str
+    user: str
+    password: str = field(repr=False)
+    port: int = 993
+    tls: bool = True
+    folder: str = "INBOX"
+    poll_seconds: int = 60  # between checks when the server offers no IDLE
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The mailing list relayed into chat (docs/mailing-list.md): which list is taken, and the
+    ways mail comes in: an SMTP receiver the list delivers to, an IMAP mailbox, or both."""
+
+    list_ids: tuple[str, ...]  # List-Id values taken (`actioncommittee.lists.example.org`)
+    allowed_senders: tuple[str, ...] = ()  # addresses or @domains; empty: any sender
+    smtp_listen: str = "127.0.0.1"
+    smtp_port: int | None = None  # the SMTP receiver runs when set
+    imap: ImapSettings | None = None
+    attachment_limit: int = 2_000_000  # bytes: larger attachments are listed, not forwarded
+
+    def takes_sender(self, address: str) -> bool:
+        address = address.lower()
+        if not self.allowed_senders:
+            return True
+        domain = "@" + address.rpartition("@")[2]
+        return address in self.allowed_senders or domain in self.allowed_senders
+
+    @classmethod
+    def from_env(cls) -> MailSettings | None:
+        list_ids = tuple(item.strip("<>") for item in _words("MAIL_LIST_IDS"))
+        smtp_port = os.environ.get("MAIL_SMTP_PORT", "").strip()
+        imap_host = os.environ.get("MAIL_IMAP_HOST", "").strip()
+        if not list_ids:
+            if smtp_port or imap_host:
+                raise ConfigurationError(
+                    "MAIL_SMTP_PORT or MAIL_IMAP_HOST is set but MAIL_LIST_IDS is not: say "
+                    "which list's mail to relay (docs/mailing-list.md)."
+                )
+            return None
+        imap = None
+        if imap_host:
+            user = os.environ.get("MAIL_IMAP_USER", "").strip()
+            password = os.environ.get("MAIL_IMAP_PASSWORD", "")
+            if not user or not password:
+                raise ConfigurationError(
+                    "MAIL_IMAP_HOST needs MAIL_IMAP_USER and MAIL_IMAP_PASSWORD"
+                )
+            tls = os.environ.get("MAIL_IMAP_TLS", "on").strip().lower() not in ("off", "0", "no")
+            imap = ImapSettings(
+                host=imap_host,
+                user=user,
+                password=password,
+                port=_number("MAIL_IMAP_PORT", 993 if tls else 143),
+                tls=tls,
+                folder=os.environ.get("MAIL_IMAP_FOLDER", "").strip() or "INBOX",
+                poll_seconds=_number("MAIL_IMAP_POLL_SECONDS", 60),
+            )
+        return cls(
+            list_ids=list_ids,
+            allowed_senders=_words("MAIL_ALLOWED_SENDERS"),
+            smtp_listen=os.environ.get("MAIL_SMTP_LISTEN", "").strip() or "127.0.0.1",
+            smtp_port=_number("MAIL_SMTP_PORT", 0) if smtp_port else None,
+            imap=imap,
+            attachment_limit=_number("MAIL_ATTACHMENT_LIMIT", 2_000_000),
+        )

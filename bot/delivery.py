@@ -29,6 +29,9 @@ from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Partici
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[dict[str, Any]], Reply]
+# What a notice needs beyond its payload, read from the database before rendering (a list
+# message's text and attachments, kept once rather than in every recipient's row).
+Loader = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Unreachable(Exception):
@@ -80,10 +83,12 @@ class DeliveryWorker:
         per_chat_interval: float = 1.0,
         batch: int = 64,
         after_pass: BookKeeping | None = None,
+        loaders: Mapping[str, Loader] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.renderers = renderers
+        self.loaders = loaders or {}
         self.deliverers = deliverers
         self.platforms = list(deliverers)
         self.concurrency = concurrency
@@ -192,8 +197,11 @@ class DeliveryWorker:
                 return None
             language = await self._language(db, row.participant_id, account)
             try:
+                payload = row.payload
+                if row.kind in self.loaders:
+                    payload = await self.loaders[row.kind](db, payload)
                 with use_language(language):
-                    reply = self.renderers[row.kind](row.payload)
+                    reply = self.renderers[row.kind](payload)
             except Exception as error:  # a message that cannot be rendered cannot be sent
                 log.exception("outbox message %s cannot be rendered", row.id)
                 outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)

@@ -17,7 +17,7 @@ from babel.dates import (
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
-from bot.i18n import current_language
+from bot.i18n import _, current_language
 
 
 def _uses_12_hour_clock(language: str) -> bool:
@@ -43,6 +43,19 @@ def time_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     language = current_language()
     skeleton = "hm" if _uses_12_hour_clock(language) else "Hm"
     return str(format_interval(start, end, skeleton, tzinfo=zone, locale=language))
+
+
+def moment(value: datetime, zone: ZoneInfo) -> str:
+    """`Sun, Dec 3, 2017, 10:12 AM` / `dim. 3 déc. 2017, 10:12` / `dom, 3 dic 2017, 10:12`."""
+    local_day = format_skeleton("yMMMEd", value, tzinfo=zone, locale=current_language())
+    return f"{local_day}, {time_of_day(value, zone)}"
+
+
+def size(count: int) -> str:
+    """A file's size: `850 KB`, `2.9 MB` / `2,9 Mo` (units as the reader's language writes)."""
+    if count < 1_000_000:
+        return _("{size} KB").format(size=number(max(1, round(count / 1000))))
+    return _("{size} MB").format(size=decimal(count / 1_000_000))
 
 
 def relative(delta: timedelta) -> str:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from bot.bookkeeping import after_delivery_pass
 from bot.clock import SystemClock
-from bot.config import Settings, SlackSettings, TelegramSettings
+from bot.config import MailSettings, Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
 from bot.delivery import Deliverer, DeliveryWorker
 from bot.events import current_event, meeting_clock
@@ -36,6 +36,7 @@ async def run(
     telegram: TelegramSettings | None,
     slack: SlackSettings | None = None,
     at: datetime | None = None,
+    mail: MailSettings | None = None,
 ) -> None:
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
@@ -68,13 +69,23 @@ async def run(
             "SLACK_BOT_TOKEN (docs/slack.md), or try the bot in the terminal with `coordbot chat`"
         )
 
+    if mail is not None:  # mail in: after the chat platforms, which are what relays it
+        from bot.mail.service import MailIntake, MailService
+
+        platforms.append(MailService(MailIntake(sessions, clock, mail, settings.event)))
+
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
     worker = DeliveryWorker(
-        sessions, clock, router.notices, deliverers, after_pass=after_delivery_pass
+        sessions,
+        clock,
+        router.notices,
+        deliverers,
+        after_pass=after_delivery_pass,
+        loaders=router.loaders,
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).

@@ -4,6 +4,7 @@ place, and nowhere else."""
 from __future__ import annotations
 
 from bot.i18n import lazy_gettext as _l
+from bot.mail import relay
 from bot.router import Router
 from handlers import (
     account,
@@ -12,6 +13,7 @@ from handlers import (
     fallback,
     groups,
     home,
+    mail,
     notices,
     notify,
     organisers,
@@ -203,6 +205,22 @@ def build_router() -> Router:
         usage="[KEY]",
         organisers_only=True,
     )
+    router.command(
+        "mailinglist",
+        mail.mailing_list,
+        help=_l("whether I relay the mailing list's messages to you"),
+        aliases=("listediffusion", "listacorreo"),
+        usage="[on|off]",
+        personal=True,
+    )
+    router.command(
+        "lists",
+        mail.recent_messages,
+        help=_l("the mailing list's latest messages"),
+        aliases=("listes", "listas"),
+        usage="[NUMBER]",
+        personal=True,
+    )
     router.pattern(r"s(\d{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
@@ -220,12 +238,14 @@ def build_router() -> Router:
     router.button("notify", notify.notify_button)
     router.button("broadcast", broadcast.broadcast_button)
     router.button("survey", survey.survey_button)
+    router.button("mail", mail.mail_button)
     router.form("broadcast", broadcast.broadcast_form)
     router.notice("reminder", notices.reminder)
     router.notice("broadcast", notices.broadcast)
     router.notice("broadcast_report", notices.broadcast_report)
     router.notice("broadcast_progress", broadcast.progress)
     router.notice("survey_invitation", survey.invitation)
+    router.notice(relay.NOTICE, mail.relayed, load=relay.load_relay)
     router.notice("survey_reminder", survey.reminder)
     router.notice("programme_change", notices.programme_change)
     router.notice("table_promoted", notices.table_promoted)

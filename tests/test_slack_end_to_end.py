@@ -5,7 +5,6 @@ Spanish."""
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 import aiohttp
@@ -28,7 +27,7 @@ from tests.support.fake_slack import (
     view_submission_body,
 )
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.processes import environment, run, start
+from tests.support.processes import environment, run, start, stop
 from tests.test_slack import free_port
 
 
@@ -142,10 +141,5 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
         )
         assert progress[-1].params["ts"] == "1700000000.000100"
     finally:
-        bot.send_signal(signal.SIGTERM)
-        status = await asyncio.wait_for(bot.wait(), 20)
-        _out, err = await bot.communicate()
-    log = err.decode()
-    assert status == 0, log
-    assert "Traceback" not in log
+        log = await stop(bot)
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log

@@ -138,6 +138,6 @@ def test_in_the_console_the_survey_is_answered_by_number_and_charts_are_written_
     assert "question 1 of 8" in chat.stdout and "question 8 of 8" in chat.stdout
     assert "Thank you! Your answers will shape the meeting report" in chat.stdout
     assert "finished: 1" in chat.stdout and "Great meeting, thank you" in chat.stdout
-    pictures = [Path(line.rsplit(" → ", 1)[1]) for line in chat.stdout.splitlines() if "🖼" in line]
+    pictures = [Path(line.rsplit(" → ", 1)[1]) for line in chat.stdout.splitlines() if "📎" in line]
     assert len(pictures) == 7
     assert all(path.read_bytes().startswith(PNG) for path in pictures)

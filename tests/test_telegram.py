@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.chat import Reply
+from bot.chat import Document, Reply
 from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, ProcessedDelivery
@@ -323,3 +323,16 @@ async def test_a_message_of_the_bots_is_edited_in_place(
     [call] = await fake_telegram.wait_for("editMessageText")
     assert (call.params["chat_id"], call.params["message_id"]) == ("42", "7")
     assert call.params["text"] == "<b>Broadcast #3</b>\nSent 340 of 1,200"
+
+
+async def test_a_file_is_uploaded_once_then_sent_by_telegrams_id_for_it(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    agenda = Document(b"%PDF-1.4 consultation agenda", "agenda.pdf")
+    reply = Reply("📬 The agenda is attached.", documents=(agenda,))
+    await telegram.deliver("42", reply)
+    await telegram.deliver("43", reply)
+    first, second = fake_telegram.of("sendDocument")
+    assert first.params["document"] == agenda.data  # uploaded, under its name
+    assert isinstance(second.params["document"], str)  # Telegram's id: no second upload
+    assert [c.params["chat_id"] for c in fake_telegram.of("sendMessage")] == ["42", "43"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from pathlib import Path
 
 from tests.conftest import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message
-from tests.support.processes import environment, run, start
+from tests.support.processes import environment, run, start, stop
 
 
 async def test_a_french_delegate_switches_to_spanish_and_browses_the_agenda(
@@ -42,12 +40,7 @@ async def test_a_french_delegate_switches_to_spanish_and_browses_the_agenda(
         assert "Mesas pequeñas con gobiernos" in edited.params["text"]
         assert fake_telegram.of("answerCallbackQuery")
     finally:
-        bot.send_signal(signal.SIGTERM)
-        status = await asyncio.wait_for(bot.wait(), 20)
-        _out, err = await bot.communicate()
-    log = err.decode()
-    assert status == 0, log
-    assert "Traceback" not in log
+        log = await stop(bot)
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert "stopping" in log
 

@@ -3,6 +3,7 @@
 from bot.models.base import Base, Texts
 from bot.models.broadcasts import Broadcast, BroadcastStatus
 from bot.models.deliveries import ProcessedDelivery
+from bot.models.mail import MailAttachment, MailMessage, MailStatus
 from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.people import (
     DEFAULT_REMINDER_MINUTES,
@@ -45,6 +46,9 @@ __all__ = [
     "GroupMembershipStatus",
     "GroupProposal",
     "InvitationFailure",
+    "MailAttachment",
+    "MailMessage",
+    "MailStatus",
     "MembershipStatus",
     "OutboxMessage",
     "OutboxStatus",

@@ -62,6 +62,9 @@ class Participant(Base):
     # The chat platform the bot's own messages reach them on (/notify); None means the one
     # they used last.
     notify_platform: Mapped[str | None] = mapped_column(String(16))
+    # Mailing-list updates in chat (/mailinglist); None: the default of their role (on for
+    # civil-society delegates).
+    mailing_list: Mapped[bool | None]
     # Optional, self-declared, and used only in aggregate figures.
     gender: Mapped[str | None] = mapped_column(String(16))
     migrant_background: Mapped[bool | None]

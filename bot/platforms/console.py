@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, participants
 from bot.bookkeeping import after_delivery_pass
-from bot.chat import Choice, Image, Incoming, Reply, Sender, parse_command
+from bot.chat import Choice, Document, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
 from bot.delivery import DeliveryWorker
@@ -50,6 +50,7 @@ class ConsoleChat:
             dispatcher.router.notices,
             {PLATFORM: self},
             after_pass=after_delivery_pass,
+            loaders=dispatcher.router.loaders,
         )
         self.sender = sender
         self.stdin = stdin
@@ -58,7 +59,7 @@ class ConsoleChat:
         self.choices: list[Choice] = []
         self.shown = 0  # messages shown so far; the number is a message's id
         self.choices_shown_in: str | None = None
-        self.pictures: Path | None = None
+        self.files: Path | None = None
 
     def incoming(self, line: str) -> Incoming:
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
@@ -79,8 +80,8 @@ class ConsoleChat:
     def show(self, reply: Reply) -> None:
         self.shown += 1
         self.stdout.write(to_plain(reply.text) + "\n")
-        for image in reply.images:
-            self.stdout.write(f"🖼  {image.caption} → {self.keep(image)}\n")
+        for file in reply.files():
+            self.stdout.write(f"📎 {file.caption or file.name} → {self.keep(file)}\n")
         self.choices = [choice for row in reply.choices for choice in row]
         self.choices_shown_in = str(self.shown) if self.choices else None
         if self.choices:
@@ -91,12 +92,13 @@ class ConsoleChat:
         self.stdout.write("\n")
         self.stdout.flush()
 
-    def keep(self, image: Image) -> Path:
-        """A terminal shows no pictures: they are written to a folder, to open from there."""
-        if self.pictures is None:
-            self.pictures = Path(tempfile.mkdtemp(prefix="coordbot-pictures-"))
-        path = self.pictures / f"{self.shown}-{image.name}"
-        path.write_bytes(image.png)
+    def keep(self, file: Document) -> Path:
+        """A terminal shows no pictures or files: they are written to a folder, to open from
+        there (the name is the sender's: only its last part is used)."""
+        if self.files is None:
+            self.files = Path(tempfile.mkdtemp(prefix="coordbot-files-"))
+        path = self.files / f"{self.shown}-{Path(file.name).name or 'file'}"
+        path.write_bytes(file.data)
         return path
 
     async def read_line(self) -> str | None:

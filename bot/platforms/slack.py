@@ -436,12 +436,12 @@ class SlackAdapter:
             posted = await self.client.chat_postMessage(
                 channel=channel, text=fallback_text(reply), blocks=blocks(reply, self.app_id)
             )
-            for image in reply.images:
+            for file in reply.files():
                 await self.client.files_upload_v2(
                     channel=str(posted.get("channel") or channel),
-                    file=image.png,
-                    filename=image.name,
-                    title=image.caption,
+                    file=file.data,
+                    filename=file.name,
+                    title=file.caption or file.name,
                 )
             return str(posted.get("ts"))
         except SlackApiError as error:

@@ -7,6 +7,7 @@ constant time) when TELEGRAM_WEBHOOK_URL is set. See docs/telegram.md.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
@@ -38,7 +39,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Te
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot import markup
-from bot.chat import Choice, Image, Incoming, Reply, Sender, parse_command
+from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
 from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
@@ -163,6 +164,7 @@ class TelegramAdapter:
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self._uploaded: dict[str, str] = {}  # files sent, by content: Telegram's file id
         builder = (
             Application.builder()
             .token(settings.token)
@@ -316,6 +318,8 @@ class TelegramAdapter:
                 )
             for image in reply.images:
                 await self._photo(chat_id, image, markup.escape(image.caption), None)
+            for document in reply.documents:
+                await self._document(chat_id, document)
         except Forbidden as error:
             raise Unreachable(error.message) from error
 
@@ -376,10 +380,12 @@ class TelegramAdapter:
                     await self._photo(chat_id, image, markup.escape(image.caption), None)
                 else:
                     await self._photo(chat_id, image, reply.text, buttons)
+            for document in reply.documents:
+                await self._document(chat_id, document)
         except Forbidden:
             await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
         except TelegramError as error:
-            log.warning("Telegram: a picture to chat %s failed: %s", chat_id, error.message)
+            log.warning("Telegram: a file to chat %s failed: %s", chat_id, error.message)
 
     async def _photo(
         self, chat_id: int, image: Image, caption: str, buttons: InlineKeyboardMarkup | None
@@ -391,6 +397,21 @@ class TelegramAdapter:
             parse_mode=ParseMode.HTML,
             reply_markup=buttons,
         )
+
+    async def _document(self, chat_id: int, document: Document) -> None:
+        """Upload a file once; to the next reader, send Telegram's id of it (a list message's
+        attachment to thousands of delegates is not uploaded thousands of times)."""
+        digest = hashlib.sha256(document.data).hexdigest() + document.name
+        sent = await self.application.bot.send_document(
+            chat_id,
+            self._uploaded.get(digest) or InputFile(document.data, filename=document.name),
+            caption=markup.escape(document.caption)[: MessageLimit.CAPTION_LENGTH] or None,
+            parse_mode=ParseMode.HTML,
+        )
+        if sent.document is not None:
+            self._uploaded[digest] = sent.document.file_id
+            while len(self._uploaded) > 64:
+                del self._uploaded[next(iter(self._uploaded))]
 
     @staticmethod
     async def _edit(message: Message, text: str, buttons: InlineKeyboardMarkup | None) -> None:

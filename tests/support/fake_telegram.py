@@ -175,14 +175,19 @@ class FakeTelegram:
             }
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method in ("sendMessage", "editMessageText", "sendPhoto"):
+        if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
             chat_id = int(params.get("chat_id") or 0)
-            return {
+            message = {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
                 "date": int(time.time()),
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
                 "text": params.get("text", ""),
             }
+            if method == "sendDocument":  # an upload gets an id; an id sent again is the same
+                given = params.get("document")
+                file_id = given if isinstance(given, str) else f"file-{len(self.calls)}"
+                message["document"] = {"file_id": file_id, "file_unique_id": file_id}
+            return message
         return True
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

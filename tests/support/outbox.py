@@ -18,6 +18,7 @@ class Inboxes:
 
     received: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     blocked: set[str] = field(default_factory=set)
+    files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by name
     # Messages rewritten in place, by (chat, message): each version, as plain text.
     edited: dict[tuple[str, str], list[Reply]] = field(default_factory=lambda: defaultdict(list))
 
@@ -25,6 +26,7 @@ class Inboxes:
         if external_id in self.blocked:
             raise Unreachable("blocked by the user")
         self.received[external_id].append(plain(reply))
+        self.files[external_id] += [file.name for file in reply.files()]
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         self.edited[chat_id, message_id].append(reply)
@@ -44,6 +46,7 @@ async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = 
         dispatcher.router.notices,
         {platform: inboxes},
         after_pass=after_delivery_pass,
+        loaders=dispatcher.router.loaders,
     )
     delivered = 0
     while handled := await worker.deliver_due():

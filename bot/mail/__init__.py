@@ -1,0 +1,1 @@
+"""Mailing-list mail: read, archived once, relayed into chat (docs/mailing-list.md)."""

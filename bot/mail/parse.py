@@ -1,0 +1,718 @@
+"""One raw e-mail (bytes as SMTP delivers them or IMAP fetches them) turned into readable,
+typed messages: decoded headers, the body as plain text without the quoted reply and the list
+footer, and the attachments.
+
+Pure: no database, no network. The standard library's `email` package does the MIME work,
+`inscriptis` turns HTML into text, `mail-parser-reply` finds where a quoted reply begins.
+Mail is messy (wrong charsets, broken multiparts, corrupt base64), so everything short of
+"nothing readable at all" is recovered and noted in `ParsedMail.problems` rather than raised.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import contextlib
+import email
+import email.policy
+import hashlib
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.headerregistry import AddressHeader
+from email.message import MIMEPart
+from email.utils import parseaddr, parsedate_to_datetime
+from urllib.parse import unquote
+
+from inscriptis import get_text  # type: ignore[import-untyped]
+from inscriptis.css_profiles import CSS_PROFILES  # type: ignore[import-untyped]
+from inscriptis.model.config import ParserConfig  # type: ignore[import-untyped]
+from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
+
+logger = logging.getLogger(__name__)
+
+# Any of these makes bytes look like mail; a document without one of them is refused.
+_MAIL_HEADERS = frozenset(
+    {
+        "from",
+        "sender",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "received",
+        "return-path",
+        "list-id",
+        "delivered-to",
+    }
+)
+_MAX_DEPTH = 30  # MIME nesting deeper than this is hostile, not mail
+_REPLY_PARSER = EmailReplyParser(languages=["en", "fr", "es", "de"])
+# Links keep their address, which a chat reader cannot otherwise see. (The "relaxed" CSS profile
+# would indent everything inside Outlook's <div class=WordSection1>.)
+_HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
+_SIGNATURE_TYPES = frozenset(
+    {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+)
+# Charsets whose 8-bit text is, in practice, often UTF-8 or windows-1252 under a wrong label.
+_LATIN_LABELS = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
+_DEFECTS = {
+    "NoBoundaryInMultipartDefect": "multipart without boundary",
+    "StartBoundaryNotFoundDefect": "multipart boundary never found",
+    "CloseBoundaryNotFoundDefect": "multipart without closing boundary",
+    "FirstHeaderLineIsContinuationDefect": "first header line is a continuation",
+    "MisplacedEnvelopeHeaderDefect": "misplaced envelope header",
+    "MissingHeaderBodySeparatorDefect": "no blank line after the headers",
+    "InvalidMultipartContentTransferEncodingDefect": "multipart with a transfer encoding",
+    "UndecodableBytesDefect": "undecodable bytes",
+}
+# Reported another way (base64: by _BodyReader._payload) or redundant with a boundary defect.
+_QUIET_DEFECTS = frozenset(
+    {
+        "MultipartInvariantViolationDefect",
+        "InvalidBase64PaddingDefect",
+        "InvalidBase64CharactersDefect",
+        "InvalidBase64LengthDefect",
+    }
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_ANGLE_ID = re.compile(r"<([^<>\s]+)>")
+_CID = re.compile(r"""cid:([^"'\s<>)]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
+_SELF_LINK = re.compile(r"\[([^\]\n]+)\]\((?:mailto:)?\1\)")
+_QUOTED = re.compile(r"^\s*>")
+_WROTE = re.compile(r"\b(wrote|a écrit|escribió|schrieb)\b.*:$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"(@|\bwrote|écrit|escribió|schrieb).*:$", re.IGNORECASE)
+_RULE = re.compile(r"[-_=*~]{2,}")
+_MAILMAN_RULE = re.compile(r"_{10,}")
+_MAILMAN_TAIL = re.compile(r"mailing list|listinfo|unsubscribe|-leave@|-request@", re.IGNORECASE)
+_GOOGLE_GROUPS = re.compile(
+    r"^(You received this message because you are subscribed to the Google Groups"
+    r"|Vous avez reçu ce message car vous êtes abonné au groupe"
+    r"|Recibiste este mensaje porque estás suscrito al grupo)",
+    re.IGNORECASE,
+)
+_UNSUBSCRIBE = re.compile(
+    r"unsubscribe|se désabonner|désabonner|désinscri|darse de baja|dar de baja"
+    r"|cancelar (la|su) suscripción|anular (la|su) suscripción",
+    re.IGNORECASE,
+)
+_FOOTER_LINES = 8  # a generic unsubscribe footer starts this close to the end
+_MAILMAN_LINES = 15  # and a Mailman footer (its text is the list owner's to lengthen)
+_MIME_BOILERPLATE = re.compile(r"MIME format|multi-?part message", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str  # decoded file name, "attachment-N" when the mail gives none
+    content_type: str  # "application/pdf"
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str  # without <>; synthesised "sha256-…@coordbot" when the mail has none
+    list_id: str | None  # "actioncommittee.lists.example.org"; a digest's own for its messages
+    sender_name: str
+    sender_address: str  # lowercased
+    subject: str
+    sent_at: datetime | None  # aware, UTC
+    text: str
+    attachments: tuple[Attachment, ...]
+    problems: tuple[str, ...]  # non-fatal defects, short English
+
+
+class MailError(Exception):
+    """Mail that cannot be made readable; `reason` says why in one short English line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse(raw: bytes) -> list[ParsedMail]:
+    """One message, or each message of a MIME digest (multipart/digest, possibly inside a
+    multipart/mixed as Mailman sends digests). Raises MailError when nothing readable is there."""
+    if not raw.strip():
+        raise MailError("empty input")
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        if not {name.lower() for name in message} & _MAIL_HEADERS:
+            raise MailError("not mail: no mail headers")
+        digest = _digest_messages(message)
+        if digest is None:
+            return [_read_message(message, _list_id(message))]
+        return _read_digest(message, digest)
+    except MailError:
+        raise
+    except RecursionError as error:
+        raise MailError("MIME parts nested too deeply") from error
+    except Exception as error:
+        # The relay must survive any mail; a bug here costs one message, not the receiver.
+        logger.exception("unreadable mail")
+        raise MailError(f"unreadable mail ({type(error).__name__})") from error
+
+
+# --- digests ---------------------------------------------------------------------------------
+
+
+def _digest_messages(message: MIMEPart) -> list[MIMEPart] | None:
+    """The message/rfc822 parts of a digest, or None when this is not a digest."""
+    container: MIMEPart | None = None
+    if message.get_content_type() == "multipart/digest":
+        container = message
+    elif message.is_multipart() and message.get_content_maintype() == "multipart":
+        container = next(
+            (p for p in message.iter_parts() if p.get_content_type() == "multipart/digest"),
+            None,
+        )
+    if container is None:
+        return None
+    if not container.is_multipart():
+        return []
+    return [p for p in container.iter_parts() if p.get_content_type() == "message/rfc822"]
+
+
+def _read_digest(envelope: MIMEPart, parts: list[MIMEPart]) -> list[ParsedMail]:
+    if not parts:
+        raise MailError("a digest with no messages")
+    list_id = _list_id(envelope)
+    messages = []
+    for part in parts:
+        inner = _inner_message(part)
+        if inner is None:
+            continue
+        try:
+            messages.append(_read_message(inner, list_id or _list_id(inner)))
+        except MailError:
+            continue  # one empty message in a digest does not spoil the others
+    if not messages:
+        raise MailError("a digest with no readable messages")
+    return messages
+
+
+def _inner_message(part: MIMEPart) -> MIMEPart | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], MIMEPart):
+        return payload[0]
+    data = part.get_payload(decode=True)  # a message/rfc822 part sent base64 (not allowed)
+    if isinstance(data, bytes) and data.strip():
+        return email.message_from_bytes(data, policy=email.policy.default)
+    return None
+
+
+# --- one message -----------------------------------------------------------------------------
+
+
+def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
+    reader = _BodyReader(message)
+    text = reader.read()
+    subject = " ".join(_header_text(message, "Subject").split())
+    sender_name, sender_address = _sender(message)
+    if not text and not subject and not reader.attachments:
+        raise MailError("no text, no subject and no attachment")
+    date = _raw_header(message, "Date")
+    message_id = _message_id(_raw_header(message, "Message-ID"))
+    if not message_id:
+        # Stable, so that the same mail delivered twice (SMTP and IMAP) is recognised.
+        fingerprint = "\n".join((sender_address, date.strip(), subject, text))
+        message_id = f"sha256-{hashlib.sha256(fingerprint.encode()).hexdigest()}@coordbot"
+    return ParsedMail(
+        message_id=message_id,
+        list_id=list_id,
+        sender_name=sender_name,
+        sender_address=sender_address,
+        subject=subject,
+        sent_at=_date(date),
+        text=text,
+        attachments=tuple(reader.attachments),
+        problems=tuple(dict.fromkeys(reader.problems)),
+    )
+
+
+def _raw_header(message: MIMEPart, name: str) -> str:
+    """The header's value as it came, unfolded, with raw 8-bit bytes decoded (UTF-8, else
+    windows-1252: the parser alone would turn Latin-1 into U+FFFD) but encoded words kept."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return _unsurrogate(re.sub(r"\r?\n", "", str(value)))
+    return ""
+
+
+def _header(message: MIMEPart, name: str) -> object:
+    """The header as the standard library's registry parses it (encoded words decoded)."""
+    raw = _raw_header(message, name)
+    if not raw:
+        return ""
+    try:
+        return email.policy.default.header_factory(name, raw)
+    except Exception:  # the header parser has raised on hostile input; decode by hand
+        return _decode_words(raw)
+
+
+def _decode_words(raw: str) -> str:
+    try:
+        return str(make_header(decode_header(raw)))
+    except Exception:
+        return raw
+
+
+def _header_text(message: MIMEPart, name: str) -> str:
+    return _clean(str(_header(message, name)))
+
+
+def _sender(message: MIMEPart) -> tuple[str, str]:
+    header = _header(message, "From")
+    # "addr (Name)": the registry drops the comment, parseaddr keeps it as the name.
+    name, address = parseaddr(_clean(_decode_words(_raw_header(message, "From"))))
+    if isinstance(header, AddressHeader) and header.addresses:
+        first = header.addresses[0]
+        name, address = first.display_name or name, first.addr_spec
+    address = _clean(address).strip().lower()
+    return _one_line(name), address if "@" in address else ""  # "<>", "garbage": unreadable
+
+
+def _one_line(value: str) -> str:
+    return " ".join(_clean(value).split())
+
+
+def _list_id(message: MIMEPart) -> str | None:
+    value = _raw_header(message, "List-Id").strip()
+    found = _ANGLE_ID.search(value)
+    if found:
+        return found.group(1).lower()
+    return value.lower() if value and " " not in value else None
+
+
+def _message_id(value: str) -> str:
+    found = _ANGLE_ID.search(value)
+    return (found.group(1) if found else value.strip().strip("<>")).strip()
+
+
+def _date(value: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        sent = parsedate_to_datetime(value)
+        if sent.tzinfo is None:  # "-0000": the zone is unknown; UTC is the best guess
+            sent = sent.replace(tzinfo=UTC)
+        return sent.astimezone(UTC)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+
+
+# --- the body --------------------------------------------------------------------------------
+
+
+class _BodyReader:
+    """Walks one message's MIME tree: text parts become the body, the rest attachments."""
+
+    def __init__(self, message: MIMEPart) -> None:
+        self.message = message
+        self.texts: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.problems: list[str] = []
+        self.preambles: list[str] = []
+        # By id(); the part is kept too, so that no id is reused while the message is read.
+        self._decoded: dict[int, tuple[MIMEPart, bytes]] = {}
+        self._cids = self._referenced_cids()
+
+    def read(self) -> str:
+        self._walk(self.message, body=True, depth=0)
+        if not any(t.strip() for t in self.texts):
+            # Some broken mailers put the text before the first boundary.
+            self.texts = [p for p in self.preambles if p.strip()]
+        return _readable("\n\n".join(self.texts))
+
+    def _referenced_cids(self) -> set[str]:
+        """Content-IDs the HTML shows inline (logos, pasted images): not attachments."""
+        cids: set[str] = set()
+        for part in self.message.walk():
+            if part.get_content_type() == "text/html":
+                markup = self._markup(part, note=False)
+                cids.update(unquote(cid).lower() for cid in _CID.findall(markup))
+        return cids
+
+    def _walk(self, part: MIMEPart, *, body: bool, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            self.problems.append("MIME parts nested too deeply")
+            return
+        self._note_defects(part)
+        ctype = part.get_content_type()
+        if part.get_content_maintype() == "message":  # a forwarded mail, a delivery report
+            self._attach(part, _message_bytes(part))
+        elif part.is_multipart():
+            preamble = part.preamble
+            if preamble and not _MIME_BOILERPLATE.search(preamble):
+                self.preambles.append(_unsurrogate(preamble))
+            if ctype == "multipart/alternative":
+                self._alternative(part, body=body, depth=depth)
+            else:
+                for child in part.iter_parts():
+                    self._walk(child, body=body, depth=depth + 1)
+        elif part.get_content_maintype() == "multipart":
+            self._broken_multipart(part, body=body, depth=depth)
+        elif _is_body_text(part):
+            if body:
+                self.texts.append(self._text_of(part))
+        elif not self._is_decoration(part):
+            self._attach(part, self._payload(part))
+
+    def _alternative(self, part: MIMEPart, *, body: bool, depth: int) -> None:
+        """Plain text wins (an empty one does not); the others are walked only for attachments
+        (Apple Mail puts them in the HTML branch)."""
+        children: list[MIMEPart] = list(part.iter_parts())
+        if not children:
+            return
+        chosen = next(
+            (
+                c
+                for c in children
+                if c.get_content_type() == "text/plain"
+                and _is_body_text(c)
+                and self._text_of(c, note=False).strip()
+            ),
+            None,
+        )
+        chosen = chosen or next(
+            (c for c in children if c.get_content_type() == "text/html" and _is_body_text(c)),
+            None,
+        )
+        chosen = chosen or next((c for c in children if c.is_multipart()), children[-1])
+        for child in children:
+            self._walk(child, body=body and child is chosen, depth=depth + 1)
+
+    def _broken_multipart(self, part: MIMEPart, *, body: bool, depth: int) -> None:
+        """A multipart the parser could not split: guess the boundary from the parts' own
+        delimiter lines, or else read it all as text."""
+        data = self._payload(part)
+        found = re.search(rb"^--([^\s\"]{1,200})\r?\n(?=[A-Za-z-]+:)", data, re.MULTILINE)
+        if found:
+            boundary = found.group(1).removesuffix(b"--")
+            rebuilt = email.message_from_bytes(
+                b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\n\n' + data,
+                policy=email.policy.default,
+            )
+            if rebuilt.is_multipart():
+                self.problems.append("multipart boundary guessed")
+                for child in rebuilt.iter_parts():
+                    self._walk(child, body=body, depth=depth + 1)
+                return
+        if body:
+            self.texts.append(self._decode(data, None))
+
+    def _is_decoration(self, part: MIMEPart) -> bool:
+        if part.get_content_type() in _SIGNATURE_TYPES:
+            return True
+        cid = str(part.get("Content-ID", "")).strip().strip("<>").lower()
+        if cid and cid in self._cids:
+            return True
+        return (
+            part.get_content_maintype() == "image"
+            and part.get_content_disposition() != "attachment"
+            and _filename(part) is None
+        )
+
+    def _attach(self, part: MIMEPart, data: bytes) -> None:
+        name = _filename(part) or f"attachment-{len(self.attachments) + 1}"
+        self.attachments.append(Attachment(name, part.get_content_type(), data))
+
+    def _note_defects(self, part: MIMEPart) -> None:
+        for defect in part.defects:
+            kind = type(defect).__name__
+            if kind not in _QUIET_DEFECTS:
+                words = re.sub(r"(?<!^)(?=[A-Z])", " ", kind.removesuffix("Defect")).lower()
+                self.problems.append(_DEFECTS.get(kind, words))
+
+    def _payload(self, part: MIMEPart) -> bytes:
+        """The part's bytes, transfer encoding undone (once: decoding records defects)."""
+        if id(part) in self._decoded:
+            return self._decoded[id(part)][1]
+        before = len(part.defects)
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        if len(part.defects) > before:
+            # Corrupt base64: the email package stops at the damage or decodes all that follows
+            # it misaligned; read line by line, only the damaged lines suffer.
+            payload = part.get_payload()
+            recovered, lost = _base64_by_line(payload if isinstance(payload, str) else "")
+            data = recovered or data
+            lines_lost = f", {lost} lines lost" if lost else ""
+            self.problems.append(f"corrupt base64 in {part.get_content_type()}{lines_lost}")
+        self._decoded[id(part)] = (part, data)
+        return data
+
+    def _text_of(self, part: MIMEPart, *, note: bool = True) -> str:
+        if part.get_content_type() == "text/html":
+            return self._html(self._markup(part, note=note), note=note)
+        text = self._decode(self._payload(part), part.get_content_charset(), note=note)
+        if str(part.get_param("format", "")).lower() == "flowed":
+            text = _unflow(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
+        return text
+
+    def _markup(self, part: MIMEPart, *, note: bool) -> str:
+        data = self._payload(part)
+        charset = part.get_content_charset()
+        if charset is None and (meta := _META_CHARSET.search(data[:4096])):
+            charset = meta.group(1).decode("ascii").lower()  # <meta charset="…">
+        return self._decode(data, charset, note=note)
+
+    def _decode(self, data: bytes, charset: str | None, *, note: bool = True) -> str:
+        text, problem = _decode_bytes(data, charset)
+        if problem and note:
+            self.problems.append(problem)
+        return text
+
+    def _html(self, markup: str, *, note: bool) -> str:
+        try:
+            text = get_text(markup, _HTML_CONFIG)
+        except Exception:  # lxml gives up on some markup; tags stripped is still readable
+            if note:
+                self.problems.append("unreadable HTML, tags stripped")
+            text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+        return _SELF_LINK.sub(r"\1", text)  # "[x@y.org](mailto:x@y.org)" → "x@y.org"
+
+
+def _is_body_text(part: MIMEPart) -> bool:
+    """Plain or HTML text that is not a file attached (a text file with a name is)."""
+    if part.get_content_type() not in ("text/plain", "text/html"):
+        return False
+    disposition = part.get_content_disposition()
+    if disposition == "attachment":
+        return False
+    return disposition == "inline" or _filename(part) is None
+
+
+def _filename(part: MIMEPart) -> str | None:
+    try:
+        name = part.get_filename()  # RFC 2231 (charset, continuations) decoded here
+    except Exception:
+        return None
+    if not name:
+        return None
+    if "=?" in name:  # encoded words, not allowed in parameters but common
+        name = _decode_words(name)
+    name = _one_line(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name or None
+
+
+def _message_bytes(part: MIMEPart) -> bytes:
+    inner = part.get_payload()
+    try:
+        if isinstance(inner, list) and inner and isinstance(inner[0], MIMEPart):
+            return inner[0].as_bytes()
+    except Exception:
+        logger.debug("forwarded message not serialisable", exc_info=True)
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _base64_by_line(payload: str) -> tuple[bytes, int]:
+    """Encoders wrap base64 at a multiple of 4 characters, so each line decodes on its own; a
+    line with stray characters is read without them when that leaves whole groups of 4."""
+    chunks, lost = [], 0
+    for line in _unsurrogate(payload).split():
+        stripped = _NOT_BASE64.sub("", line)
+        padded = line + "=" * (-len(line) % 4)
+        for candidate in (padded, stripped) if len(stripped) % 4 == 0 else (padded,):
+            with contextlib.suppress(binascii.Error, ValueError):
+                chunks.append(base64.b64decode(candidate, validate=True))
+                break
+        else:
+            lost += 1
+    return b"".join(chunks), lost
+
+
+# --- charsets --------------------------------------------------------------------------------
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Text in the labelled charset when the label is right, else the likeliest one; the
+    second value is the problem to note, if any."""
+    if data.isascii():
+        return data.decode("ascii"), None
+    label = (charset or "").strip().strip("\"'").lower()
+    try:
+        codec = codecs.lookup(label).name if label else None
+    except LookupError:
+        codec = None
+    if codec in _LATIN_LABELS:
+        # 8-bit text under a Latin label is often UTF-8 sent mislabelled (valid UTF-8 is never
+        # genuine Latin text), or windows-1252 (0x80–0x9F: curly quotes, €, œ) called Latin-1.
+        try:
+            return data.decode("utf-8"), f"text labelled {label} is UTF-8"
+        except UnicodeDecodeError:
+            pass
+        if codec != "ascii" and not _C1_BYTES.search(data):
+            return data.decode(codec), None
+        if codec == "cp1252":
+            return _windows_1252(data, None)
+        return _windows_1252(data, f"text labelled {label} read as windows-1252")
+    problem: str | None = f"unknown charset {label}" if label and not codec else None
+    if codec:
+        try:
+            return data.decode(codec), None
+        except (UnicodeDecodeError, LookupError):  # LookupError: "base64" is no text codec
+            problem = f"text labelled {label} is not {label}"
+    try:
+        return data.decode("utf-8"), problem
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = data.decode("utf-8", errors="replace")
+    if sum(c > "\x7f" for c in as_utf8) > 2 * as_utf8.count("\ufffd"):
+        return as_utf8, "undecodable bytes replaced"  # UTF-8 with a few broken bytes
+    return _windows_1252(data, problem or "no charset, read as windows-1252")
+
+
+def _windows_1252(data: bytes, problem: str | None) -> tuple[str, str | None]:
+    try:
+        return data.decode("cp1252"), problem
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D mean nothing in windows-1252
+        return data.decode("cp1252", errors="replace"), "undecodable bytes replaced"
+
+
+def _unsurrogate(value: str) -> str:
+    """Bytes the parser kept as surrogate escapes (8-bit headers), decoded for real."""
+    if not _SURROGATE.search(value):
+        return value
+    try:
+        data = value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+    return _decode_bytes(data, None)[0]
+
+
+def _clean(value: str) -> str:
+    return _CONTROL.sub("", _unsurrogate(value))
+
+
+# --- readable text ---------------------------------------------------------------------------
+
+
+def _unflow(text: str, *, delsp: bool) -> str:
+    """RFC 3676 format=flowed: lines ending with a space continue on the next line."""
+    lines: list[str] = []
+    current: str | None = None
+    current_depth = 0
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        content = content[1:] if content.startswith(" ") else content  # space-stuffing
+        flowed = content.endswith(" ") and content != "-- "
+        if flowed and delsp:
+            content = content[:-1]
+        if current is not None and depth == current_depth and content:
+            current += content
+        else:
+            if current is not None:
+                lines.append(_quote(current, current_depth))
+            current, current_depth = content, depth
+        if not flowed:
+            lines.append(_quote(current, current_depth))
+            current = None
+    if current is not None:
+        lines.append(_quote(current, current_depth))
+    return "\n".join(lines)
+
+
+def _quote(line: str, depth: int) -> str:
+    return f"{'>' * depth} {line}" if depth else line
+
+
+def _readable(text: str) -> str:
+    text = _tidy(text)
+    text = _trim_footer(text)
+    return _tidy(_trim_reply(text))
+
+
+def _tidy(text: str) -> str:
+    text = _clean(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _trim_footer(text: str) -> str:
+    """Cut what the list appends; the sender's own signature stays."""
+    lines = text.split("\n")
+    # Mailman: a line of underscores, then "X mailing list", "listinfo", "unsubscribe".
+    rules = [i for i, line in enumerate(lines) if _MAILMAN_RULE.fullmatch(line.strip())]
+    tail = "\n".join(lines[rules[-1] :]) if rules else ""
+    if rules and len(lines) - rules[-1] <= _MAILMAN_LINES and _MAILMAN_TAIL.search(tail):
+        lines = lines[: rules[-1]]
+    # Google Groups: "--" then "You received this message because…".
+    for i, line in enumerate(lines):
+        if _GOOGLE_GROUPS.match(line.strip()):
+            cut = i - 1 if i and lines[i - 1].strip() == "--" else i
+            lines = lines[:cut]
+            break
+    # Generic: a last paragraph near the end that says how to unsubscribe.
+    while lines and not lines[-1].strip():
+        lines.pop()
+    start = len(lines)
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    before = "\n".join(lines[:start]).strip()
+    if (
+        before
+        and len(lines) - start <= _FOOTER_LINES
+        and _UNSUBSCRIBE.search("\n".join(lines[start:]))
+    ):
+        lines = lines[:start]
+    while lines and (not lines[-1].strip() or _RULE.fullmatch(lines[-1].strip())):
+        lines.pop()  # the separator the footer left behind
+    return "\n".join(lines)
+
+
+def _trim_reply(text: str) -> str:
+    """Cut the quoted message the sender replied to; inline answers between quotes stay."""
+    latest = _REPLY_PARSER.parse_reply(text) or ""
+    text = _same_cut(text, latest) if latest.strip() else text
+    # mail-parser-reply misses some attributions ("El … escribió:" wants two spaces before the
+    # verb) and bare ">" quotes: an attribution followed by a quote is cut, as it would be, and
+    # so is a quote at the very end with the line introducing it.
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        following = next((rest for rest in lines[i + 1 :] if rest.strip()), "")
+        if _WROTE.search(line.strip()) and _QUOTED.match(following):
+            if "\n".join(lines[:i]).strip():
+                lines = lines[:i]
+            break
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or _QUOTED.match(lines[end - 1])):
+        end -= 1
+    if any(_QUOTED.match(line) for line in lines[end:]):
+        if end > 0 and _ATTRIBUTION.search(lines[end - 1].strip()):
+            end -= 1
+        if "\n".join(lines[:end]).strip():
+            lines = lines[:end]
+    return "\n".join(lines)
+
+
+def _same_cut(text: str, latest: str) -> str:
+    """The parser returns its reply with every line stripped, which loses the indentation of
+    lists and tables: cut the original text where the parser cut its copy."""
+    kept = [line.strip() for line in latest.split("\n")]
+    if not any(line and not _RULE.fullmatch(line) for line in kept):
+        return text  # nothing but a "---- Forwarded message ----" rule: keep the forward
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if [line.strip() for line in lines[start : start + len(kept)]] == kept:
+        return "\n".join(lines[: start + len(kept)])
+    return latest

@@ -1,0 +1,307 @@
+"""Mail in: taken only from the configured list, archived once per Message-ID, relayed through
+the outbox to those who want list updates and to the members of a [Tagged] reference group."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.config import MailSettings
+from bot.mail.parse import MailError, ParsedMail, parse
+from bot.models import (
+    Event,
+    GroupMembership,
+    GroupMembershipStatus,
+    MailAttachment,
+    MailMessage,
+    MailStatus,
+    Participant,
+    ReferenceGroup,
+    Role,
+)
+
+log = logging.getLogger(__name__)
+
+NOTICE = "mail"
+# Longer messages are cut in the relay (the archive keeps them whole): a dozen chat messages.
+RELAY_LIMIT = 12_000
+_TAG = re.compile(r"\[([^\[\]]{1,64})\]")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one piece of mail. `refused` is not from the list (SMTP answers 550)."""
+
+    refused: str | None = None
+    relayed: tuple[int, ...] = ()  # archive ids of the messages relayed (a digest has several)
+    duplicates: int = 0
+    failed: str | None = None  # kept as failed, with this reason
+    recipients: int = 0
+
+
+def message_key(message_id: str) -> str:
+    return hashlib.sha256(message_id.strip().strip("<>").lower().encode()).hexdigest()
+
+
+def _list_header(raw: bytes) -> tuple[str | None, str | None, str]:
+    """(list id, list name, sender address) from the headers alone, to refuse foreign mail
+    before reading its body."""
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    value = str(headers.get("List-Id", "") or "")
+    match = re.search(r"<([^<>]+)>", value)
+    list_id = (match.group(1) if match else value).strip().lower() or None
+    name = value[: match.start()].strip().strip('"').strip() if match else ""
+    _name, sender = parseaddr(str(headers.get("From", "") or ""))
+    return list_id, name or None, sender.lower()
+
+
+def refusal(settings: MailSettings, raw: bytes) -> str | None:
+    """Why this mail is not taken, or None when it comes from the list (and an allowed sender)."""
+    try:
+        list_id, _name, sender = _list_header(raw)
+    except Exception:  # headers the parser cannot read at all are not the list's
+        return "unreadable headers"
+    if list_id is None or list_id not in settings.list_ids:
+        return f"List-Id {list_id or 'missing'} is not a list this bot relays"
+    if not settings.takes_sender(sender):
+        return f"sender {sender or 'missing'} is not allowed"
+    return None
+
+
+async def ingest(
+    db: AsyncSession, event: Event, settings: MailSettings, raw: bytes, now: datetime
+) -> Outcome:
+    """Take one piece of mail: refuse it, keep it as failed, or archive and relay each message
+    in it (once: a Message-ID seen before is a duplicate). Commits nothing."""
+    refused = refusal(settings, raw)
+    if refused is not None:
+        return Outcome(refused=refused)
+    list_id, list_name, _sender = _list_header(raw)
+    try:
+        messages = parse(raw)
+    except MailError as error:
+        return await _keep_failed(db, event, raw, list_id, list_name, error.reason, now)
+    except Exception as error:  # a parser bug must not lose the mail either
+        log.exception("mail could not be parsed")
+        return await _keep_failed(db, event, raw, list_id, list_name, f"parser error: {error}", now)
+    relayed: list[int] = []
+    duplicates = recipients = 0
+    for message in messages:
+        archived = await _archive(db, event, message, list_name, settings, now)
+        if archived is None:
+            duplicates += 1
+            continue
+        archived.recipients = await relay(db, archived, now)
+        relayed.append(archived.id)
+        recipients += archived.recipients
+    return Outcome(relayed=tuple(relayed), duplicates=duplicates, recipients=recipients)
+
+
+async def _keep_failed(
+    db: AsyncSession,
+    event: Event,
+    raw: bytes,
+    list_id: str | None,
+    list_name: str | None,
+    reason: str,
+    now: datetime,
+) -> Outcome:
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    message_id = str(headers.get("Message-ID", "") or "").strip() or hashlib.sha256(raw).hexdigest()
+    name, address = parseaddr(str(headers.get("From", "") or ""))
+    row = MailMessage(
+        event_id=event.id,
+        message_key=message_key(message_id),
+        message_id=message_id,
+        list_id=list_id,
+        list_name=list_name,
+        sender_name=name[:255],
+        sender_address=address.lower()[:320],
+        subject=str(headers.get("Subject", "") or "")[:1000],
+        received_at=now,
+        status=MailStatus.FAILED,
+        reason=reason[:500],
+        raw=raw,
+    )
+    if not await _insert_once(db, row):
+        return Outcome(duplicates=1)
+    log.warning("list mail %s kept as failed: %s", message_id, reason)
+    return Outcome(failed=reason)
+
+
+async def _insert_once(db: AsyncSession, row: MailMessage) -> bool:
+    """Insert, unless this Message-ID is archived already (by us, or by another process at
+    the same moment: the unique key decides)."""
+    seen = await db.scalar(
+        select(MailMessage.id).where(
+            MailMessage.event_id == row.event_id, MailMessage.message_key == row.message_key
+        )
+    )
+    if seen is not None:
+        return False
+    try:
+        async with db.begin_nested():
+            db.add(row)
+            await db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _archive(
+    db: AsyncSession,
+    event: Event,
+    message: ParsedMail,
+    list_name: str | None,
+    settings: MailSettings,
+    now: datetime,
+) -> MailMessage | None:
+    row = MailMessage(
+        event_id=event.id,
+        message_key=message_key(message.message_id),
+        message_id=message.message_id,
+        list_id=message.list_id,
+        list_name=list_name,
+        sender_name=message.sender_name[:255],
+        sender_address=message.sender_address[:320],
+        subject=message.subject,
+        sent_at=message.sent_at,
+        received_at=now,
+        text=message.text,
+        group_id=await _tagged_group(db, event, message.subject),
+        status=MailStatus.RELAYED,
+    )
+    if not await _insert_once(db, row):
+        log.info("list mail %s seen before: not relayed again", message.message_id)
+        return None
+    for attachment in message.attachments:
+        small = attachment.size <= settings.attachment_limit
+        db.add(
+            MailAttachment(
+                mail_id=row.id,
+                name=attachment.name[:255],
+                content_type=attachment.content_type[:255],
+                size=attachment.size,
+                data=attachment.data if small else None,
+            )
+        )
+    return row
+
+
+async def _tagged_group(db: AsyncSession, event: Event, subject: str) -> int | None:
+    """The reference group a [Tag] of the subject names (by id or short name, any case)."""
+    tags = [tag.strip().lower() for tag in _TAG.findall(subject)]
+    if not tags:
+        return None
+    found = await db.scalar(
+        select(ReferenceGroup.id)
+        .where(
+            ReferenceGroup.event_id == event.id,
+            or_(
+                func.lower(ReferenceGroup.key).in_(tags), func.lower(ReferenceGroup.short).in_(tags)
+            ),
+        )
+        .limit(1)
+    )
+    return found
+
+
+async def recipients(db: AsyncSession, mail: MailMessage) -> list[int]:
+    """Who gets a list message: those who want list updates (by choice, or civil-society
+    delegates by default), and the members of the group its subject names."""
+    wants = or_(
+        Participant.mailing_list.is_(True),
+        Participant.mailing_list.is_(None) & (Participant.role == Role.CIVIL_SOCIETY),
+    )
+    chosen = select(Participant.id).where(
+        Participant.event_id == mail.event_id, Participant.erased_at.is_(None), wants
+    )
+    people = set((await db.execute(chosen)).scalars())
+    if mail.group_id is not None:
+        members = select(GroupMembership.participant_id).where(
+            GroupMembership.group_id == mail.group_id,
+            GroupMembership.status == GroupMembershipStatus.MEMBER,
+        )
+        people |= set((await db.execute(members)).scalars())
+    return sorted(people)
+
+
+async def relay(db: AsyncSession, mail: MailMessage, now: datetime, round_: str = "") -> int:
+    """Queue the message to each recipient; `round_` tells a re-send apart (new keys)."""
+    people = await recipients(db, mail)
+    key = f"mail:{mail.id}{round_}"
+    payload = {"mail": mail.id, "key": mail.message_key}
+    await outbox.enqueue_many(
+        db, [outbox.Message(f"{key}:{pid}", pid, NOTICE, payload) for pid in people], now
+    )
+    return len(people)
+
+
+async def resend(db: AsyncSession, mail: MailMessage, now: datetime) -> int:
+    """Relay a message again to everyone it concerns now (an organiser's decision)."""
+    mail.resent_at = now
+    return await relay(db, mail, now, round_=f":again-{int(now.timestamp())}")
+
+
+async def recent(db: AsyncSession, event: Event, limit: int = 10) -> Sequence[MailMessage]:
+    query = (
+        select(MailMessage)
+        .where(MailMessage.event_id == event.id)
+        .order_by(MailMessage.received_at.desc(), MailMessage.id.desc())
+        .limit(limit)
+    )
+    return (await db.execute(query)).scalars().all()
+
+
+# Recently relayed messages, read once for all their recipients (rows do not change), by id
+# and Message-ID hash (an id alone could name another row in another database).
+_LOADED: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+_LOADED_MOST = 8
+
+
+async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a relay notice shows: the archived message, its list, its group, its attachments."""
+    cached = (int(payload["mail"]), str(payload.get("key")))
+    if cached in _LOADED:
+        _LOADED.move_to_end(cached)
+        return _LOADED[cached]
+    mail = await db.get_one(MailMessage, cached[0])
+    event = await db.get_one(Event, mail.event_id)
+    group = await db.get(ReferenceGroup, mail.group_id) if mail.group_id else None
+    files = (
+        await db.execute(
+            select(MailAttachment)
+            .where(MailAttachment.mail_id == mail.id)
+            .order_by(MailAttachment.id)
+        )
+    ).scalars()
+    loaded = {
+        **payload,
+        "list": mail.list_name or mail.list_id or "",
+        "sender_name": mail.sender_name,
+        "sender_address": mail.sender_address,
+        "subject": mail.subject,
+        "sent_at": mail.sent_at or mail.received_at,
+        "timezone": event.timezone,
+        "text": mail.text,
+        "group": group.title if group else None,
+        "attachments": [(file.name, file.size, file.data) for file in files],
+    }
+    _LOADED[mail.id, mail.message_key] = loaded
+    while len(_LOADED) > _LOADED_MOST:
+        _LOADED.popitem(last=False)
+    return loaded

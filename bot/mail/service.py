@@ -1,0 +1,80 @@
+"""Mail coming in, as `coordbot run` serves it: the SMTP receiver and the IMAP poller, both
+handing each raw message to `MailIntake.take`, which stores and relays it in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.clock import Clock
+from bot.config import MailSettings
+from bot.db import SessionFactory
+from bot.events import current_event
+from bot.mail import relay
+from bot.mail.imap import ImapPoller
+from bot.mail.smtp import SmtpReceiver
+
+log = logging.getLogger(__name__)
+
+
+class NoEvent(Exception):
+    pass
+
+
+class MailIntake:
+    def __init__(
+        self, sessions: SessionFactory, clock: Clock, settings: MailSettings, event_key: str | None
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.event_key = event_key
+
+    async def take(self, raw: bytes) -> relay.Outcome:
+        async with self.sessions() as db:
+            event = await current_event(db, self.event_key)
+            if event is None:  # nothing to relay to yet: the sender keeps the mail and retries
+                raise NoEvent("no programme is loaded")
+            outcome = await relay.ingest(db, event, self.settings, raw, self.clock.now())
+            await db.commit()
+        if outcome.relayed:
+            log.info(
+                "list mail relayed (archive %s) to %d participants",
+                ", ".join(map(str, outcome.relayed)),
+                outcome.recipients,
+            )
+        return outcome
+
+    async def taken(self, raw: bytes) -> bool:
+        """For the IMAP poller: False when the mail is not the list's."""
+        return (await self.take(raw)).refused is None
+
+
+class MailService:
+    """Started and stopped with the chat platforms by `coordbot run`."""
+
+    def __init__(self, intake: MailIntake) -> None:
+        settings = intake.settings
+        self.smtp = (
+            SmtpReceiver(settings.smtp_listen, settings.smtp_port, intake.take)
+            if settings.smtp_port is not None
+            else None
+        )
+        self.imap = ImapPoller(settings.imap, intake.taken) if settings.imap else None
+        self._stopping = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.smtp is not None:
+            await self.smtp.start()
+        if self.imap is not None:
+            self._polling = asyncio.create_task(self.imap.run(self._stopping))
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self.smtp is not None:
+            await self.smtp.stop()
+        if self._polling is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._polling, 10)

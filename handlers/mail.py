@@ -1,0 +1,219 @@
+"""The mailing list in chat: relayed messages (a header in the reader's language, the text as
+written), /mailinglist on|off, /lists, and an organiser's re-send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot import formatting
+from bot.chat import Choice, Document, Reply
+from bot.i18n import _, localised, ngettext
+from bot.mail import relay
+from bot.markup import bold, escape, italic
+from bot.matching import fold
+from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
+from bot.router import Context
+
+_ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
+_OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
+# Shown per page of /lists.
+RECENT = 8
+
+
+def relayed(payload: dict[str, Any]) -> Reply:
+    """A list message as a delegate reads it: who wrote, what about, when (in their language
+    and the meeting's time zone); then the text as written; then the attachments."""
+    sender = payload["sender_name"] or payload["sender_address"]
+    if payload["sender_name"] and payload["sender_address"]:
+        sender = f"{payload['sender_name']} <{payload['sender_address']}>"
+    sent_at: datetime = payload["sent_at"]
+    lines = [
+        "📬 " + bold(escape(_("Mailing list {list}").format(list=payload["list"]))),
+        _("From: {sender}").format(sender=escape(sender)),
+        _("Subject: {subject}").format(subject=bold(escape(payload["subject"] or "–"))),
+        _("Date: {date}").format(date=formatting.moment(sent_at, ZoneInfo(payload["timezone"]))),
+    ]
+    if payload["group"]:
+        group = localised(payload["group"])
+        lines.append(_("For the reference group {group}").format(group=escape(group)))
+    text = payload["text"]
+    body = escape(text[: relay.RELAY_LIMIT]) if text else italic(_("(no text)"))
+    parts = ["\n".join(lines), body]
+    if len(text) > relay.RELAY_LIMIT:
+        parts.append(italic(_("(The message is longer: the rest is in the list's archive.)")))
+    documents = []
+    if payload["attachments"]:
+        listed = []
+        for name, size, data in payload["attachments"]:
+            note = "" if data is not None else " — " + _("too large to forward")
+            listed.append(f"📎 {escape(name)} ({formatting.size(size)}){note}")
+            if data is not None:
+                documents.append(Document(data, name))
+        parts.append("\n".join(listed))
+    return Reply("\n\n".join(parts), documents=tuple(documents))
+
+
+async def mailing_list(ctx: Context) -> Reply:
+    participant = ctx.participant
+    if participant is None:
+        return Reply(_("Only registered participants can do this."))
+    words = {fold(word) for word in ctx.args}
+    if words & _ON or words & _OFF:
+        participant.mailing_list = bool(words & _ON)
+        if participant.mailing_list:
+            return Reply("✅ " + _("From now on, I relay the mailing list's messages to you."))
+        return Reply(
+            "🔕 "
+            + _(
+                "I no longer relay the mailing list's messages to you (except those for "
+                "your groups)."
+            )
+        )
+    return _state(participant.mailing_list, participant.role)
+
+
+def _state(chosen: bool | None, role: Role) -> Reply:
+    receiving = chosen if chosen is not None else role == Role.CIVIL_SOCIETY
+    text = (
+        _("I relay the mailing list's messages to you.")
+        if receiving
+        else _("I do not relay the mailing list's messages to you (except those for your groups).")
+    )
+    return Reply(
+        text + "\n" + _("Change it: /mailinglist on or /mailinglist off"),
+        choices=(
+            (
+                Choice(
+                    _("Turn off") if receiving else _("Turn on"),
+                    f"mail:set:{'off' if receiving else 'on'}",
+                ),
+            ),
+        ),
+    )
+
+
+async def recent_messages(ctx: Context) -> Reply:
+    if ctx.event is None or ctx.participant is None:
+        return Reply(_("Only registered participants can do this."))
+    if ctx.args and ctx.args[0].lstrip("#").isdigit():
+        return await _read(ctx, int(ctx.args[0].lstrip("#")))
+    organiser = ctx.role == Role.ORGANISER
+    shown = [m for m in await relay.recent(ctx.db, ctx.event, 50) if await _may_read(ctx, m)]
+    shown = shown[:RECENT]
+    if not shown:
+        return Reply(_("No message from the mailing list yet."))
+    zone = ZoneInfo(ctx.event.timezone)
+    lines = ["📬 " + bold(_("The mailing list's latest messages"))]
+    rows = []
+    for mail in shown:
+        when = formatting.moment(mail.sent_at or mail.received_at, zone)
+        who = escape(mail.sender_name or mail.sender_address)
+        line = f"#{mail.id} · {when} · {who}: {bold(escape(mail.subject or '–'))}"
+        if mail.status == MailStatus.FAILED:
+            line += "\n" + italic(
+                _("not relayed: {reason}").format(reason=escape(mail.reason or ""))
+            )
+        lines.append(line)
+        if mail.status == MailStatus.RELAYED:
+            row = [Choice(_("Read #{number}").format(number=mail.id), f"mail:read:{mail.id}")]
+            if organiser:
+                row.append(
+                    Choice(_("Re-send #{number}").format(number=mail.id), f"mail:again:{mail.id}")
+                )
+            rows.append(tuple(row))
+    return Reply("\n\n".join(lines), choices=tuple(rows))
+
+
+async def _may_read(ctx: Context, mail: MailMessage) -> bool:
+    """Organisers see every message, failed ones too; others what is relayed to them: every
+    message when they take list updates, else those for their groups."""
+    participant = ctx.participant
+    assert participant is not None
+    if ctx.role == Role.ORGANISER:
+        return True
+    if mail.status != MailStatus.RELAYED:
+        return False
+    takes = participant.mailing_list
+    if takes is None:
+        takes = participant.role == Role.CIVIL_SOCIETY
+    if takes:
+        return True
+    if mail.group_id is None:
+        return False
+    member = await ctx.db.scalar(
+        select(GroupMembership.id).where(
+            GroupMembership.group_id == mail.group_id,
+            GroupMembership.participant_id == participant.id,
+            GroupMembership.status == GroupMembershipStatus.MEMBER,
+        )
+    )
+    return member is not None
+
+
+async def _read(ctx: Context, mail_id: int) -> Reply:
+    mail = await ctx.db.get(MailMessage, mail_id)
+    if (
+        mail is None
+        or ctx.event is None
+        or mail.event_id != ctx.event.id
+        or mail.status != MailStatus.RELAYED
+        or not await _may_read(ctx, mail)
+    ):
+        return Reply(_("There is no list message #{number} for you.").format(number=mail_id))
+    return relayed(await relay.load_relay(ctx.db, {"mail": mail.id, "key": mail.message_key}))
+
+
+async def mail_button(ctx: Context) -> Reply:
+    action, _sep, value = ctx.payload.partition(":")
+    if ctx.participant is None:
+        return Reply(_("This button no longer works. Send /help to see what I can do."))
+    if action == "set" and value in ("on", "off"):
+        ctx.participant.mailing_list = value == "on"
+        reply = _state(ctx.participant.mailing_list, ctx.participant.role)
+        return Reply(reply.text, reply.choices, edit=True)
+    if action == "read" and value.isdigit():
+        return await _read(ctx, int(value))
+    if action == "cancel":
+        return Reply(_("Nothing was sent."), edit=True)
+    if action in ("again", "again-yes") and value.isdigit():
+        return await _resend(ctx, int(value), confirmed=action == "again-yes")
+    return Reply(_("This button no longer works. Send /help to see what I can do."))
+
+
+async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
+    if ctx.role != Role.ORGANISER:
+        return Reply(_("Only organisers can use /{command}.").format(command="lists"))
+    mail = await ctx.db.get(MailMessage, mail_id)
+    if mail is None or ctx.event is None or mail.event_id != ctx.event.id:
+        return Reply(_("There is no list message #{number} for you.").format(number=mail_id))
+    if mail.status != MailStatus.RELAYED:
+        return Reply(_("This message could not be read, so it cannot be sent."))
+    if not confirmed:
+        count = len(await relay.recipients(ctx.db, mail))
+        return Reply(
+            ngettext(
+                "Send “{subject}” again to {count} participant?",
+                "Send “{subject}” again to {count} participants?",
+                count,
+            ).format(subject=escape(mail.subject), count=formatting.number(count)),
+            choices=(
+                (
+                    Choice(_("Yes, send it again"), f"mail:again-yes:{mail.id}"),
+                    Choice(_("No"), f"mail:cancel:{mail.id}"),
+                ),
+            ),
+        )
+    count = await relay.resend(ctx.db, mail, ctx.clock.now())
+    return Reply(
+        "✅ "
+        + ngettext(
+            "“{subject}” is on its way again to {count} participant.",
+            "“{subject}” is on its way again to {count} participants.",
+            count,
+        ).format(subject=escape(mail.subject), count=formatting.number(count)),
+        edit=True,
+    )

@@ -1,0 +1,98 @@
+"""`coordbot run` receiving list mail by SMTP: it reaches a delegate on Telegram with a French
+header and one on Slack with a Spanish header, within seconds, once."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.db import create_engine, session_factory
+from bot.models import ChatIdentity, Participant
+from tests.conftest import DEMO_FILE
+from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.processes import environment, run, start, stop
+from tests.test_mail_relay import LIST_ID, list_mail
+from tests.test_slack import free_port
+from tests.test_slack_end_to_end import register_people
+
+
+async def link_slack_account(database: Path, email: str, user_id: str) -> None:
+    """The Slack account of a participant who has written to the bot there before."""
+    engine = create_engine(f"sqlite:///{database}")
+    async with session_factory(engine)() as db:
+        person = (
+            await db.execute(select(Participant).where(Participant.email == email))
+        ).scalar_one()
+        now = person.created_at
+        db.add(
+            ChatIdentity(
+                platform="slack",
+                external_id=user_id,
+                participant_id=person.id,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        await db.commit()
+    await engine.dispose()
+
+
+def send_when_listening(port: int, raw: bytes) -> None:
+    for _attempt in range(150):  # until the bot listens
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                client.sendmail("bounces@lists.example.org", ["bot@example.org"], raw)
+                return
+        except ConnectionRefusedError:
+            time.sleep(0.2)
+    raise AssertionError("the bot never listened for mail")
+
+
+async def test_mail_sent_by_smtp_reaches_telegram_and_slack_in_each_readers_language(
+    fake_telegram: FakeTelegram, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    database = tmp_path / "coordbot.sqlite3"
+    smtp_port = free_port()
+    env = environment(database, fake_telegram.url) | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url + "/api/",
+        "SLACK_PORT": str(free_port()),
+        "MAIL_LIST_IDS": LIST_ID,
+        "MAIL_SMTP_PORT": str(smtp_port),
+    }
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    await register_people(database)  # Ana reads French on Telegram; Luis Spanish, on Slack
+    await link_slack_account(database, "luis@example.org", "ULUIS")
+    fake_slack.add_user("ULUIS", "Luis", email="luis@example.org", locale="es-ES")
+    raw = list_mail(subject="Zero draft: comments due Friday").as_bytes()
+
+    bot = await start(env, "--verbose", "run")
+    try:
+        await fake_telegram.wait_for("getMe", within=30)
+        await asyncio.to_thread(send_when_listening, smtp_port, raw)
+        sent = time.monotonic()
+        await asyncio.to_thread(send_when_listening, smtp_port, raw)  # delivered twice by the list
+        [french] = await fake_telegram.messages(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == "42", within=30
+        )
+        assert "Liste de diffusion Action Committee" in french.params["text"]
+        assert "Objet\u00a0: <b>Zero draft: comments due Friday</b>" in french.params["text"]
+        assert "the zero draft is out" in french.params["text"]
+        spanish = await fake_slack.messages(
+            lambda c: "Lista de correo" in str(c.params.get("text")), within=30
+        )
+        arrived = time.monotonic() - sent
+        assert "Asunto:" in str(spanish[0].params["text"])
+        await asyncio.sleep(2)  # time enough for a second copy, were there one
+        assert len([c for c in fake_telegram.of("sendMessage") if c.params["chat_id"] == "42"]) == 1
+        assert len(fake_slack.of("chat.postMessage")) == 1
+        assert arrived < 15
+    finally:
+        log = await stop(bot)
+    assert "list mail relayed" in log
