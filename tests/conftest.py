@@ -14,10 +14,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SimulatedClock
+from bot.config import SlackSettings, TelegramSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.events import current_event
 from bot.models import Event
 from bot.paths import EVENTS
+from bot.platforms.slack import SlackAdapter
+from bot.platforms.telegram import TelegramAdapter
 from bot.programme.check import check_file
 from bot.programme.load import load_programme
 from bot.programme.spec import ProgrammeSpec
@@ -31,8 +34,9 @@ from tests.support.databases import (
     empty_all_tables,
     postgres_unreachable_reason,
 )
-from tests.support.fake_slack import FakeSlack
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.processes import free_port
 
 DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
 MEETING_ZONE = ZoneInfo("America/Mexico_City")
@@ -135,3 +139,31 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 def chat(dispatcher: Dispatcher) -> ChatUser:
     return ChatUser(dispatcher)
+
+
+@pytest.fixture
+async def telegram(
+    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
+) -> AsyncIterator[TelegramAdapter]:
+    adapter = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
+async def slack(
+    fake_slack: FakeSlack, dispatcher: Dispatcher, demo_event: Event
+) -> AsyncIterator[SlackAdapter]:
+    fake_slack.add_user("U123", "Lucía Pérez", locale="es-ES")
+    fake_slack.add_user("U456", "Amadou Diallo", locale="fr-FR")
+    settings = SlackSettings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake_slack.url + "/api/",
+        port=free_port(),
+    )
+    adapter = SlackAdapter(settings, dispatcher)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 from sqlalchemy import select
 
 from bot import outbox
@@ -22,7 +19,6 @@ from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
-    SIGNING_SECRET,
     FakeSlack,
     app_home_opened_event,
     app_mention_event,
@@ -33,30 +29,6 @@ from tests.support.fake_slack import (
     slash_command,
     slash_command_body,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-async def slack(
-    fake_slack: FakeSlack, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[SlackAdapter]:
-    fake_slack.add_user("U123", "Lucía Pérez", locale="es-ES")
-    fake_slack.add_user("U456", "Amadou Diallo", locale="fr-FR")
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url + "/api/",
-        port=free_port(),
-    )
-    adapter = SlackAdapter(settings, dispatcher)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 async def post(adapter: SlackAdapter, body: str, headers: dict[str, str]) -> int:

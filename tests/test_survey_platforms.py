@@ -4,22 +4,18 @@ charts as photos on Telegram, as uploaded files on Slack, as PNG files from the 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from bot.config import SlackSettings, TelegramSettings
 from bot.models import Event, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
 from tests.conftest import DEMO_FILE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
-from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, slash_command_body
-from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message, user
+from tests.support.fake_slack import FakeSlack, slash_command_body
+from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user
 from tests.test_console import _coordbot
-from tests.test_slack import free_port, signed_post
+from tests.test_slack import signed_post
 from tests.test_survey import SURVEY_FILE, answer_all, load_demo_survey
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -34,16 +30,6 @@ async def answered_by_three(dispatcher: Dispatcher, event: Event) -> ChatUser:
         person = await registered(dispatcher, event.id, f"P{number}", language=language)
         await answer_all(person, number + 2, await person.send("/survey"))
     return olga
-
-
-@pytest.fixture
-async def telegram(
-    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[TelegramAdapter]:
-    adapter = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 async def test_on_telegram_buttons_answer_and_results_come_as_photos_with_their_figures(
@@ -83,22 +69,6 @@ async def test_on_telegram_buttons_answer_and_results_come_as_photos_with_their_
     await fake_telegram.messages(lambda call: "Anything else" in call.params.get("text", ""))
     texts = " ".join(fake_telegram.sent_texts())
     assert "finished: 3" in texts, texts
-
-
-@pytest.fixture
-async def slack(
-    fake_slack: FakeSlack, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[SlackAdapter]:
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url + "/api/",
-        port=free_port(),
-    )
-    adapter = SlackAdapter(settings, dispatcher)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 async def test_on_slack_each_chart_is_uploaded_into_the_organisers_direct_messages(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -27,16 +26,6 @@ from tests.support.fake_telegram import (
     text_message,
     user,
 )
-
-
-@pytest.fixture
-async def telegram(
-    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[TelegramAdapter]:
-    adapter = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 async def test_a_french_delegate_gets_french_replies_with_buttons(

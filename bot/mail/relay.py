@@ -69,12 +69,8 @@ def _list_header(raw: bytes) -> tuple[str | None, str | None, str]:
     return list_id, name or None, sender.lower()
 
 
-def refusal(settings: MailSettings, raw: bytes) -> str | None:
+def refusal(settings: MailSettings, list_id: str | None, sender: str) -> str | None:
     """Why this mail is not taken, or None when it comes from the list (and an allowed sender)."""
-    try:
-        list_id, _name, sender = _list_header(raw)
-    except Exception:  # headers the parser cannot read at all are not the list's
-        return "unreadable headers"
     if list_id is None or list_id not in settings.list_ids:
         return f"List-Id {list_id or 'missing'} is not a list this bot relays"
     if not settings.takes_sender(sender):
@@ -87,10 +83,13 @@ async def ingest(
 ) -> Outcome:
     """Take one piece of mail: refuse it, keep it as failed, or archive and relay each message
     in it (once: a Message-ID seen before is a duplicate). Commits nothing."""
-    refused = refusal(settings, raw)
+    try:
+        list_id, list_name, sender = _list_header(raw)
+    except Exception:  # headers the parser cannot read at all are not the list's
+        return Outcome(refused="unreadable headers")
+    refused = refusal(settings, list_id, sender)
     if refused is not None:
         return Outcome(refused=refused)
-    list_id, list_name, _sender = _list_header(raw)
     try:
         messages = parse(raw)
     except MailError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def environment(database: Path, telegram_api: str | None = None) -> dict[str, st
     if telegram_api:
         env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram_api}
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
