@@ -15,9 +15,8 @@ from bot.models import ChatIdentity, Participant
 from tests.conftest import DEMO_FILE
 from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.processes import environment, run, start, stop
+from tests.support.processes import environment, free_port, run, start, stop
 from tests.test_mail_relay import LIST_ID, list_mail
-from tests.test_slack import free_port
 from tests.test_slack_end_to_end import register_people
 
 

@@ -27,8 +27,7 @@ from tests.support.fake_slack import (
     view_submission_body,
 )
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.processes import environment, run, start, stop
-from tests.test_slack import free_port
+from tests.support.processes import environment, free_port, run, start, stop
 
 
 async def register_people(database: Path) -> None:
