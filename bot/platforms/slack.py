@@ -1,10 +1,12 @@
 """Slack, through slack-bolt (async): slash command, direct messages, mentions, buttons, modals
 and the App Home in; neutral replies out as Block Kit. See docs/slack.md.
 
-HTTP mode serves the Events API and interactivity on our own aiohttp server (bolt checks each
-request's signature and refuses timestamps older than five minutes); Socket Mode connects out
-with the app-level token. Every listener acknowledges first and works after, so Slack always
-has its answer within three seconds.
+HTTP mode serves the Events API and interactivity on our own aiohttp server: each request's
+size is bounded, then its signature checked on the raw bytes (timestamps older than five minutes
+refused) before anything is parsed, then its body checked against the shapes Slack sends; only
+then does bolt see it (bot/platforms/slack_requests.py). Socket Mode connects out with the
+app-level token. Every listener acknowledges first and works after, so Slack always has its
+answer within three seconds.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,6 +35,16 @@ from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.config import SlackSettings
 from bot.delivery import Unreachable
 from bot.platforms import PlatformError
+from bot.platforms.slack_requests import (
+    MAX_BODY,
+    BadBody,
+    RawBodyVerifier,
+    Refusals,
+    Verdict,
+    check_body,
+    parse_body,
+    signature_problem,
+)
 from bot.router import Dispatcher
 
 PLATFORM = "slack"
@@ -193,6 +206,10 @@ class SlackAdapter:
         self._users: dict[str, tuple[float, Sender]] = {}
         self._direct_channels: dict[str, str] = {}
         self._web: web.AppRunner | None = None
+        self._verifier = (
+            RawBodyVerifier(settings.signing_secret) if settings.signing_secret else None
+        )
+        self._refusals = Refusals()
         self._socket: AsyncSocketModeHandler | None = None
         self._register()
 
@@ -214,7 +231,7 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         else:
-            server = web.Application(client_max_size=1024 * 1024)
+            server = web.Application(client_max_size=MAX_BODY)
             server.router.add_post(self.settings.path, self._on_request)
             self._web = web.AppRunner(server, access_log=None)
             await self._web.setup()
@@ -228,7 +245,40 @@ class SlackAdapter:
             await self._web.cleanup()
 
     async def _on_request(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        """One HTTP request from Slack: its size, then its signature, then its shape; only a
+        signed body of a shape Slack sends reaches bolt. Refusals are logged in one short line
+        (a minute), never with a traceback."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            self._refusals.log("too large", f"{request.content_length} bytes", request.remote)
+            return web.Response(status=413, text="too large")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self._refusals.log("too large", f"over {MAX_BODY} bytes", request.remote)
+            return web.Response(status=413, text="too large")
+        problem = signature_problem(self._verifier, raw, request.headers)
+        if problem is not None:
+            self._refusals.log("signature", problem, request.remote)
+            return web.Response(status=401, text="invalid request")
+        content_type = request.headers.get("Content-Type", "").split(";")[0]
+        try:
+            text = raw.decode("utf-8")
+            body = parse_body(text, content_type)
+            verdict = check_body(body)
+        except UnicodeDecodeError:
+            self._refusals.log("body", "not UTF-8", request.remote)
+            return web.Response(status=400, text="bad request")
+        except BadBody as error:
+            self._refusals.log("body", str(error), request.remote)
+            return web.Response(status=400, text="bad request")
+        if verdict is Verdict.IGNORE:
+            return web.Response(status=200)
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers={key: request.headers.getall(key) for key in request.headers},
+        )
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     # What arrives
