@@ -16,7 +16,9 @@ import pytest
 from bot.platforms.slack import SlackAdapter
 from tests.support.fake_slack import (
     FakeSlack,
+    app_home_opened_event,
     block_action,
+    block_action_body,
     event_body,
     event_callback,
     message_im_event,
@@ -194,3 +196,52 @@ async def test_an_event_we_do_not_handle_is_acknowledged_and_left_alone(
     assert await signed_post(slack, event_body(reaction, "Ev0500")) == 200
     assert tracebacks(caplog) == []
     assert [call.method for call in fake_slack.calls] == ["auth.test"]
+
+
+# Slack's retries, and replays
+
+
+async def test_a_replayed_slash_command_is_handled_once(
+    fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.router")
+    body = slash_command_body("agenda 2017-12-02", channel_id="C0001")
+    assert await signed_post(slack, body) == 200
+    await fake_slack.wait_for("chat.postMessage")
+    assert await signed_post(slack, body, **RETRY) == 200
+    await logged(caplog, "seen before: skipped")
+    assert len(fake_slack.of("chat.postMessage")) == 1
+    assert len(fake_slack.of("chat.postEphemeral")) == 1  # the 📬 note, once
+
+
+async def test_a_replayed_button_press_is_handled_once(
+    fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.router")
+    await signed_post(slack, slash_command_body("agenda 2017-12-02"))
+    [call] = await fake_slack.wait_for("chat.postMessage")
+    later = next(
+        button["value"]
+        for block in call.params["blocks"]
+        if block["type"] == "actions"
+        for button in block["elements"]
+        if button["value"].startswith("agenda:")
+    )
+    body = block_action_body("choice-0-0", later, message_ts="1700000000.000100")
+    assert await signed_post(slack, body) == 200
+    await fake_slack.wait_for("chat.update")
+    assert await signed_post(slack, body, **RETRY) == 200
+    await logged(caplog, "seen before: skipped")
+    assert len(fake_slack.of("chat.update")) == 1
+
+
+async def test_a_replayed_app_home_event_is_handled_once(
+    fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.router")
+    body = event_body(app_home_opened_event("U123"), event_id="Ev0078")
+    assert await signed_post(slack, body) == 200
+    await fake_slack.wait_for("views.publish")
+    assert await signed_post(slack, body, **RETRY) == 200
+    await logged(caplog, "seen before: skipped")
+    assert len(fake_slack.of("views.publish")) == 1

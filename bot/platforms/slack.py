@@ -6,11 +6,13 @@ size is bounded, then its signature checked on the raw bytes (timestamps older t
 refused) before anything is parsed, then its body checked against the shapes Slack sends; only
 then does bolt see it (bot/platforms/slack_requests.py). Socket Mode connects out with the
 app-level token. Every listener acknowledges first and works after, so Slack always has its
-answer within three seconds.
+answer within three seconds; a delivery Slack (or anyone) sends again is recognised by its
+event or trigger id and skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -67,6 +69,15 @@ UNREACHABLE = {
 USER_CACHE_SECONDS = 600
 
 _TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
+MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
+
+
+def delivery_id(kind: str, value: str) -> str:
+    """A ProcessedDelivery id for Slack's `event_id` or `trigger_id` (hashed when too long)."""
+    key = f"{kind}:{value}"
+    if len(key) <= MAX_DELIVERY_ID:
+        return key
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
 
 
 def to_mrkdwn(text: str) -> str:
@@ -302,39 +313,61 @@ class SlackAdapter:
         user = command["user_id"]
         channel = await self._direct_channel(user)
         text = command.get("text", "").strip() or "help"
-        incoming = await self._incoming(user, channel, "/" + text, private=True)
-        if command.get("channel_id") != channel:
+        incoming = await self._incoming(
+            user,
+            channel,
+            "/" + text,
+            private=True,
+            # Slack's trigger_id is new for every invocation: a replay carries the same one.
+            delivery=delivery_id("trigger", command["trigger_id"]),
+        )
+        replies = await self.dispatcher.handle(incoming)
+        if replies and command.get("channel_id") != channel:
             await self._ephemeral(command, "📬")
-        await self._handle(incoming, channel, trigger_id=command.get("trigger_id"))
+        await self._answer(replies, incoming, channel, trigger_id=command.get("trigger_id"))
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages to the bot; messages elsewhere (and edits, joins…) are not for us."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
+        if "user" not in event or "channel" not in event:
+            return
         self._remember_app(body)
         incoming = await self._incoming(
-            event["user"], event["channel"], event.get("text", ""), True, body.get("event_id")
+            event["user"],
+            event["channel"],
+            event.get("text", ""),
+            True,
+            delivery_id("event", body["event_id"]),
         )
         await self._handle(incoming, event["channel"])
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """`@coordbot agenda` in a channel: answered there, with what anyone may see."""
-        if event.get("bot_id") or "user" not in event:
+        if event.get("bot_id") or "user" not in event or "channel" not in event:
             return
         self._remember_app(body)
         text = re.sub(r"<@[A-Z0-9]+>", "", event.get("text", "")).strip()
         incoming = await self._incoming(
-            event["user"], event["channel"], text, False, body.get("event_id")
+            event["user"],
+            event["channel"],
+            text,
+            False,
+            delivery_id("event", body["event_id"]),
         )
         await self._handle(incoming, event["channel"])
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") != "home":
+        if event.get("tab") != "home" or "user" not in event:
             return
         self._remember_app(body)
         user = event["user"]
-        incoming = await self._incoming(user, user, "/home", True)
+        incoming = await self._incoming(
+            user, user, "/home", True, delivery_id("event", body["event_id"])
+        )
         replies = await self.dispatcher.handle(incoming)
+        if not replies:  # delivered before
+            return
         view_blocks = [block for reply in replies for block in blocks(reply, self.app_id)]
         await self.client.views_publish(
             user_id=user, view={"type": "home", "blocks": view_blocks[:100]}
@@ -359,6 +392,7 @@ class SlackAdapter:
             button=action.get("value", ""),
             private=channel.startswith("D"),
             message_id=container.get("message_ts") if in_message else None,
+            delivery_id=delivery_id("trigger", body["trigger_id"]),
         )
         await self._handle(
             incoming,
@@ -381,6 +415,7 @@ class SlackAdapter:
             form=view["callback_id"].removeprefix("form:"),
             values=form_values(view),
             private=True,
+            delivery_id=delivery_id("trigger", body["trigger_id"]),
         )
         await self._handle(incoming, channel)
 
@@ -390,7 +425,7 @@ class SlackAdapter:
         channel: str,
         text: str,
         private: bool,
-        delivery_id: str | None = None,
+        delivery: str | None = None,
     ) -> Incoming:
         """A message as the router reads it: `agenda tomorrow` is a command as much as
         `/agenda tomorrow` (Slack keeps the slash for its own commands)."""
@@ -407,7 +442,7 @@ class SlackAdapter:
             command=command,
             args=args,
             private=private,
-            delivery_id=delivery_id,
+            delivery_id=delivery,
         )
 
     async def _sender(self, user: str) -> Sender:
@@ -458,7 +493,19 @@ class SlackAdapter:
         pressed: str | None = None,
         trigger_id: str | None = None,
     ) -> None:
-        for reply in await self.dispatcher.handle(incoming):
+        await self._answer(
+            await self.dispatcher.handle(incoming), incoming, channel, pressed, trigger_id
+        )
+
+    async def _answer(
+        self,
+        replies: list[Reply],
+        incoming: Incoming,
+        channel: str,
+        pressed: str | None = None,
+        trigger_id: str | None = None,
+    ) -> None:
+        for reply in replies:
             try:
                 if reply.form is not None and trigger_id is not None:
                     await self.client.views_open(
