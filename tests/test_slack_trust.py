@@ -12,11 +12,18 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
-from bot.platforms.slack import SlackAdapter
+from bot.db import SessionFactory
+from bot.delivery import DeliveryWorker
+from bot.models import ChatIdentity, Event, OutboxMessage
+from bot.platforms.slack import SlackAdapter, to_mrkdwn
+from bot.router import Dispatcher
+from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     FakeSlack,
     app_home_opened_event,
+    app_mention_event,
     block_action,
     block_action_body,
     event_body,
@@ -245,3 +252,84 @@ async def test_a_replayed_app_home_event_is_handled_once(
     assert await signed_post(slack, body, **RETRY) == 200
     await logged(caplog, "seen before: skipped")
     assert len(fake_slack.of("views.publish")) == 1
+
+
+# What a person typed never becomes a mention or a link
+
+
+def test_a_link_of_ours_cannot_be_broken_out_of() -> None:
+    """Our markup's links become Slack's <url|label>: an `&gt;` or a `|` in the URL stays in it."""
+    link = '<a href="https://x.org/?a=1&amp;b=2&gt;&lt;!channel&gt;|y">see &lt;this&gt;</a>'
+    assert (
+        to_mrkdwn(link) == "<https://x.org/?a=1&amp;b=2&gt;&lt;!channel&gt;%7Cy|see &lt;this&gt;>"
+    )
+
+
+TYPED = ["<!channel>", "<!here>", "<!everyone>", "<@U999>", "<#C1>", "<!subteam^S1>"]
+
+
+@pytest.mark.parametrize("typed", [*TYPED, "<https://evil.example|click>"])
+async def test_a_mention_typed_after_the_bot_is_echoed_escaped(
+    fake_slack: FakeSlack, slack: SlackAdapter, typed: str
+) -> None:
+    # `@coordbot /<!channel> hi` in a channel: "I do not know the command /<!channel>"
+    await signed_post(slack, event_body(app_mention_event(f"<@UBOT> /{typed} hi")))
+    [call] = await fake_slack.wait_for("chat.postMessage")
+    assert call.params["channel"] == "C0001"
+    # Commands are read in lower case, and `/<@U999>` as `/<` addressed to a bot `U999>`.
+    escaped = typed.partition("@")[0].replace("<", "&lt;").replace(">", "&gt;").lower()
+    for text in shown(call.params):
+        assert escaped in text.lower() and "<" not in text and ">" not in text, text
+
+
+async def test_a_group_post_reaches_slack_members_as_written_and_never_as_a_mention(
+    fake_slack: FakeSlack,
+    slack: SlackAdapter,
+    sessions: SessionFactory,
+    demo_event: Event,
+    dispatcher: Dispatcher,
+) -> None:
+    now = dispatcher.clock.now()
+    async with sessions() as db:
+        for user in ("U123", "U456"):
+            person = await make_participant(
+                db, demo_event.id, now, name=f"Member {user}", language="en"
+            )
+            db.add(
+                ChatIdentity(
+                    platform="slack",
+                    external_id=user,
+                    participant_id=person.id,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+        await db.commit()
+    for number, user in enumerate(("U123", "U456")):
+        event = message_im_event("subscribe firewalls", user=user, channel=f"D{user[1:]}")
+        await signed_post(slack, event_body(event, f"Ev01{number}"))
+    await fake_slack.wait_for("chat.postMessage", 2)
+    # As Slack sends what Lucía typed: her own `<`, `>` and `&` escaped, her @here and the
+    # link she pasted as Slack's control sequences.
+    typed = "post firewalls <!here> R&amp;D at 10 &lt;room 2&gt; <https://evil.example|click> "
+    typed += " ".join(TYPED)
+    await signed_post(slack, event_body(message_im_event(typed), "Ev0102"))
+    await fake_slack.messages(lambda c: "Sent to 1 member" in str(c.params.get("text")))
+    async with sessions() as db:
+        [queued] = (await db.execute(select(OutboxMessage.payload))).scalars()
+        assert queued["text"].startswith("<!here> R&D at 10 <room 2>")  # as she wrote it
+
+    worker = DeliveryWorker(sessions, dispatcher.clock, dispatcher.router.notices, {"slack": slack})
+    while await worker.deliver_due():
+        pass
+    [relayed] = await fake_slack.messages(
+        lambda c: (
+            c.method == "chat.postMessage"
+            and c.params.get("channel") == "D456"
+            and "📣" in str(c.params.get("text"))
+        )
+    )
+    for text in shown(relayed.params):
+        assert "&lt;!here&gt; R&amp;D at 10 &lt;room 2&gt;" in text, text
+        assert "&lt;https://evil.example|click&gt;" in text
+        assert "<" not in text and ">" not in text

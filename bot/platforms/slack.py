@@ -8,6 +8,9 @@ then does bolt see it (bot/platforms/slack_requests.py). Socket Mode connects ou
 app-level token. Every listener acknowledges first and works after, so Slack always has its
 answer within three seconds; a delivery Slack (or anyone) sends again is recognised by its
 event or trigger id and skipped.
+
+What a person typed reaches handlers as plain text (Slack's `&amp;`, `&lt;`, `&gt;` decoded) and
+leaves escaped again, in blocks and fallback text alike: it never becomes a live mention or link.
 """
 
 from __future__ import annotations
@@ -69,7 +72,15 @@ UNREACHABLE = {
 USER_CACHE_SECONDS = 600
 
 _TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
+_SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
 MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
+
+
+def from_slack(text: str) -> str:
+    """A person's text as Slack delivers it, as plain text: Slack escapes the `&`, `<` and `>`
+    they typed (and only those). Its own `<…>` sequences (mentions, links) are kept as typed
+    characters, so they are escaped again on the way out and shown, never acted on."""
+    return _SLACK_ENTITY.sub(lambda match: {"amp": "&", "lt": "<", "gt": ">"}[match[1]], text)
 
 
 def delivery_id(kind: str, value: str) -> str:
@@ -82,7 +93,8 @@ def delivery_id(kind: str, value: str) -> str:
 
 def to_mrkdwn(text: str) -> str:
     """Our safe HTML subset as Slack's mrkdwn. Both escape only &, < and >, so the text
-    between tags is kept as it is; links become <url|label>."""
+    between tags is kept as it is (still escaped); links become <url|label>, their URL escaped
+    too (and a `|` in it encoded) so that it cannot end the link early."""
     out: list[str] = []
     position = 0
     link: str | None = None
@@ -98,7 +110,8 @@ def to_mrkdwn(text: str) -> str:
                 out.append(f"<{link}|{label}>" if label else f"<{link}>")
                 link = None
             elif not closing:
-                link, link_start = html.unescape(href or ""), len(out)
+                url = html.escape(html.unescape(href or ""), quote=False).replace("|", "%7C")
+                link, link_start = url, len(out)
             continue
         out.append({"b": "*", "i": "_", "code": "`"}[tag])
     out.append(text[position:])
@@ -109,7 +122,8 @@ def blocks(reply: Reply, app_id: str | None = None) -> list[dict[str, Any]]:
     """A reply as Block Kit: a section per part of the text, an actions block per row of
     choices (each button carries its choice's data as value)."""
     result: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": to_mrkdwn(part)}}
+        # verbatim: Slack does not look for mentions or channel names in the text by itself
+        {"type": "section", "text": {"type": "mrkdwn", "text": to_mrkdwn(part), "verbatim": True}}
         for part in markup.split(reply.text, SECTION_LIMIT)
     ]
     for number, row in enumerate(reply.choices):
@@ -136,8 +150,9 @@ def _button(choice: Choice, row: int, column: int, app_id: str | None) -> dict[s
 
 
 def fallback_text(reply: Reply) -> str:
-    """What notifications and screen readers show."""
-    return markup.to_plain(reply.text)[:3000] or "…"
+    """What notifications and screen readers show: the plain text, escaped again for Slack (its
+    `text` is mrkdwn too, where a bare `<!channel>` would notify a whole channel)."""
+    return markup.escape(markup.to_plain(reply.text)[:3000]) or "…"
 
 
 def modal(form: Form, chat_id: str) -> dict[str, Any]:
@@ -312,7 +327,7 @@ class SlackAdapter:
         self._remember_app(body)
         user = command["user_id"]
         channel = await self._direct_channel(user)
-        text = command.get("text", "").strip() or "help"
+        text = from_slack(command.get("text", "")).strip() or "help"
         incoming = await self._incoming(
             user,
             channel,
@@ -336,7 +351,7 @@ class SlackAdapter:
         incoming = await self._incoming(
             event["user"],
             event["channel"],
-            event.get("text", ""),
+            from_slack(event.get("text", "")),
             True,
             delivery_id("event", body["event_id"]),
         )
@@ -347,11 +362,12 @@ class SlackAdapter:
         if event.get("bot_id") or "user" not in event or "channel" not in event:
             return
         self._remember_app(body)
-        text = re.sub(r"<@[A-Z0-9]+>", "", event.get("text", "")).strip()
+        bot = re.escape(self.bot_user_id) if self.bot_user_id else "[A-Z0-9]+"
+        text = re.sub(rf"<@{bot}(?:\|[^>]*)?>", "", event.get("text", ""), count=1)
         incoming = await self._incoming(
             event["user"],
             event["channel"],
-            text,
+            from_slack(text).strip(),
             False,
             delivery_id("event", body["event_id"]),
         )
