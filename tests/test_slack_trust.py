@@ -205,6 +205,15 @@ async def test_an_event_we_do_not_handle_is_acknowledged_and_left_alone(
     assert [call.method for call in fake_slack.calls] == ["auth.test"]
 
 
+async def test_a_slash_command_that_says_payload_is_read_as_typed(
+    fake_slack: FakeSlack, slack: SlackAdapter
+) -> None:
+    """slack-bolt takes any form body containing `payload` for an interaction's."""
+    assert await signed_post(slack, slash_command_body("payload please")) == 200
+    [answer] = await fake_slack.wait_for("chat.postMessage")
+    assert "/payload" in answer.params["text"]  # not a known command, but read as one
+
+
 # Slack's retries, and replays
 
 

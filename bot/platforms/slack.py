@@ -27,6 +27,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -304,6 +306,9 @@ class SlackAdapter:
             query=request.query_string,
             headers={key: request.headers.getall(key) for key in request.headers},
         )
+        if bolt_request.body != body:  # bolt takes any form mentioning "payload" for one
+            bolt_request.body = body
+            bolt_request.context = build_async_context(AsyncBoltContext(), body)
         response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 

@@ -90,19 +90,16 @@ class Verdict(Enum):
 
 
 def parse_body(text: str, content_type: str) -> dict[str, Any]:
-    """The body as slack-bolt will read it (slack_bolt.request.internals.parse_body: JSON when
-    so declared or shaped, else a form whose `payload` field, if any, holds JSON), or BadBody."""
+    """The body of a request: JSON when so declared or shaped (as slack-bolt reads it), else a
+    form, whose `payload` field, when there is one, holds an interaction's JSON; BadBody when it
+    is none of these or not a JSON object."""
     try:
         parsed: Any
         if content_type == "application/json" or text.startswith("{"):
             parsed = json.loads(text)
         else:
             fields = dict(parse_qsl(text, keep_blank_values=True))
-            if "payload" in text:  # bolt's own test: a form with a payload field
-                payload = fields.get("payload")
-                parsed = json.loads(payload) if payload is not None else {}
-            else:
-                parsed = fields
+            parsed = json.loads(fields["payload"]) if "payload" in fields else fields
     except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
         raise BadBody("not JSON" if not isinstance(error, RecursionError) else "nested") from None
     if not isinstance(parsed, dict):
