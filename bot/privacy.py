@@ -108,5 +108,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.language = None
     participant.reminder_minutes = None
     participant.invitation_hash = None
+    participant.invitation_used_at = None
+    participant.invitation_used_on = None
     participant.erased_at = now
     db.expunge(identity)
