@@ -124,15 +124,22 @@ async def redeem(db: AsyncSession, identity: ChatIdentity, code: str, now: datet
     if await db.get(InvitationLockout, key) is not None:
         return Redemption(Outcome.LOCKED_OUT)
     hashed = digest(code)
-    query = select(Participant).where(
-        Participant.invitation_hash == hashed, Participant.erased_at.is_(None)
+    # The row is locked (PostgreSQL; SQLite writes one transaction at a time), so that two
+    # accounts sending the same code at the same moment cannot both be linked with it.
+    query = (
+        select(Participant)
+        .where(Participant.invitation_hash == hashed, Participant.erased_at.is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     participant = (await db.execute(query)).scalar_one_or_none()
     if participant is not None:
         return await _by_invitation(db, identity, participant, key, now)
     link_code = (
         await db.execute(
-            select(LinkCode).where(LinkCode.code_hash == hashed, LinkCode.expires_at > now)
+            select(LinkCode)
+            .where(LinkCode.code_hash == hashed, LinkCode.expires_at > now)
+            .with_for_update()
         )
     ).scalar_one_or_none()
     if link_code is not None:

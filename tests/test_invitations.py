@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bot import invitations
+from bot import invitations, participants
+from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, Participant, Role
-from bot.participants import unlink_accounts
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
 from tests.support.factories import make_participant
@@ -84,7 +85,7 @@ async def test_a_used_code_links_nobody_else_on_any_platform_and_warns_its_owner
     assert "Someone sent me your invitation code" in warning and "tell an organiser" in warning
 
     async with sessions() as db:  # the organiser unlinks the lost phone
-        await unlink_accounts(db, await db.get_one(Participant, person_id), "test")
+        await participants.unlink_accounts(db, await db.get_one(Participant, person_id), "test")
         await db.commit()
     assert "already in use" in await thief.send(f"/start {code}")  # a used code stays used
     async with sessions() as db:  # and gives a new invitation
@@ -199,3 +200,35 @@ async def test_an_organiser_gives_a_new_invitation_in_the_chat(
     new_phone = ChatUser(dispatcher, external_id="new")
     assert "not valid" in await new_phone.send(f"/start {code}")  # replaced
     assert "Hello Li Wei" in await new_phone.send(f"/start {new_code}")
+
+
+async def test_accounts_racing_with_one_code_link_one_of_them(
+    sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
+) -> None:
+    person_id, code = await _invited(sessions, demo_event, clock, name="Ana Pérez")
+    start = asyncio.Event()
+
+    async def send_code(platform: str, external_id: str) -> invitations.Outcome:
+        async with sessions() as db:
+            identity = await participants.identity_for(
+                db, platform, Sender(external_id), clock.now()
+            )
+            await db.commit()
+            await start.wait()  # every account is ready before anyone sends the code
+            result = await invitations.redeem(db, identity, code, clock.now())
+            await db.commit()
+            return result.outcome
+
+    racers = [
+        asyncio.create_task(send_code(platform, f"{platform}-{number}"))
+        for platform in ("telegram", "slack")
+        for number in range(4)
+    ]
+    await asyncio.sleep(0.2)
+    start.set()
+    outcomes = sorted(await asyncio.gather(*racers))
+    assert outcomes.count(invitations.Outcome.LINKED) == 1
+    assert outcomes.count(invitations.Outcome.IN_USE) == 7
+    async with sessions() as db:
+        linked = select(func.count()).where(ChatIdentity.participant_id == person_id)
+        assert (await db.execute(linked)).scalar_one() == 1
