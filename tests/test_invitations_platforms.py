@@ -189,7 +189,8 @@ async def test_a_code_shown_in_a_slack_channel_or_a_telegram_group_dies_there(
     mention = app_mention_event(f"<@UBOT> {invitations.grouped(ana_code)}", channel="C0001")
     assert await signed_post(slack, event_body(mention, event_id="Ev-code")) == 200
     [told] = await fake_slack.messages(_to("C0001", "chat.postMessage"))
-    assert "can no longer be used" in told.params["text"] and "Ana" not in told.params["text"]
+    # Told in the language of the one who wrote (Lucía's Slack speaks Spanish), naming nobody.
+    assert "ya no se puede usar" in told.params["text"] and "Ana" not in told.params["text"]
 
     group = group_chat()
     await fake_telegram.push(
