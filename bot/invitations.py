@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,6 +71,18 @@ def normalise(text: str) -> str | None:
     if len(code) == LINK_CODE_LENGTH and any(character in DIGITS for character in code):
         return code
     return None
+
+
+_CODE_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}(?:[- ]?[A-Za-z0-9]{4})?(?![A-Za-z0-9])"
+)
+
+
+def codes_in(text: str) -> list[str]:
+    """Every code written somewhere in `text` (`my code is abcd-efgh-jkmn, thanks`)."""
+    found = [normalise(match.group()) for match in _CODE_LIKE.finditer(text)]
+    whole = normalise(text)
+    return list(dict.fromkeys([code for code in [whole, *found] if code is not None]))
 
 
 def grouped(code: str) -> str:
@@ -219,17 +232,21 @@ async def purge(db: AsyncSession, now: datetime) -> None:
             await db.execute(delete(model).where(condition))
 
 
-async def void(db: AsyncSession, code: str) -> bool:
-    """A code was seen in a group: it stops working at once. True when it was a live code
-    (an invitation, spent or not, or a linking code)."""
-    hashed = digest(code)
-    query = select(Participant).where(Participant.invitation_hash == hashed)
-    participant = (await db.execute(query)).scalar_one_or_none()
-    if participant is not None:
-        participant.invitation_hash = None
-        return True
-    result = await db.execute(delete(LinkCode).where(LinkCode.code_hash == hashed))
-    return bool(getattr(result, "rowcount", 0))
+async def void(db: AsyncSession, codes: list[str]) -> bool:
+    """Codes were seen in a group: they stop working at once. True when one of them was a live
+    code (an invitation, used or not, or a linking code)."""
+    voided = False
+    for code in codes:
+        hashed = digest(code)
+        query = select(Participant).where(Participant.invitation_hash == hashed)
+        participant = (await db.execute(query)).scalar_one_or_none()
+        if participant is not None:
+            participant.invitation_hash = None
+            voided = True
+            continue
+        result = await db.execute(delete(LinkCode).where(LinkCode.code_hash == hashed))
+        voided = voided or bool(getattr(result, "rowcount", 0))
+    return voided
 
 
 async def issue_link_code(db: AsyncSession, participant: Participant, now: datetime) -> str:

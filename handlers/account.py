@@ -25,9 +25,9 @@ def language_choices() -> tuple[tuple[Choice, ...], ...]:
 async def start(ctx: Context) -> Reply | list[Reply]:
     """`/start`, or `/start CODE` from an invitation's deep link."""
     if ctx.args:
-        code = invitations.normalise(" ".join(ctx.args))
         if not ctx.incoming.private:
-            return await void_in_group(ctx, code, always=True)
+            return await void_in_group(ctx, " ".join(ctx.args), always=True)
+        code = invitations.normalise(" ".join(ctx.args))
         if code is None:
             return [
                 Reply(_("This invitation code is not valid. Check it, or ask an organiser.")),
@@ -37,10 +37,10 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     return welcome(ctx)
 
 
-async def void_in_group(ctx: Context, code: str | None, always: bool = False) -> list[Reply]:
+async def void_in_group(ctx: Context, text: str, always: bool = False) -> list[Reply]:
     """A code shown in a group is void at once; the group is told, naming nobody. (`always`:
     answer even when it was no live code, so that a group cannot test codes.)"""
-    voided = code is not None and await invitations.void(ctx.db, code)
+    voided = await invitations.void(ctx.db, invitations.codes_in(text))
     if not voided and not always:
         return []
     return [
@@ -90,15 +90,15 @@ async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
 async def link(ctx: Context) -> Reply | list[Reply]:
     """`/link`: from a linked account, a short-lived code to link another chat app;
     `/link CODE` (or the code alone) from the new account."""
-    code = invitations.normalise(" ".join(ctx.args)) if ctx.args else None
     if not ctx.incoming.private:
         if ctx.args:
-            return await void_in_group(ctx, code, always=True)
+            return await void_in_group(ctx, " ".join(ctx.args), always=True)
         return Reply(
             _("This is personal: I answer it only in a private chat."),
             choices=((Choice(_("Open a private chat"), open_private=True),),),
         )
     if ctx.args:
+        code = invitations.normalise(" ".join(ctx.args))
         if code is None:
             return Reply(_("This code is not valid. Check it, or ask an organiser."))
         return await redeem(ctx, code)

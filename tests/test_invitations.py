@@ -39,6 +39,9 @@ def test_codes_are_unguessable_and_forgiving_to_type() -> None:
     assert invitations.normalise(f" {code[:6]} {code[6:]} ") == code
     assert invitations.normalise("hello") is None
     assert invitations.normalise("O" * 12) is None
+    assert invitations.normalise("thursday") is None  # a linking code has a digit
+    assert invitations.codes_in(f"Hi! my code: {code[:4]} {code[4:8]} {code[8:]}.") == [code]
+    assert invitations.codes_in("see you at 10:30 in room B") == []
 
 
 async def test_start_with_a_code_links_the_account_and_greets_by_name_in_their_language(

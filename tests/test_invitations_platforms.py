@@ -186,7 +186,10 @@ async def test_a_code_shown_in_a_slack_channel_or_a_telegram_group_dies_there(
         ben_code = invitations.issue(ben, clock.now())
         await db.commit()
 
-    mention = app_mention_event(f"<@UBOT> {invitations.grouped(ana_code)}", channel="C0001")
+    mention = app_mention_event(
+        f"<@UBOT> my code is {invitations.grouped(ana_code).lower()}, is it right?",
+        channel="C0001",
+    )
     assert await signed_post(slack, event_body(mention, event_id="Ev-code")) == 200
     [told] = await fake_slack.messages(_to("C0001", "chat.postMessage"))
     # Told in the language of the one who wrote (Lucía's Slack speaks Spanish), naming nobody.
