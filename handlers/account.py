@@ -24,9 +24,9 @@ def language_choices() -> tuple[tuple[Choice, ...], ...]:
 
 async def start(ctx: Context) -> Reply | list[Reply]:
     """`/start`, or `/start CODE` from an invitation's deep link."""
+    if ctx.args and not ctx.incoming.private:
+        return await void_in_group(ctx, " ".join(ctx.args), always=True) or welcome(ctx)
     if ctx.args:
-        if not ctx.incoming.private:
-            return await void_in_group(ctx, " ".join(ctx.args), always=True)
         code = invitations.normalise(" ".join(ctx.args))
         if code is None:
             return [
@@ -39,9 +39,11 @@ async def start(ctx: Context) -> Reply | list[Reply]:
 
 async def void_in_group(ctx: Context, text: str, always: bool = False) -> list[Reply]:
     """A code shown in a group is void at once; the group is told, naming nobody. (`always`:
-    answer even when it was no live code, so that a group cannot test codes.)"""
-    voided = await invitations.void(ctx.db, invitations.codes_in(text))
-    if not voided and not always:
+    answer whenever something code-shaped was sent, live or not, so that a group cannot test
+    codes.) Nothing to say (an empty list) when `text` holds no live code."""
+    codes = invitations.codes_in(text)
+    voided = await invitations.void(ctx.db, codes)
+    if not voided and not (always and codes):
         return []
     return [
         Reply(
@@ -91,9 +93,8 @@ async def link(ctx: Context) -> Reply | list[Reply]:
     """`/link`: from a linked account, a short-lived code to link another chat app;
     `/link CODE` (or the code alone) from the new account."""
     if not ctx.incoming.private:
-        if ctx.args:
-            return await void_in_group(ctx, " ".join(ctx.args), always=True)
-        return Reply(
+        told = await void_in_group(ctx, " ".join(ctx.args), always=True)
+        return told or Reply(
             _("This is personal: I answer it only in a private chat."),
             choices=((Choice(_("Open a private chat"), open_private=True),),),
         )

@@ -154,6 +154,9 @@ async def test_a_code_shown_in_a_group_is_void_and_the_group_is_told_without_nam
     assert "can no longer be used" in told and "Omar" not in told
     assert "not valid" in await other.send(invitations.grouped(omar_code))
     assert await member.send("good morning everyone") == ""  # talk in a group is not answered
+    # /start with any code answers the same, live or not: a group cannot test codes.
+    assert told == await member.send(f"/start {invitations.new_code()}")
+    assert "can no longer be used" not in await member.send("/start hello")
 
 
 async def test_a_revoked_code_does_not_work(
