@@ -114,7 +114,12 @@ async def survey_button(ctx: Context) -> Reply:
     survey_text, _sep, rest = rest.partition(":")
     survey_id = parse_number(survey_text)
     found = await ctx.db.get(Survey, survey_id) if survey_id is not None else None
-    if found is None or ctx.participant is None or found.event_id != getattr(ctx.event, "id", 0):
+    if (
+        found is None
+        or found.status == SurveyStatus.DRAFT  # not open yet: as if it did not exist
+        or ctx.participant is None
+        or found.event_id != getattr(ctx.event, "id", 0)
+    ):
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     if found.status != SurveyStatus.OPEN:
         return Reply(_("The survey is closed. Thank you for your interest!"), edit=True)

@@ -1,16 +1,20 @@
-"""A round of Act tables that is not open to the reader (civil society only, to a government
-account or a guest) cannot be probed: it is answered exactly as a round that does not exist."""
+"""What is not open to the reader cannot be probed by its name or number: a round of Act tables
+for civil society only (to a government account or a guest), a survey not opened yet. It is
+answered exactly as one that does not exist."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from bot.models import Event, Role
+from bot.models import Event, Role, Survey
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
+from tests.test_survey import load_demo_survey
 
 HIDDEN = "d1-groups-1"  # civil society only; Act 1 meets there and in d2-tables
 MISSING = "d9-groups-9"
+NO_BUTTON = "This button no longer works. Send /help to see what I can do."
 PROBES = [
     "/table 1 {round}",
     "/table 1 {round} roster",
@@ -51,3 +55,22 @@ async def test_organisers_still_reach_every_round(
     organiser = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
     assert "Drivers of human mobility" in await organiser.send(f"/table 1 {HIDDEN}")
     assert "several rounds" in await organiser.send("/table 1")
+
+
+async def test_a_survey_not_open_yet_is_answered_as_one_that_does_not_exist(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    await load_demo_survey(dispatcher, demo_event)  # loaded, not opened
+    async with dispatcher.sessions() as db:
+        draft = await db.scalar(select(Survey.id).where(Survey.event_id == demo_event.id))
+    assert draft is not None
+    delegate = await registered(dispatcher, demo_event.id, "Amina")
+    for action in ("go", "b", "a"):
+        delegate.last = await dispatcher.handle(
+            delegate._incoming(button=f"survey:{action}:{draft}:0:1", message_id="m1")
+        )
+        seen = delegate._read()
+        delegate.last = await dispatcher.handle(
+            delegate._incoming(button=f"survey:{action}:{draft + 1000}:0:1", message_id="m1")
+        )
+        assert seen == delegate._read() == NO_BUTTON
