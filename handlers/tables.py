@@ -204,13 +204,11 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
 async def join_button(ctx: Context) -> Reply:
     """`join:ROUND:ACT`."""
     assert ctx.event is not None
-    round_text, _sep, act = ctx.payload.partition(":")
-    round_id = parse_number(round_text)
+    round_text, _sep, act_text = ctx.payload.partition(":")
+    round_id, act = parse_number(round_text), parse_number(act_text)
     visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
     table_round = visible.get(round_id) if round_id is not None else None
-    table = (
-        next((t for t in table_round.tables if str(t.act) == act), None) if table_round else None
-    )
+    table = next((t for t in table_round.tables if t.act == act), None) if table_round else None
     if table is None or ctx.participant is None:
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     return await _join(ctx, table)
@@ -219,9 +217,10 @@ async def join_button(ctx: Context) -> Reply:
 async def move_button(ctx: Context) -> Reply:
     """`move:TABLE` — the participant agreed to leave their table for this one."""
     assert ctx.event is not None
+    table_id = parse_number(ctx.payload)
     for table_round in await tables.rounds(ctx.db, ctx.event, ctx.role):
         for table in table_round.tables:
-            if str(table.id) == ctx.payload and ctx.participant is not None:
+            if table.id == table_id and ctx.participant is not None:
                 reply = await _join(ctx, table, move=True)
                 return Reply(reply.text, reply.choices, edit=True)
     return Reply(_("This button no longer works. Send /help to see what I can do."))
