@@ -316,7 +316,10 @@ def invite(
 
     username = (bot_name or "").lstrip("@")
     if not username:
-        telegram = TelegramSettings.from_env()
+        try:
+            telegram = TelegramSettings.from_env()
+        except ConfigurationError as error:
+            raise click.ClickException(str(error)) from error
         if telegram is None:
             raise click.ClickException("give --bot USERNAME or set TELEGRAM_BOT_TOKEN")
         from bot.platforms.telegram import bot_username

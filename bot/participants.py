@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from bot.chat import Sender
 from bot.i18n import LANGUAGES
 from bot.models import ChatIdentity, Participant
+from bot.numbers import parse_number
 
 # last_seen_at is written at most this often, so that reading the agenda costs no write.
 _SEEN_RESOLUTION = timedelta(minutes=5)
@@ -143,8 +144,9 @@ async def choose_notify_platform(
 async def find_participant(db: AsyncSession, event_id: int, reference: str) -> Participant | None:
     """A participant by id, e-mail or (unique part of their) name."""
     base = select(Participant).where(Participant.event_id == event_id)
-    if reference.isdigit():
-        found = await db.get(Participant, int(reference))
+    number = parse_number(reference)
+    if number is not None:
+        found = await db.get(Participant, number)
         return found if found is not None and found.event_id == event_id else None
     if "@" in reference:
         query = base.where(Participant.email == reference.lower())

@@ -230,7 +230,7 @@ def build_router() -> Router:
         usage="[NUMBER]",
         personal=True,
     )
-    router.pattern(r"s(\d{1,9})", agenda.show_session)
+    router.pattern(r"s([0-9]{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
     router.button("forget", privacy.forget_button)
