@@ -5,6 +5,7 @@ and one chat's burst next to another chat's question."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -59,6 +60,22 @@ async def test_an_update_the_library_cannot_parse_is_logged_once_and_skipped(
     assert len(skipped) == 1 and str(poisons[0]) in skipped[0].getMessage()
     assert not [r for r in caplog.records if r.exc_info]  # no traceback
     assert sum(len(r.getMessage()) for r in caplog.records) < 5_000  # the log stays small
+
+
+async def test_a_polling_failure_loop_writes_a_line_not_megabytes(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.intake.max_backoff = 0.05  # the test need not wait for the real back-off
+    for _ in range(40):
+        fake_telegram.fail_next("getUpdates", 502, "Bad Gateway")
+    with caplog.at_level(logging.INFO):
+        await _until(lambda: not fake_telegram.failures["getUpdates"], within=30)
+        await fake_telegram.push(text_message("/help"))
+        [answer] = await fake_telegram.wait_for("sendMessage")
+    assert "/agenda" in answer.params["text"]
+    failed = [r for r in caplog.records if "polling failed" in r.getMessage()]
+    assert len(failed) == 1 and "502" in failed[0].getMessage()
+    assert sum(len(r.getMessage()) for r in caplog.records) < 2_000
 
 
 async def test_a_second_poller_gets_409_logs_it_once_and_takes_over_when_the_first_stops(
@@ -141,6 +158,9 @@ async def test_webhook_bodies_that_are_no_update_get_400_without_a_traceback(
             for body in BAD_BODIES:
                 async with client.post(webhook, data=body, headers=headers) as response:
                     assert response.status == 400, body[:40]
+            too_big = b'{"update_id": 1, "pad": "' + b"x" * 2_000_000 + b'"}'
+            async with client.post(webhook, data=io.BytesIO(too_big), headers=headers) as response:
+                assert response.status == 413
             poison = {"update_id": 9001, **unparseable_poll()}
             async with client.post(webhook, json=poison, headers=headers) as response:
                 assert response.status == 200  # accepted, then skipped: Telegram need not retry

@@ -82,6 +82,7 @@ class TelegramIntake:
         self.limit = limit
         self.poll_timeout = poll_timeout
         self.sweep_every = sweep_every
+        self.max_backoff = 5.0  # seconds between tries of a poll that keeps failing
         self._tasks: list[asyncio.Task[None]] = []
         self.quiet = QuietLog(log)  # per adapter: each process logs a problem once
 
@@ -152,7 +153,7 @@ class TelegramIntake:
                 fetched = await self._get_updates(http, url, params)
                 if fetched is None:
                     failures += 1
-                    await asyncio.sleep(min(5.0, 0.25 * 2**failures))
+                    await asyncio.sleep(min(self.max_backoff, 0.25 * 2**failures))
                     continue
                 updates = [u for u in fetched if is_update(u)]
                 if len(updates) < len(fetched):
@@ -173,7 +174,7 @@ class TelegramIntake:
                         error,
                     )
                     failures += 1
-                    await asyncio.sleep(min(5.0, 0.25 * 2**failures))
+                    await asyncio.sleep(min(self.max_backoff, 0.25 * 2**failures))
                     continue
                 failures = 0
                 offset = max(int(u["update_id"]) for u in updates) + 1

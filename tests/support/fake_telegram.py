@@ -204,6 +204,11 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 409, "description": description}, status=409
             )
+        pending = self.failures.get("getUpdates")
+        if pending:
+            failure = pending.pop(0)
+            body = {"ok": False, "error_code": failure.status, "description": failure.description}
+            return web.json_response(body, status=failure.status)
         self._polling += 1
         try:
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
