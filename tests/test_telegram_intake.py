@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -14,6 +15,8 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot import inbox
+from bot.chat import Document, Image, Incoming, Reply, Sender
 from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import Event, ProcessedDelivery
@@ -60,6 +63,54 @@ async def test_an_update_the_library_cannot_parse_is_logged_once_and_skipped(
     assert len(skipped) == 1 and str(poisons[0]) in skipped[0].getMessage()
     assert not [r for r in caplog.records if r.exc_info]  # no traceback
     assert sum(len(r.getMessage()) for r in caplog.records) < 5_000  # the log stays small
+
+
+async def test_what_a_killed_run_left_is_handled_and_answered_at_the_next_start(
+    fake_telegram: FakeTelegram, dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
+) -> None:
+    """The state kill -9 leaves: an update handled (committed, reply kept) but not answered, one
+    stored but not handled, and a reply with a picture and a document not sent."""
+    handled = {"update_id": 8000, **text_message("/language es")}
+    waiting = {"update_id": 8001, **text_message("/help")}
+    with_files = {"update_id": 8002, **text_message("/results")}
+    updates = [handled, waiting, with_files]
+    await inbox.store(sessions, "telegram", [(str(u["update_id"]), json.dumps(u)) for u in updates])
+    incoming = Incoming(
+        "telegram",
+        "42",
+        Sender("42", "Amina", "fr"),
+        "/language es",
+        "language",
+        ("es",),
+        delivery_id="8000",
+    )
+    [kept] = await dispatcher.handle(incoming, keep_replies=True)  # then the process died
+    chart = Image(b"\x89PNG a chart", "Answers to question 1", "q1.png")
+    agenda = Document(b"%PDF-1.4 the agenda", "agenda.pdf")
+    async with sessions() as db:
+        row = await db.get(ProcessedDelivery, ("telegram", "8002"))
+        assert row is not None
+        row.handled_at = inbox.real_now()
+        row.replies = inbox.encode_replies(
+            [Reply("📊 Results", images=(chart,), documents=(agenda,))]
+        )
+        await db.commit()
+
+    adapter = TelegramAdapter(TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher)
+    await adapter.start()
+    try:
+        await fake_telegram.wait_for("sendDocument")
+    finally:
+        await adapter.stop()
+    texts = [call.params["text"] for call in fake_telegram.of("sendMessage")]
+    assert texts[0] == kept.text and "español" in texts[0]
+    assert "/agenda" in texts[1]  # /help, handled now, in Spanish since 8000
+    [photo] = fake_telegram.of("sendPhoto")
+    assert photo.params["photo"] == chart.png and "Results" in photo.params["caption"]
+    assert [call.params["document"] for call in fake_telegram.of("sendDocument")] == [agenda.data]
+    async with sessions() as db:
+        rows = (await db.execute(select(ProcessedDelivery))).scalars().all()
+    assert all(row.handled_at and row.payload is None and row.replies is None for row in rows)
 
 
 async def test_a_polling_failure_loop_writes_a_line_not_megabytes(
