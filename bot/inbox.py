@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Choice, Document, Field, Form, Image, Reply
@@ -48,9 +49,18 @@ async def store(
     sessions: SessionFactory, platform: str, updates: Sequence[tuple[str, str]]
 ) -> list[str]:
     """Store raw updates (delivery id, JSON text) in one transaction; returns the ids that were
-    new (an update the platform sends again is stored once)."""
+    new (an update the platform sends again is stored once, also by two processes at once)."""
     if not updates:
         return []
+    try:
+        return await _store(sessions, platform, updates)
+    except IntegrityError:  # another process stored some of them meanwhile
+        return await _store(sessions, platform, updates)
+
+
+async def _store(
+    sessions: SessionFactory, platform: str, updates: Sequence[tuple[str, str]]
+) -> list[str]:
     async with sessions() as db:
         ids = [delivery_id for delivery_id, _payload in updates]
         known = set(
