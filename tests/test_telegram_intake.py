@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -21,7 +22,7 @@ from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import Event, ProcessedDelivery
 from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
-from bot.router import Dispatcher
+from bot.router import Dispatcher, forget_old_deliveries
 from tests.support.fake_telegram import (
     TOKEN,
     Call,
@@ -280,3 +281,30 @@ async def test_one_chats_burst_does_not_delay_another_chats_answer(
     await fake_telegram.messages(_to(7), 20, within=60)
     assert help_answer.at - asked < 1.0
     assert fake_telegram.refused == 0
+
+
+async def test_old_records_are_forgotten_but_not_updates_still_waiting(
+    sessions: SessionFactory,
+) -> None:
+    long_ago = inbox.real_now() - timedelta(days=3)
+    async with sessions() as db:
+        for delivery_id, handled, replies in [
+            ("1", long_ago, None),  # handled and answered: forgotten
+            ("2", None, None),  # stored, never handled (the bot was down three days): kept
+            ("3", long_ago, "[]"),  # handled, its replies not sent yet: kept
+        ]:
+            db.add(
+                ProcessedDelivery(
+                    platform="telegram",
+                    delivery_id=delivery_id,
+                    received_at=long_ago,
+                    handled_at=handled,
+                    payload="{}",
+                    replies=replies,
+                )
+            )
+        await db.commit()
+        assert await forget_old_deliveries(db, inbox.real_now() - timedelta(days=2)) == 1
+        await db.commit()
+        left = (await db.execute(select(ProcessedDelivery.delivery_id))).scalars().all()
+    assert sorted(left) == ["2", "3"]
