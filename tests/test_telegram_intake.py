@@ -261,6 +261,18 @@ async def test_updates_of_one_chat_are_handled_in_order(
     assert said == [[code] for code in languages]
 
 
+async def test_a_chats_burst_does_not_queue_another_chat_behind_it(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    """The intake alone: another chat's command is handled beside the burst, not after it."""
+    for _ in range(20):
+        await fake_telegram.push(text_message("/agenda", user(7)))
+    await fake_telegram.push(text_message("/help", user(8)))
+    sent = await fake_telegram.wait_for("sendMessage", 21, within=30)
+    order = [call.params["chat_id"] for call in sent]
+    assert order.index("8") < 10, order
+
+
 @pytest.mark.xfail(
     reason="needs the send path's per-chat pacing (branch issue14-sending): on this branch alone "
     "our own replies to the bursting chat draw a 429, which pauses every chat's sending",
