@@ -59,6 +59,7 @@ async def test_an_update_the_library_cannot_parse_is_logged_once_and_skipped(
         await fake_telegram.wait_for("sendMessage", 2)
 
     assert "/agenda" in answer.params["text"]  # polling went on: later updates are answered
+    assert "my_chat_member" in fake_telegram.last_get_updates["allowed_updates"]
     assert not set(poisons) & {u["update_id"] for u in fake_telegram.updates}  # confirmed
     skipped = [r for r in caplog.records if "cannot read" in r.getMessage()]
     assert len(skipped) == 1 and str(poisons[0]) in skipped[0].getMessage()

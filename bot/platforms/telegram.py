@@ -132,7 +132,9 @@ class TelegramAdapter:
         # Updates come in through our own intake, not python-telegram-bot's Updater, which
         # confirms updates as soon as it has fetched them.
         self.application = builder.updater(None).build()
-        self.intake = TelegramIntake(settings, dispatcher.sessions, self._process)
+        self.intake = TelegramIntake(
+            settings, dispatcher.sessions, self._process, allowed_updates=Update.ALL_TYPES
+        )
         self._webhook: web.AppRunner | None = None
 
     @property

@@ -71,6 +71,7 @@ class TelegramIntake:
         sessions: SessionFactory,
         process: Callable[[Stored], Awaitable[None]],
         *,
+        allowed_updates: Sequence[str] = (),
         concurrency: int = 16,
         limit: int = 1000,
         poll_timeout: int = 10,
@@ -82,6 +83,7 @@ class TelegramIntake:
         self.limit = limit
         self.poll_timeout = poll_timeout
         self.sweep_every = sweep_every
+        self.allowed_updates = list(allowed_updates)  # empty: Telegram's default kinds
         self.max_backoff = 5.0  # seconds between tries of a poll that keeps failing
         self._tasks: list[asyncio.Task[None]] = []
         self.quiet = QuietLog(log)  # per adapter: each process logs a problem once
@@ -147,7 +149,11 @@ class TelegramIntake:
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while True:
                 await self.queues.room.wait()  # a backlog is left with Telegram, not in memory
-                params: dict[str, Any] = {"timeout": self.poll_timeout, "limit": 100}
+                params: dict[str, Any] = {
+                    "timeout": self.poll_timeout,
+                    "limit": 100,
+                    "allowed_updates": self.allowed_updates,
+                }
                 if offset is not None:
                     params["offset"] = offset
                 fetched = await self._get_updates(http, url, params)

@@ -49,6 +49,7 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     refused: int = 0
     conflicts: int = 0  # getUpdates refused with 409: another one was in flight
+    last_get_updates: dict[str, Any] = field(default_factory=dict)  # its parameters
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     url: str = ""
@@ -210,6 +211,7 @@ class FakeTelegram:
             body = {"ok": False, "error_code": failure.status, "description": failure.description}
             return web.json_response(body, status=failure.status)
         self._polling += 1
+        self.last_get_updates = params
         try:
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         finally:
