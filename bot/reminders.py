@@ -13,6 +13,7 @@ process, a programme reload, a /remind changed after the first reminder left).
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +23,6 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Integer,
-    Select,
     String,
     and_,
     cast,
@@ -206,16 +206,57 @@ class Queued:
     late: bool  # queued after its due time
 
 
-def _missing(session: Session, offset: int) -> ColumnElement[bool]:
-    """Who the session concerns at `offset` and has no reminder of it yet."""
+def _missing(session: Session, offsets: Collection[int]) -> ColumnElement[bool]:
+    """Who the session concerns at one of `offsets` and has no reminder of it yet."""
     return and_(
         concerns(session),
-        Participant.reminder_minutes == offset,
+        Participant.reminder_minutes.in_(offsets),
         ~exists().where(
             OutboxMessage.key
             == literal(_key_prefix(session), String) + cast(Participant.id, String)
         ),
     )
+
+
+async def _enqueue(
+    db: AsyncSession,
+    session: Session,
+    body: dict[str, Any],
+    people: Sequence[int],
+    not_before: datetime,
+    now: datetime,
+    batch: int = 2000,
+) -> int:
+    """Queue one reminder to each of `people` (an insert-select by id: the database builds the
+    rows, which is far quicker than sending them); returns how many were new."""
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    columns = [
+        OutboxMessage.key,
+        OutboxMessage.participant_id,
+        OutboxMessage.kind,
+        OutboxMessage.payload,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.not_before,
+        OutboxMessage.created_at,
+        OutboxMessage.expires_at,
+    ]
+    queued = 0
+    for start in range(0, len(people), batch):
+        rows = select(
+            literal(_key_prefix(session), String) + cast(Participant.id, String),
+            Participant.id,
+            literal("reminder", String),
+            literal(body, JSON),
+            literal(OutboxStatus.PENDING.value, String),
+            literal(0, Integer),
+            literal(not_before, UTCDateTime()),
+            literal(now, UTCDateTime()),
+            literal(session.starts_at, UTCDateTime()),
+        ).where(Participant.id.in_(people[start : start + batch]))
+        statement = insert(OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+        queued += len((await db.execute(statement.returning(OutboxMessage.id))).all())
+    return queued
 
 
 async def queue_due(
@@ -230,17 +271,16 @@ async def queue_due(
     """Queue every reminder whose time has come (its due time minus the lead the session's
     upper bound needs at `rate`) for a session that has not begun, to everyone it concerns now
     who has none yet. `also_due` names (session, offset) pairs to treat as due whatever the
-    bound says (a job planned for that moment). One grouped query when nothing is missing (the
-    usual case), then one insert-select; the outbox key makes it safe to run at any time, in
-    any number of places."""
-    bound_all = (
+    bound says (a job planned for that moment). One query finds who is missing (none, as a
+    rule); the outbox key makes it safe to run at any time, in any number of places."""
+    registered = (
         await db.execute(
             select(func.count()).where(
                 Participant.event_id == event_id, Participant.erased_at.is_(None)
             )
         )
     ).scalar_one()
-    horizon = now + timedelta(minutes=max(OFFSETS)) + lead(int(bound_all), rate)
+    horizon = now + timedelta(minutes=max(OFFSETS)) + lead(int(registered), rate)
     query = select(Session).where(
         Session.event_id == event_id, Session.starts_at > now, Session.starts_at <= horizon
     )
@@ -248,90 +288,56 @@ async def queue_due(
         query = query.where(Session.id.in_(session_ids))
     sessions = list((await db.execute(query)).scalars())
     bounds = await upper_bounds(db, sessions)
-    pairs = [
-        (session, offset)
+    plan = [
+        (session, offsets)
         for session in sessions
         if bounds[session.id]
-        for offset in OFFSETS
-        if (session.id, offset) in also_due
-        or due(session, offset) - lead(bounds[session.id], rate) <= now
+        and (
+            offsets := [
+                offset
+                for offset in OFFSETS
+                if (session.id, offset) in also_due
+                or due(session, offset) - lead(bounds[session.id], rate) <= now
+            ]
+        )
     ]
-    if not pairs:
-        return []
-    by_id = {session.id: session for session in sessions}
-    missing: dict[tuple[int, int], int] = {}
-    for start in range(0, len(pairs), _CHUNK):
-        counting = [
+    missing: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for start in range(0, len(plan), _CHUNK):
+        # Found first, queued after: an insert-select would read its own new rows' index
+        # entries, which costs PostgreSQL dearly when the outbox was small when last analysed.
+        finding = [
             select(
                 literal(session.id, Integer).label("session_id"),
-                literal(offset, Integer).label("offset"),
-                func.count().label("missing"),
-            ).where(_missing(session, offset))
-            for session, offset in pairs[start : start + _CHUNK]
+                Participant.reminder_minutes,
+                Participant.id,
+            ).where(_missing(session, offsets))
+            for session, offsets in plan[start : start + _CHUNK]
         ]
-        for session_id, offset, number in await db.execute(union_all(*counting)):
-            if number:
-                missing[int(session_id), int(offset)] = int(number)
+        for session_id, offset, participant_id in await db.execute(union_all(*finding)):
+            assert offset is not None  # reminders are on (`_missing`)
+            missing[session_id, offset].append(participant_id)
     if not missing:
         return []
-    events = {event_id: await db.get_one(Event, event_id)}
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    event = await db.get_one(Event, event_id)
+    by_id = {session.id: session for session in sessions}
     queued: list[Queued] = []
-    todo = sorted(missing.items())
-    for start in range(0, len(todo), _CHUNK):
-        selects: list[Select[Any]] = []
-        for (session_id, offset), number in todo[start : start + _CHUNK]:
-            session = by_id[session_id]
-            venue = await db.get(Venue, session.venue_id) if session.venue_id else None
-            # The fan-out ends by the due time at `rate`; a late one leaves now.
-            not_before = max(now, due(session, offset) - lead(number, rate))
-            body = payload(session, events[event_id], venue, offset)
-            selects.append(
-                select(
-                    literal(_key_prefix(session), String) + cast(Participant.id, String),
-                    Participant.id,
-                    literal("reminder", String),
-                    literal(body, JSON),
-                    literal(OutboxStatus.PENDING.value, String),
-                    literal(0, Integer),
-                    literal(not_before, UTCDateTime()),
-                    literal(now, UTCDateTime()),
-                    literal(session.starts_at, UTCDateTime()),
-                ).where(_missing(session, offset))
-            )
-            queued.append(Queued(session, offset, number, due(session, offset) < now))
-        statement = (
-            insert(OutboxMessage)
-            .from_select(
-                [
-                    OutboxMessage.key,
-                    OutboxMessage.participant_id,
-                    OutboxMessage.kind,
-                    OutboxMessage.payload,
-                    OutboxMessage.status,
-                    OutboxMessage.attempts,
-                    OutboxMessage.not_before,
-                    OutboxMessage.created_at,
-                    OutboxMessage.expires_at,
-                ],
-                union_all(*selects),
-            )
-            .on_conflict_do_nothing()
-        )
-        await db.execute(statement)
-    for item in queued:
+    for (session_id, offset), people in sorted(missing.items()):
+        session = by_id[session_id]
+        venue = await db.get(Venue, session.venue_id) if session.venue_id else None
+        body = payload(session, event, venue, offset)
+        # The fan-out ends by the due time at `rate`; a late one leaves now.
+        not_before = max(now, due(session, offset) - lead(len(people), rate))
+        number = await _enqueue(db, session, body, people, not_before, now)
+        late = due(session, offset) < now
+        queued.append(Queued(session, offset, number, late))
         log.log(
             # Late for a job (the bot was down) is worth a warning; a catch-up is routine.
-            logging.WARNING
-            if item.late and (item.session.id, item.offset) in also_due
-            else logging.INFO,
+            logging.WARNING if late and (session_id, offset) in also_due else logging.INFO,
             "queued %d reminders (%d min) for session %d (%r)%s",
-            item.count,
-            item.offset,
-            item.session.id,
-            item.session.key,
-            f", late: they were due {due(item.session, item.offset).isoformat()}"
-            if item.late
-            else "",
+            number,
+            offset,
+            session_id,
+            session.key,
+            f", late: they were due {due(session, offset).isoformat()}" if late else "",
         )
     return queued
