@@ -14,6 +14,7 @@ session has not started yet; otherwise it is skipped (docs/delivery.md).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -48,6 +49,7 @@ class ReminderScheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._loaded_at: datetime | None = None
         self._started = False
+        self._stopping = False
 
     def _real(self, instant: datetime) -> datetime:
         """The wall-clock time at which the (possibly simulated) clock shows `instant`."""
@@ -67,10 +69,19 @@ class ReminderScheduler:
         )
 
     def stop(self) -> None:
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     async def _watch(self) -> None:
+        try:
+            await self._watch_once()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("stopped while watching the programme; the next start goes on")
+
+    async def _watch_once(self) -> None:
         async with self.sessions() as db:
             event = await current_event(db, self.event_key)
         if event is None:
@@ -108,11 +119,13 @@ class ReminderScheduler:
         for session in upcoming:
             if not bounds[session.id]:  # a break, a social event: nobody is reminded
                 continue
-            for offset in reminders.OFFSETS:
+            for offset in sorted(reminders.OFFSETS):
                 run_at = reminders.due(session, offset) - reminders.lead(
                     bounds[session.id], self.rate
                 )
                 planned[f"reminder:{session.id}:{offset}"] = max(run_at, now)
+                if run_at <= now:  # one job now queues every offset already due
+                    break
         for job in self.scheduler.get_jobs():
             if job.id.startswith("reminder:") and job.id not in planned:
                 job.remove()
@@ -130,6 +143,15 @@ class ReminderScheduler:
         return planned
 
     async def fire(self, session_id: int, offset: int) -> int:
+        try:
+            return await self._fire(session_id, offset)
+        except asyncio.CancelledError:  # stopped mid-way: nothing was committed
+            if not self._stopping:
+                raise
+            log.info("stopped while queuing reminders; the next start queues them")
+            return 0
+
+    async def _fire(self, session_id: int, offset: int) -> int:
         async with self.sessions() as db:
             session = await db.get(Session, session_id)
             queued: list[reminders.Queued] = []

@@ -39,13 +39,26 @@ async def _registered_on_telegram(database: Path, telegram_id: int) -> None:
         await engine.dispose()
 
 
-async def _run_bot(env: dict[str, str], at: str, seconds: float) -> str:
+async def _run_bot_until(env: dict[str, str], at: str, line: str, within: float = 40) -> str:
+    """Run the bot from `at` until its log shows `line`, then stop it; returns the log."""
     bot = await start(env, "--verbose", "run", "--at", at)
-    await asyncio.sleep(seconds)
-    bot.send_signal(signal.SIGTERM)
-    _out, err = await asyncio.wait_for(bot.communicate(), 30)
-    assert bot.returncode == 0, err.decode()
-    return err.decode()
+    assert bot.stderr is not None
+    seen: list[str] = []
+
+    async def read() -> None:
+        while raw := await bot.stderr.readline():  # type: ignore[union-attr]
+            seen.append(raw.decode())
+            if line in seen[-1]:
+                return
+        raise AssertionError("the bot stopped:\n" + "".join(seen))
+
+    try:
+        await asyncio.wait_for(read(), within)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, "".join(seen) + err.decode()
+    return "".join(seen) + err.decode()
 
 
 async def test_a_reminder_due_across_a_restart_arrives_once(
@@ -69,8 +82,8 @@ async def test_a_reminder_due_across_a_restart_arrives_once(
     assert sent.params["chat_id"] == "4242" and "Welcome and opening" in sent.params["text"]
 
     # Second run, after the due time and before the session: the job runs again at start…
-    log = await _run_bot(env, "2017-12-02 08:16:00", 6)
-    assert "queued 0 reminders (15 min)" in log
+    log = await _run_bot_until(env, "2017-12-02 08:16:00", "queued 0 reminders (15 min)")
+    assert "Traceback" not in log, log
     # …and nothing is sent twice.
     assert len([call for call in fake_telegram.calls if reminder(call)]) == 1
 
