@@ -147,7 +147,7 @@ async def upper_bounds(db: AsyncSession, sessions: Sequence[Session]) -> dict[in
     """For each session, at most how many people it may ever concern: the participants
     registered in the roles it concerns, plus its seats (or those seated, if an organiser
     seated more). Independent of who has linked a chat account so far, so that reminders
-    planned from it stay on time however many link later. Two grouped queries."""
+    planned from it stay on time however many link later. Three grouped queries."""
     if not sessions:
         return {}
     event_id = sessions[0].event_id
