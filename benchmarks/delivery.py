@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Integer, cast, select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -161,7 +161,11 @@ async def scenario_broadcast(fake: FakeTelegram, people: int, log: Path) -> None
         drop_postgres_database(url)
 
 
-async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
+async def scenario_reminder(
+    fake: FakeTelegram, people: int, log: Path, link_after_start: bool = False
+) -> None:
+    """(b); with `link_after_start`, nobody is linked when the bot starts and all link just
+    after (the reminder must be planned for everyone who may come, not for who is linked)."""
     url = create_postgres_database()
     try:
         await prepare(url, people, reminders=True)
@@ -172,6 +176,8 @@ async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
             ).scalar_one()
             # Only the opening is reminded of in this scenario.
             await db.execute(text("DELETE FROM sessions WHERE key NOT IN ('d1-opening')"))
+            if link_after_start:
+                await db.execute(update(ChatIdentity).values(participant_id=None))
             await db.commit()
         await engine.dispose()
         due = opening.starts_at - timedelta(minutes=15)
@@ -179,8 +185,23 @@ async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
         start_at = due - lead - timedelta(seconds=10)
         at = start_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
         refused_before = fake.refused
+        if link_after_start:
+            start_at -= timedelta(seconds=60)  # time to link before the job runs
+            at = start_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+        got_me = len(fake.of("getMe"))
         bot = await start_bot(url, fake.url, log, at=at.rsplit(":", 1)[0])
         started = time.monotonic()
+        if link_after_start:
+            await fake.wait_for("getMe", got_me + 1, within=60)
+            engine = create_engine(url)
+            async with session_factory(engine)() as db:  # each links their Telegram account
+                await db.execute(
+                    update(ChatIdentity).values(
+                        participant_id=cast(ChatIdentity.external_id, Integer) - 1_000_000
+                    )
+                )
+                await db.commit()
+            await engine.dispose()
         # The simulated clock starts at the minute given: T is this far away in real time.
         simulated_start = start_at.replace(second=0, microsecond=0)
         due_real = started + (due - simulated_start).total_seconds()
@@ -189,8 +210,9 @@ async def scenario_reminder(fake: FakeTelegram, people: int, log: Path) -> None:
         await stop(bot)
         result = tally(fake, "⏰", people)
         first, last = result["first"] - due_real, result["last"] - due_real
+        who = " who linked after the start" if link_after_start else ""
         print(
-            f"(b) reminder for {people:,}, due at T: first at T{first:+.1f} s, "
+            f"(b) reminder for {people:,}{who}, due at T: first at T{first:+.1f} s, "
             f"last at T{last:+.1f} s, {fake.refused - refused_before} answered 429, "
             f"{result['duplicates']} duplicates, {result['lost']} lost"
         )
@@ -227,6 +249,9 @@ async def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--kill-recipients", type=int, default=3_000)
     parser.add_argument("--only", choices=["a", "b", "c"])
+    parser.add_argument(
+        "--link-after-start", action="store_true", help="(b): everyone links after the start"
+    )
     options = parser.parse_args()
     reason = postgres_unreachable_reason()
     if reason:
@@ -240,7 +265,9 @@ async def main() -> None:
         if options.only in (None, "a"):
             await scenario_broadcast(fake, options.recipients + 1, log / "broadcast.log")
         if options.only in (None, "b"):
-            await scenario_reminder(fake, options.recipients, log / "reminder.log")
+            await scenario_reminder(
+                fake, options.recipients, log / "reminder.log", options.link_after_start
+            )
         if options.only in (None, "c"):
             await scenario_kill(fake, options.kill_recipients + 1, log / "kill.log")
     finally:

@@ -28,6 +28,7 @@ from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Partici
 
 log = logging.getLogger(__name__)
 
+# A notice's text from its payload; the worker adds `sent_at`, the time it leaves (ISO).
 Renderer = Callable[[dict[str, Any]], Reply]
 # What a notice needs beyond its payload, read from the database before rendering (a list
 # message's text and attachments, kept once rather than in every recipient's row).
@@ -197,7 +198,8 @@ class DeliveryWorker:
                 return None
             language = await self._language(db, row.participant_id, account)
             try:
-                payload = row.payload
+                # When it leaves, for texts that tell how long until something (a reminder).
+                payload = row.payload | {"sent_at": now.isoformat()}
                 if row.kind in self.loaders:
                     payload = await self.loaders[row.kind](db, payload)
                 with use_language(language):

@@ -1,17 +1,22 @@
-"""When reminders go out: APScheduler jobs rebuilt from the database.
+"""When reminders go out: APScheduler jobs rebuilt from the database, and a catch-up pass.
 
-One job per session and reminder offset, with a deterministic id. The jobs are rebuilt at start
-and whenever the programme is loaded again (event.loaded_at moves). A job runs early enough that
-its whole fan-out leaves by the due time at the configured sending rate.
+One job per upcoming session and reminder offset, with a deterministic id, whoever is linked
+at the time: it runs early enough that a fan-out to everyone the session may ever concern (the
+participants registered in its roles, its seats) leaves by the due time at the sending rate.
+The jobs are rebuilt at start and whenever the programme is loaded again (event.loaded_at
+moves). Who is reminded is read when reminders are queued; every few seconds a catch-up pass
+queues the reminders now due to whoever became concerned since (linked, took a seat, changed
+role or /remind), late but before the session starts.
 
 After downtime: a reminder whose time passed while the bot was down is queued at once if its
-session has not started yet; otherwise it is skipped and logged (docs/reminders.md).
+session has not started yet; otherwise it is skipped (docs/delivery.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -25,7 +30,7 @@ from bot.models import Session
 
 log = logging.getLogger(__name__)
 
-MARGIN = timedelta(seconds=5)
+MARGIN = reminders.MARGIN
 WATCH_SECONDS = 5
 
 
@@ -44,6 +49,7 @@ class ReminderScheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._loaded_at: datetime | None = None
         self._started = False
+        self._stopping = False
 
     def _real(self, instant: datetime) -> datetime:
         """The wall-clock time at which the (possibly simulated) clock shows `instant`."""
@@ -63,15 +69,34 @@ class ReminderScheduler:
         )
 
     def stop(self) -> None:
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     async def _watch(self) -> None:
+        try:
+            await self._watch_once()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("stopped while watching the programme; the next start goes on")
+
+    async def _watch_once(self) -> None:
         async with self.sessions() as db:
             event = await current_event(db, self.event_key)
-        if event is not None and event.loaded_at != self._loaded_at:
+        if event is None:
+            return
+        if event.loaded_at != self._loaded_at:
             log.info("the programme changed: rebuilding the reminder jobs")
             await self.rebuild()
+        await self.catch_up(event.id)
+
+    async def catch_up(self, event_id: int) -> int:
+        """Queue the reminders now due that nobody queued yet (people newly concerned)."""
+        async with self.sessions() as db:
+            queued = await reminders.queue_due(db, event_id, self.clock.now(), self.rate)
+            await db.commit()
+        return sum(item.count for item in queued)
 
     async def rebuild(self) -> dict[str, datetime]:
         """Replace every reminder job by those the database calls for; returns them (id → the
@@ -83,31 +108,24 @@ class ReminderScheduler:
             if event is None:
                 return planned
             self._loaded_at = event.loaded_at
-            upcoming = (
+            upcoming = list(
                 (
                     await db.execute(
                         select(Session).where(Session.event_id == event.id, Session.starts_at > now)
                     )
-                )
-                .scalars()
-                .all()
+                ).scalars()
             )
-            for session in upcoming:
-                for offset in reminders.OFFSETS:
-                    recipients = await reminders.count(db, session, offset)
-                    if not recipients:
-                        continue
-                    lead = timedelta(seconds=recipients / self.rate) + MARGIN
-                    run_at = reminders.due(session, offset) - lead
-                    planned[f"reminder:{session.id}:{offset}"] = max(run_at, now)
-                    if run_at < now:
-                        log.warning(
-                            "reminder %s min before %r is late (was due %s): sent now, the "
-                            "session has not started",
-                            offset,
-                            session.key,
-                            reminders.due(session, offset).isoformat(),
-                        )
+            bounds = await reminders.upper_bounds(db, upcoming)
+        for session in upcoming:
+            if not bounds[session.id]:  # a break, a social event: nobody is reminded
+                continue
+            for offset in sorted(reminders.OFFSETS):
+                run_at = reminders.due(session, offset) - reminders.lead(
+                    bounds[session.id], self.rate
+                )
+                planned[f"reminder:{session.id}:{offset}"] = max(run_at, now)
+                if run_at <= now:  # one job now queues every offset already due
+                    break
         for job in self.scheduler.get_jobs():
             if job.id.startswith("reminder:") and job.id not in planned:
                 job.remove()
@@ -125,8 +143,28 @@ class ReminderScheduler:
         return planned
 
     async def fire(self, session_id: int, offset: int) -> int:
+        try:
+            return await self._fire(session_id, offset)
+        except asyncio.CancelledError:  # stopped mid-way: nothing was committed
+            if not self._stopping:
+                raise
+            log.info("stopped while queuing reminders; the next start queues them")
+            return 0
+
+    async def _fire(self, session_id: int, offset: int) -> int:
         async with self.sessions() as db:
-            queued = await reminders.fan_out(db, session_id, offset, self.clock.now())
+            session = await db.get(Session, session_id)
+            queued: list[reminders.Queued] = []
+            if session is not None:
+                queued = await reminders.queue_due(
+                    db,
+                    session.event_id,
+                    self.clock.now(),
+                    self.rate,
+                    session_ids=[session_id],
+                    also_due=[(session_id, offset)],
+                )
             await db.commit()
-        log.info("queued %d reminders (%d min) for session %d", queued, offset, session_id)
-        return queued
+        number = sum(item.count for item in queued if item.offset == offset)
+        log.info("queued %d reminders (%d min) for session %d", number, offset, session_id)
+        return number

@@ -51,8 +51,18 @@ def _when(payload: dict[str, Any], start_key: str, end_key: str) -> str:
     return f"{day}, {formatting.time_range(start, end, tz)}"
 
 
+def _minutes_left(payload: dict[str, Any]) -> int:
+    """How long until the session, counted from when the reminder leaves: a reminder that
+    leaves early (the head of a large fan-out) or late (someone who linked after its time)
+    still tells the truth. The minutes chosen with /remind when the time is unknown."""
+    if "sent_at" not in payload:
+        return int(payload["minutes"])
+    left = datetime.fromisoformat(payload["starts_at"]) - datetime.fromisoformat(payload["sent_at"])
+    return max(1, round(left.total_seconds() / 60))
+
+
 def reminder(payload: dict[str, Any]) -> Reply:
-    minutes = int(payload["minutes"])
+    minutes = _minutes_left(payload)
     lines = [
         "⏰ "
         + ngettext("In {minutes} minute:", "In {minutes} minutes:", minutes).format(minutes=minutes)
