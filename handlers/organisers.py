@@ -20,9 +20,14 @@ _USAGE = (
 
 
 def _role_from(text: str) -> Role | None:
-    wanted = fold(text).replace(" ", "_").replace("-", "_")
+    """`civil_society`, `civil-society`, `Civil society` or the role's name in any language."""
+
+    def words(name: str) -> str:
+        return " ".join(fold(name.replace("_", " ").replace("-", " ")).split())
+
+    wanted = words(text)
     for role in Role:
-        if wanted in (role.value, fold(labels.role(role)).replace(" ", "_").replace("-", "_")):
+        if wanted in (words(role.value), words(str(labels.role(role)))):
             return role
     return None
 

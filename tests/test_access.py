@@ -104,6 +104,11 @@ async def test_organisers_find_people_change_roles_and_unlink_accounts(
     assert f"#{delegate_id} Ana Pérez" in found and "Test" in found
     assert "facilitator" in await chat.send(f"/participant {delegate_id} role facilitator")
     assert "Unknown role" in await chat.send(f"/participant {delegate_id} role king")
+    # The role as the error message spells it, with its underscore, is understood.
+    assert "now: civil-society delegate" in await chat.send(
+        f"/participant {delegate_id} role civil_society"
+    )
+    assert "facilitator" in await chat.send(f"/participant {delegate_id} role Facilitator")
     assert "1 chat account unlinked" in await chat.send(f"/participant {delegate_id} unlink")
     async with sessions() as db:
         ana = await db.get_one(Participant, delegate_id)
