@@ -25,6 +25,8 @@ from tests.support.population import add_telegram_participants
 
 # What a user notices: an answer within a second, whatever another chat or the bot is doing.
 PROMPTLY = 1.0
+# Where the database plays no part (sending, quoting), once is enough.
+one_database = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def to(chat: int) -> Callable[[Call], bool]:
@@ -40,6 +42,7 @@ async def answered_within(fake: FakeTelegram, chat: int, started: float) -> floa
     return call.at - started
 
 
+@one_database
 async def test_a_burst_of_replies_to_one_chat_arrives_in_order_without_a_429(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
@@ -50,6 +53,7 @@ async def test_a_burst_of_replies_to_one_chat_arrives_in_order_without_a_429(
     assert [call.params["text"] for call in sent] == [f"part {n}" for n in range(5)]
 
 
+@one_database
 async def test_one_chats_burst_does_not_delay_another_chats_reply(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
@@ -64,6 +68,7 @@ async def test_one_chats_burst_does_not_delay_another_chats_reply(
     assert fake_telegram.refused == 0
 
 
+@one_database
 async def test_a_429_for_one_chat_pauses_that_chat_only(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
@@ -80,6 +85,7 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(
     assert texts == ["to chat 1, 0", "to chat 1, 0", "to chat 1, 1", "to chat 1, 2"]
 
 
+@one_database
 async def test_429s_from_two_chats_pause_every_chat_and_no_burst_follows(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
@@ -96,6 +102,7 @@ async def test_429s_from_two_chats_pause_every_chat_and_no_burst_follows(
     assert [call for call in sent[2:] if second_429 + 0.3 < call.at < second_429 + 1] == []
 
 
+@one_database
 async def test_a_reply_passes_the_bots_own_queued_messages(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
@@ -153,6 +160,7 @@ async def test_during_a_broadcast_a_persons_help_is_answered_within_a_second(
     assert fake_telegram.refused == 0
 
 
+@one_database
 async def test_a_group_waits_for_its_minute_budget_without_holding_up_other_chats(
     fake_telegram: FakeTelegram, dispatcher: Dispatcher
 ) -> None:
@@ -211,7 +219,7 @@ ECHOING = [
 ]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@one_database
 async def test_whatever_a_person_typed_is_quoted_back_short(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:
