@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import day_bounds, local_day
 from bot.models import Audience, Event, Session
-
-_SESSION_NUMBER = re.compile(r"s?(\d{1,9})")
+from bot.numbers import parse_number
 
 
 def _visible(event: Event, audiences: Sequence[Audience]) -> list[ColumnElement[bool]]:
@@ -111,10 +109,10 @@ async def find_session(
 
     A session the reader may not see is not found: it does not exist for them."""
     reference = reference.strip().lower().removeprefix("/")
-    number = _SESSION_NUMBER.fullmatch(reference)
+    number = parse_number(reference.removeprefix("s"))  # 12, s12 (as in /s12)
     query = select(Session).where(*_visible(event, audiences))
-    if number:
-        query = query.where(Session.id == int(number.group(1)))
+    if number is not None:
+        query = query.where(Session.id == number)
     else:
         query = query.where(Session.key == reference)
     return (await db.execute(query)).scalar_one_or_none()

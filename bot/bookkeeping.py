@@ -1,5 +1,6 @@
 """What the delivery worker does after each pass, in one transaction: broadcasts' reports and
-progress messages, and the survey's reminders."""
+progress messages, the survey's reminders, and forgetting wrong codes and lock-outs past their
+hour and expired linking codes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import broadcasts
+from bot import broadcasts, invitations
 from bot.delivery import Edit
 from bot.survey import store as surveys
 
@@ -17,4 +18,5 @@ async def after_delivery_pass(
     db: AsyncSession, now: datetime, platforms: Sequence[str]
 ) -> list[Edit]:
     await surveys.remind_due(db, now)
+    await invitations.purge(db, now)
     return await broadcasts.book_keeping(db, now, platforms)

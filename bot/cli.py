@@ -286,23 +286,40 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
 )
 @click.option("--renew", is_flag=True, help="Issue new codes to everyone (old codes stop working).")
 @click.option(
+    "--participant",
+    "references",
+    multiple=True,
+    help="Only this participant (id, e-mail or name; repeatable), with a new code even if they "
+    "had one: for a lost phone or a code seen by others.",
+)
+@click.option(
     "--bot",
     "bot_name",
     envvar="TELEGRAM_BOT_USERNAME",
     help="The bot's Telegram username (else asked of Telegram with TELEGRAM_BOT_TOKEN).",
 )
 @pass_settings
-def invite(settings: Settings, folder: Path, renew: bool, bot_name: str | None) -> None:
+def invite(
+    settings: Settings,
+    folder: Path,
+    renew: bool,
+    references: tuple[str, ...],
+    bot_name: str | None,
+) -> None:
     """Issue invitation codes and write them for a mail merge, with one QR code per person.
 
     Only the codes issued now can be written (the database keeps no code, only its hash):
-    participants who already have one are skipped unless --renew."""
+    participants who already have one are skipped unless --renew. A code links one chat
+    account once; --participant ID gives one person a new code (their old one stops working)."""
     from bot.invitations import Invitation, issue, write_invitations
     from bot.platforms import PlatformError
 
     username = (bot_name or "").lstrip("@")
     if not username:
-        telegram = TelegramSettings.from_env()
+        try:
+            telegram = TelegramSettings.from_env()
+        except ConfigurationError as error:
+            raise click.ClickException(str(error)) from error
         if telegram is None:
             raise click.ClickException("give --bot USERNAME or set TELEGRAM_BOT_TOKEN")
         from bot.platforms.telegram import bot_username
@@ -321,8 +338,11 @@ def invite(settings: Settings, folder: Path, renew: bool, bot_name: str | None) 
             .where(Participant.event_id == event.id, Participant.erased_at.is_(None))
             .order_by(Participant.id)
         )
-        people = list((await db.execute(query)).scalars())
         now = SystemClock().now()
+        if references:
+            chosen = [await _participant_or_fail(db, settings, ref) for ref in references]
+            return [Invitation(p, issue(p, now)) for p in chosen], 0
+        people = list((await db.execute(query)).scalars())
         fresh = [Invitation(p, issue(p, now)) for p in people if renew or not p.invitation_hash]
         return fresh, len(people) - len(fresh)
 
@@ -361,13 +381,18 @@ def change_role(settings: Settings, reference: str, role: str) -> None:
 @click.option("--platform", help="Only the account on this platform (telegram, slack…).")
 @pass_settings
 def unlink(settings: Settings, reference: str, platform: str | None) -> None:
-    """Unlink the chat accounts of participant REFERENCE; their invitation code works again."""
+    """Unlink the chat accounts of participant REFERENCE (a lost phone). Their invitation stays
+    used: give them a new one with `invite --participant REFERENCE`."""
 
     async def work(db: AsyncSession) -> int:
         person = await _participant_or_fail(db, settings, reference)
         return await participants_domain.unlink_accounts(db, person, platform)
 
     click.echo(f"{_run(work, settings)} chat account(s) unlinked.")
+    click.echo(
+        "Their invitation stays used: give them a new one with "
+        f"`coordbot participants invite --participant {reference} --out FOLDER`."
+    )
 
 
 @participants.command()

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+
+from bot.numbers import MAX_NUMBER, parse_decimal, parse_number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coordbot.sqlite3"
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"
 
 
 class ConfigurationError(ValueError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+    """A setting is missing or wrong; the message says which and how to fix it (never what the
+    setting holds: it may be a secret)."""
+
+
+# Telegram takes 1-256 characters of these; we ask for 16 at least, so that it cannot be guessed.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+SECRET_RULE = "16 to 256 characters of A-Z, a-z, 0-9, _ and -"
 
 
 @dataclass(frozen=True)
@@ -36,17 +45,13 @@ class TelegramSettings:
         if webhook_url and not secret:
             raise ConfigurationError(
                 "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: without a "
-                "secret anyone could post updates to the webhook. Set it to 16-256 characters "
-                "of A-Z, a-z, 0-9, _ and -."
+                f"secret anyone could post updates to the webhook. Set it to {SECRET_RULE}."
             )
-        try:
-            port = int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443"))
-            rate = float(os.environ.get("TELEGRAM_RATE", "30"))
-            group_rate = float(os.environ.get("TELEGRAM_GROUP_RATE", "20"))
-        except ValueError as error:
-            raise ConfigurationError(
-                "TELEGRAM_WEBHOOK_PORT, TELEGRAM_RATE and TELEGRAM_GROUP_RATE must be numbers"
-            ) from error
+        if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ConfigurationError(f"TELEGRAM_WEBHOOK_SECRET must be {SECRET_RULE}.")
+        port = _port("TELEGRAM_WEBHOOK_PORT", 8443)
+        rate = _rate("TELEGRAM_RATE", 30)
+        group_rate = _rate("TELEGRAM_GROUP_RATE", 20)
         return cls(
             token=token,
             api_url=(os.environ.get("TELEGRAM_API_URL") or PUBLIC_TELEGRAM_API).rstrip("/"),
@@ -95,10 +100,7 @@ class SlackSettings:
             )
         if app_token is not None and not app_token.startswith("xapp-"):
             raise ConfigurationError("SLACK_APP_TOKEN must be an app-level token (xapp-…).")
-        try:
-            port = int(os.environ.get("SLACK_PORT", "3000"))
-        except ValueError as error:
-            raise ConfigurationError("SLACK_PORT must be a number") from error
+        port = _port("SLACK_PORT", 3000)
         api_url = os.environ.get("SLACK_API_URL") or PUBLIC_SLACK_API
         return cls(
             bot_token=token,
@@ -131,11 +133,30 @@ def _words(name: str) -> tuple[str, ...]:
     )
 
 
-def _number(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, "") or default)
-    except ValueError as error:
-        raise ConfigurationError(f"{name} must be a number") from error
+def _number(name: str, default: int, minimum: int = 0, maximum: int = MAX_NUMBER) -> int:
+    """A whole number from the environment (ASCII digits), from `minimum` to `maximum`."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    number = parse_number(text, minimum=minimum, maximum=maximum)
+    if number is None:
+        raise ConfigurationError(f"{name} must be a whole number from {minimum} to {maximum}.")
+    return number
+
+
+def _port(name: str, default: int) -> int:
+    return _number(name, default, minimum=1, maximum=65535)
+
+
+def _rate(name: str, default: float) -> float:
+    """A rate of messages (a second or a minute): more than 0, at most 1000."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    rate = parse_decimal(text, minimum=0.01, maximum=1000)
+    if rate is None:
+        raise ConfigurationError(f"{name} must be a number from 0.01 to 1000, such as 30 or 0.5.")
+    return rate
 
 
 @dataclass(frozen=True)
@@ -195,16 +216,16 @@ class MailSettings:
                 host=imap_host,
                 user=user,
                 password=password,
-                port=_number("MAIL_IMAP_PORT", 993 if tls else 143),
+                port=_port("MAIL_IMAP_PORT", 993 if tls else 143),
                 tls=tls,
                 folder=os.environ.get("MAIL_IMAP_FOLDER", "").strip() or "INBOX",
-                poll_seconds=_number("MAIL_IMAP_POLL_SECONDS", 60),
+                poll_seconds=_number("MAIL_IMAP_POLL_SECONDS", 60, minimum=1, maximum=86400),
             )
         return cls(
             list_ids=list_ids,
             allowed_senders=_words("MAIL_ALLOWED_SENDERS"),
             smtp_listen=os.environ.get("MAIL_SMTP_LISTEN", "").strip() or "127.0.0.1",
-            smtp_port=_number("MAIL_SMTP_PORT", 0) if smtp_port else None,
+            smtp_port=_port("MAIL_SMTP_PORT", 0) if smtp_port else None,
             imap=imap,
             attachment_limit=_number("MAIL_ATTACHMENT_LIMIT", 2_000_000),
         )

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,15 +217,21 @@ async def post(
     if group.announcement_only and not organiser:
         return PostResult(PostOutcome.ANNOUNCEMENTS_ONLY)
     post_id = uuid.uuid4().hex
-    payload = {
-        "group": group.title,
-        "author": author.name,
-        "organisation": author.organisation or "",
-        "text": text,
-    }
+    # The author by id, read at delivery (`load_post`): no name is left in the outbox when
+    # the author erases their data (/forget).
+    payload = {"group": group.title, "author_id": author.id, "text": text}
     recipients = [member for member in members if member != author.id]
     for member in recipients:
         await outbox.enqueue(
             db, f"group-post:{post_id}:{member}", member, "group_post", payload, now
         )
     return PostResult(PostOutcome.SENT, len(recipients))
+
+
+async def load_post(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any]:
+    """A group post's author as they are now: nameless once they erased their data."""
+    author_id = payload.get("author_id")
+    author = await db.get(Participant, int(author_id)) if author_id is not None else None
+    if author is None or author.erased_at is not None:
+        return {**payload, "author": payload.get("author", ""), "organisation": ""}
+    return {**payload, "author": author.name, "organisation": author.organisation or ""}

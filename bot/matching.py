@@ -8,13 +8,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bot.numbers import parse_number
+
 T = TypeVar("T")
 
 
 def fold(text: str) -> str:
-    """`Mañana` → `manana`, `Aujourd'hui` → `aujourdhui`, `Français` → `francais`."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    """`Mañana` → `manana`, `Aujourd'hui` → `aujourdhui`, `Français` → `francais`.
+
+    Digits other than ASCII ones (`²`, `١`, `１`) are kept as they are: they are no numbers here
+    (bot.numbers), so they never match one."""
+    decomposed = "".join(
+        c if c.isnumeric() and not c.isascii() else unicodedata.normalize("NFKD", c)
+        for c in text.strip().lower()
+    )
     return "".join(c for c in decomposed if c.isalnum() or c == " ")
+
+
+def _a_wrong_number(query: str) -> bool:
+    """A query without a letter is a number (an Act, a round's or a group's number): one that is
+    not plain ASCII digits (`-1`, `1_000`, `٣`, 2**64) names nothing."""
+    text = query.strip()
+    if any(c.isalpha() for c in text) or not any(c.isnumeric() for c in text):
+        return False
+    return parse_number(text) is None
 
 
 @dataclass(frozen=True)
@@ -32,7 +49,7 @@ def find(query: str, candidates: Sequence[tuple[T, Sequence[str]]]) -> Found[T]:
     """Match a typed name against each candidate's names (numbers, short names, titles in
     every language): exactly, then as the start or a part of one name, then "did you mean"."""
     wanted = fold(query)
-    if not wanted:
+    if not wanted or _a_wrong_number(query):
         return Found(None, [])
     names = [(item, fold(name)) for item, item_names in candidates for name in item_names if name]
     for rule in (

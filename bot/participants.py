@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from bot.chat import Sender
 from bot.i18n import LANGUAGES
 from bot.models import ChatIdentity, Participant
+from bot.numbers import parse_number
 
 # last_seen_at is written at most this often, so that reading the agenda costs no write.
 _SEEN_RESOLUTION = timedelta(minutes=5)
@@ -92,7 +93,8 @@ async def link_by_email(
     """Link a guest account whose platform vouches for its e-mail address (Slack's profile) to
     the one participant of the event registered with it. None, and nothing changed, when the
     account is linked already, no single participant matches, or the participant already has
-    an account on this platform (as with an invitation code: an organiser unlinks it first)."""
+    a chat account on any platform: adding a platform then takes the linked account's consent
+    (/link) or an organiser, as an address in a chat profile proves less than that."""
     address = email.strip().lower()
     if identity.participant_id is not None or identity.participant is not None or not address:
         return None
@@ -109,7 +111,7 @@ async def link_by_email(
     if len(matches) != 1:
         return None
     participant = matches[0]
-    if identity.platform in await linked_platforms(db, participant):
+    if await linked_platforms(db, participant):
         return None
     link(identity, participant)
     return participant
@@ -142,8 +144,9 @@ async def choose_notify_platform(
 async def find_participant(db: AsyncSession, event_id: int, reference: str) -> Participant | None:
     """A participant by id, e-mail or (unique part of their) name."""
     base = select(Participant).where(Participant.event_id == event_id)
-    if reference.isdigit():
-        found = await db.get(Participant, int(reference))
+    number = parse_number(reference)
+    if number is not None:
+        found = await db.get(Participant, number)
         return found if found is not None and found.event_id == event_id else None
     if "@" in reference:
         query = base.where(Participant.email == reference.lower())
@@ -157,7 +160,9 @@ async def unlink_accounts(
     db: AsyncSession, participant: Participant, platform: str | None = None
 ) -> int:
     """Detach a participant's chat accounts (all, or one platform's): an organiser's remedy for
-    a lost phone; the invitation code can then link the new account."""
+    a lost phone. The invitation stays spent: the person links the new account with a new
+    invitation (`coordbot participants invite --participant ID`), or with /link from an
+    account still linked."""
     query = select(ChatIdentity).where(ChatIdentity.participant_id == participant.id)
     if platform:
         query = query.where(ChatIdentity.platform == platform)

@@ -12,6 +12,7 @@ from bot.models import (
     ActTable,
     ChatIdentity,
     GroupMembership,
+    LinkCode,
     MembershipStatus,
     Participant,
     ReferenceGroup,
@@ -75,7 +76,10 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     what ties them to survey answers.
 
     The categories used only in aggregate counts (role, region, country, gender, background,
-    youth, attendance) stay on a nameless row, so the meeting's figures do not change.
+    youth, attendance) stay on a nameless row, so the meeting's figures do not change. Messages
+    queued about them name them by id only (a group post's author), so no name stays behind.
+    Wrong codes and lock-outs are kept by a hash of the chat account, not by its row, and
+    outlive the erasure until their hour is over: /forget does not lift a lock-out.
     """
     participant = identity.participant
     if participant is None:
@@ -88,6 +92,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         delete(GroupMembership).where(GroupMembership.participant_id == participant.id)
     )
     await db.execute(delete(ChatIdentity).where(ChatIdentity.participant_id == participant.id))
+    await db.execute(delete(LinkCode).where(LinkCode.participant_id == participant.id))
     # Answers being given go; finished answer sets stay, tied to nobody, in the survey's counts.
     await db.execute(
         delete(SurveyParticipation).where(SurveyParticipation.participant_id == participant.id)
@@ -103,5 +108,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.language = None
     participant.reminder_minutes = None
     participant.invitation_hash = None
+    participant.invitation_used_at = None
+    participant.invitation_used_on = None
     participant.erased_at = now
     db.expunge(identity)

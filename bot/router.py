@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, participants
+from bot import events, inbox, participants
 from bot.chat import Choice, Incoming, Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
@@ -202,14 +202,17 @@ class Dispatcher:
     clock: Clock
     event_key: str | None = None
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
+        """The replies to `incoming`; none when its delivery was handled before.
+
+        `keep_replies` (for an update of the durable inbox, see bot.inbox) stores the replies
+        with the delivery in the handler's transaction, until the adapter has sent them.
+        """
         handler, extra = self.router.resolve(incoming)
         if handler is None:
             return []
         async with self.sessions() as db:
-            if incoming.delivery_id is not None and not await _first_delivery(
-                db, incoming, self.clock.now()
-            ):
+            if incoming.delivery_id is not None and not await _first_delivery(db, incoming):
                 log.info(
                     "%s delivery %s seen before: skipped", incoming.platform, incoming.delivery_id
                 )
@@ -231,12 +234,16 @@ class Dispatcher:
                 )
                 try:
                     result = await handler(context)
+                    if keep_replies and incoming.delivery_id is not None:
+                        await inbox.keep_replies(
+                            db, incoming.platform, incoming.delivery_id, _replies(result)
+                        )
                     await db.commit()
                 except Exception:
                     log.exception("handling %s failed", incoming.command or incoming.button)
                     await db.rollback()
                     return [Reply(_("Sorry, something went wrong on my side. Please try again."))]
-        return [result] if isinstance(result, Reply) else list(result)
+        return _replies(result)
 
     async def set_reachable(self, platform: str, external_id: str, reachable: bool) -> None:
         async with self.sessions() as db:
@@ -244,16 +251,37 @@ class Dispatcher:
             await db.commit()
 
 
-async def _first_delivery(db: AsyncSession, incoming: Incoming, now: datetime) -> bool:
-    """Record a delivery in the message's own transaction; False when it was handled before.
+def _replies(result: HandlerResult) -> list[Reply]:
+    return [result] if isinstance(result, Reply) else list(result)
 
-    The row commits with the handler's changes, so a crash mid-way lets the platform's
-    redelivery be handled, and a handled update is never handled again, across restarts too.
+
+async def _first_delivery(db: AsyncSession, incoming: Incoming) -> bool:
+    """Mark a delivery handled in the message's own transaction; False when it was before.
+
+    A delivery stored in the inbox is claimed; any other gets its row now. The mark commits
+    with the handler's changes, so a crash mid-way lets the update be handled again (from the
+    inbox, or when the platform redelivers it), and a handled update is never handled again,
+    across restarts too. Stamped with real time (see `inbox.real_now`).
     """
     assert incoming.delivery_id is not None
+    now = inbox.real_now()
+    key = (
+        ProcessedDelivery.platform == incoming.platform,
+        ProcessedDelivery.delivery_id == incoming.delivery_id,
+    )
+    claimed = await db.execute(
+        update(ProcessedDelivery)
+        .where(*key, ProcessedDelivery.handled_at.is_(None))
+        .values(handled_at=now)
+    )
+    if int(getattr(claimed, "rowcount", 0) or 0) == 1:
+        return True
     db.add(
         ProcessedDelivery(
-            platform=incoming.platform, delivery_id=incoming.delivery_id, received_at=now
+            platform=incoming.platform,
+            delivery_id=incoming.delivery_id,
+            received_at=now,
+            handled_at=now,
         )
     )
     try:
@@ -265,8 +293,13 @@ async def _first_delivery(db: AsyncSession, incoming: Incoming, now: datetime) -
 
 
 async def forget_old_deliveries(db: AsyncSession, before: datetime) -> int:
-    """Platforms redeliver for a day at most (Telegram keeps updates 24 hours)."""
+    """Platforms redeliver for a day at most (Telegram keeps updates 24 hours). `before` is
+    real time, as the rows' stamps are. Updates still waiting to be handled or answered stay."""
     result = await db.execute(
-        delete(ProcessedDelivery).where(ProcessedDelivery.received_at < before)
+        delete(ProcessedDelivery).where(
+            ProcessedDelivery.received_at < before,
+            ProcessedDelivery.handled_at.is_not(None),
+            ProcessedDelivery.replies.is_(None),
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -3,6 +3,8 @@ place, and nowhere else."""
 
 from __future__ import annotations
 
+from bot import groups as group_posts
+from bot import invitations
 from bot.i18n import lazy_gettext as _l
 from bot.mail import relay
 from bot.router import Router
@@ -80,13 +82,20 @@ def build_router() -> Router:
         usage="telegram|slack|auto",
         personal=True,
     )
+    router.command(
+        "link",
+        account.link,
+        help=_l("link another chat app (Telegram, Slack) to your registration"),
+        aliases=("lier", "vincular"),
+        usage="[CODE]",
+    )
     router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
     router.command("forget", privacy.forget, help=_l("erase your personal data"), personal=True)
     router.command(
         "participant",
         organisers.participant,
         help=_l("organisers: find a participant, change a role, unlink an account"),
-        usage="find NAME | ID [role ROLE | unlink]",
+        usage="find NAME | ID [role ROLE | unlink | invite]",
         organisers_only=True,
     )
     router.command(
@@ -221,7 +230,7 @@ def build_router() -> Router:
         usage="[NUMBER]",
         personal=True,
     )
-    router.pattern(r"s(\d{1,9})", agenda.show_session)
+    router.pattern(r"s([0-9]{1,9})", agenda.show_session)
     router.button("lang", account.language_button)
     router.button("agenda", agenda.agenda_button)
     router.button("forget", privacy.forget_button)
@@ -249,7 +258,8 @@ def build_router() -> Router:
     router.notice("survey_reminder", survey.reminder)
     router.notice("programme_change", notices.programme_change)
     router.notice("table_promoted", notices.table_promoted)
-    router.notice("group_post", notices.group_post)
+    router.notice(invitations.REUSE_NOTICE, account.invitation_reuse)
+    router.notice("group_post", notices.group_post, load=group_posts.load_post)
     router.notice("group_request_approved", notices.group_request_approved)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from babel import Locale
 
@@ -23,6 +24,8 @@ def language_choices() -> tuple[tuple[Choice, ...], ...]:
 
 async def start(ctx: Context) -> Reply | list[Reply]:
     """`/start`, or `/start CODE` from an invitation's deep link."""
+    if ctx.args and not ctx.incoming.private:
+        return await void_in_group(ctx, " ".join(ctx.args), always=True) or welcome(ctx)
     if ctx.args:
         code = invitations.normalise(" ".join(ctx.args))
         if code is None:
@@ -34,13 +37,30 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     return welcome(ctx)
 
 
-async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
-    """Link this chat account to the participant whose invitation code was sent."""
-    if not ctx.incoming.private:
-        return Reply(
-            _("Send your invitation code in a private chat with me, not in a group."),
+async def void_in_group(ctx: Context, text: str, always: bool = False) -> list[Reply]:
+    """A code shown in a group is void at once; the group is told, naming nobody. (`always`:
+    answer whenever something code-shaped was sent, live or not, so that a group cannot test
+    codes.) Nothing to say (an empty list) when `text` holds no live code."""
+    codes = invitations.codes_in(text)
+    voided = await invitations.void(ctx.db, codes)
+    if not voided and not (always and codes):
+        return []
+    return [
+        Reply(
+            "⚠️ "
+            + _(
+                "Invitation and linking codes must never be sent in a group: this one can no "
+                "longer be used. Its owner should ask an organiser for a new invitation."
+            ),
             choices=((Choice(_("Open a private chat"), open_private=True),),),
         )
+    ]
+
+
+async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
+    """Link this chat account to the participant whose invitation (or linking) code was sent."""
+    if not ctx.incoming.private:
+        return await void_in_group(ctx, code, always=True)
     result = await invitations.redeem(ctx.db, ctx.identity, code, ctx.clock.now())
     outcome = invitations.Outcome
     if result.outcome == outcome.LINKED:
@@ -49,8 +69,13 @@ async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
             return welcome(ctx)
     messages = {
         outcome.ALREADY_YOURS: _("You are already registered with this invitation."),
+        outcome.IN_USE: _(
+            "This invitation is already in use: it links one chat account only, once. To use "
+            "me in another chat app as well, send /link in the chat where I already know you, "
+            "then send me here the code it gives you. Otherwise, please ask an organiser."
+        ),
         outcome.TAKEN_ON_PLATFORM: _(
-            "This invitation is already linked to another {platform} account. If you changed "
+            "Your registration is already linked to another {platform} account. If you changed "
             "phone or account, please ask an organiser."
         ).format(platform=ctx.incoming.platform.capitalize()),
         outcome.ACCOUNT_TAKEN: _(
@@ -62,6 +87,54 @@ async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
         ),
     }
     return Reply(messages[result.outcome])
+
+
+async def link(ctx: Context) -> Reply | list[Reply]:
+    """`/link`: from a linked account, a short-lived code to link another chat app;
+    `/link CODE` (or the code alone) from the new account."""
+    if not ctx.incoming.private:
+        told = await void_in_group(ctx, " ".join(ctx.args), always=True)
+        return told or Reply(
+            _("This is personal: I answer it only in a private chat."),
+            choices=((Choice(_("Open a private chat"), open_private=True),),),
+        )
+    if ctx.args:
+        code = invitations.normalise(" ".join(ctx.args))
+        if code is None:
+            return Reply(_("This code is not valid. Check it, or ask an organiser."))
+        return await redeem(ctx, code)
+    if ctx.participant is None:
+        return Reply(
+            _(
+                "To link this chat account, send me your invitation code, or the code that "
+                "/link gives you in the chat app where I already know you."
+            )
+        )
+    issued = await invitations.issue_link_code(ctx.db, ctx.participant, ctx.clock.now())
+    minutes = int(invitations.LINK_CODE_VALIDITY.total_seconds() // 60)
+    return Reply(
+        "🔗 "
+        + _("Your linking code: {code}").format(code=bold(invitations.grouped(issued)))
+        + "\n\n"
+        + _(
+            "To use me in another chat app too, open a private chat with me there and send "
+            "this code within {minutes} minutes. It works once. Never share it, and never send "
+            "it in a group."
+        ).format(minutes=minutes)
+    )
+
+
+def invitation_reuse(payload: dict[str, Any]) -> Reply:
+    """To the person: someone sent their invitation code, already used, from another account."""
+    return Reply(
+        "⚠️ "
+        + _(
+            "Someone sent me your invitation code from a {platform} account that is not linked "
+            "to you. It did not work: your registration stays yours. If it was you, send /link "
+            "here to get a code for your other chat app. If it was not you, your code may have "
+            "been seen by others: please tell an organiser."
+        ).format(platform=escape(str(payload.get("platform", "")).capitalize()))
+    )
 
 
 def welcome(ctx: Context) -> Reply:

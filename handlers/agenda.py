@@ -11,6 +11,7 @@ from bot.events import local_day
 from bot.i18n import _
 from bot.markup import bold, excerpt
 from bot.matching import fold
+from bot.numbers import parse_number
 from bot.router import Context
 from handlers.render import session_detail, session_line
 
@@ -29,8 +30,9 @@ _RELATIVE_DAYS = {
     "hier": -1,
     "ayer": -1,
 }
-_DAY_NUMBER = re.compile(r"(?:day|jour|dia|j|d)?\s*(\d{1,2})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# "day 2", "jour 2", "día 2", "d2", "2": the word, then the number (bot.numbers reads it).
+_DAY_NUMBER = re.compile(r"(?:(?:day|jour|d[ií]a|j|d)\s*)?(\S+)")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_day(words: tuple[str, ...], today: date, days: list[date]) -> date | None:
@@ -44,10 +46,13 @@ def parse_day(words: tuple[str, ...], today: date, days: list[date]) -> date | N
     folded = fold(text)
     if folded in _RELATIVE_DAYS:
         return today + timedelta(days=_RELATIVE_DAYS[folded])
-    number = _DAY_NUMBER.fullmatch(folded)
-    if number and 1 <= int(number.group(1)) <= len(days):
-        return days[int(number.group(1)) - 1]
-    return None
+    words_and_number = _DAY_NUMBER.fullmatch(text.lower())
+    number = (
+        parse_number(words_and_number.group(1), minimum=1, maximum=len(days))
+        if words_and_number
+        else None
+    )
+    return days[number - 1] if number is not None else None
 
 
 def _default_day(today: date, days: list[date]) -> date:
@@ -91,9 +96,9 @@ async def agenda_button(ctx: Context) -> Reply:
     days = await agenda.days(ctx.db, ctx.event, audiences)
     try:
         day = date.fromisoformat(day_text)
-        page = int(page_text or "1")
     except ValueError:
-        day, page = _default_day(local_day(ctx.event, ctx.clock.now()), days), 1
+        day = _default_day(local_day(ctx.event, ctx.clock.now()), days)
+    page = parse_number(page_text, minimum=1) or 1
     reply = await _agenda_page(ctx, days, day, page)
     return Reply(reply.text, reply.choices, edit=True)
 

@@ -25,6 +25,7 @@ from bot.i18n import LANGUAGES, _, localised
 from bot.markup import bold, escape, excerpt
 from bot.matching import find, fold
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
+from bot.numbers import parse_number
 from bot.registry import REGIONS
 from bot.router import Context
 from handlers import labels
@@ -36,7 +37,7 @@ USAGE = (
     "[at YYYY-MM-DD HH:MM]\nEN: …\nFR: …\nES: …\n\n/broadcast status [ID] · /broadcast cancel ID"
 )
 _TEXT_LINE = re.compile(r"^\s*(EN|FR|ES)\s*:\s?(.*)$", re.IGNORECASE)
-_AT = re.compile(r"\bat\s+(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})\s*$", re.IGNORECASE)
+_AT = re.compile(r"\bat\s+([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2})\s*$", re.IGNORECASE)
 
 
 def _usage(problem: str = "") -> Reply:
@@ -225,7 +226,7 @@ async def broadcast_button(ctx: Context) -> Reply:
     if action == "status":
         reply = await _status(ctx, number)
         return Reply(reply.text, reply.choices, edit=True)
-    found = await ctx.db.get(Broadcast, int(number)) if number.isdigit() else None
+    found = await _latest(ctx, number)
     if found is None:
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     if action == "cancel":
@@ -253,9 +254,12 @@ async def broadcast_button(ctx: Context) -> Reply:
 
 
 async def _latest(ctx: Context, number: str | None) -> Broadcast | None:
-    assert ctx.event is not None
+    """The broadcast numbered `number` of this meeting, or (no number) the latest one."""
+    if ctx.event is None:
+        return None
     if number is not None:
-        found = await ctx.db.get(Broadcast, int(number)) if number.isdigit() else None
+        broadcast_id = parse_number(number)
+        found = await ctx.db.get(Broadcast, broadcast_id) if broadcast_id is not None else None
         return found if found is not None and found.event_id == ctx.event.id else None
     query = (
         select(Broadcast)

@@ -20,7 +20,8 @@ async def unknown_command(ctx: Context) -> Reply:
 
 async def plain_text(ctx: Context) -> Reply | list[Reply]:
     if not ctx.incoming.private:
-        return []  # in a group, people talk to each other, not to the bot
+        # In a group, people talk to each other, not to the bot; but a code shown there is void.
+        return await account.void_in_group(ctx, ctx.incoming.text)
     code = invitations.normalise(ctx.incoming.text)
     if code is not None:
         return await account.redeem(ctx, code)

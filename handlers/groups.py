@@ -12,6 +12,7 @@ from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
+from bot.numbers import parse_number
 from bot.router import Context
 
 MAX_POST = 3000
@@ -100,7 +101,8 @@ async def _group_by_id(ctx: Context) -> ReferenceGroup | Reply:
     if ctx.event is None:
         return _no_programme()
     every = {g.id: g for g in await groups.all_groups(ctx.db, ctx.event)}
-    group = every.get(int(ctx.payload)) if ctx.payload.isdigit() else None
+    group_id = parse_number(ctx.payload)
+    group = every.get(group_id) if group_id is not None else None
     return group or Reply(_("This button no longer works. Send /help to see what I can do."))
 
 
@@ -219,9 +221,10 @@ async def request_button(ctx: Context) -> Reply:
     if ctx.role != Role.ORGANISER:
         return Reply(_("Only organisers can use /{command}.").format(command="requests"))
     answer, _sep, number = ctx.payload.partition(":")
+    request_id = parse_number(number)
     decided = (
-        await groups.decide_request(ctx.db, int(number), answer == "yes", ctx.clock.now())
-        if number.isdigit()
+        await groups.decide_request(ctx.db, request_id, answer == "yes", ctx.clock.now())
+        if request_id is not None
         else None
     )
     if decided is None:
@@ -253,9 +256,10 @@ async def proposal_button(ctx: Context) -> Reply:
     if ctx.role != Role.ORGANISER:
         return Reply(_("Only organisers can use /{command}.").format(command="proposals"))
     answer, _sep, number = ctx.payload.partition(":")
+    proposal_id = parse_number(number)
     decided = (
-        await groups.decide_proposal(ctx.db, int(number), answer == "yes", ctx.clock.now())
-        if number.isdigit()
+        await groups.decide_proposal(ctx.db, proposal_id, answer == "yes", ctx.clock.now())
+        if proposal_id is not None
         else None
     )
     if decided is None:

@@ -16,6 +16,7 @@ from bot.mail import relay
 from bot.markup import bold, escape, italic
 from bot.matching import fold
 from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
+from bot.numbers import parse_number
 from bot.router import Context
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
@@ -99,8 +100,11 @@ def _state(chosen: bool | None, role: Role) -> Reply:
 async def recent_messages(ctx: Context) -> Reply:
     if ctx.event is None or ctx.participant is None:
         return Reply(_("Only registered participants can do this."))
-    if ctx.args and ctx.args[0].lstrip("#").isdigit():
-        return await _read(ctx, int(ctx.args[0].lstrip("#")))
+    if ctx.args:  # /lists NUMBER (or #NUMBER)
+        number = parse_number(ctx.args[0].removeprefix("#"))
+        if number is None:
+            return _no_message(ctx.args[0].removeprefix("#"))
+        return await _read(ctx, number)
     organiser = ctx.role == Role.ORGANISER
     shown = [m for m in await relay.recent(ctx.db, ctx.event, 50) if await _may_read(ctx, m)]
     shown = shown[:RECENT]
@@ -163,24 +167,30 @@ async def _read(ctx: Context, mail_id: int) -> Reply:
         or mail.status != MailStatus.RELAYED
         or not await _may_read(ctx, mail)
     ):
-        return Reply(_("There is no list message #{number} for you.").format(number=mail_id))
+        return _no_message(str(mail_id))
     return relayed(await relay.load_relay(ctx.db, {"mail": mail.id, "key": mail.message_key}))
+
+
+def _no_message(number: str) -> Reply:
+    shown = number if len(number) <= 24 else number[:23] + "…"
+    return Reply(_("There is no list message #{number} for you.").format(number=escape(shown)))
 
 
 async def mail_button(ctx: Context) -> Reply:
     action, _sep, value = ctx.payload.partition(":")
+    mail_id = parse_number(value)
     if ctx.participant is None:
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     if action == "set" and value in ("on", "off"):
         ctx.participant.mailing_list = value == "on"
         reply = _state(ctx.participant.mailing_list, ctx.participant.role)
         return Reply(reply.text, reply.choices, edit=True)
-    if action == "read" and value.isdigit():
-        return await _read(ctx, int(value))
+    if action == "read" and mail_id is not None:
+        return await _read(ctx, mail_id)
     if action == "cancel":
         return Reply(_("Nothing was sent."), edit=True)
-    if action in ("again", "again-yes") and value.isdigit():
-        return await _resend(ctx, int(value), confirmed=action == "again-yes")
+    if action in ("again", "again-yes") and mail_id is not None:
+        return await _resend(ctx, mail_id, confirmed=action == "again-yes")
     return Reply(_("This button no longer works. Send /help to see what I can do."))
 
 
@@ -189,7 +199,7 @@ async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
         return Reply(_("Only organisers can use /{command}.").format(command="lists"))
     mail = await ctx.db.get(MailMessage, mail_id)
     if mail is None or ctx.event is None or mail.event_id != ctx.event.id:
-        return Reply(_("There is no list message #{number} for you.").format(number=mail_id))
+        return _no_message(str(mail_id))
     if mail.status != MailStatus.RELAYED:
         return Reply(_("This message could not be read, so it cannot be sent."))
     if not confirmed:

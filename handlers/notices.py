@@ -25,8 +25,8 @@ def table_promoted(payload: dict[str, Any]) -> Reply:
 
 
 def group_post(payload: dict[str, Any]) -> Reply:
-    author = escape(payload["author"])
-    if payload.get("organisation"):
+    author = escape(payload.get("author") or _("a former participant"))
+    if payload.get("author") and payload.get("organisation"):
         author += f" ({escape(payload['organisation'])})"
     heading = _("New in {group}, from {author}:").format(
         group=bold(escape(localised(payload["group"]))), author=author

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import participants, snapshot
+from bot import invitations, participants, snapshot
 from bot.chat import Reply
 from bot.i18n import _, ngettext
 from bot.markup import bold, escape, excerpt
@@ -15,7 +15,7 @@ from handlers import labels
 
 _USAGE = (
     "/participant find NAME\n/participant ID\n/participant ID role ROLE\n"
-    "/participant ID unlink [telegram|slack|console]"
+    "/participant ID unlink [telegram|slack|console]\n/participant ID invite"
 )
 
 
@@ -85,6 +85,20 @@ async def participant(ctx: Context) -> Reply:
                 "{count} chat accounts unlinked from {name}.",
                 unlinked,
             ).format(count=unlinked, name=escape(person.name))
+            + "\n"
+            + _(
+                "Their invitation stays used: to link a new account, they send /link from an "
+                "account still linked, or you give them a new invitation (/participant {id} "
+                "invite)."
+            ).format(id=person.id)
+        )
+    if action.lower() == "invite":
+        code = invitations.issue(person, ctx.clock.now())
+        return Reply(
+            _(
+                "New invitation for {name}: {code}\nTheir previous code no longer works. Give "
+                "this one to them alone: they send it to me in a private chat."
+            ).format(name=escape(person.name), code=bold(invitations.grouped(code)))
         )
     return Reply(_("Usage:") + "\n" + _USAGE)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.chat import Choice, Reply
 from bot.i18n import _
 from bot.matching import fold
+from bot.numbers import parse_number
 from bot.reminders import OFFSETS
 from bot.router import Context
 
@@ -35,7 +36,7 @@ async def remind(ctx: Context) -> Reply:
             _current(ctx.participant.reminder_minutes) + "\n" + _("Change it:"),
             choices=_choices(),
         )
-    return _set(ctx, fold(ctx.args[0]))
+    return _set(ctx, ctx.args[0])
 
 
 async def remind_button(ctx: Context) -> Reply:
@@ -47,10 +48,11 @@ async def remind_button(ctx: Context) -> Reply:
 
 def _set(ctx: Context, value: str) -> Reply:
     assert ctx.participant is not None
-    if value in _OFF:
+    minutes = parse_number(value)
+    if fold(value) in _OFF:
         ctx.participant.reminder_minutes = None
-    elif value.isdigit() and int(value) in OFFSETS:
-        ctx.participant.reminder_minutes = int(value)
+    elif minutes in OFFSETS:
+        ctx.participant.reminder_minutes = minutes
     else:
         return Reply(_("Choose 10, 15, 30 or 60 minutes, or off."), choices=_choices())
     return Reply("✅ " + _current(ctx.participant.reminder_minutes))

@@ -12,6 +12,7 @@ from bot.chat import Choice, Reply
 from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape, italic
 from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
+from bot.numbers import parse_number
 from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
@@ -110,9 +111,15 @@ def _ask(
 
 async def survey_button(ctx: Context) -> Reply:
     action, _sep, rest = ctx.payload.partition(":")
-    survey_id, _sep, rest = rest.partition(":")
-    found = await ctx.db.get(Survey, int(survey_id)) if survey_id.isdigit() else None
-    if found is None or ctx.participant is None or found.event_id != getattr(ctx.event, "id", 0):
+    survey_text, _sep, rest = rest.partition(":")
+    survey_id = parse_number(survey_text)
+    found = await ctx.db.get(Survey, survey_id) if survey_id is not None else None
+    if (
+        found is None
+        or found.status == SurveyStatus.DRAFT  # not open yet: as if it did not exist
+        or ctx.participant is None
+        or found.event_id != getattr(ctx.event, "id", 0)
+    ):
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     if found.status != SurveyStatus.OPEN:
         return Reply(_("The survey is closed. Thank you for your interest!"), edit=True)
@@ -128,7 +135,7 @@ async def survey_button(ctx: Context) -> Reply:
         return _finish_or_ask(ctx, found, spec, place, edit=True)
     index, _sep, value = rest.partition(":")
     current = flow.current_question(spec, flow.answers_of(place))
-    if current is None or not index.isdigit() or spec.questions.index(current) != int(index):
+    if current is None or parse_number(index) != spec.questions.index(current):
         return _ask(found, spec, place, edit=True)  # a button of an earlier question
     return _press(ctx, found, spec, place, current, action, value)
 
@@ -142,6 +149,8 @@ def _press(
     action: str,
     value: str,
 ) -> Reply:
+    # the number of an option; none for a question without options
+    option = parse_number(value, maximum=len(question.options) - 1)
     if action == "s" and not question.required:
         flow.record(place, question, None)
     elif action == "a" and question.kind == "scale":
@@ -149,12 +158,10 @@ def _press(
         if answer == "invalid":
             return _ask(found, spec, place, edit=True)
         flow.record(place, question, answer)
-    elif action == "a" and question.kind == "single" and value.isdigit():
-        if int(value) >= len(question.options):
-            return _ask(found, spec, place, edit=True)
-        flow.record(place, question, question.options[int(value)].code)
-    elif action == "t" and value.isdigit() and int(value) < len(question.options):
-        if not flow.toggle(place, question, question.options[int(value)].code):
+    elif action == "a" and question.kind == "single" and option is not None:
+        flow.record(place, question, question.options[option].code)
+    elif action == "t" and option is not None:
+        if not flow.toggle(place, question, question.options[option].code):
             note = _("You can tick up to {count}.").format(count=question.max_choices)
             return _ask(found, spec, place, note=italic(note), edit=True)
         return _ask(found, spec, place, edit=True)

@@ -21,8 +21,10 @@ USAGE = (
 
 
 async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
+    """The table `words` name among the rounds the reader may see: a round hidden from them
+    (civil society only, to a government account) is answered as one that does not exist."""
     assert ctx.event is not None
-    visible = await tables.rounds(ctx.db, ctx.event, Role.ORGANISER)
+    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
     if not words:
         return Reply(_("Usage:") + "\n" + USAGE)
     act_word, round_words = words[0], words[1:]

@@ -11,6 +11,7 @@ from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape, excerpt
 from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
+from bot.numbers import parse_number
 from bot.router import Context
 
 Rows = tuple[tuple[Choice, ...], ...]
@@ -90,7 +91,8 @@ async def show_tables(ctx: Context) -> Reply:
 async def tables_button(ctx: Context) -> Reply:
     assert ctx.event is not None
     visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
-    table_round = visible.get(int(ctx.payload)) if ctx.payload.isdigit() else None
+    round_id = parse_number(ctx.payload)
+    table_round = visible.get(round_id) if round_id is not None else None
     if table_round is None:
         return Reply(_("There are no tables for you in this programme."))
     reply = await _tables_reply(ctx, table_round)
@@ -202,12 +204,11 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
 async def join_button(ctx: Context) -> Reply:
     """`join:ROUND:ACT`."""
     assert ctx.event is not None
-    round_id, _sep, act = ctx.payload.partition(":")
+    round_text, _sep, act_text = ctx.payload.partition(":")
+    round_id, act = parse_number(round_text), parse_number(act_text)
     visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
-    table_round = visible.get(int(round_id)) if round_id.isdigit() else None
-    table = (
-        next((t for t in table_round.tables if str(t.act) == act), None) if table_round else None
-    )
+    table_round = visible.get(round_id) if round_id is not None else None
+    table = next((t for t in table_round.tables if t.act == act), None) if table_round else None
     if table is None or ctx.participant is None:
         return Reply(_("This button no longer works. Send /help to see what I can do."))
     return await _join(ctx, table)
@@ -216,9 +217,10 @@ async def join_button(ctx: Context) -> Reply:
 async def move_button(ctx: Context) -> Reply:
     """`move:TABLE` — the participant agreed to leave their table for this one."""
     assert ctx.event is not None
+    table_id = parse_number(ctx.payload)
     for table_round in await tables.rounds(ctx.db, ctx.event, ctx.role):
         for table in table_round.tables:
-            if str(table.id) == ctx.payload and ctx.participant is not None:
+            if table.id == table_id and ctx.participant is not None:
                 reply = await _join(ctx, table, move=True)
                 return Reply(reply.text, reply.choices, edit=True)
     return Reply(_("This button no longer works. Send /help to see what I can do."))
@@ -296,9 +298,10 @@ async def leave_table(ctx: Context) -> Reply:
 
 
 async def leave_button(ctx: Context) -> Reply:
-    if not ctx.payload.isdigit() or ctx.participant is None:
+    round_id = parse_number(ctx.payload)
+    if round_id is None or ctx.participant is None:
         return Reply(_("This button no longer works. Send /help to see what I can do."))
-    reply = await _leave(ctx, int(ctx.payload))
+    reply = await _leave(ctx, round_id)
     return Reply(reply.text, edit=True)
 
 

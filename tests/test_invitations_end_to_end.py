@@ -60,4 +60,18 @@ async def test_two_delegates_link_their_telegram_accounts_through_their_invitati
     assert f"¡Hola, {spanish['name']}!" in second_greeting.params["text"]
     assert refused.params["chat_id"] == "503"
     assert french["name"] not in refused.params["text"]
-    assert "Telegram" in refused.params["text"]
+    assert "déjà utilisée" in refused.params["text"] and "/link" in refused.params["text"]
+
+    # A lost phone: the organiser gives this one person a new code (the old one stops working).
+    status, out, err = await run(
+        env, "participants", "unlink", french["email"], "--platform", "telegram"
+    )
+    assert status == 0 and "1 chat account(s) unlinked" in out and "--participant" in out, err
+    again = tmp_path / "again"
+    status, out, err = await run(
+        env, "participants", "invite", "--participant", french["email"], "--out", str(again)
+    )
+    assert status == 0 and "1 invitations written" in out, err
+    with (again / "invitations.csv").open(encoding="utf-8") as written:
+        [renewed] = list(csv.DictReader(written))
+    assert renewed["name"] == french["name"] and renewed["code"] != french["code"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,5 +107,55 @@ async def test_upgrading_keeps_the_data_and_fills_new_columns(empty_database: st
             assert seats.scalars().all() == ["government"]
             closed = await connection.exec_driver_sql("SELECT closed FROM act_tables")
             assert [bool(value) for value in closed.scalars()] == [False]
+    finally:
+        await engine.dispose()
+
+
+SEED_AT_0009 = [
+    SEED_AT_0003[0],
+    "INSERT INTO participants (id, event_id, name, organisation, role, created_at) VALUES "
+    "(1, 1, 'Ana Ferreira', 'PICUM', 'civil_society', '2017-12-01 00:00:00'), "
+    "(2, 1, 'Luis', NULL, 'civil_society', '2017-12-01 00:00:00')",
+    "INSERT INTO chat_identities (id, platform, external_id, participant_id, reachable, "
+    "locked_until, created_at, last_seen_at) VALUES "
+    "(1, 'telegram', '501', 1, TRUE, NULL, '2017-12-01 09:00:00', '2017-12-01 09:00:00'), "
+    "(2, 'slack', 'U9', NULL, TRUE, '2099-01-01 00:00:00', '2017-12-01 09:00:00', "
+    "'2017-12-01 09:00:00')",
+    "INSERT INTO outbox (id, key, participant_id, kind, payload, status, attempts, not_before, "
+    'created_at) VALUES (1, \'group-post:x:2\', 2, \'group_post\', \'{"group": {"en": "G"}, '
+    '"author": "Ana Ferreira", "organisation": "PICUM", "text": "Hi"}\', \'pending\', 0, '
+    "'2017-12-01 09:00:00', '2017-12-01 09:00:00')",
+]
+
+
+async def test_0011_marks_used_invitations_keeps_lock_outs_and_names_no_author(
+    empty_database: str,
+) -> None:
+    await upgrade(empty_database, "0009")
+    engine = create_engine(empty_database)
+
+    async def one(sql: str) -> object:
+        async with engine.connect() as connection:
+            return (await connection.exec_driver_sql(sql)).scalar_one()
+
+    def payload(value: object) -> dict[str, object]:
+        return dict(json.loads(value) if isinstance(value, str) else value)  # type: ignore[arg-type]
+
+    try:
+        async with engine.begin() as connection:
+            for statement in SEED_AT_0009:
+                await connection.exec_driver_sql(statement)
+        await upgrade(empty_database)
+        assert await one("SELECT count(*) FROM participants WHERE invitation_used_at IS NOT NULL")
+        assert await one("SELECT invitation_used_at FROM participants WHERE id = 2") is None
+        key = hashlib.sha256(b"slack:U9").hexdigest()
+        assert await one(f"SELECT count(*) FROM invitation_lockouts WHERE account_key = '{key}'")
+        post = payload(await one("SELECT payload FROM outbox"))
+        assert post["author_id"] == 1 and "Ana" not in json.dumps(post) and post["text"] == "Hi"
+
+        await downgrade(empty_database, "0009")
+        post = payload(await one("SELECT payload FROM outbox"))
+        assert (post["author"], post["organisation"]) == ("Ana Ferreira", "PICUM")
+        assert await one("SELECT locked_until FROM chat_identities WHERE id = 2") is not None
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from bot import snapshot
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
+from bot.delivery import DeliveryWorker
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -16,6 +18,7 @@ from bot.models import (
     GroupMembership,
     GroupMembershipStatus,
     MembershipStatus,
+    OutboxMessage,
     Participant,
     ReferenceGroup,
     Role,
@@ -23,7 +26,8 @@ from bot.models import (
     TableMembership,
 )
 from bot.router import Dispatcher
-from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.outbox import Inboxes, deliver_all
 
 
 async def _seat_and_subscribe(sessions: SessionFactory, person_id: int, now: datetime) -> None:
@@ -132,3 +136,40 @@ async def test_personal_commands_are_not_answered_in_a_group(
     for command in ("/mydata", "/forget", "/next"):
         reply = await chat.send(command)
         assert "Aïcha" not in reply and "private chat" in reply
+
+
+async def test_forget_leaves_no_name_in_the_outbox(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
+) -> None:
+    ana = await registered(dispatcher, demo_event.id, "Ana Ferreira", organisation="PICUM")
+    fatou = await registered(dispatcher, demo_event.id, "Fatou", language="fr")
+    luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+    for member in (ana, fatou, luis):
+        await member.send("/subscribe firewalls")
+    assert "Sent to 2 members" in await ana.send("/post firewalls See you at the break")
+    inboxes = Inboxes()
+    one_at_a_time = DeliveryWorker(
+        sessions,
+        dispatcher.clock,
+        dispatcher.router.notices,
+        {"test": inboxes},
+        batch=1,
+        loaders=dispatcher.router.loaders,
+    )
+    assert await one_at_a_time.deliver_due() == 1  # one delivered, one waiting
+    [delivered] = list(inboxes.received.values())
+    assert "Ana Ferreira (PICUM)" in delivered[0]  # named while she is a participant
+
+    await ana.send("/forget")
+    assert "erased" in await ana.press("Yes, erase my data")
+    async with sessions() as db:
+        rows = (await db.execute(select(OutboxMessage.key, OutboxMessage.payload))).all()
+    assert len(rows) == 2
+    for key, payload in rows:
+        kept = key + json.dumps(payload, ensure_ascii=False)
+        assert "Ana" not in kept and "Ferreira" not in kept and "PICUM" not in kept
+
+    assert await deliver_all(dispatcher, inboxes) == 1  # the post still reaches the other
+    [later] = [texts[0] for texts in inboxes.received.values() if texts is not delivered]
+    assert "See you at the break" in later
+    assert "Ana" not in later and "PICUM" not in later

@@ -74,6 +74,10 @@ class Participant(Base):
     # SHA-256 of the invitation code: the code itself is shown once, to be mailed, never kept.
     invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invited_at: Mapped[datetime | None]
+    # When the code linked a chat account, and on which platform: a code links one person once;
+    # another platform is added from the linked account (/link) or by an organiser.
+    invitation_used_at: Mapped[datetime | None]
+    invitation_used_on: Mapped[str | None] = mapped_column(String(16))
     # Set by /forget: the name, contacts and links are gone; the categories stay for counts.
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -98,8 +102,6 @@ class ChatIdentity(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     platform_language: Mapped[str | None] = mapped_column(String(16))
     reachable: Mapped[bool] = mapped_column(default=True)
-    # After too many wrong invitation codes, no code is tried from this account until then.
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
 
@@ -107,16 +109,44 @@ class ChatIdentity(Base):
 
 
 class InvitationFailure(Base):
-    """A wrong invitation code sent from a chat account (to refuse guessing)."""
+    """A wrong code sent from a chat account (to refuse guessing).
+
+    Keyed by a hash of the platform and the account's id rather than by the account's row, so
+    that /forget, which deletes the row, does not lift a lock-out; deleted after its window.
+    """
 
     __tablename__ = "invitation_failures"
     __table_args__ = (
-        Index("ix_invitation_failures_identity_id_at", "identity_id", "attempted_at"),
+        Index("ix_invitation_failures_account_key_at", "account_key", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id", ondelete="CASCADE"))
-    attempted_at: Mapped[datetime]
+    account_key: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class InvitationLockout(Base):
+    """After too many wrong codes, no code is tried from the account (by its hash) until then."""
+
+    __tablename__ = "invitation_lockouts"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    locked_until: Mapped[datetime] = mapped_column(index=True)
+
+
+class LinkCode(Base):
+    """A short-lived, single-use code asked for from a linked chat account (/link), to link
+    the same person's account on another platform. Only its SHA-256 is kept."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class TableMembership(Base):

@@ -27,6 +27,7 @@ from bot.delivery import DeliveryWorker
 from bot.i18n import _, use_language
 from bot.markup import to_plain
 from bot.models import Event, Participant, Role
+from bot.numbers import parse_number
 from bot.router import Dispatcher
 from handlers import build_router
 
@@ -62,13 +63,14 @@ class ConsoleChat:
         self.files: Path | None = None
 
     def incoming(self, line: str) -> Incoming:
-        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+        number = parse_number(line, minimum=1, maximum=len(self.choices))
+        if number is not None:
             return Incoming(
                 PLATFORM,
                 self.sender.external_id,
                 self.sender,
                 text=line,
-                button=self.choices[int(line) - 1].data,
+                button=self.choices[number - 1].data,
                 message_id=self.choices_shown_in,
             )
         parsed = parse_command(line)

@@ -1,14 +1,21 @@
 """Slack, through slack-bolt (async): slash command, direct messages, mentions, buttons, modals
 and the App Home in; neutral replies out as Block Kit. See docs/slack.md.
 
-HTTP mode serves the Events API and interactivity on our own aiohttp server (bolt checks each
-request's signature and refuses timestamps older than five minutes); Socket Mode connects out
-with the app-level token. Every listener acknowledges first and works after, so Slack always
-has its answer within three seconds.
+HTTP mode serves the Events API and interactivity on our own aiohttp server: each request's
+size is bounded, then its signature checked on the raw bytes (timestamps older than five minutes
+refused) before anything is parsed, then its body checked against the shapes Slack sends; only
+then does bolt see it (bot/platforms/slack_requests.py). Socket Mode connects out with the
+app-level token. Every listener acknowledges first and works after, so Slack always has its
+answer within three seconds; a delivery Slack (or anyone) sends again is recognised by its
+event or trigger id and skipped.
+
+What a person typed reaches handlers as plain text (Slack's `&amp;`, `&lt;`, `&gt;` decoded) and
+leaves escaped again, in blocks and fallback text alike: it never becomes a live mention or link.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -17,9 +24,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,6 +42,16 @@ from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.config import SlackSettings
 from bot.delivery import Unreachable
 from bot.platforms import PlatformError
+from bot.platforms.slack_requests import (
+    MAX_BODY,
+    BadBody,
+    RawBodyVerifier,
+    Refusals,
+    Verdict,
+    check_body,
+    parse_body,
+    signature_problem,
+)
 from bot.router import Dispatcher
 
 PLATFORM = "slack"
@@ -54,11 +74,29 @@ UNREACHABLE = {
 USER_CACHE_SECONDS = 600
 
 _TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
+_SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
+MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
+
+
+def from_slack(text: str) -> str:
+    """A person's text as Slack delivers it, as plain text: Slack escapes the `&`, `<` and `>`
+    they typed (and only those). Its own `<…>` sequences (mentions, links) are kept as typed
+    characters, so they are escaped again on the way out and shown, never acted on."""
+    return _SLACK_ENTITY.sub(lambda match: {"amp": "&", "lt": "<", "gt": ">"}[match[1]], text)
+
+
+def delivery_id(kind: str, value: str) -> str:
+    """A ProcessedDelivery id for Slack's `event_id` or `trigger_id` (hashed when too long)."""
+    key = f"{kind}:{value}"
+    if len(key) <= MAX_DELIVERY_ID:
+        return key
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
 
 
 def to_mrkdwn(text: str) -> str:
     """Our safe HTML subset as Slack's mrkdwn. Both escape only &, < and >, so the text
-    between tags is kept as it is; links become <url|label>."""
+    between tags is kept as it is (still escaped); links become <url|label>, their URL escaped
+    too (and a `|` in it encoded) so that it cannot end the link early."""
     out: list[str] = []
     position = 0
     link: str | None = None
@@ -74,7 +112,8 @@ def to_mrkdwn(text: str) -> str:
                 out.append(f"<{link}|{label}>" if label else f"<{link}>")
                 link = None
             elif not closing:
-                link, link_start = html.unescape(href or ""), len(out)
+                url = html.escape(html.unescape(href or ""), quote=False).replace("|", "%7C")
+                link, link_start = url, len(out)
             continue
         out.append({"b": "*", "i": "_", "code": "`"}[tag])
     out.append(text[position:])
@@ -85,7 +124,8 @@ def blocks(reply: Reply, app_id: str | None = None) -> list[dict[str, Any]]:
     """A reply as Block Kit: a section per part of the text, an actions block per row of
     choices (each button carries its choice's data as value)."""
     result: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": to_mrkdwn(part)}}
+        # verbatim: Slack does not look for mentions or channel names in the text by itself
+        {"type": "section", "text": {"type": "mrkdwn", "text": to_mrkdwn(part), "verbatim": True}}
         for part in markup.split(reply.text, SECTION_LIMIT)
     ]
     for number, row in enumerate(reply.choices):
@@ -112,8 +152,9 @@ def _button(choice: Choice, row: int, column: int, app_id: str | None) -> dict[s
 
 
 def fallback_text(reply: Reply) -> str:
-    """What notifications and screen readers show."""
-    return markup.to_plain(reply.text)[:3000] or "…"
+    """What notifications and screen readers show: the plain text, escaped again for Slack (its
+    `text` is mrkdwn too, where a bare `<!channel>` would notify a whole channel)."""
+    return markup.escape(markup.to_plain(reply.text)[:3000]) or "…"
 
 
 def modal(form: Form, chat_id: str) -> dict[str, Any]:
@@ -193,6 +234,10 @@ class SlackAdapter:
         self._users: dict[str, tuple[float, Sender]] = {}
         self._direct_channels: dict[str, str] = {}
         self._web: web.AppRunner | None = None
+        self._verifier = (
+            RawBodyVerifier(settings.signing_secret) if settings.signing_secret else None
+        )
+        self._refusals = Refusals()
         self._socket: AsyncSocketModeHandler | None = None
         self._register()
 
@@ -214,7 +259,7 @@ class SlackAdapter:
             self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         else:
-            server = web.Application(client_max_size=1024 * 1024)
+            server = web.Application(client_max_size=MAX_BODY)
             server.router.add_post(self.settings.path, self._on_request)
             self._web = web.AppRunner(server, access_log=None)
             await self._web.setup()
@@ -228,7 +273,43 @@ class SlackAdapter:
             await self._web.cleanup()
 
     async def _on_request(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        """One HTTP request from Slack: its size, then its signature, then its shape; only a
+        signed body of a shape Slack sends reaches bolt. Refusals are logged in one short line
+        (a minute), never with a traceback."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            self._refusals.log("too large", f"{request.content_length} bytes", request.remote)
+            return web.Response(status=413, text="too large")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self._refusals.log("too large", f"over {MAX_BODY} bytes", request.remote)
+            return web.Response(status=413, text="too large")
+        problem = signature_problem(self._verifier, raw, request.headers)
+        if problem is not None:
+            self._refusals.log("signature", problem, request.remote)
+            return web.Response(status=401, text="invalid request")
+        content_type = request.headers.get("Content-Type", "").split(";")[0]
+        try:
+            text = raw.decode("utf-8")
+            body = parse_body(text, content_type)
+            verdict = check_body(body)
+        except UnicodeDecodeError:
+            self._refusals.log("body", "not UTF-8", request.remote)
+            return web.Response(status=400, text="bad request")
+        except BadBody as error:
+            self._refusals.log("body", str(error), request.remote)
+            return web.Response(status=400, text="bad request")
+        if verdict is Verdict.IGNORE:
+            return web.Response(status=200)
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers={key: request.headers.getall(key) for key in request.headers},
+        )
+        if bolt_request.body != body:  # bolt takes any form mentioning "payload" for one
+            bolt_request.body = body
+            bolt_request.context = build_async_context(AsyncBoltContext(), body)
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     # What arrives
@@ -251,40 +332,63 @@ class SlackAdapter:
         self._remember_app(body)
         user = command["user_id"]
         channel = await self._direct_channel(user)
-        text = command.get("text", "").strip() or "help"
-        incoming = await self._incoming(user, channel, "/" + text, private=True)
-        if command.get("channel_id") != channel:
+        text = from_slack(command.get("text", "")).strip() or "help"
+        incoming = await self._incoming(
+            user,
+            channel,
+            "/" + text,
+            private=True,
+            # Slack's trigger_id is new for every invocation: a replay carries the same one.
+            delivery=delivery_id("trigger", command["trigger_id"]),
+        )
+        replies = await self.dispatcher.handle(incoming)
+        if replies and command.get("channel_id") != channel:
             await self._ephemeral(command, "📬")
-        await self._handle(incoming, channel, trigger_id=command.get("trigger_id"))
+        await self._answer(replies, incoming, channel, trigger_id=command.get("trigger_id"))
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Direct messages to the bot; messages elsewhere (and edits, joins…) are not for us."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
+        if "user" not in event or "channel" not in event:
+            return
         self._remember_app(body)
         incoming = await self._incoming(
-            event["user"], event["channel"], event.get("text", ""), True, body.get("event_id")
+            event["user"],
+            event["channel"],
+            from_slack(event.get("text", "")),
+            True,
+            delivery_id("event", body["event_id"]),
         )
         await self._handle(incoming, event["channel"])
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """`@coordbot agenda` in a channel: answered there, with what anyone may see."""
-        if event.get("bot_id") or "user" not in event:
+        if event.get("bot_id") or "user" not in event or "channel" not in event:
             return
         self._remember_app(body)
-        text = re.sub(r"<@[A-Z0-9]+>", "", event.get("text", "")).strip()
+        bot = re.escape(self.bot_user_id) if self.bot_user_id else "[A-Z0-9]+"
+        text = re.sub(rf"<@{bot}(?:\|[^>]*)?>", "", event.get("text", ""), count=1)
         incoming = await self._incoming(
-            event["user"], event["channel"], text, False, body.get("event_id")
+            event["user"],
+            event["channel"],
+            from_slack(text).strip(),
+            False,
+            delivery_id("event", body["event_id"]),
         )
         await self._handle(incoming, event["channel"])
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") != "home":
+        if event.get("tab") != "home" or "user" not in event:
             return
         self._remember_app(body)
         user = event["user"]
-        incoming = await self._incoming(user, user, "/home", True)
+        incoming = await self._incoming(
+            user, user, "/home", True, delivery_id("event", body["event_id"])
+        )
         replies = await self.dispatcher.handle(incoming)
+        if not replies:  # delivered before
+            return
         view_blocks = [block for reply in replies for block in blocks(reply, self.app_id)]
         await self.client.views_publish(
             user_id=user, view={"type": "home", "blocks": view_blocks[:100]}
@@ -309,6 +413,7 @@ class SlackAdapter:
             button=action.get("value", ""),
             private=channel.startswith("D"),
             message_id=container.get("message_ts") if in_message else None,
+            delivery_id=delivery_id("trigger", body["trigger_id"]),
         )
         await self._handle(
             incoming,
@@ -331,6 +436,7 @@ class SlackAdapter:
             form=view["callback_id"].removeprefix("form:"),
             values=form_values(view),
             private=True,
+            delivery_id=delivery_id("trigger", body["trigger_id"]),
         )
         await self._handle(incoming, channel)
 
@@ -340,7 +446,7 @@ class SlackAdapter:
         channel: str,
         text: str,
         private: bool,
-        delivery_id: str | None = None,
+        delivery: str | None = None,
     ) -> Incoming:
         """A message as the router reads it: `agenda tomorrow` is a command as much as
         `/agenda tomorrow` (Slack keeps the slash for its own commands)."""
@@ -357,7 +463,7 @@ class SlackAdapter:
             command=command,
             args=args,
             private=private,
-            delivery_id=delivery_id,
+            delivery_id=delivery,
         )
 
     async def _sender(self, user: str) -> Sender:
@@ -408,7 +514,19 @@ class SlackAdapter:
         pressed: str | None = None,
         trigger_id: str | None = None,
     ) -> None:
-        for reply in await self.dispatcher.handle(incoming):
+        await self._answer(
+            await self.dispatcher.handle(incoming), incoming, channel, pressed, trigger_id
+        )
+
+    async def _answer(
+        self,
+        replies: list[Reply],
+        incoming: Incoming,
+        channel: str,
+        pressed: str | None = None,
+        trigger_id: str | None = None,
+    ) -> None:
+        for reply in replies:
             try:
                 if reply.form is not None and trigger_id is not None:
                     await self.client.views_open(

@@ -1,14 +1,14 @@
 """Telegram, through python-telegram-bot: updates in, neutral replies out.
 
 Polling by default; a webhook (our own small aiohttp server, so that the secret is compared in
-constant time) when TELEGRAM_WEBHOOK_URL is set. See docs/telegram.md.
+constant time) when TELEGRAM_WEBHOOK_URL is set. Either way updates go through the durable
+inbox (bot/platforms/telegram_intake.py). See docs/telegram.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 
@@ -28,15 +28,17 @@ from telegram import (
 )
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
-from bot import markup
+from bot import inbox, markup
 from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
 from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
+from bot.inbox import Stored
 from bot.pacing import Pacer
 from bot.platforms import PlatformError
+from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
 from bot.router import Dispatcher, Router
 
@@ -127,11 +129,12 @@ class TelegramAdapter:
                 )
             )
         )
-        if settings.webhook_url:
-            builder = builder.updater(None)
-        self.application = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        # Updates come in through our own intake, not python-telegram-bot's Updater, which
+        # confirms updates as soon as it has fetched them.
+        self.application = builder.updater(None).build()
+        self.intake = TelegramIntake(
+            settings, dispatcher.sessions, self._process, allowed_updates=Update.ALL_TYPES
+        )
         self._webhook: web.AppRunner | None = None
 
     @property
@@ -151,15 +154,12 @@ class TelegramAdapter:
                 f"cannot reach the Telegram Bot API at {self.settings.api_url}: {error.message}"
             ) from error
         await self.publish_commands(self.dispatcher.router)
-        await self.application.start()
         if self.settings.webhook_url:
+            await self.intake.start(polling=False)
             await self._start_webhook()
         else:
-            assert self.application.updater is not None
             await self.application.bot.delete_webhook()
-            await self.application.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES, error_callback=self._on_polling_error
-            )
+            await self.intake.start(polling=True)
         log.info(
             "Telegram: @%s is running (%s)",
             self.username,
@@ -169,10 +169,7 @@ class TelegramAdapter:
     async def stop(self) -> None:
         if self._webhook is not None:
             await self._webhook.cleanup()
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()
+        await self.intake.stop()
         await self.application.shutdown()
 
     async def publish_commands(self, router: Router) -> None:
@@ -201,30 +198,70 @@ class TelegramAdapter:
         )
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
+        """The secret first; then a body that is an update, stored before Telegram gets its
+        200 (a 5xx makes Telegram send it again)."""
         expected = (self.settings.webhook_secret or "").encode()
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not expected or not hmac.compare_digest(given, expected):
             log.warning("Telegram webhook: refused a request without the right secret")
             return web.Response(status=403)
         try:
-            data = await request.json()
-            update = Update.de_json(data, self.application.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            body = await request.read()  # at most client_max_size, else 413
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
+        update = update_from_body(body)
+        if update is None:
+            self.intake.quiet.log(
+                logging.WARNING, "webhook-400", "Telegram webhook: refused a body that is no update"
+            )
             return web.Response(status=400)
-        await self.application.update_queue.put(update)
+        try:
+            await self.intake.receive([(update, body.decode("utf-8"))])
+        except Exception as error:
+            self.intake.quiet.log(
+                logging.ERROR,
+                "webhook-store",
+                "Telegram webhook: could not store an update: %r",
+                error,
+            )
+            return web.Response(status=503)
         return web.Response()
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _process(self, stored: Stored) -> None:
+        """One update of the inbox: handled (unless it was before), then its replies sent, then
+        finished. Replies stored by a run that died before sending them are sent now."""
+        try:
+            update = Update.de_json(dict(stored.payload), self.application.bot)
+        except Exception as error:  # a shape python-telegram-bot cannot read: skipped
+            self.intake.quiet.log(
+                logging.WARNING,
+                f"unreadable:{type(error).__name__}:{str(error)[:100]}",
+                "Telegram: skipped update %s, which python-telegram-bot cannot read (%s: %s)",
+                stored.delivery_id,
+                type(error).__name__,
+                str(error)[:200],
+            )
+            await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+            return
+        replies = stored.replies
+        if replies is None:
+            replies = await self._on_update(update)
+        chat = update.effective_chat or update.effective_user
+        for reply in replies:
+            if chat is not None:
+                await self.send(chat.id, reply, update.callback_query)
+        await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+
+    async def _on_update(self, update: Update) -> list[Reply]:
         if update.my_chat_member is not None:
             await self._on_membership(update)
-            return
+            return []
         if update.callback_query is not None:
             await self._answer(update.callback_query)
         incoming = incoming_from(update, self.username)
         if incoming is None:
-            return
-        for reply in await self.dispatcher.handle(incoming):
-            await self.send(int(incoming.chat_id), reply, update.callback_query)
+            return []
+        return await self.dispatcher.handle(incoming, keep_replies=True)
 
     async def _on_membership(self, update: Update) -> None:
         member = update.my_chat_member
@@ -372,13 +409,6 @@ class TelegramAdapter:
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("Telegram: an update could not be handled", exc_info=context.error)
-
-    @staticmethod
-    def _on_polling_error(error: TelegramError) -> None:
-        log.warning("Telegram: polling failed, retrying: %s", error.message)
 
 
 async def bot_username(settings: TelegramSettings) -> str:

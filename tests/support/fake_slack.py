@@ -466,15 +466,22 @@ def _message(params: dict[str, Any], ts: str) -> dict[str, Any]:
 
 
 def signed_headers(
-    body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    body: str | bytes,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str | None = None,
 ) -> dict[str, str]:
-    """Slack's signature headers for `body` (and its content type, guessed from its shape)."""
+    """Slack's signature headers for `body`, signed over its bytes as sent (and its content
+    type: `content_type`, else guessed from its shape)."""
+    raw = body if isinstance(body, bytes) else body.encode()
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256)
+    if content_type is None:
+        content_type = (
+            "application/json" if raw.startswith(b"{") else "application/x-www-form-urlencoded"
+        )
     return {
-        "Content-Type": (
-            "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
-        ),
+        "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": f"v0={digest.hexdigest()}",
     }

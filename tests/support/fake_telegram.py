@@ -1,7 +1,10 @@
 """A fake Telegram Bot API server, over real HTTP, for python-telegram-bot to talk to.
 
 It records every call, serves updates through getUpdates (long polling included), and answers
-with 429 (retry_after), 400, 403 or 500 when a test asks it to.
+with 429 (retry_after), 400, 403 or 500 when a test asks it to. As strict as Telegram: a call of
+getUpdates with an offset confirms (drops for good) every update below it, a getUpdates while
+another one is in flight gets 409, and `push` sends any JSON, also updates that
+python-telegram-bot cannot parse (see `unparseable_poll`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class FakeTelegram:
     enforce_limits: bool = False
     calls: list[Call] = field(default_factory=list)
     refused: int = 0
+    conflicts: int = 0  # getUpdates refused with 409: another one was in flight
+    last_get_updates: dict[str, Any] = field(default_factory=dict)  # its parameters
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     url: str = ""
@@ -54,6 +59,7 @@ class FakeTelegram:
     _runner: web.AppRunner | None = None
     _recent: deque[float] = field(default_factory=deque)
     _last_to_chat: dict[str, float] = field(default_factory=dict)
+    _polling: int = 0
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
@@ -122,6 +128,8 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params = await _params(request)
+        if method == "getUpdates":
+            return await self._get_updates_call(params)
         if self.enforce_limits and method == "sendMessage" and self._over_limit(params):
             self.refused += 1
             return web.json_response(
@@ -133,11 +141,10 @@ class FakeTelegram:
                 },
                 status=429,
             )
-        if method != "getUpdates":
-            assert self._changed is not None
-            async with self._changed:
-                self.calls.append(Call(method, params))
-                self._changed.notify_all()
+        assert self._changed is not None
+        async with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
         pending = self.failures.get(method)
         if pending:
             failure = pending.pop(0)
@@ -173,8 +180,6 @@ class FakeTelegram:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if method == "getUpdates":
-            return await self._get_updates(params)
         if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
             chat_id = int(params.get("chat_id") or 0)
             message = {
@@ -190,8 +195,33 @@ class FakeTelegram:
             return message
         return True
 
+    async def _get_updates_call(self, params: dict[str, Any]) -> web.Response:
+        if self._polling:
+            self.conflicts += 1
+            description = (
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running"
+            )
+            return web.json_response(
+                {"ok": False, "error_code": 409, "description": description}, status=409
+            )
+        pending = self.failures.get("getUpdates")
+        if pending:
+            failure = pending.pop(0)
+            body = {"ok": False, "error_code": failure.status, "description": failure.description}
+            return web.json_response(body, status=failure.status)
+        self._polling += 1
+        self.last_get_updates = params
+        try:
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        finally:
+            self._polling -= 1
+
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """As Telegram: an offset confirms every update below it, which is never sent again;
+        without one, the updates not yet confirmed are sent."""
         offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
         timeout = min(float(params.get("timeout") or 0), 1.0)
         assert self._changed is not None
         async with self._changed:
@@ -199,7 +229,7 @@ class FakeTelegram:
             if not self.updates and timeout:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
-            return [u for u in self.updates if u["update_id"] >= offset]
+            return [u for u in self.updates if u["update_id"] >= offset][:limit]
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -257,6 +287,23 @@ def text_message(
         length = len(text.split()[0])
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
     return {"message": message}
+
+
+def unparseable_poll() -> dict[str, Any]:
+    """A poll as older Bot API servers send it: without `allows_revoting` and `members_only`,
+    which python-telegram-bot 22 requires (telegram/_poll.py), so it cannot parse the update."""
+    return {
+        "poll": {
+            "id": "5",
+            "question": "Lunch?",
+            "options": [{"text": "yes", "voter_count": 1}, {"text": "no", "voter_count": 0}],
+            "total_voter_count": 1,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
+    }
 
 
 def button_press(

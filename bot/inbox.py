@@ -1,0 +1,362 @@
+"""The durable inbox: updates stored before they are confirmed, handled once, answered at least
+once; and the per-chat queues that handle them (in order within a chat, chats side by side).
+
+Rows live in `processed_deliveries` (see `bot.models.deliveries`); `bot.router.Dispatcher`
+claims a stored row in the handler's transaction and keeps its replies there
+(`keep_replies=True`), so a crash after the commit loses no answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat import Choice, Document, Field, Form, Image, Reply
+from bot.db import SessionFactory
+from bot.models import ProcessedDelivery
+
+log = logging.getLogger(__name__)
+
+
+def real_now() -> datetime:
+    """Inbox rows are stamped with real time, also in a rehearsal (`coordbot run --at`): they
+    are about the platform's redelivery window, which runs on real time."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An update of the inbox to process: handle it (`replies` None), or send its replies."""
+
+    delivery_id: str
+    payload: dict[str, Any]
+    replies: list[Reply] | None = None
+
+
+async def store(
+    sessions: SessionFactory, platform: str, updates: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Store raw updates (delivery id, JSON text) in one transaction; returns the ids that were
+    new (an update the platform sends again is stored once, also by two processes at once)."""
+    if not updates:
+        return []
+    try:
+        return await _store(sessions, platform, updates)
+    except IntegrityError:  # another process stored some of them meanwhile
+        return await _store(sessions, platform, updates)
+
+
+async def _store(
+    sessions: SessionFactory, platform: str, updates: Sequence[tuple[str, str]]
+) -> list[str]:
+    async with sessions() as db:
+        ids = [delivery_id for delivery_id, _payload in updates]
+        known = set(
+            (
+                await db.execute(
+                    select(ProcessedDelivery.delivery_id).where(
+                        ProcessedDelivery.platform == platform,
+                        ProcessedDelivery.delivery_id.in_(ids),
+                    )
+                )
+            ).scalars()
+        )
+        now = real_now()
+        new: list[str] = []
+        for delivery_id, payload in updates:
+            if delivery_id in known or delivery_id in new:
+                continue
+            db.add(
+                ProcessedDelivery(
+                    platform=platform, delivery_id=delivery_id, received_at=now, payload=payload
+                )
+            )
+            new.append(delivery_id)
+        await db.commit()
+    return new
+
+
+async def pending(
+    sessions: SessionFactory,
+    platform: str,
+    *,
+    limit: int,
+    older_than: timedelta | None = None,
+    skip: Iterable[str] = (),
+) -> list[Stored]:
+    """The updates stored but not yet handled, or handled but not yet answered, oldest first."""
+    query = select(ProcessedDelivery).where(
+        ProcessedDelivery.platform == platform,
+        (ProcessedDelivery.handled_at.is_(None)) | (ProcessedDelivery.replies.is_not(None)),
+    )
+    if older_than is not None:
+        query = query.where(ProcessedDelivery.received_at < real_now() - older_than)
+    skipped = set(skip)
+    if skipped:
+        query = query.where(ProcessedDelivery.delivery_id.not_in(skipped))
+    async with sessions() as db:
+        rows = (
+            (await db.execute(query.order_by(ProcessedDelivery.received_at).limit(limit)))
+            .scalars()
+            .all()
+        )
+    found = []
+    for row in rows:
+        try:
+            payload = json.loads(row.payload or "{}")
+        except ValueError:
+            payload = {}
+        replies = decode_replies(row.replies) if row.handled_at is not None else None
+        found.append(Stored(row.delivery_id, payload, replies))
+    return sorted(found, key=lambda stored: _order(stored.delivery_id))
+
+
+def _order(delivery_id: str) -> tuple[int, str]:
+    return (int(delivery_id), "") if delivery_id.isascii() and delivery_id.isdigit() else (0, "")
+
+
+async def keep_replies(
+    db: AsyncSession, platform: str, delivery_id: str, replies: Sequence[Reply]
+) -> None:
+    """In the handler's transaction: the replies to send, kept until `finish`."""
+    await db.execute(
+        update(ProcessedDelivery)
+        .where(ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_id == delivery_id)
+        .values(replies=encode_replies(replies) if replies else None)
+    )
+
+
+async def finish(sessions: SessionFactory, platform: str, delivery_id: str) -> None:
+    """The update is handled (or skipped) and its replies are sent: forget its content."""
+    now = real_now()
+    async with sessions() as db:
+        await db.execute(
+            update(ProcessedDelivery)
+            .where(
+                ProcessedDelivery.platform == platform,
+                ProcessedDelivery.delivery_id == delivery_id,
+                ProcessedDelivery.handled_at.is_(None),
+            )
+            .values(handled_at=now)
+        )
+        await db.execute(
+            update(ProcessedDelivery)
+            .where(
+                ProcessedDelivery.platform == platform,
+                ProcessedDelivery.delivery_id == delivery_id,
+            )
+            .values(payload=None, replies=None)
+        )
+        await db.commit()
+
+
+# Replies as JSON: text, buttons, forms, and the bytes of pictures and documents in base64.
+
+
+def encode_replies(replies: Sequence[Reply]) -> str:
+    return json.dumps([_reply_to_json(reply) for reply in replies], ensure_ascii=False)
+
+
+def decode_replies(text: str | None) -> list[Reply]:
+    if not text:
+        return []
+    return [_reply_from_json(item) for item in json.loads(text)]
+
+
+def _choices_to_json(rows: Iterable[Iterable[Choice]]) -> list[list[list[Any]]]:
+    return [[[c.label, c.data, c.open_private] for c in row] for row in rows]
+
+
+def _choices_from_json(rows: list[list[list[Any]]]) -> tuple[tuple[Choice, ...], ...]:
+    return tuple(tuple(Choice(str(t), str(d), bool(p)) for t, d, p in row) for row in rows)
+
+
+def _bytes(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _reply_to_json(reply: Reply) -> dict[str, Any]:
+    form = reply.form
+    return {
+        "text": reply.text,
+        "choices": _choices_to_json(reply.choices),
+        "edit": reply.edit,
+        "form": None
+        if form is None
+        else {
+            "id": form.id,
+            "title": form.title,
+            "submit": form.submit,
+            "fields": [
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "kind": f.kind,
+                    "optional": f.optional,
+                    "options": _choices_to_json([f.options])[0],
+                    "hint": f.hint,
+                }
+                for f in form.fields
+            ],
+        },
+        "images": [[_bytes(i.png), i.caption, i.name] for i in reply.images],
+        "documents": [[_bytes(d.data), d.name, d.caption] for d in reply.documents],
+    }
+
+
+def _reply_from_json(item: dict[str, Any]) -> Reply:
+    form = item.get("form")
+    return Reply(
+        item["text"],
+        choices=_choices_from_json(item["choices"]),
+        edit=bool(item["edit"]),
+        form=None
+        if form is None
+        else Form(
+            form["id"],
+            form["title"],
+            form["submit"],
+            tuple(
+                Field(
+                    f["name"],
+                    f["label"],
+                    f["kind"],
+                    f["optional"],
+                    _choices_from_json([f["options"]])[0],
+                    f["hint"],
+                )
+                for f in form["fields"]
+            ),
+        ),
+        images=tuple(Image(base64.b64decode(p), c, n) for p, c, n in item["images"]),
+        documents=tuple(Document(base64.b64decode(d), n, c) for d, n, c in item["documents"]),
+    )
+
+
+class ChatQueues:
+    """Jobs handled in order within a chat and side by side across chats, by at most
+    `concurrency` workers taking chats in turn (one job, then the next chat that waits), so a
+    chat's burst costs only that chat. `room` is set while fewer than `limit` jobs wait."""
+
+    def __init__(
+        self,
+        work: Callable[[Stored], Awaitable[None]],
+        *,
+        concurrency: int = 16,
+        limit: int = 1000,
+    ) -> None:
+        self._work = work
+        self._concurrency = concurrency
+        self._limit = limit
+        self._queues: dict[str, deque[Stored]] = {}
+        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._running: set[asyncio.Future[None]] = set()
+        self.queued: set[str] = set()  # delivery ids waiting or in hand
+        self.room = asyncio.Event()
+        self.room.set()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self._quiet = QuietLog(log)
+
+    def start(self) -> None:
+        self._workers = [asyncio.create_task(self._worker()) for _ in range(self._concurrency)]
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """No job is taken any more; those in hand get `grace` seconds to end."""
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+        if self._running:
+            await asyncio.wait(self._running, timeout=grace)
+        for job in self._running:
+            job.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    def put(self, chat: str, job: Stored) -> None:
+        if job.delivery_id in self.queued:
+            return
+        self.queued.add(job.delivery_id)
+        self._changed()
+        queue = self._queues.get(chat)
+        if queue is not None:
+            queue.append(job)  # the chat is already waiting for a worker, or has one
+            return
+        self._queues[chat] = deque([job])
+        self._ready.put_nowait(chat)
+
+    def _changed(self) -> None:
+        if len(self.queued) >= self._limit:
+            self.room.clear()
+        else:
+            self.room.set()
+        if self.queued:
+            self.idle.clear()
+        else:
+            self.idle.set()
+
+    async def _worker(self) -> None:
+        while True:
+            chat = await self._ready.get()
+            queue = self._queues[chat]
+            job = queue[0]
+            running = asyncio.ensure_future(self._work(job))
+            self._running.add(running)
+            running.add_done_callback(self._running.discard)
+            try:
+                await asyncio.shield(running)  # a stop lets it end (see stop)
+            except Exception as error:
+                self._quiet.log(
+                    logging.ERROR,
+                    f"work:{type(error).__name__}",
+                    "an update could not be processed: %r",
+                    error,
+                )
+            finally:
+                queue.popleft()
+                self.queued.discard(job.delivery_id)
+                self._changed()
+                if queue:
+                    self._ready.put_nowait(chat)  # its next job, after the chats that wait
+                else:
+                    del self._queues[chat]
+
+
+class QuietLog:
+    """Logs a recurring problem once, then at most once a `period` with how many times it came
+    back meanwhile: a loop that fails the same way forever writes a line a minute, not gigabytes.
+    """
+
+    def __init__(self, logger: logging.Logger, period: float = 60.0) -> None:
+        self._log = logger
+        self._period = period
+        self._last: dict[str, tuple[float, int]] = {}
+
+    def log(self, level: int, key: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last[0] < self._period:
+            self._last[key] = (last[0], last[1] + 1)
+            return
+        if last is not None and last[1]:
+            message += f" (and {last[1]} more like it since)"
+        self._last[key] = (now, 0)
+        while len(self._last) > 256:
+            del self._last[next(iter(self._last))]
+        self._log.log(level, message, *args)
+
+    def clear(self, key: str) -> None:
+        self._last.pop(key, None)
