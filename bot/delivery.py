@@ -3,7 +3,8 @@
 Each message is prepared in one short transaction, sent with no transaction open (a network
 call must never hold a database lock), and its outcome recorded in another. Messages go out
 several at a time; the platform adapter enforces the platform's overall and group limits, and
-the worker keeps at least `per_chat_interval` between two messages to the same chat.
+the worker keeps at least `per_chat_interval` between two messages to the same chat. They are
+sent in `pacing.background()`: a direct reply to a person takes the next slot before them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.i18n import choose_language, use_language
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
+from bot.pacing import background
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,8 @@ class DeliveryWorker:
             if reply is None:
                 continue
             try:
-                await self.deliverers[edit.platform].edit(edit.chat_id, edit.message_id, reply)
+                with background():
+                    await self.deliverers[edit.platform].edit(edit.chat_id, edit.message_id, reply)
             except Exception as error:  # a missed edit is shown right by the next one
                 log.warning("editing message %s in place failed: %s", edit.message_id, error)
 
@@ -167,10 +170,11 @@ class DeliveryWorker:
             return
         error: Exception | None = None
         try:
-            async with self._pace(prepared.platform, prepared.external_id):
-                await self.deliverers[prepared.platform].deliver(
-                    prepared.external_id, prepared.reply
-                )
+            with background():  # direct replies to people go before what the bot queued
+                async with self._pace(prepared.platform, prepared.external_id):
+                    await self.deliverers[prepared.platform].deliver(
+                        prepared.external_id, prepared.reply
+                    )
         except Exception as failure:  # any failure is recorded, and retried later
             error = failure
         await self._record(prepared, error)

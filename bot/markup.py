@@ -1,7 +1,8 @@
 """Replies are written in a tiny, safe subset of HTML (<b>, <i>, <code>, <a>).
 
 Telegram renders it as is; other adapters convert it. Anything a person wrote (a session title
-typed by an organiser, a participant's name) goes through `escape()` first.
+typed by an organiser, a participant's name) goes through `escape()` first; what a person typed
+and is only quoted back ("I do not know …") goes through `excerpt()`, which also shortens it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,19 @@ _TAG = re.compile(r"</?(?:b|i|code|a)(?:\s+href=\"[^\"]*\")?>")
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+EXCERPT_LENGTH = 60
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """What a person typed, quoted back in a reply: on one line, at most `limit` characters
+    (cut with "…"), then escaped. Cut before escaping, so that 4,096 `&` quoted back stay a
+    short reply, not 20,000 characters of `&amp;` in five messages."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return escape(text)
 
 
 def bold(text: str) -> str:

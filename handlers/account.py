@@ -10,7 +10,7 @@ from babel import Locale
 from bot import formatting, invitations, participants
 from bot.chat import Choice, Reply
 from bot.i18n import LANGUAGES, _, localised, use_language
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import fold
 from bot.models import Role
 from bot.router import Context
@@ -190,7 +190,7 @@ async def choose_language(ctx: Context) -> Reply:
     if code is None:
         return Reply(
             _("I do not know the language “{name}”. Please choose one:").format(
-                name=escape(" ".join(ctx.args))
+                name=excerpt(" ".join(ctx.args))
             ),
             choices=language_choices(),
         )

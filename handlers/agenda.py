@@ -9,7 +9,7 @@ from bot import access, agenda, formatting
 from bot.chat import Choice, Reply
 from bot.events import local_day
 from bot.i18n import _
-from bot.markup import bold, escape
+from bot.markup import bold, excerpt
 from bot.matching import fold
 from bot.numbers import parse_number
 from bot.router import Context
@@ -81,7 +81,7 @@ async def show_agenda(ctx: Context) -> Reply:
             _(
                 "I did not understand “{text}”. Try /agenda today, /agenda tomorrow, "
                 "/agenda 2017-12-02 or /agenda day 2."
-            ).format(text=escape(" ".join(ctx.args))),
+            ).format(text=excerpt(" ".join(ctx.args))),
             choices=_day_choices(days),
         )
     return await _agenda_page(ctx, days, day, 1)
@@ -199,7 +199,7 @@ async def show_session(ctx: Context) -> Reply:
     if session is None:
         return Reply(
             _("I cannot find the session “{reference}”. /agenda shows the session numbers.").format(
-                reference=escape(reference)
+                reference=excerpt(reference)
             )
         )
     return Reply(session_detail(session, ctx.event))

@@ -22,7 +22,7 @@ from bot import broadcasts, formatting, groups, tables
 from bot.chat import Choice, Field, Form, Reply
 from bot.events import zone
 from bot.i18n import LANGUAGES, _, localised
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import find, fold
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.numbers import parse_number
@@ -98,13 +98,13 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
             found_table = find(words[1], [(t, table_names(t)) for t in found_round.item.tables])
             if found_table.item is not None:
                 return broadcasts.Audience("table", found_table.item.id)
-        return _("I do not know the table “{name}”.").format(name=escape(" ".join(words[1:])))
+        return _("I do not know the table “{name}”.").format(name=excerpt(" ".join(words[1:])))
     if kind == "group" and rest:
         every = await groups.all_groups(ctx.db, ctx.event)
         found = find(rest, [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
         if found.item is not None:
             return broadcasts.Audience("group", found.item.id)
-        return _("I do not know the group “{name}”.").format(name=escape(rest))
+        return _("I do not know the group “{name}”.").format(name=excerpt(rest))
     return _("Say who the broadcast is for.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import invitations
 from bot.chat import Reply
 from bot.i18n import _
-from bot.markup import escape
+from bot.markup import excerpt
 from bot.router import Context
 from handlers import account, survey
 
@@ -13,7 +13,7 @@ from handlers import account, survey
 async def unknown_command(ctx: Context) -> Reply:
     return Reply(
         _("I do not know the command /{command}. Send /help to see what I can do.").format(
-            command=escape(ctx.incoming.command or "")
+            command=excerpt(ctx.incoming.command or "")
         )
     )
 

@@ -9,7 +9,7 @@ from bot import formatting, groups
 from bot.chat import Choice, Reply
 from bot.events import local_day
 from bot.i18n import _, localised, ngettext
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
 from bot.numbers import parse_number
@@ -34,7 +34,7 @@ async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGrou
     found = find(" ".join(words), [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
     if found.item is not None:
         return found.item
-    message = _("I do not know the group “{name}”.").format(name=escape(" ".join(words)))
+    message = _("I do not know the group “{name}”.").format(name=excerpt(" ".join(words)))
     if not found.suggestions:
         return Reply(message + " " + _("/groups lists them."))
     return Reply(

@@ -13,7 +13,7 @@ from bot import formatting
 from bot.chat import Choice, Document, Reply
 from bot.i18n import _, localised, ngettext
 from bot.mail import relay
-from bot.markup import bold, escape, italic
+from bot.markup import bold, escape, excerpt, italic
 from bot.matching import fold
 from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
 from bot.numbers import parse_number
@@ -172,8 +172,8 @@ async def _read(ctx: Context, mail_id: int) -> Reply:
 
 
 def _no_message(number: str) -> Reply:
-    shown = number if len(number) <= 24 else number[:23] + "…"
-    return Reply(_("There is no list message #{number} for you.").format(number=escape(shown)))
+    message = _("There is no list message #{number} for you.")
+    return Reply(message.format(number=excerpt(number, 24)))
 
 
 async def mail_button(ctx: Context) -> Reply:

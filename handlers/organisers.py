@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot import invitations, participants, snapshot
 from bot.chat import Reply
 from bot.i18n import _, ngettext
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import fold
 from bot.models import ChatIdentity, Participant, Role
 from bot.router import Context
@@ -64,11 +64,11 @@ async def participant(ctx: Context) -> Reply:
         )
         found = list((await ctx.db.execute(query)).scalars())
         if not found:
-            return Reply(_("Nobody matches “{text}”.").format(text=escape(" ".join(rest))))
+            return Reply(_("Nobody matches “{text}”.").format(text=excerpt(" ".join(rest))))
         return Reply("\n\n".join([await _describe(ctx, person) for person in found]))
     person = await participants.find_participant(ctx.db, ctx.event.id, first.lstrip("#"))
     if person is None or person.erased_at is not None:
-        return Reply(_("No participant #{reference}.").format(reference=escape(first)))
+        return Reply(_("No participant #{reference}.").format(reference=excerpt(first)))
     if not rest:
         return Reply(await _describe(ctx, person))
     action, *values = rest

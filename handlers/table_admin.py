@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import participants, tables
 from bot.chat import Reply
 from bot.i18n import _, localised
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.router import Context
@@ -35,7 +35,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
         )
         if found_round.item is None:
             return Reply(
-                _("I do not know the round “{name}”.").format(name=escape(" ".join(round_words)))
+                _("I do not know the round “{name}”.").format(name=excerpt(" ".join(round_words)))
             )
         candidates = [found_round.item]
     options = [(r, t) for r in candidates for t in r.tables]
@@ -49,7 +49,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
                 example=f"/table {act_word} {found.suggestions[-1][0].key}",
             )
         )
-    return Reply(_("I do not know the table “{name}”.").format(name=escape(act_word)))
+    return Reply(_("I do not know the table “{name}”.").format(name=excerpt(act_word)))
 
 
 async def table_command(ctx: Context) -> Reply:
@@ -74,7 +74,7 @@ async def table_command(ctx: Context) -> Reply:
         return Reply(message.format(table=table_label(table)))
     person = await participants.find_participant(ctx.db, ctx.event.id, target) if target else None
     if person is None or person.erased_at is not None:
-        return Reply(_("No participant #{reference}.").format(reference=escape(target or "?")))
+        return Reply(_("No participant #{reference}.").format(reference=excerpt(target or "?")))
     now = ctx.clock.now()
     name = escape(person.name)
     if action == "remove":

@@ -8,7 +8,7 @@ from bot import access, formatting, tables
 from bot.chat import Choice, Reply
 from bot.events import zone
 from bot.i18n import _, localised, ngettext
-from bot.markup import bold, escape
+from bot.markup import bold, escape, excerpt
 from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
 from bot.numbers import parse_number
@@ -60,7 +60,7 @@ async def _round_choice(
     if found.item is not None:
         return found.item, None
     return None, _did_you_mean(
-        _("I do not know the round “{name}”.").format(name=escape(" ".join(words))),
+        _("I do not know the round “{name}”.").format(name=excerpt(" ".join(words))),
         [Choice(localised(r.title), f"tables:{r.id}") for r in found.suggestions or visible],
     )
 
@@ -187,7 +187,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
             matches = found.suggestions
     if not matches:
         return _did_you_mean(
-            _("I do not know the table “{name}”.").format(name=escape(" ".join(ctx.args))),
+            _("I do not know the table “{name}”.").format(name=excerpt(" ".join(ctx.args))),
             [Choice(table_label(t), f"join:{r.id}:{t.act}") for r, t in found.suggestions[:3]],
         )
     if len(matches) > 1:
