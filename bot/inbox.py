@@ -95,12 +95,16 @@ async def pending(
     limit: int,
     older_than: timedelta | None = None,
     skip: Iterable[str] = (),
+    only: Sequence[str] | None = None,
 ) -> list[Stored]:
-    """The updates stored but not yet handled, or handled but not yet answered, oldest first."""
+    """The updates stored but not yet handled, or handled but not yet answered, oldest first
+    (`only`: among these delivery ids)."""
     query = select(ProcessedDelivery).where(
         ProcessedDelivery.platform == platform,
         (ProcessedDelivery.handled_at.is_(None)) | (ProcessedDelivery.replies.is_not(None)),
     )
+    if only is not None:
+        query = query.where(ProcessedDelivery.delivery_id.in_(only))
     if older_than is not None:
         query = query.where(ProcessedDelivery.received_at < real_now() - older_than)
     skipped = set(skip)
@@ -248,23 +252,36 @@ def _reply_from_json(item: dict[str, Any]) -> Reply:
 class ChatQueues:
     """Jobs handled in order within a chat and side by side across chats, by at most
     `concurrency` workers taking chats in turn (one job, then the next chat that waits), so a
-    chat's burst costs only that chat. `room` is set while fewer than `limit` jobs wait."""
+    chat's burst costs only that chat. `room` is set while fewer than `limit` jobs wait.
+
+    A chat's budget: at most `per_chat` of its jobs are held in memory. The rest stay stored
+    (`load` reads them back by id, in order, as the chat's queue drains), so one person sending
+    thousands of messages neither fills memory nor the room that everyone else's messages need.
+    """
 
     def __init__(
         self,
         work: Callable[[Stored], Awaitable[None]],
         *,
+        load: Callable[[list[str]], Awaitable[list[Stored]]] | None = None,
         concurrency: int = 16,
         limit: int = 1000,
+        per_chat: int = 20,
+        held_back_limit: int = 5000,
     ) -> None:
         self._work = work
+        self._load = load
         self._concurrency = concurrency
         self._limit = limit
+        self._per_chat = per_chat if load is not None else limit
+        self._held_back_limit = held_back_limit
         self._queues: dict[str, deque[Stored]] = {}
+        self._held_back: dict[str, deque[str]] = {}  # per chat: stored jobs' ids, in order
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Future[None]] = set()
         self.queued: set[str] = set()  # delivery ids waiting or in hand
+        self.held_back: set[str] = set()  # delivery ids over their chat's budget, still stored
         self.room = asyncio.Event()
         self.room.set()
         self.idle = asyncio.Event()
@@ -287,16 +304,50 @@ class ChatQueues:
         await asyncio.gather(*self._running, return_exceptions=True)
 
     def put(self, chat: str, job: Stored) -> None:
-        if job.delivery_id in self.queued:
+        if job.delivery_id in self.queued or job.delivery_id in self.held_back:
+            return
+        queue = self._queues.get(chat)
+        if self._held_back.get(chat) or (queue is not None and len(queue) >= self._per_chat):
+            self._hold_back(chat, job.delivery_id)
             return
         self.queued.add(job.delivery_id)
         self._changed()
-        queue = self._queues.get(chat)
         if queue is not None:
             queue.append(job)  # the chat is already waiting for a worker, or has one
             return
         self._queues[chat] = deque([job])
         self._ready.put_nowait(chat)
+
+    def _hold_back(self, chat: str, delivery_id: str) -> None:
+        """Over the chat's budget: read back later. Past `held_back_limit` ids, not even the id
+        is kept; the stored job waits for the next sweep of what was left behind."""
+        if len(self.held_back) >= self._held_back_limit:
+            return
+        self._held_back.setdefault(chat, deque()).append(delivery_id)
+        self.held_back.add(delivery_id)
+
+    async def _top_up(self, chat: str, queue: deque[Stored]) -> None:
+        """Bring a chat's held-back jobs into its queue, oldest first. Their ids leave the
+        held-back list only once read, so that a job arriving meanwhile queues behind them."""
+        held = self._held_back.get(chat)
+        room = self._per_chat - len(queue)
+        if not held or room <= 0 or self._load is None:
+            return
+        ids = [held[index] for index in range(min(room, len(held)))]
+        try:
+            loaded = {job.delivery_id: job for job in await self._load(ids)}
+        except Exception as error:  # stays stored: the sweep brings it back
+            self._quiet.log(logging.WARNING, "load", "held-back updates not read: %r", error)
+            loaded = {}
+        for delivery_id in ids:
+            held.popleft()
+            self.held_back.discard(delivery_id)
+            job = loaded.get(delivery_id)
+            if job is not None:
+                self.queued.add(delivery_id)
+                queue.append(job)
+        if not held:
+            del self._held_back[chat]
 
     def _changed(self) -> None:
         if len(self.queued) >= self._limit:
@@ -328,11 +379,12 @@ class ChatQueues:
             finally:
                 queue.popleft()
                 self.queued.discard(job.delivery_id)
-                self._changed()
-                if queue:
-                    self._ready.put_nowait(chat)  # its next job, after the chats that wait
-                else:
-                    del self._queues[chat]
+            await self._top_up(chat, queue)
+            self._changed()
+            if queue:
+                self._ready.put_nowait(chat)  # its next job, after the chats that wait
+            else:
+                del self._queues[chat]
 
 
 class QuietLog:

@@ -14,14 +14,16 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import inbox
 from bot.chat import Document, Image, Incoming, Reply, Sender
 from bot.config import TelegramSettings
 from bot.db import SessionFactory
+from bot.inbox import Stored
 from bot.models import Event, ProcessedDelivery
 from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
+from bot.platforms.telegram_intake import TelegramIntake
 from bot.router import Dispatcher, forget_old_deliveries
 from tests.support.fake_telegram import (
     TOKEN,
@@ -290,6 +292,73 @@ async def test_one_chats_burst_does_not_delay_another_chats_answer(
     await fake_telegram.messages(_to(7), 20, within=60)
     assert help_answer.at - asked < 1.0
     assert fake_telegram.refused == 0
+
+
+async def test_a_chat_flooding_past_the_queues_limit_leaves_room_for_everyone_else(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter
+) -> None:
+    """1,100 messages from one chat, more than the intake holds in memory (1,000): past the
+    chat's budget they wait stored, and another chat's /help is answered within a second."""
+    fake_telegram.enforce_limits = True
+    flood = [await fake_telegram.push(text_message("/next", user(7))) for _ in range(1_100)]
+    asked = time.monotonic()
+    await fake_telegram.push(text_message("/help", user(8)))
+    [help_answer] = await fake_telegram.messages(_to(8), within=30)
+
+    assert help_answer.at - asked < 1.0
+    in_memory = telegram.intake.queues.queued & {str(update_id) for update_id in flood}
+    assert len(in_memory) <= 20  # the chat's budget; the rest of the flood waits stored
+    async with telegram.dispatcher.sessions() as db:
+        stored = await db.scalar(
+            select(func.count())
+            .select_from(ProcessedDelivery)
+            .where(ProcessedDelivery.delivery_id.in_([str(i) for i in flood[-50:]]))
+        )
+    assert stored == 50  # confirmed to Telegram, so kept: none of the flood is lost
+    assert fake_telegram.refused == 0
+
+
+async def test_updates_past_a_chats_budget_are_read_back_in_order(
+    sessions: SessionFactory,
+) -> None:
+    """Thirty updates of one chat with a budget of three in memory: the other 27 wait stored
+    and are read back, each once, in the order the person sent them; another chat's update is
+    not kept waiting behind them."""
+    done: list[int] = []
+    finished = asyncio.Event()
+
+    async def process(stored: Stored) -> None:
+        done.append(int(stored.delivery_id))
+        await inbox.finish(sessions, "telegram", stored.delivery_id)
+        if len(done) == 31:
+            finished.set()
+
+    intake = TelegramIntake(
+        TelegramSettings(token=TOKEN), sessions, process, concurrency=4, per_chat=3
+    )
+    await intake.start(polling=False)
+    try:
+        burst = [{"update_id": 100 + n, "message": _message(7, f"/remind {n}")} for n in range(30)]
+        await intake.receive([(update, json.dumps(update)) for update in burst])
+        other = {"update_id": 500, "message": _message(8, "/help")}
+        await intake.receive([(other, json.dumps(other))])
+        await asyncio.wait_for(finished.wait(), 30)
+    finally:
+        await intake.stop()
+
+    assert [n for n in done if n != 500] == list(range(100, 130))
+    assert done.index(500) < 10
+    assert intake.queues.held_back == set()
+
+
+def _message(chat: int, text: str) -> dict[str, object]:
+    return {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": chat, "type": "private"},
+        "from": user(chat),
+        "text": text,
+    }
 
 
 async def test_old_records_are_forgotten_but_not_updates_still_waiting(

@@ -74,12 +74,15 @@ class TelegramIntake:
         allowed_updates: Sequence[str] = (),
         concurrency: int = 16,
         limit: int = 1000,
+        per_chat: int = 20,
         poll_timeout: int = 10,
         sweep_every: float = 30.0,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.queues = ChatQueues(process, concurrency=concurrency, limit=limit)
+        self.queues = ChatQueues(
+            process, load=self._load, concurrency=concurrency, limit=limit, per_chat=per_chat
+        )
         self.limit = limit
         self.poll_timeout = poll_timeout
         self.sweep_every = sweep_every
@@ -115,6 +118,11 @@ class TelegramIntake:
                 self.queues.put(chat_key(update), Stored(str(update["update_id"]), update))
             # else: beyond the limit, it waits in the database for the sweep
 
+    async def _load(self, delivery_ids: list[str]) -> list[Stored]:
+        return await inbox.pending(
+            self.sessions, PLATFORM, limit=len(delivery_ids), only=delivery_ids
+        )
+
     async def _refill(self, older_than: timedelta | None = None) -> None:
         room = self.limit - len(self.queues.queued)
         if room <= 0:
@@ -124,7 +132,7 @@ class TelegramIntake:
             PLATFORM,
             limit=room,
             older_than=older_than,
-            skip=self.queues.queued,
+            skip=self.queues.queued | self.queues.held_back,
         ):
             self.queues.put(chat_key(stored.payload), stored)
 
