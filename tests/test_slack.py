@@ -23,6 +23,7 @@ from tests.support.fake_slack import (
     app_home_opened_event,
     app_mention_event,
     block_action_body,
+    button_value,
     event_body,
     message_im_event,
     signed_headers,
@@ -113,13 +114,7 @@ async def test_a_button_edits_its_message_in_place(
 ) -> None:
     await signed_post(slack, slash_command_body("agenda 2017-12-02"))
     [call] = await fake_slack.wait_for("chat.postMessage")
-    later = next(
-        button["value"]
-        for block in call.params["blocks"]
-        if block["type"] == "actions"
-        for button in block["elements"]
-        if button["value"].startswith("agenda:")
-    )
+    later = button_value(call, "agenda:")
     body = block_action_body("choice-0-0", later, message_ts="1700000000.000100")
     assert await signed_post(slack, body) == 200
     [update] = await fake_slack.wait_for("chat.update")

@@ -19,6 +19,7 @@ from tests.support.fake_slack import (
     SIGNING_SECRET,
     FakeSlack,
     block_action_body,
+    button_value,
     event_body,
     message_im_event,
     selected,
@@ -112,13 +113,7 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
                 lambda c: "Recipients: 2" in str(c.params.get("text")), within=30
             )
         )[0]
-        send = next(
-            button["value"]
-            for block in preview.params["blocks"]
-            if block["type"] == "actions"
-            for button in block["elements"]
-            if button["value"].startswith("broadcast:send:")
-        )
+        send = button_value(preview, "broadcast:send:")
         await post(
             block_action_body(
                 "choice-0-0", send, "UOLGA", preview.params["channel"], "1700000000.000100"

@@ -26,6 +26,7 @@ from tests.support.fake_slack import (
     app_mention_event,
     block_action,
     block_action_body,
+    button_value,
     event_body,
     event_callback,
     message_im_event,
@@ -236,13 +237,7 @@ async def test_a_replayed_button_press_is_handled_once(
     caplog.set_level(logging.INFO, logger="bot.router")
     await signed_post(slack, slash_command_body("agenda 2017-12-02"))
     [call] = await fake_slack.wait_for("chat.postMessage")
-    later = next(
-        button["value"]
-        for block in call.params["blocks"]
-        if block["type"] == "actions"
-        for button in block["elements"]
-        if button["value"].startswith("agenda:")
-    )
+    later = button_value(call, "agenda:")
     body = block_action_body("choice-0-0", later, message_ts="1700000000.000100")
     assert await signed_post(slack, body) == 200
     await fake_slack.wait_for("chat.update")

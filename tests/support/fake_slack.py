@@ -663,6 +663,17 @@ def block_action(
     }
 
 
+def button_value(call: Call, prefix: str) -> str:
+    """The value of the first button in a posted message whose value starts with `prefix`."""
+    return next(
+        button["value"]
+        for block in call.params["blocks"]
+        if block["type"] == "actions"
+        for button in block["elements"]
+        if button["value"].startswith(prefix)
+    )
+
+
 def block_action_body(
     action_id: str,
     value: str,
