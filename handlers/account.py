@@ -166,7 +166,7 @@ async def show_help(ctx: Context) -> Reply:
     for command in ctx.router.commands.values():
         if command.organisers_only and ctx.role != Role.ORGANISER:
             continue
-        usage = f" {command.usage}" if command.usage else ""
+        usage = f" {command.usage}" if str(command.usage) else ""
         lines.append(f"/{command.name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))
 
@@ -181,6 +181,11 @@ def _language_names() -> dict[str, str]:
         for reader in LANGUAGES:
             names[fold(Locale.parse(reader).languages[code])] = code
     return names
+
+
+def language_code(text: str) -> str | None:
+    """`fr`, `French`, `français`, `francés` → `fr`."""
+    return _language_names().get(fold(text))
 
 
 async def choose_language(ctx: Context) -> Reply:

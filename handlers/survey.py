@@ -17,6 +17,7 @@ from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from handlers.syntax import keyword
 
 
 def _usage() -> Reply:
@@ -224,6 +225,7 @@ async def typed_answer(ctx: Context) -> Reply | None:
 async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
     """/survey open|close|status for organisers (the role is checked here: /survey itself is
     for everyone)."""
+    action = keyword(action) or action
     if action not in ("open", "close", "status"):
         return _usage()
     if ctx.role != Role.ORGANISER:

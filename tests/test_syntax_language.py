@@ -16,7 +16,7 @@ from tests.support.chat import ChatUser, link_to_new_participant
 # Words of the English argument syntax. Command names (/join, /post…) stay as they are.
 PLACEHOLDERS = {
     "GROUP", "TEXT", "TITLE", "ROUND", "ACT", "KEY", "NAME", "ID", "ROLE", "NUMBER",
-    "AUDIENCE", "TIME", "LANG", "REGION", "YYYY", "CODE",
+    "AUDIENCE", "TIME", "LANG", "REGION", "YYYY",
 }  # fmt: skip
 SYNTAX_WORDS = {
     "today", "tomorrow", "day", "on", "off", "role", "region", "language", "everyone",
@@ -103,3 +103,51 @@ async def test_no_english_syntax_on_french_and_spanish_screens(
         if (words := english_syntax(text))
     }
     assert not english, "\n\n".join(f"{n}: {w}\n{t}" for n, (w, t) in english.items())
+
+
+async def test_the_words_a_french_screen_shows_are_the_words_the_parser_accepts(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    olga = ChatUser(dispatcher, external_id="olga", language_code="fr")
+    await link_to_new_participant(olga, Role.ORGANISER, demo_event.id, name="Olga Ruiz")
+    amina = ChatUser(dispatcher, external_id="amina", language_code="fr")
+    amina_id = await link_to_new_participant(
+        amina, Role.CIVIL_SOCIETY, demo_event.id, name="Amina Diallo"
+    )
+    assert "Amina Diallo" in await olga.send("/participant chercher Amina")
+    changed = await olga.send(f"/participant {amina_id} rôle gouvernement")
+    assert "Amina Diallo est désormais" in changed
+    assert "Rôle inconnu" in await olga.send(f"/participant {amina_id} rôle roi")
+    preview = await olga.send("/broadcast tous à 2017-12-02 18:00\nEN: Badges.\nFR: Badges.")
+    assert "Destinataires : 2" in preview and "samedi 2 décembre" in preview
+    assert "Destinataires : 1" in await olga.send("/broadcast rôle organisateur\nEN: Hi")
+    assert "Destinataires : 0" in await olga.send("/broadcast région Amérique latine\nEN: Hi")
+    assert "Destinataires" in await olga.send("/broadcast langue français\nEN: Hi")
+    assert "Diffusion #4 — non envoyée" in await olga.send("/broadcast état")
+    assert "La diffusion #1 est annulée" in await olga.send("/broadcast annuler 1")
+    assert "Acte 1" in await olga.send("/table 1 liste")
+    assert "Acte 1" in await olga.send("/table 1 d2-tables fermer")
+    assert "Les rappels sont désactivés" in await amina.send("/rappel non")
+    assert "Je ne vous transmets plus" in await amina.send("/listediffusion non")
+
+
+async def test_the_words_a_spanish_screen_shows_are_the_words_the_parser_accepts(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    olga = ChatUser(dispatcher, external_id="olga", language_code="es")
+    await link_to_new_participant(olga, Role.ORGANISER, demo_event.id, name="Olga Ruiz")
+    amina = ChatUser(dispatcher, external_id="amina", language_code="es")
+    amina_id = await link_to_new_participant(
+        amina, Role.CIVIL_SOCIETY, demo_event.id, name="Amina Diallo"
+    )
+    assert "Amina Diallo" in await olga.send("/participant buscar Amina")
+    assert "Amina Diallo ahora es" in await olga.send(f"/participant {amina_id} rol gobierno")
+    preview = await olga.send("/broadcast todos a 2017-12-02 18:00\nEN: Badges.")
+    assert "Destinatarios: 2" in preview
+    assert "Destinatarios: 0" in await olga.send("/broadcast rol sociedad civil\nEN: Hi")
+    assert "Destinatarios: 1" in await olga.send("/broadcast rol gobierno\nEN: Hi")
+    assert "Destinatarios: 0" in await olga.send("/broadcast región Pacífico\nEN: Hi")
+    assert "Destinatarios" in await olga.send("/broadcast idioma español\nEN: Hi")
+    assert "Difusión #5 — no enviada" in await olga.send("/broadcast estado")
+    assert "Los recordatorios están desactivados" in await amina.send("/recordatorio no")
+    assert "Ya no le reenvío" in await amina.send("/listacorreo no")
