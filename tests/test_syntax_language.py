@@ -9,6 +9,9 @@ import re
 
 import pytest
 
+from bot.config import MailSettings
+from bot.db import SessionFactory
+from bot.mail import relay
 from bot.models import Event, Role
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
@@ -151,3 +154,30 @@ async def test_the_words_a_spanish_screen_shows_are_the_words_the_parser_accepts
     assert "Difusión #5 — no enviada" in await olga.send("/broadcast estado")
     assert "Los recordatorios están desactivados" in await amina.send("/recordatorio no")
     assert "Ya no le reenvío" in await amina.send("/listacorreo no")
+
+
+@pytest.mark.parametrize(
+    ("language", "why"),
+    [
+        ("fr", "non transmis : ni texte, ni objet, ni pièce jointe"),
+        ("es", "no reenviado: sin texto, sin asunto y sin archivos adjuntos"),
+    ],
+)
+async def test_organisers_read_why_a_list_mail_failed_in_their_language(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory, language: str, why: str
+) -> None:
+    olga = ChatUser(dispatcher, external_id="olga", language_code=language)
+    await link_to_new_participant(olga, Role.ORGANISER, demo_event.id, name="Olga Ruiz")
+    empty = (
+        b"From: lucia@example.org\nTo: actioncommittee@lists.example.org\n"
+        b"List-Id: Action Committee <actioncommittee.lists.example.org>\n"
+        b"Message-ID: <empty@example.org>\n\n\n"
+    )
+    settings = MailSettings(list_ids=("actioncommittee.lists.example.org",))
+    async with sessions() as db:
+        outcome = await relay.ingest(db, demo_event, settings, empty, dispatcher.clock.now())
+        await db.commit()
+    assert outcome.failed is not None
+    screen = await olga.send("/lists")
+    assert why in screen
+    assert "no text" not in screen
