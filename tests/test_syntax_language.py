@@ -181,3 +181,29 @@ async def test_organisers_read_why_a_list_mail_failed_in_their_language(
     screen = await olga.send("/lists")
     assert why in screen
     assert "no text" not in screen
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "title"),
+    [
+        ("fr", ("ouvrir", "fermer", "état"), "Évaluation de la réunion de bilan et de stratégie"),
+        ("es", ("abrir", "cerrar", "estado"), "Evaluación de la reunión de balance y estrategia"),
+    ],
+)
+async def test_organisers_name_the_survey_by_its_title_in_their_language(
+    dispatcher: Dispatcher, demo_event: Event, language: str, words: tuple[str, ...], title: str
+) -> None:
+    from tests.test_survey import load_demo_survey
+
+    await load_demo_survey(dispatcher, demo_event)
+    olga = ChatUser(dispatcher, external_id="olga", language_code=language)
+    await link_to_new_participant(olga, Role.ORGANISER, demo_event.id, name="Olga Ruiz")
+    open_, close, status = words
+    for reply in (
+        await olga.send(f"/survey {open_} 1"),
+        await olga.send(f"/survey {status}"),
+        await olga.send(f"/survey {close}"),
+        await olga.send(f"/survey {open_} {BAD}"),
+    ):
+        assert title in reply
+        assert "evaluation" not in reply
