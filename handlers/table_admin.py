@@ -50,7 +50,8 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
         return Reply(
             _("Act {act} meets in several rounds: add the round, e.g. {example}.").format(
                 act=found.suggestions[0][1].act,
-                example=f"/table {act_word} {found.suggestions[-1][0].key}",
+                # the round's number: its key ("d2-tables") is English
+                example=f"/table {act_word} {visible.index(found.suggestions[-1][0]) + 1}",
             )
         )
     return Reply(_("I do not know the table “{name}”.").format(name=excerpt(act_word)))

@@ -128,7 +128,11 @@ async def test_the_words_a_french_screen_shows_are_the_words_the_parser_accepts(
     assert "Destinataires" in await olga.send("/broadcast langue français\nEN: Hi")
     assert "Diffusion #4 — non envoyée" in await olga.send("/broadcast état")
     assert "La diffusion #1 est annulée" in await olga.send("/broadcast annuler 1")
-    assert "Acte 1" in await olga.send("/table 1 liste")
+    several = await olga.send("/table 1")
+    assert "plusieurs tours" in several and "d1-" not in several and "d2-" not in several
+    example = several.split("par exemple ")[1].rstrip(".")
+    assert "Acte 1" in await olga.send(example)
+    assert "Acte 1" in await olga.send(f"{example} liste")
     assert "Acte 1" in await olga.send("/table 1 d2-tables fermer")
     assert "Les rappels sont désactivés" in await amina.send("/rappel non")
     assert "Je ne vous transmets plus" in await amina.send("/listediffusion non")
