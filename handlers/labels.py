@@ -40,6 +40,9 @@ _MAIL_REASONS = {
     "no_content": _l("no text, no subject and no attachment"),
 }
 
+# Chat apps by their names; only the console's name is translated.
+_PLATFORMS = {"console": _l("Console")}
+
 
 def role(value: Role | None) -> str:
     return str(_ROLES[value]) if value else ""
@@ -59,3 +62,8 @@ def mail_reason(code: str | None) -> str:
     """Why a list mail failed, in the reader's language (a reason stored by an older version,
     in English, is shown as it is)."""
     return str(_MAIL_REASONS[code]) if code in _MAIL_REASONS else code or ""
+
+
+def platform(name: str) -> str:
+    """`telegram` → Telegram, `console` → Consola (in Spanish)."""
+    return str(_PLATFORMS[name]) if name in _PLATFORMS else name.capitalize()

@@ -28,7 +28,7 @@ async def _accounts(ctx: Context, person: Participant) -> list[ChatIdentity]:
 
 async def _describe(ctx: Context, person: Participant) -> str:
     accounts = await _accounts(ctx, person)
-    linked = ", ".join(a.platform.capitalize() for a in accounts) or _("no chat account")
+    linked = ", ".join(labels.platform(a.platform) for a in accounts) or _("no chat account")
     return (
         f"#{person.id} {bold(escape(person.name))}"
         + (f" — {escape(person.organisation)}" if person.organisation else "")

@@ -211,3 +211,12 @@ async def test_organisers_name_the_survey_by_its_title_in_their_language(
     ):
         assert title in reply
         assert "evaluation" not in reply
+
+
+async def test_the_console_is_named_in_the_readers_language(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    ana = ChatUser(dispatcher, external_id="ana", language_code="es", platform="console")
+    await link_to_new_participant(ana, Role.CIVIL_SOCIETY, demo_event.id, name="Ana Pérez")
+    data = await ana.send("/mydata")
+    assert "Consola" in data and "Console" not in data
