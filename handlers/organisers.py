@@ -11,7 +11,7 @@ from bot.markup import bold, escape, excerpt
 from bot.models import ChatIdentity, Participant, Role
 from bot.router import Context
 from handlers import labels, syntax
-from handlers.syntax import is_keyword, role_from
+from handlers.syntax import is_keyword, keyword, role_from
 
 
 def _usage() -> str:
@@ -70,7 +70,7 @@ async def participant(ctx: Context) -> Reply:
             _("{name} is now: {role}.").format(name=escape(person.name), role=labels.role(new_role))
         )
     if is_keyword(action, "unlink"):
-        platform = values[0].lower() if values else None
+        platform = (keyword(values[0]) or values[0].lower()) if values else None
         unlinked = await participants.unlink_accounts(ctx.db, person, platform)
         return Reply(
             ngettext(

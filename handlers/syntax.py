@@ -6,6 +6,8 @@ or Spanish usage hint shows must be listed here (tests/test_syntax_language.py).
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n import LANGUAGES, use_language
 from bot.matching import fold
 from bot.models import Role
@@ -17,6 +19,7 @@ _WORDS = {
     "role": ("role", "rol"),
     "unlink": ("unlink", "delier", "desvincular"),
     "invite": ("invite", "inviter", "invitar"),
+    "console": ("console", "consola"),
     "everyone": ("everyone", "all", "tous", "toutes", "todos", "todas"),
     "region": ("region",),
     "language": ("language", "langue", "idioma", "lengua"),
@@ -58,7 +61,10 @@ def is_keyword(word: str, *keys: str) -> bool:
 
 
 def _words(name: str) -> str:
-    return " ".join(fold(name.replace("_", " ").replace("-", " ").replace("·", "")).split())
+    """`Délégué·e de la société civile` → `delegue de la societe civile` (inclusive endings
+    such as ·e, ·rice, /a aside, so that both forms match)."""
+    name = re.sub(r"[·/]\w+", "", name.replace("_", " ").replace("-", " "))
+    return " ".join(fold(name).split())
 
 
 def role_from(text: str) -> Role | None:

@@ -121,6 +121,8 @@ async def test_the_words_a_french_screen_shows_are_the_words_the_parser_accepts(
     changed = await olga.send(f"/participant {amina_id} rôle gouvernement")
     assert "Amina Diallo est désormais" in changed
     assert "Rôle inconnu" in await olga.send(f"/participant {amina_id} rôle roi")
+    for shown in ("délégué·e de la société civile", "délégué de la société civile"):
+        assert "société civile" in await olga.send(f"/participant {amina_id} rôle {shown}")
     preview = await olga.send("/broadcast tous à 2017-12-02 18:00\nEN: Badges.\nFR: Badges.")
     assert "Destinataires : 2" in preview and "samedi 2 décembre" in preview
     assert "Destinataires : 1" in await olga.send("/broadcast rôle organisateur\nEN: Hi")
@@ -143,7 +145,7 @@ async def test_the_words_a_spanish_screen_shows_are_the_words_the_parser_accepts
 ) -> None:
     olga = ChatUser(dispatcher, external_id="olga", language_code="es")
     await link_to_new_participant(olga, Role.ORGANISER, demo_event.id, name="Olga Ruiz")
-    amina = ChatUser(dispatcher, external_id="amina", language_code="es")
+    amina = ChatUser(dispatcher, external_id="amina", language_code="es", platform="console")
     amina_id = await link_to_new_participant(
         amina, Role.CIVIL_SOCIETY, demo_event.id, name="Amina Diallo"
     )
@@ -158,6 +160,8 @@ async def test_the_words_a_spanish_screen_shows_are_the_words_the_parser_accepts
     assert "Difusión #5 — no enviada" in await olga.send("/broadcast estado")
     assert "Los recordatorios están desactivados" in await amina.send("/recordatorio no")
     assert "Ya no le reenvío" in await amina.send("/listacorreo no")
+    unlinked = await olga.send(f"/participant {amina_id} desvincular consola")
+    assert "1 cuenta de chat desvinculada" in unlinked
 
 
 @pytest.mark.parametrize(
