@@ -243,11 +243,11 @@ def pick_survey(every: list[Survey], words: Sequence[str]) -> Survey | None:
 async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
     """/survey open|close|status for organisers (the role is checked here: /survey itself is
     for everyone)."""
-    action = keyword(action) or action
+    typed, action = action, keyword(action) or action
     if action not in ("open", "close", "status"):
         return _usage()
     if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="survey " + action))
+        return Reply(_("Only organisers can use /{command}.").format(command="survey " + typed))
     assert ctx.event is not None
     every = await store.surveys(ctx.db, ctx.event)
     if not every:
