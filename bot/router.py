@@ -61,7 +61,7 @@ class Command:
     handler: Handler
     help: Any  # a lazily translated string
     aliases: tuple[str, ...] = ()
-    usage: str = ""
+    usage: Any = ""  # a lazily translated string
     personal: bool = False  # answered only in a private chat
     organisers_only: bool = False
 
@@ -90,7 +90,7 @@ class Router:
         *,
         help: Any,
         aliases: Sequence[str] = (),
-        usage: str = "",
+        usage: Any = "",
         personal: bool = False,
         organisers_only: bool = False,
     ) -> None:

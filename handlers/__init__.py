@@ -44,7 +44,7 @@ def build_router() -> Router:
         agenda.show_agenda,
         help=_l("the programme of a day"),
         aliases=("programme", "programa"),
-        usage="[today|tomorrow|YYYY-MM-DD|day N]",
+        usage=_l("[today|tomorrow|YYYY-MM-DD|day N]"),
     )
     router.command(
         "next",
@@ -64,7 +64,7 @@ def build_router() -> Router:
         reminders.remind,
         help=_l("when I remind you of your sessions"),
         aliases=("rappel", "recordatorio"),
-        usage="10|15|30|60|off",
+        usage=_l("10|15|30|60|off"),
         personal=True,
     )
     router.command(
@@ -87,7 +87,7 @@ def build_router() -> Router:
         account.link,
         help=_l("link another chat app (Telegram, Slack) to your registration"),
         aliases=("lier", "vincular"),
-        usage="[CODE]",
+        usage=_l("[CODE]"),
     )
     router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
     router.command("forget", privacy.forget, help=_l("erase your personal data"), personal=True)
@@ -95,7 +95,7 @@ def build_router() -> Router:
         "participant",
         organisers.participant,
         help=_l("organisers: find a participant, change a role, unlink an account"),
-        usage="find NAME | ID [role ROLE | unlink | invite]",
+        usage=_l("find NAME | ID [role ROLE | unlink | invite]"),
         organisers_only=True,
     )
     router.command(
@@ -109,14 +109,14 @@ def build_router() -> Router:
         tables.show_tables,
         help=_l("the Act tables of a round, with the seats left for you"),
         aliases=("mesas",),
-        usage="[ROUND]",
+        usage=_l("[ROUND]"),
     )
     router.command(
         "join",
         tables.join_table,
         help=_l("take a seat at an Act table"),
         aliases=("rejoindre", "unirse"),
-        usage="ACT [ROUND]",
+        usage=_l("ACT [ROUND]"),
         personal=True,
     )
     router.command(
@@ -124,7 +124,7 @@ def build_router() -> Router:
         tables.leave_table,
         help=_l("leave your table or waiting list"),
         aliases=("quitter", "salir"),
-        usage="[ROUND]",
+        usage=_l("[ROUND]"),
         personal=True,
     )
     router.command(
@@ -134,7 +134,7 @@ def build_router() -> Router:
         "table",
         table_admin.table_command,
         help=_l("organisers and facilitators: a table's roster; organisers: manage it"),
-        usage="ACT [ROUND] [roster|close|reopen|assign|remove|facilitator|rapporteur …]",
+        usage=_l("ACT [ROUND] [roster|close|reopen|assign|remove|facilitator|rapporteur …]"),
         personal=True,
     )
     router.command(
@@ -147,7 +147,7 @@ def build_router() -> Router:
         "subscribe",
         groups.subscribe,
         help=_l("join a reference group"),
-        usage="GROUP",
+        usage=_l("GROUP"),
         aliases=("sabonner", "suscribir"),
         personal=True,
     )
@@ -155,21 +155,21 @@ def build_router() -> Router:
         "unsubscribe",
         groups.unsubscribe,
         help=_l("leave a reference group"),
-        usage="GROUP",
+        usage=_l("GROUP"),
         personal=True,
     )
     router.command(
         "post",
         groups.post,
         help=_l("write to the other members of a reference group"),
-        usage="GROUP TEXT",
+        usage=_l("GROUP TEXT"),
         personal=True,
     )
     router.command(
         "propose",
         groups.propose,
         help=_l("suggest a new reference group"),
-        usage="TITLE",
+        usage=_l("TITLE"),
         personal=True,
     )
     router.command(
@@ -188,14 +188,14 @@ def build_router() -> Router:
         "group",
         groups.group_settings,
         help=_l("organisers: make a group announcement-only, or open it again"),
-        usage="GROUP announce on|off",
+        usage=_l("GROUP announce on|off"),
         organisers_only=True,
     )
     router.command(
         "broadcast",
         broadcast.broadcast,
         help=_l("organisers: write to everyone or to a part of the meeting"),
-        usage="AUDIENCE [at TIME] + EN:/FR:/ES: lines | status [ID] | cancel ID",
+        usage=_l("AUDIENCE [at TIME] + EN:/FR:/ES: lines | status [ID] | cancel ID"),
         organisers_only=True,
     )
     router.command(
@@ -203,7 +203,7 @@ def build_router() -> Router:
         survey.survey,
         help=_l("answer the meeting's evaluation survey"),
         aliases=("enquete", "encuesta"),
-        usage="[open|close KEY | status]",
+        usage=_l("[open|close KEY | status]"),
         personal=True,
     )
     router.command(
@@ -211,7 +211,7 @@ def build_router() -> Router:
         results.show_results,
         help=_l("organisers: the survey's results, with charts"),
         aliases=("resultats", "resultados"),
-        usage="[KEY]",
+        usage=_l("[KEY]"),
         organisers_only=True,
     )
     router.command(
@@ -219,7 +219,7 @@ def build_router() -> Router:
         mail.mailing_list,
         help=_l("whether I relay the mailing list's messages to you"),
         aliases=("listediffusion", "listacorreo"),
-        usage="[on|off]",
+        usage=_l("[on|off]"),
         personal=True,
     )
     router.command(
@@ -227,7 +227,7 @@ def build_router() -> Router:
         mail.recent_messages,
         help=_l("the mailing list's latest messages"),
         aliases=("listes", "listas"),
-        usage="[NUMBER]",
+        usage=_l("[NUMBER]"),
         personal=True,
     )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session)

@@ -14,6 +14,7 @@ from bot.markup import bold, escape, excerpt
 from bot.matching import fold
 from bot.models import Role
 from bot.router import Context
+from handlers import labels
 
 
 def language_choices() -> tuple[tuple[Choice, ...], ...]:
@@ -77,7 +78,7 @@ async def redeem(ctx: Context, code: str) -> Reply | list[Reply]:
         outcome.TAKEN_ON_PLATFORM: _(
             "Your registration is already linked to another {platform} account. If you changed "
             "phone or account, please ask an organiser."
-        ).format(platform=ctx.incoming.platform.capitalize()),
+        ).format(platform=labels.platform(ctx.incoming.platform)),
         outcome.ACCOUNT_TAKEN: _(
             "This chat account is already linked to another registration. Please ask an organiser."
         ),
@@ -133,7 +134,7 @@ def invitation_reuse(payload: dict[str, Any]) -> Reply:
             "to you. It did not work: your registration stays yours. If it was you, send /link "
             "here to get a code for your other chat app. If it was not you, your code may have "
             "been seen by others: please tell an organiser."
-        ).format(platform=escape(str(payload.get("platform", "")).capitalize()))
+        ).format(platform=escape(labels.platform(str(payload.get("platform", "")))))
     )
 
 
@@ -166,7 +167,7 @@ async def show_help(ctx: Context) -> Reply:
     for command in ctx.router.commands.values():
         if command.organisers_only and ctx.role != Role.ORGANISER:
             continue
-        usage = f" {command.usage}" if command.usage else ""
+        usage = f" {command.usage}" if str(command.usage) else ""
         lines.append(f"/{command.name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))
 
@@ -181,6 +182,11 @@ def _language_names() -> dict[str, str]:
         for reader in LANGUAGES:
             names[fold(Locale.parse(reader).languages[code])] = code
     return names
+
+
+def language_code(text: str) -> str | None:
+    """`fr`, `French`, `français`, `francés` → `fr`."""
+    return _language_names().get(fold(text))
 
 
 async def choose_language(ctx: Context) -> Reply:

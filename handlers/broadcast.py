@@ -23,25 +23,37 @@ from bot.chat import Choice, Field, Form, Reply
 from bot.events import zone
 from bot.i18n import LANGUAGES, _, localised
 from bot.markup import bold, escape, excerpt
-from bot.matching import find, fold
+from bot.matching import find
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.numbers import parse_number
 from bot.registry import REGIONS
 from bot.router import Context
-from handlers import labels
+from handlers import account, labels, syntax
 from handlers.groups import group_names
+from handlers.syntax import is_keyword, keyword
 from handlers.tables import round_names, table_names
 
-USAGE = (
-    "/broadcast everyone|role ROLE|region REGION|language LANG|table ACT ROUND|group GROUP "
-    "[at YYYY-MM-DD HH:MM]\nEN: …\nFR: …\nES: …\n\n/broadcast status [ID] · /broadcast cancel ID"
-)
+
+def _syntax() -> str:
+    return (
+        _(
+            "/broadcast everyone|role ROLE|region REGION|language LANG|table ACT ROUND|group "
+            "GROUP [at YYYY-MM-DD HH:MM]"
+        )
+        + "\nEN: …\nFR: …\nES: …\n\n"
+        + _("/broadcast status [ID] · /broadcast cancel ID")
+    )
+
+
 _TEXT_LINE = re.compile(r"^\s*(EN|FR|ES)\s*:\s?(.*)$", re.IGNORECASE)
-_AT = re.compile(r"\bat\s+([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2})\s*$", re.IGNORECASE)
+# "at", "à" or "a" (Spanish) before the time.
+_AT = re.compile(
+    r"(?<!\S)(?:at|à|a)\s+([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2})\s*$", re.IGNORECASE
+)
 
 
 def _usage(problem: str = "") -> Reply:
-    return Reply((problem + "\n\n" if problem else "") + _("Usage:") + "\n" + escape(USAGE))
+    return Reply((problem + "\n\n" if problem else "") + _("Usage:") + "\n" + escape(_syntax()))
 
 
 def _texts(lines: list[str]) -> dict[str, str]:
@@ -64,29 +76,30 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
     assert ctx.event is not None
     if not words:
         return _("Say who the broadcast is for.")
-    kind, rest = words[0].lower(), " ".join(words[1:])
+    kind, rest = keyword(words[0]), " ".join(words[1:])
     if kind == "everyone" and not rest:
         return broadcasts.Audience("everyone")
     if kind == "role":
-        wanted = fold(rest.replace("_", " ")).replace(" ", "_")  # civil_society, civil society
-        role = next((r for r in Role if wanted == r.value), None)
+        role = syntax.role_from(rest)
         return (
             broadcasts.Audience("role", role.value)
             if role
-            else _("Unknown role. Roles: {roles}").format(roles=", ".join(r.value for r in Role))
+            else _("Unknown role. Roles: {roles}").format(roles=syntax.roles())
         )
     if kind == "region":
+        region = syntax.region_from(rest)
         return (
-            broadcasts.Audience("region", rest)
-            if rest in REGIONS
-            else _("Unknown region. Regions: {regions}").format(regions=", ".join(REGIONS))
+            broadcasts.Audience("region", region)
+            if region
+            else _("Unknown region. Regions: {regions}").format(regions=syntax.regions())
         )
     if kind == "language":
+        language = account.language_code(rest)
         return (
-            broadcasts.Audience("language", rest)
-            if rest in LANGUAGES
+            broadcasts.Audience("language", language)
+            if language
             else _("Unknown language. Languages: {languages}").format(
-                languages=", ".join(LANGUAGES)
+                languages=", ".join(formatting.language_name(code) for code in LANGUAGES)
             )
         )
     if kind == "table" and len(words) >= 3:
@@ -115,9 +128,9 @@ async def broadcast(ctx: Context) -> Reply:
     words = first.split()[1:]
     if not words and not following:  # where the platform has forms, a form; else how to
         return Reply(_usage().text, form=await _compose_form(ctx))
-    if words[:1] == ["status"]:
+    if words and is_keyword(words[0], "status"):
         return await _status(ctx, words[1] if len(words) > 1 else None)
-    if words[:1] == ["cancel"] and len(words) == 2:
+    if words and is_keyword(words[0], "cancel") and len(words) == 2:
         return await _cancel(ctx, words[1])
     return await _compose(ctx, " ".join(words), _texts(following))
 

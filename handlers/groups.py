@@ -14,6 +14,7 @@ from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
 from bot.numbers import parse_number
 from bot.router import Context
+from handlers.syntax import is_keyword
 
 MAX_POST = 3000
 
@@ -278,12 +279,16 @@ async def group_settings(ctx: Context) -> Reply:
     if ctx.event is None:
         return _no_programme()
     words = list(ctx.args)
-    if len(words) < 3 or words[-2].lower() != "announce" or words[-1].lower() not in ("on", "off"):
-        return Reply(_("Usage:") + "\n/group GROUP announce on|off")
+    if (
+        len(words) < 3
+        or not is_keyword(words[-2], "announce")
+        or not is_keyword(words[-1], "on", "off")
+    ):
+        return Reply(_("Usage:") + "\n/group " + escape(str(ctx.router.commands["group"].usage)))
     found = await _group(ctx, words[:-2], "subscribe")
     if isinstance(found, Reply):
         return found
-    found.announcement_only = words[-1].lower() == "on"
+    found.announcement_only = is_keyword(words[-1], "on")
     title = bold(escape(localised(found.title)))
     if found.announcement_only:
         return Reply(_("Only organisers can now post in {group}.").format(group=title))

@@ -21,6 +21,7 @@ from bot.models import (
     TablePosition,
 )
 from bot.router import Context
+from handlers import labels
 from handlers.account import language_choices
 from handlers.agenda import no_programme
 from handlers.render import session_line
@@ -95,7 +96,8 @@ def _participants(figures: dashboard.OrganiserFigures) -> str:
     by_count = sorted(figures.linked.items(), key=lambda item: (-item[1], item[0]))
     if by_count:
         platforms = " · ".join(
-            f"{platform.capitalize()} {formatting.number(count)}" for platform, count in by_count
+            f"{labels.platform(platform)} {formatting.number(count)}"
+            for platform, count in by_count
         )
         lines.append(_("With a linked account: {platforms}").format(platforms=platforms))
     lines.append(

@@ -29,6 +29,20 @@ _REGIONS = {
     "unknown": _l("Region not given"),
 }
 
+# Why a list mail could not be relayed (bot.mail.parse.MailError.code).
+_MAIL_REASONS = {
+    "empty": _l("the mail is empty"),
+    "not_mail": _l("this is not an e-mail"),
+    "too_deep": _l("its parts are nested too deeply to be read"),
+    "unreadable": _l("the mail cannot be read"),
+    "empty_digest": _l("a digest without any message"),
+    "unreadable_digest": _l("a digest without any readable message"),
+    "no_content": _l("no text, no subject and no attachment"),
+}
+
+# Chat apps by their names; only the console's name is translated.
+_PLATFORMS = {"console": _l("Console")}
+
 
 def role(value: Role | None) -> str:
     return str(_ROLES[value]) if value else ""
@@ -42,3 +56,14 @@ def country(code: str | None) -> str:
     if not code:
         return ""
     return str(Locale.parse(current_language()).territories.get(code.upper(), code.upper()))
+
+
+def mail_reason(code: str | None) -> str:
+    """Why a list mail failed, in the reader's language (a reason stored by an older version,
+    in English, is shown as it is)."""
+    return str(_MAIL_REASONS[code]) if code in _MAIL_REASONS else code or ""
+
+
+def platform(name: str) -> str:
+    """`telegram` → Telegram, `console` → Consola (in Spanish)."""
+    return str(_PLATFORMS[name]) if name in _PLATFORMS else name.capitalize()

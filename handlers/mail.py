@@ -18,6 +18,7 @@ from bot.matching import fold
 from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
 from bot.numbers import parse_number
 from bot.router import Context
+from handlers import labels
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
@@ -119,7 +120,7 @@ async def recent_messages(ctx: Context) -> Reply:
         line = f"#{mail.id} · {when} · {who}: {bold(escape(mail.subject or '–'))}"
         if mail.status == MailStatus.FAILED:
             line += "\n" + italic(
-                _("not relayed: {reason}").format(reason=escape(mail.reason or ""))
+                _("not relayed: {reason}").format(reason=escape(labels.mail_reason(mail.reason)))
             )
         lines.append(line)
         if mail.status == MailStatus.RELAYED:

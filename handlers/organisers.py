@@ -8,28 +8,17 @@ from bot import invitations, participants, snapshot
 from bot.chat import Reply
 from bot.i18n import _, ngettext
 from bot.markup import bold, escape, excerpt
-from bot.matching import fold
 from bot.models import ChatIdentity, Participant, Role
 from bot.router import Context
-from handlers import labels
-
-_USAGE = (
-    "/participant find NAME\n/participant ID\n/participant ID role ROLE\n"
-    "/participant ID unlink [telegram|slack|console]\n/participant ID invite"
-)
+from handlers import labels, syntax
+from handlers.syntax import is_keyword, keyword, role_from
 
 
-def _role_from(text: str) -> Role | None:
-    """`civil_society`, `civil-society`, `Civil society` or the role's name in any language."""
-
-    def words(name: str) -> str:
-        return " ".join(fold(name.replace("_", " ").replace("-", " ")).split())
-
-    wanted = words(text)
-    for role in Role:
-        if wanted in (words(role.value), words(str(labels.role(role)))):
-            return role
-    return None
+def _usage() -> str:
+    return _(
+        "/participant find NAME\n/participant ID\n/participant ID role ROLE\n"
+        "/participant ID unlink [telegram|slack|console]\n/participant ID invite"
+    )
 
 
 async def _accounts(ctx: Context, person: Participant) -> list[ChatIdentity]:
@@ -39,7 +28,7 @@ async def _accounts(ctx: Context, person: Participant) -> list[ChatIdentity]:
 
 async def _describe(ctx: Context, person: Participant) -> str:
     accounts = await _accounts(ctx, person)
-    linked = ", ".join(a.platform.capitalize() for a in accounts) or _("no chat account")
+    linked = ", ".join(labels.platform(a.platform) for a in accounts) or _("no chat account")
     return (
         f"#{person.id} {bold(escape(person.name))}"
         + (f" — {escape(person.organisation)}" if person.organisation else "")
@@ -49,9 +38,9 @@ async def _describe(ctx: Context, person: Participant) -> str:
 
 async def participant(ctx: Context) -> Reply:
     if ctx.event is None or not ctx.args:
-        return Reply(_("Usage:") + "\n" + _USAGE)
+        return Reply(_("Usage:") + "\n" + _usage())
     first, *rest = ctx.args
-    if first.lower() == "find" and rest:
+    if is_keyword(first, "find") and rest:
         query = (
             select(Participant)
             .where(
@@ -72,17 +61,16 @@ async def participant(ctx: Context) -> Reply:
     if not rest:
         return Reply(await _describe(ctx, person))
     action, *values = rest
-    if action.lower() == "role" and values:
-        new_role = _role_from(" ".join(values))
+    if is_keyword(action, "role") and values:
+        new_role = role_from(" ".join(values))
         if new_role is None:
-            allowed = ", ".join(role.value for role in Role)
-            return Reply(_("Unknown role. Roles: {roles}").format(roles=allowed))
+            return Reply(_("Unknown role. Roles: {roles}").format(roles=syntax.roles()))
         person.role = new_role
         return Reply(
             _("{name} is now: {role}.").format(name=escape(person.name), role=labels.role(new_role))
         )
-    if action.lower() == "unlink":
-        platform = values[0].lower() if values else None
+    if is_keyword(action, "unlink"):
+        platform = (keyword(values[0]) or values[0].lower()) if values else None
         unlinked = await participants.unlink_accounts(ctx.db, person, platform)
         return Reply(
             ngettext(
@@ -97,7 +85,7 @@ async def participant(ctx: Context) -> Reply:
                 "invite)."
             ).format(id=person.id)
         )
-    if action.lower() == "invite":
+    if is_keyword(action, "invite"):
         code = invitations.issue(person, ctx.clock.now())
         return Reply(
             _(
@@ -105,7 +93,7 @@ async def participant(ctx: Context) -> Reply:
                 "this one to them alone: they send it to me in a private chat."
             ).format(name=escape(person.name), code=bold(invitations.grouped(code)))
         )
-    return Reply(_("Usage:") + "\n" + _USAGE)
+    return Reply(_("Usage:") + "\n" + _usage())
 
 
 async def show_snapshot(ctx: Context) -> Reply:

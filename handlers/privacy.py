@@ -65,7 +65,7 @@ async def my_data(ctx: Context) -> Reply:
         since = formatting.day(local_day(ctx.event, account.created_at)) if ctx.event else ""
         lines.append(
             _("Chat account: {platform}, since {day}").format(
-                platform=account.platform.capitalize(), day=since
+                platform=labels.platform(account.platform), day=since
             )
         )
     lines += ["", _("Nothing of what is said at the tables is stored. /forget erases your data.")]

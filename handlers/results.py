@@ -11,6 +11,7 @@ from bot.markup import bold, escape, italic
 from bot.router import Context
 from bot.survey import results, store
 from bot.survey.results import Summary
+from handlers.survey import pick_survey
 
 # Free-text answers quoted in the chat at the most per question (the export has them all).
 QUOTED = 5
@@ -18,10 +19,9 @@ QUOTED = 5
 
 async def show_results(ctx: Context) -> Reply | list[Reply]:
     every = await store.surveys(ctx.db, ctx.event) if ctx.event is not None else []
-    chosen = [s for s in every if ctx.args and s.key == ctx.args[0]] or every[-1:]
-    if not chosen:
+    found = (pick_survey(every, ctx.args) if ctx.args else None) or (every[-1] if every else None)
+    if found is None:
         return Reply(_("No survey is loaded: coordbot survey load FILE"))
-    found = chosen[0]
     spec = store.spec_of(found)
     invited, started, finished = await results.participation_counts(ctx.db, found)
     summaries = results.summarise(spec, await results.answer_sets(ctx.db, found))

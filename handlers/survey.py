@@ -3,6 +3,7 @@ language; organisers open and close it. Buttons carry `survey:ACTION:SURVEY:…`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -11,12 +12,14 @@ from bot import formatting
 from bot.chat import Choice, Reply
 from bot.i18n import _, localised, ngettext
 from bot.markup import bold, escape, italic
+from bot.matching import fold
 from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
 from bot.numbers import parse_number
 from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from handlers.syntax import keyword
 
 
 def _usage() -> Reply:
@@ -221,30 +224,46 @@ async def typed_answer(ctx: Context) -> Reply | None:
     return _finish_or_ask(ctx, found, spec, place, edit=False)
 
 
+def survey_title(found: Survey) -> str:
+    return localised(store.spec_of(found).title)
+
+
+def pick_survey(every: list[Survey], words: Sequence[str]) -> Survey | None:
+    """The survey `words` name: its number in the list, its key or its title in any language."""
+    text = fold(" ".join(words))
+    number = parse_number(text, minimum=1, maximum=len(every)) if text else None
+    if number is not None:
+        return every[number - 1]
+    for found in every:
+        if text and text in (fold(found.key), *map(fold, store.spec_of(found).title.values())):
+            return found
+    return None
+
+
 async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
     """/survey open|close|status for organisers (the role is checked here: /survey itself is
     for everyone)."""
+    typed, action = action, keyword(action) or action
     if action not in ("open", "close", "status"):
         return _usage()
     if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="survey " + action))
+        return Reply(_("Only organisers can use /{command}.").format(command="survey " + typed))
     assert ctx.event is not None
     every = await store.surveys(ctx.db, ctx.event)
     if not every:
         return Reply(_("No survey is loaded: coordbot survey load FILE"))
     if action == "status":
         return await _status(ctx, every)
-    chosen = [s for s in every if words and s.key == words[0]] or (
-        every if len(every) == 1 and not words else []
-    )
-    if not chosen:
-        keys = ", ".join(s.key for s in every)
+    found = pick_survey(every, words) or (every[0] if len(every) == 1 and not words else None)
+    if found is None:
+        keys = ", ".join(f"{n} ({escape(survey_title(s))})" for n, s in enumerate(every, 1))
         return Reply(_("Which survey? The surveys: {keys}").format(keys=keys))
-    found = chosen[0]
     if action == "close":
         store.close_survey(found, ctx.clock.now())
         return Reply(
-            _("The survey {key} is closed: answers are no longer taken.").format(key=found.key)
+            _("The survey {key} is closed: answers are no longer taken.").format(
+                key=bold(escape(survey_title(found)))
+            )
         )
     invited = await store.open_survey(ctx.db, found, ctx.clock.now())
     return Reply(
@@ -253,7 +272,7 @@ async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
             "The survey {key} is open; {count} participant is invited.",
             "The survey {key} is open; {count} participants are invited.",
             invited,
-        ).format(key=found.key, count=formatting.number(invited))
+        ).format(key=bold(escape(survey_title(found))), count=formatting.number(invited))
     )
 
 
@@ -267,7 +286,7 @@ async def _status(ctx: Context, every: list[Survey]) -> Reply:
     for found in every:
         invited, started, finished = await participation_counts(ctx.db, found)
         lines.append(
-            bold(escape(found.key))
+            bold(escape(survey_title(found)))
             + f" — {states[found.status]}\n"
             + _("Invited: {invited} · answering: {started} · finished: {finished}").format(
                 invited=formatting.number(invited),

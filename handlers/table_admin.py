@@ -11,13 +11,17 @@ from bot.matching import find
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.router import Context
 from handlers import labels
+from handlers.syntax import keyword
 from handlers.tables import round_names, table_label, table_names
 
 ACTIONS = ("roster", "close", "reopen", "assign", "remove", "facilitator", "rapporteur")
-USAGE = (
-    "/table ACT [ROUND] roster\n/table ACT [ROUND] close|reopen\n"
-    "/table ACT [ROUND] assign|remove|facilitator|rapporteur PARTICIPANT"
-)
+
+
+def _usage() -> str:
+    return _(
+        "/table ACT [ROUND] roster\n/table ACT [ROUND] close|reopen\n"
+        "/table ACT [ROUND] assign|remove|facilitator|rapporteur PARTICIPANT"
+    )
 
 
 async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
@@ -26,7 +30,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     assert ctx.event is not None
     visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
     if not words:
-        return Reply(_("Usage:") + "\n" + USAGE)
+        return Reply(_("Usage:") + "\n" + _usage())
     act_word, round_words = words[0], words[1:]
     candidates = visible
     if round_words:
@@ -46,7 +50,8 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
         return Reply(
             _("Act {act} meets in several rounds: add the round, e.g. {example}.").format(
                 act=found.suggestions[0][1].act,
-                example=f"/table {act_word} {found.suggestions[-1][0].key}",
+                # the round's number: its key ("d2-tables") is English
+                example=f"/table {act_word} {visible.index(found.suggestions[-1][0]) + 1}",
             )
         )
     return Reply(_("I do not know the table “{name}”.").format(name=excerpt(act_word)))
@@ -56,8 +61,8 @@ async def table_command(ctx: Context) -> Reply:
     if ctx.event is None:
         return Reply(_("No programme has been published yet. Please come back later."))
     words = list(ctx.args)
-    index = next((i for i, word in enumerate(words) if word.lower() in ACTIONS), len(words))
-    action = words[index].lower() if index < len(words) else "roster"
+    index = next((i for i, word in enumerate(words) if keyword(word) in ACTIONS), len(words))
+    action = (keyword(words[index]) if index < len(words) else None) or "roster"
     target = " ".join(words[index + 1 :])
     found = await _find_table(ctx, words[:index])
     if isinstance(found, Reply):

@@ -138,22 +138,24 @@ class ParsedMail:
 
 
 class MailError(Exception):
-    """Mail that cannot be made readable; `reason` says why in one short English line."""
+    """Mail that cannot be made readable; `reason` says why in one short English line (for the
+    logs), `code` in one word that readers see in their language (handlers.labels.mail_reason)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "unreadable") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 def parse(raw: bytes) -> list[ParsedMail]:
     """One message, or each message of a MIME digest (multipart/digest, possibly inside a
     multipart/mixed as Mailman sends digests). Raises MailError when nothing readable is there."""
     if not raw.strip():
-        raise MailError("empty input")
+        raise MailError("empty input", "empty")
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         if not {name.lower() for name in message} & _MAIL_HEADERS:
-            raise MailError("not mail: no mail headers")
+            raise MailError("not mail: no mail headers", "not_mail")
         digest = _digest_messages(message)
         if digest is None:
             return [_read_message(message, _list_id(message))]
@@ -161,7 +163,7 @@ def parse(raw: bytes) -> list[ParsedMail]:
     except MailError:
         raise
     except RecursionError as error:
-        raise MailError("MIME parts nested too deeply") from error
+        raise MailError("MIME parts nested too deeply", "too_deep") from error
     except Exception as error:
         # The relay must survive any mail; a bug here costs one message, not the receiver.
         logger.exception("unreadable mail")
@@ -190,7 +192,7 @@ def _digest_messages(message: MIMEPart) -> list[MIMEPart] | None:
 
 def _read_digest(envelope: MIMEPart, parts: list[MIMEPart]) -> list[ParsedMail]:
     if not parts:
-        raise MailError("a digest with no messages")
+        raise MailError("a digest with no messages", "empty_digest")
     list_id = _list_id(envelope)
     messages = []
     for part in parts:
@@ -202,7 +204,7 @@ def _read_digest(envelope: MIMEPart, parts: list[MIMEPart]) -> list[ParsedMail]:
         except MailError:
             continue  # one empty message in a digest does not spoil the others
     if not messages:
-        raise MailError("a digest with no readable messages")
+        raise MailError("a digest with no readable messages", "unreadable_digest")
     return messages
 
 
@@ -225,7 +227,7 @@ def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
     subject = " ".join(_header_text(message, "Subject").split())
     sender_name, sender_address = _sender(message)
     if not text and not subject and not reader.attachments:
-        raise MailError("no text, no subject and no attachment")
+        raise MailError("no text, no subject and no attachment", "no_content")
     date = _raw_header(message, "Date")
     message_id = _message_id(_raw_header(message, "Message-ID"))
     if not message_id:

@@ -93,10 +93,11 @@ async def ingest(
     try:
         messages = parse(raw)
     except MailError as error:
-        return await _keep_failed(db, event, raw, list_id, list_name, error.reason, now)
-    except Exception as error:  # a parser bug must not lose the mail either
+        log.info("list mail unreadable: %s", error.reason)
+        return await _keep_failed(db, event, raw, list_id, list_name, error.code, now)
+    except Exception:  # a parser bug must not lose the mail either
         log.exception("mail could not be parsed")
-        return await _keep_failed(db, event, raw, list_id, list_name, f"parser error: {error}", now)
+        return await _keep_failed(db, event, raw, list_id, list_name, "unreadable", now)
     relayed: list[int] = []
     duplicates = recipients = 0
     for message in messages:
@@ -116,7 +117,7 @@ async def _keep_failed(
     raw: bytes,
     list_id: str | None,
     list_name: str | None,
-    reason: str,
+    reason: str,  # a code of MailError: handlers.labels.mail_reason says it to the reader
     now: datetime,
 ) -> Outcome:
     headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
