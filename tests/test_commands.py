@@ -90,7 +90,7 @@ async def test_a_bad_agenda_argument_gets_a_hint_in_the_readers_language(
 async def test_unknown_command_gets_a_short_hint(chat: ChatUser, demo_event: Event) -> None:
     await chat.send("/language es")
     reply = await chat.send("/frobnicate")
-    assert "/frobnicate" in reply and "/help" in reply
+    assert "/frobnicate" in reply and "/ayuda" in reply
 
 
 async def test_next_shows_what_is_on_now_and_next(

@@ -162,7 +162,7 @@ async def test_home_reads_in_french_and_spanish(dispatcher: Dispatcher, demo_eve
         await person.send("/subscribe firewalls")
 
     french = await amadou.send("/accueil")
-    assert "Bonjour Amadou !" in french and "Vos prochaines sessions" in french
+    assert "Bonjour Amadou !" in french and "Vos prochaines séances" in french
     assert "En ce moment · 07:30 – 08:15 Accueil, inscription et café" in french
     assert "/agenda affiche tout le programme." in french
     assert "Acte 3 : Protection — ✅ place confirmée" in french
@@ -175,10 +175,10 @@ async def test_home_reads_in_french_and_spanish(dispatcher: Dispatcher, demo_eve
     assert "✅ Cortafuegos (firewalls)" in spanish and "Sus grupos de referencia" in spanish
 
     board = await olga.send("/home")
-    assert "Tableau de bord de l’organisation" in board and "3 participant·e·s" in board
+    assert "Tableau de bord de l’équipe d’organisation" in board and "3 participant·e·s" in board
     assert "Avec un compte lié : Test 3" in board
     assert "Petites tables avec les gouvernements (DIX ACTES) : 2 sur 140 places" in board
-    assert "Aucune diffusion pour l’instant." in board
+    assert "Aucune communication pour l’instant." in board
 
     guest = ChatUser(dispatcher, external_id="invitado", language_code="es")
     assert "código de 12 caracteres" in await guest.send("/home")

@@ -50,7 +50,7 @@ async def test_start_with_a_code_links_the_account_and_greets_by_name_in_their_l
     person_id, code = await _invited(sessions, demo_event, clock, name="Fatou Sow", language="fr")
     reply = await chat.send(f"/start {code}")
     assert "Bonjour Fatou Sow" in reply
-    assert "déjà enregistrée" in await chat.send(f"/start {invitations.grouped(code)}")
+    assert "déjà associée" in await chat.send(f"/start {invitations.grouped(code)}")
     async with sessions() as db:
         identity = (await db.execute(select(ChatIdentity))).scalar_one()
         assert identity.participant_id == person_id

@@ -60,7 +60,7 @@ async def test_two_delegates_link_their_telegram_accounts_through_their_invitati
     assert f"¡Hola, {spanish['name']}!" in second_greeting.params["text"]
     assert refused.params["chat_id"] == "503"
     assert french["name"] not in refused.params["text"]
-    assert "déjà utilisée" in refused.params["text"] and "/link" in refused.params["text"]
+    assert "déjà utilisée" in refused.params["text"] and "/lier" in refused.params["text"]
 
     # A lost phone: the organiser gives this one person a new code (the old one stops working).
     status, out, err = await run(

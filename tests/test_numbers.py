@@ -42,7 +42,7 @@ NO_BUTTON = "Ce bouton ne fonctionne plus."
 
 # (who sends it, the command with {n} where the number goes, what a wrong number is answered)
 COMMANDS = [
-    ("delegate", "/session {n}", "Je ne trouve pas la session"),
+    ("delegate", "/session {n}", "Je ne trouve pas la séance"),
     ("delegate", "/s{n}", "Je ne connais pas la commande"),
     ("delegate", "/agenda {n}", "Je n’ai pas compris"),
     ("delegate", "/agenda day {n}", "Je n’ai pas compris"),
@@ -63,8 +63,8 @@ COMMANDS = [
     ("organiser", "/table 3 {n} close", "Je ne connais pas le tour"),
     ("organiser", "/table 3 d2-tables assign {n}", "introuvable"),
     ("organiser", "/group {n} announce on", "Je ne connais pas le groupe"),
-    ("organiser", "/broadcast status {n}", "Diffusion introuvable."),
-    ("organiser", "/broadcast cancel {n}", "Diffusion introuvable."),
+    ("organiser", "/broadcast status {n}", "Communication introuvable."),
+    ("organiser", "/broadcast cancel {n}", "Communication introuvable."),
 ]
 
 # Every registered button prefix (handlers.build_router), with a hostile number in each place
@@ -98,7 +98,7 @@ BUTTONS = [
     ("organiser", "proposal:no:{n}", "Cette proposition a déjà été traitée."),
     ("organiser", "broadcast:send:{n}", NO_BUTTON),
     ("organiser", "broadcast:cancel:{n}", NO_BUTTON),
-    ("organiser", "broadcast:status:{n}", "Diffusion introuvable."),
+    ("organiser", "broadcast:status:{n}", "Communication introuvable."),
     ("organiser", "mail:read:{n}", NO_BUTTON),
     ("organiser", "mail:again:{n}", NO_BUTTON),
     ("organiser", "mail:again-yes:{n}", NO_BUTTON),

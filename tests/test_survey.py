@@ -124,7 +124,7 @@ async def test_twenty_participants_answer_in_three_languages_and_the_organiser_r
     assert any(row["overall_why"] for row in rows)
     assert sum(1 for row in rows if row["comments"].startswith("Answer number")) >= 1
     summary_fr = (tmp_path / f"survey-{key}.md").read_text(encoding="utf-8")
-    assert "20 participants ont répondu." in summary_fr and "Moyenne" in summary_fr
+    assert "20 personnes ont répondu." in summary_fr and "Moyenne" in summary_fr
 
     async with sessions() as db:
         # Anonymous: no response names a person, and no participation keeps an answer.

@@ -87,7 +87,7 @@ async def test_on_slack_each_chart_is_uploaded_into_the_organisers_direct_messag
     titles = [item["title"] for call in done for item in call.params["files"]]
     assert titles[0].startswith("1. En general, ¿qué tan útil fue la reunión")
     texts = " ".join(str(c.params.get("text")) for c in fake_slack.of("chat.postMessage"))
-    assert "Media:" in texts and "terminaron: 3" in texts
+    assert "Media:" in texts and "respuestas terminadas: 3" in texts
 
 
 def test_in_the_console_the_survey_is_answered_by_number_and_charts_are_written_to_files(

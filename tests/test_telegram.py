@@ -129,8 +129,8 @@ async def test_whatever_arrives_nothing_crashes(
     await fake_telegram.push(text_message("/help"))
     sent = await fake_telegram.wait_for("sendMessage", 3)
     texts = [call.params["text"] for call in sent]
-    assert "/help" in texts[0]  # the sticker: a hint, in French
-    assert "/help" in texts[1]  # the voice message: the same hint
+    assert "/aide" in texts[0]  # the sticker: a hint, in French
+    assert "/aide" in texts[1]  # the voice message: the same hint
     assert "/agenda" in texts[2] and "/language" in texts[2]  # and the bot still answers
 
 
