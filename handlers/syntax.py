@@ -53,7 +53,7 @@ _ROLE_WORDS = {
 
 def keyword(word: str) -> str | None:
     """The syntax word `word` stands for (`demain` is no keyword; `fermer` → `close`)."""
-    return _CANONICAL.get(fold(word))
+    return _CANONICAL.get(_words(word))
 
 
 def is_keyword(word: str, *keys: str) -> bool:

@@ -20,6 +20,8 @@ COMMAND = re.compile(r"(?<![\w/])/\w+")
 PLACEHOLDER = re.compile(r"\{\w*\}")
 # A quoted literal (a file's keys, a button's name) is not prose.
 QUOTED = re.compile(r"«[^»]*»|“[^”]*”")
+# A word in capitals is a placeholder of a command's syntax (`/join ACTE [TOUR]`), not prose.
+SYNTAX_WORD = re.compile(r"\w{2,}")
 
 
 def fold(text: str) -> str:
@@ -68,7 +70,8 @@ def preferred_terms(rows: list[dict[str, str]], language: str) -> list[str]:
 
 def uses(text: str, term: str, preferred: list[str]) -> bool:
     """Whether `text` uses `term` as a whole word, outside a recommended term that contains it."""
-    folded, wanted = fold(QUOTED.sub(" ", COMMAND.sub(" ", text))), fold(term)
+    prose = SYNTAX_WORD.sub(lambda word: " " if word[0].isupper() else word[0], text)
+    folded, wanted = fold(QUOTED.sub(" ", COMMAND.sub(" ", prose))), fold(term)
     for longer in preferred:
         if wanted in fold(longer) and wanted != fold(longer):
             folded = folded.replace(fold(longer), " ")
@@ -121,6 +124,8 @@ def test_the_matcher_finds_whole_words_only() -> None:
     assert uses("la conference des gouvernements", "conférence des gouvernements", [])
     assert uses("Vos prochaines sessions", "sessions", [])
     assert not uses("Envoyez /session 3", "session", [])
+    assert not uses("/broadcast table ACTE TOUR", "table Acte", [])  # a syntax placeholder
+    assert uses("la table Acte 3", "table Acte", [])
     assert not uses("les clés « event » et « sessions »", "sessions", [])
     assert not uses("délégué·e·s jeunesse", "délégués", [])
     assert not uses("12 delegados/as", "delegados", [])
