@@ -64,3 +64,18 @@ async def test_a_government_reader_is_told_a_session_is_for_civil_society_only(
     assert "ne trouve pas" not in reply
     assert "Groupes" not in reply and "Group" not in reply  # nothing of the session is shown
     assert "ne trouve pas" in await chat.send("/session 999")
+
+
+async def test_an_act_that_meets_on_two_days_gets_buttons_that_say_the_day(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    await chat.send("/language fr")
+    await chat.send("/join 99")
+    labels = [choice.label for choice in chat.choices if "Acte 9" in choice.label]
+    assert len(labels) == 2
+    assert len(set(labels)) == 2, labels
+    assert any("2 déc." in label for label in labels)
+    assert any("3 déc." in label for label in labels)
+    reply = await chat.press("3 déc.")
+    assert "Acte 9" in reply
