@@ -3,8 +3,12 @@ database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+
 from bot.models import Event, Role
-from tests.support.chat import ChatUser, link_to_new_participant
+from bot.router import Dispatcher
+from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.test_survey import buttons, load_demo_survey
 
 
 async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
@@ -79,3 +83,21 @@ async def test_an_act_that_meets_on_two_days_gets_buttons_that_say_the_day(
     assert any("3 déc." in label for label in labels)
     reply = await chat.press("3 déc.")
     assert "Acte 9" in reply
+
+
+async def test_the_survey_counter_does_not_jump_when_a_follow_up_is_asked_or_undone(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    key = await load_demo_survey(dispatcher, demo_event)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    await olga.send(f"/survey open {key}")
+    lucia = await registered(dispatcher, demo_event.id, "Lucía", language="es")
+    seen = [await lucia.send("/survey")]
+    seen.append(await lucia.press_data(buttons(lucia, "a")[0]))  # 1 of 5: "why?" follows
+    seen.append(await lucia.press_data(buttons(lucia, "b")[0]))  # back to the first question
+    seen.append(await lucia.press_data(buttons(lucia, "a")[4]))  # 5 of 5: no "why?"
+    counters = [re.search(r"pregunta (\d+) de (\d+)", text) for text in seen]
+    assert all(counters), seen
+    assert [c.group(2) for c in counters if c] == ["8", "8", "8", "8"]
+    assert [c.group(1) for c in counters if c] == ["1", "1", "1", "2"]
+    assert "complementaria" in seen[1]
