@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import re
 
+from bot.clock import SimulatedClock
+from bot.db import SessionFactory
+from bot.i18n import use_language
 from bot.models import Event, Role
+from bot.registry import import_participants, read_csv
 from bot.router import Dispatcher
+from handlers import labels
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.test_snapshot import PEOPLE
 from tests.test_survey import buttons, load_demo_survey
 
 
@@ -101,3 +107,20 @@ async def test_the_survey_counter_does_not_jump_when_a_follow_up_is_asked_or_und
     assert [c.group(2) for c in counters if c] == ["8", "8", "8", "8"]
     assert [c.group(1) for c in counters if c] == ["1", "1", "1", "2"]
     assert "complementaria" in seen[1]
+
+
+async def test_the_snapshot_lists_regions_in_the_reports_order_in_every_language(
+    chat: ChatUser, demo_event: Event, sessions: SessionFactory, clock: SimulatedClock
+) -> None:
+    async with sessions() as db:
+        rows = read_csv(PEOPLE.read_text(encoding="utf-8"))
+        await import_participants(db, demo_event, rows, clock.now())
+        await db.commit()
+    await link_to_new_participant(chat, Role.ORGANISER, demo_event.id, language="es")
+    keys = ["africa", "asia", "europe", "latin_america", "mena", "north_america", "pacific"]
+    with use_language("es"):
+        reports_order = [labels.region(key) for key in keys]
+    assert reports_order[0] == "África"
+    reply = await chat.send("/snapshot")
+    shown = [line.split(":", 1)[0].strip() for line in reply.splitlines()]
+    assert [name for name in shown if name in reports_order] == reports_order, reply
