@@ -124,3 +124,13 @@ async def test_the_snapshot_lists_regions_in_the_reports_order_in_every_language
     reply = await chat.send("/snapshot")
     shown = [line.split(":", 1)[0].strip() for line in reply.splitlines()]
     assert [name for name in shown if name in reports_order] == reports_order, reply
+
+
+async def test_the_organisers_home_sets_each_platform_apart_from_its_count(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language="es")
+    ana = ChatUser(dispatcher, external_id="ana", platform="telegram")
+    await link_to_new_participant(ana, Role.CIVIL_SOCIETY, demo_event.id, name="Ana")
+    board = await olga.send("/home")
+    assert "Telegram: 1 · Test: 1" in board, board
