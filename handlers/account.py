@@ -161,12 +161,21 @@ def welcome(ctx: Context) -> Reply:
     return Reply("\n".join(lines), choices=language_choices())
 
 
+# Commands whose arguments are mostly for organisers: what others may type after them is that of
+# another command (a facilitator's `/table ACT [ROUND]`, as `/join`), or nothing ("").
+_PARTICIPANT_USAGE = {"survey": "", "table": "join"}
+
+
 async def show_help(ctx: Context) -> Reply:
     lines = [bold(_("What I can do")), ""]
+    organiser = ctx.role == Role.ORGANISER
     for command in ctx.router.commands.values():
-        if command.organisers_only and ctx.role != Role.ORGANISER:
+        if command.organisers_only and not organiser:
             continue
         usage = f" {command.usage}" if command.usage else ""
+        if not organiser and command.name in _PARTICIPANT_USAGE:
+            shown = _PARTICIPANT_USAGE[command.name]
+            usage = f" {ctx.router.commands[shown].usage}" if shown else ""
         lines.append(f"/{command.name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))
 

@@ -134,3 +134,18 @@ async def test_the_organisers_home_sets_each_platform_apart_from_its_count(
     await link_to_new_participant(ana, Role.CIVIL_SOCIETY, demo_event.id, name="Ana")
     board = await olga.send("/home")
     assert "Telegram: 1 · Test: 1" in board, board
+
+
+async def test_a_delegates_help_shows_no_organiser_syntax(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    amina = await registered(dispatcher, demo_event.id, "Amina", language="fr")
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language="fr")
+
+    def line(help_text: str, command: str) -> str:
+        return next(row for row in help_text.splitlines() if row.startswith(f"/{command} "))
+
+    delegate, organiser = await amina.send("/aide"), await olga.send("/aide")
+    assert line(delegate, "survey").startswith("/survey — ")  # answering takes no argument
+    assert "|" not in line(delegate, "table")  # the roster of one's table, no organiser action
+    assert "|" in line(organiser, "survey") and "|" in line(organiser, "table")
