@@ -193,6 +193,22 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         acts = {table.act for _r, table in found.suggestions}
         if len(acts) == 1:  # the same Act in several rounds
             matches = found.suggestions
+    if not matches and round_words:
+        # The Act may well exist, in another round than the one named: say so, and where.
+        elsewhere = find(
+            " ".join(act_words),
+            [((r, t), table_names(t)) for r in visible if r not in candidates for t in r.tables],
+        )
+        hits = [elsewhere.item] if elsewhere.item else []
+        if elsewhere.ambiguous and len({t.act for _r, t in elsewhere.suggestions}) == 1:
+            hits = elsewhere.suggestions
+        if hits:
+            return Reply(
+                _("Act {act} has no table in “{round}”. Its tables:").format(
+                    act=hits[0][1].act, round=escape(localised(candidates[0].title))
+                ),
+                choices=tuple([(await _table_choice(ctx, r, t),) for r, t in hits]),
+            )
     if not matches:
         return _did_you_mean(
             _("I do not know the table “{name}”.").format(name=excerpt(" ".join(ctx.args))),

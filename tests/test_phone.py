@@ -149,3 +149,16 @@ async def test_a_delegates_help_shows_no_organiser_syntax(
     assert line(delegate, "survey").startswith("/survey — ")  # answering takes no argument
     assert "|" not in line(delegate, "table")  # the roster of one's table, no organiser action
     assert "|" in line(organiser, "survey") and "|" in line(organiser, "table")
+
+
+async def test_joining_an_act_in_a_round_it_is_not_in_points_to_its_round(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    await chat.send("/language fr")
+    reply = await chat.send("/join 7 d1-groups-1")
+    assert "ne connais pas" not in reply
+    assert "Acte 7" in reply
+    labels = [choice.label for choice in chat.choices]
+    assert labels and all("Acte 7" in label for label in labels), labels
+    assert "Acte 7" in await chat.press("2 déc.")  # Day 1's second group session
