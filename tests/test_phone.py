@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.i18n import use_language
@@ -14,6 +16,8 @@ from bot.router import Dispatcher
 from handlers import labels
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.test_snapshot import PEOPLE
+
+SLACK_OPTION_LIMIT = 75  # characters of an option's text in a Slack select menu
 from tests.test_survey import buttons, load_demo_survey
 
 
@@ -162,3 +166,19 @@ async def test_joining_an_act_in_a_round_it_is_not_in_points_to_its_round(
     labels = [choice.label for choice in chat.choices]
     assert labels and all("Acte 7" in label for label in labels), labels
     assert "Acte 7" in await chat.press("2 déc.")  # Day 1's second group session
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+async def test_table_audiences_of_the_broadcast_form_fit_a_slack_option_whole(
+    dispatcher: Dispatcher, demo_event: Event, language: str
+) -> None:
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language=language)
+    await olga.send("/broadcast")
+    form = olga.last[0].form
+    assert form is not None
+    audience = next(field for field in form.fields if field.name == "audience")
+    tables = [option for option in audience.options if option.data.startswith("table ")]
+    assert len(tables) == 20
+    assert len({option.label for option in tables}) == 20  # each says which sitting it is
+    too_long = [option.label for option in tables if len(option.label) > SLACK_OPTION_LIMIT]
+    assert not too_long
