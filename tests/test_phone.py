@@ -182,3 +182,14 @@ async def test_table_audiences_of_the_broadcast_form_fit_a_slack_option_whole(
     assert len({option.label for option in tables}) == 20  # each says which sitting it is
     too_long = [option.label for option in tables if len(option.label) > SLACK_OPTION_LIMIT]
     assert not too_long
+
+
+async def test_an_unknown_table_action_is_named_as_such_not_as_an_unknown_round(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language="fr")
+    reply = await olga.send("/table 4 d2-tables bogus")
+    assert "tour" not in reply  # the round is right
+    assert "« bogus »" in reply.replace("\xa0", " ")
+    assert "/table" in reply  # which says what it can do
+    assert "ne connais pas le tour" in await olga.send("/table 4 d9-nothing")
