@@ -16,9 +16,9 @@ from bot.router import Dispatcher
 from handlers import labels
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.test_snapshot import PEOPLE
+from tests.test_survey import buttons, load_demo_survey
 
 SLACK_OPTION_LIMIT = 75  # characters of an option's text in a Slack select menu
-from tests.test_survey import buttons, load_demo_survey
 
 
 async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
