@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -166,16 +167,23 @@ def welcome(ctx: Context) -> Reply:
 _PARTICIPANT_USAGE = {"survey": "", "table": "join"}
 
 
+def _commands_for(ctx: Context) -> list[Any]:
+    """The commands (bot.router.Command) as /help shows them: organiser syntax to organisers."""
+    shown = []
+    for command in ctx.router.commands.values():
+        if ctx.role != Role.ORGANISER and command.name in _PARTICIPANT_USAGE:
+            other = _PARTICIPANT_USAGE[command.name]
+            command = replace(command, usage=ctx.router.commands[other].usage if other else "")
+        shown.append(command)
+    return shown
+
+
 async def show_help(ctx: Context) -> Reply:
     lines = [bold(_("What I can do")), ""]
-    organiser = ctx.role == Role.ORGANISER
-    for command in ctx.router.commands.values():
-        if command.organisers_only and not organiser:
+    for command in _commands_for(ctx):
+        if command.organisers_only and ctx.role != Role.ORGANISER:
             continue
         usage = f" {command.usage}" if command.usage else ""
-        if not organiser and command.name in _PARTICIPANT_USAGE:
-            shown = _PARTICIPANT_USAGE[command.name]
-            usage = f" {ctx.router.commands[shown].usage}" if shown else ""
         lines.append(f"/{command.name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))
 
