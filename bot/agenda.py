@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import day_bounds, local_day
-from bot.models import Audience, Event, Session
+from bot.models import Audience, Event, Session, SessionKind
 from bot.numbers import parse_number
 
 
@@ -18,21 +18,40 @@ def _visible(event: Event, audiences: Sequence[Audience]) -> list[ColumnElement[
     return [Session.event_id == event.id, Session.audience.in_(audiences)]
 
 
+# What makes a day a day of the meeting; a day with only buses, breaks or a reception is not one.
+_MEETING_KINDS = (SessionKind.PLENARY, SessionKind.GROUP_SESSION, SessionKind.SMALL_TABLES)
+
+
+@dataclass(frozen=True)
+class Days:
+    every: list[date]  # the local days on which the reader has something in the programme
+    meeting: list[date]  # those with a plenary, a group session or tables: "Day 1 of 2"
+
+
 # The days of a programme change only when it is loaded again, which moves event.loaded_at: the
 # key below is read from the database with every message, so every process sees a reload.
-_days_cache: dict[tuple[int, datetime, tuple[Audience, ...]], list[date]] = {}
+_days_cache: dict[tuple[int, datetime, tuple[Audience, ...]], Days] = {}
+
+
+async def programme_days(db: AsyncSession, event: Event, audiences: Sequence[Audience]) -> Days:
+    """The reader's days, and among them the days of the meeting itself."""
+    key = (event.id, event.loaded_at, tuple(audiences))
+    if key not in _days_cache:
+        query = select(Session.starts_at, Session.kind).where(*_visible(event, audiences))
+        rows = (await db.execute(query.distinct())).all()
+        every = sorted({local_day(event, start) for start, _kind in rows})
+        meeting = sorted(
+            {local_day(event, start) for start, kind in rows if kind in _MEETING_KINDS}
+        )
+        if len(_days_cache) > 256:
+            _days_cache.clear()
+        _days_cache[key] = Days(every, meeting or every)
+    return _days_cache[key]
 
 
 async def days(db: AsyncSession, event: Event, audiences: Sequence[Audience]) -> list[date]:
     """The local days on which the reader has something in the programme."""
-    key = (event.id, event.loaded_at, tuple(audiences))
-    if key not in _days_cache:
-        query = select(Session.starts_at).where(*_visible(event, audiences)).distinct()
-        starts = (await db.execute(query)).scalars()
-        if len(_days_cache) > 256:
-            _days_cache.clear()
-        _days_cache[key] = sorted({local_day(event, start) for start in starts})
-    return _days_cache[key]
+    return (await programme_days(db, event, audiences)).every
 
 
 @dataclass(frozen=True)
@@ -116,3 +135,13 @@ async def find_session(
     else:
         query = query.where(Session.key == reference)
     return (await db.execute(query)).scalar_one_or_none()
+
+
+async def hidden_audience(
+    db: AsyncSession, event: Event, audiences: Sequence[Audience], reference: str
+) -> Audience | None:
+    """The audience of a session that exists but that the reader may not see (None otherwise)."""
+    every = await find_session(db, event, tuple(Audience), reference)
+    if every is None or every.audience in audiences:
+        return None
+    return every.audience

@@ -85,6 +85,22 @@ def join(items: Sequence[str]) -> str:
     return str(format_list(list(items), locale=current_language())) if items else ""
 
 
+def days(values: Sequence[date]) -> str:
+    """A list of full dates. When a date has commas of its own (`sábado, 2 de diciembre de 2017`,
+    `Saturday, December 2, 2017`) the items are set apart with semicolons, as style guides ask."""
+    items = [day(value) for value in values]
+    if len(items) < 2 or not any("," in item for item in items):
+        return join(items)
+    patterns = Locale.parse(current_language()).list_patterns["standard"]
+    end = patterns["end"].replace(", ", "; ")
+    if len(items) == 2:
+        return str(patterns["2"]).format(*items)
+    text = items[-1]
+    for item in reversed(items[:-1]):
+        text = (end if text == items[-1] else "{0}; {1}").format(item, text)
+    return text
+
+
 def language_name(code: str) -> str:
     """The name of a language in the reader's language (`French`, `français`, `francés`)."""
     return str(Locale.parse(current_language()).languages.get(code, code))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -162,9 +163,25 @@ def welcome(ctx: Context) -> Reply:
     return Reply("\n".join(lines), choices=language_choices())
 
 
+# Commands whose arguments are mostly for organisers: what others may type after them is that of
+# another command (a facilitator's `/table ACT [ROUND]`, as `/join`), or nothing ("").
+_PARTICIPANT_USAGE = {"survey": "", "table": "join"}
+
+
+def _commands_for(ctx: Context) -> list[Any]:
+    """The commands (bot.router.Command) as /help shows them: organiser syntax to organisers."""
+    shown = []
+    for command in ctx.router.commands.values():
+        if ctx.role != Role.ORGANISER and command.name in _PARTICIPANT_USAGE:
+            other = _PARTICIPANT_USAGE[command.name]
+            command = replace(command, usage=ctx.router.commands[other].usage if other else "")
+        shown.append(command)
+    return shown
+
+
 async def show_help(ctx: Context) -> Reply:
     lines = [bold(_("What I can do")), ""]
-    for command in ctx.router.commands.values():
+    for command in _commands_for(ctx):
         if command.organisers_only and ctx.role != Role.ORGANISER:
             continue
         usage = f" {command.usage}" if str(command.usage) else ""

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from bot import access, agenda, formatting
 from bot.chat import Choice, Reply
 from bot.events import local_day
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.markup import bold, excerpt
 from bot.matching import fold
+from bot.models import Audience
 from bot.numbers import parse_number
 from bot.router import Context
 from handlers.render import session_detail, session_line
@@ -36,7 +37,8 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_day(words: tuple[str, ...], today: date, days: list[date]) -> date | None:
-    """The day a reader asks for: today|tomorrow|YYYY-MM-DD|day N (in EN, FR or ES)."""
+    """The day a reader asks for: today|tomorrow|YYYY-MM-DD|day N (in EN, FR or ES); N counts
+    the `days` given (the meeting days)."""
     text = " ".join(words).strip()
     if _ISO_DATE.fullmatch(text):
         try:
@@ -55,6 +57,13 @@ def parse_day(words: tuple[str, ...], today: date, days: list[date]) -> date | N
     return days[number - 1] if number is not None else None
 
 
+def day_number_beyond(words: tuple[str, ...], days: list[date]) -> bool:
+    """`day 6` when the meeting has fewer days: a number read well, but no such day."""
+    words_and_number = _DAY_NUMBER.fullmatch(" ".join(words).strip().lower())
+    number = parse_number(words_and_number.group(1), minimum=1) if words_and_number else None
+    return number is not None and number > len(days)
+
+
 def _default_day(today: date, days: list[date]) -> date:
     """Today during the meeting; before it the first day, after it the last."""
     upcoming = [day for day in days if day >= today]
@@ -69,20 +78,29 @@ async def show_agenda(ctx: Context) -> Reply:
     if ctx.event is None:
         return no_programme()
     audiences = access.audiences_for(ctx.role)
-    days = await agenda.days(ctx.db, ctx.event, audiences)
-    if not days:
+    days = await agenda.programme_days(ctx.db, ctx.event, audiences)
+    if not days.every:
         return no_programme()
     today = local_day(ctx.event, ctx.clock.now())
     if not ctx.args:
-        return await _agenda_page(ctx, days, _default_day(today, days), 1)
-    day = parse_day(ctx.args, today, days)
+        return await _agenda_page(ctx, days, _default_day(today, days.every), 1)
+    day = parse_day(ctx.args, today, days.meeting)
+    if day is None and day_number_beyond(ctx.args, days.meeting):
+        return Reply(
+            ngettext(
+                "The meeting has {count} day: {days}.",
+                "The meeting has {count} days: {days}.",
+                len(days.meeting),
+            ).format(count=len(days.meeting), days=formatting.days(days.meeting)),
+            choices=_day_choices(days.every),
+        )
     if day is None:
         return Reply(
             _(
                 "I did not understand “{text}”. Try /agenda today, /agenda tomorrow, "
                 "/agenda 2017-12-02 or /agenda day 2."
             ).format(text=excerpt(" ".join(ctx.args))),
-            choices=_day_choices(days),
+            choices=_day_choices(days.every),
         )
     return await _agenda_page(ctx, days, day, 1)
 
@@ -93,29 +111,37 @@ async def agenda_button(ctx: Context) -> Reply:
         return no_programme()
     day_text, _sep, page_text = ctx.payload.partition(":")
     audiences = access.audiences_for(ctx.role)
-    days = await agenda.days(ctx.db, ctx.event, audiences)
+    days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
-        day = _default_day(local_day(ctx.event, ctx.clock.now()), days)
+        day = _default_day(local_day(ctx.event, ctx.clock.now()), days.every)
     page = parse_number(page_text, minimum=1) or 1
     reply = await _agenda_page(ctx, days, day, page)
     return Reply(reply.text, reply.choices, edit=True)
 
 
-async def _agenda_page(ctx: Context, days: list[date], day: date, page: int) -> Reply:
+async def _agenda_page(ctx: Context, days: agenda.Days, day: date, page: int) -> Reply:
     assert ctx.event is not None
     audiences = access.audiences_for(ctx.role)
-    if day not in days:
-        return Reply(
-            _("Nothing in the programme on {day}. The meeting days are {days}.").format(
-                day=formatting.day(day), days=formatting.join([formatting.day(d) for d in days])
-            ),
-            choices=_day_choices(days),
+    if day not in days.every:
+        text = _("Nothing in the programme on {day}. The meeting days are {days}.").format(
+            day=formatting.day(day), days=formatting.days(days.meeting)
         )
+        practical = [d for d in days.every if d not in days.meeting]
+        if practical:
+            text += " " + _("Buses and other practical arrangements only: {days}.").format(
+                days=formatting.days(practical)
+            )
+        return Reply(text, choices=_day_choices(days.every))
     result = await agenda.day_page(ctx.db, ctx.event, audiences, day, page, PAGE_SIZE)
     heading = "📅 " + bold(formatting.day(day))
-    position = _("Day {number} of {count}").format(number=days.index(day) + 1, count=len(days))
+    if day in days.meeting:
+        position = _("Day {number} of {count}").format(
+            number=days.meeting.index(day) + 1, count=len(days.meeting)
+        )
+    else:
+        position = _("Not a meeting day: buses and other practical arrangements only.")
     if result.pages > 1:
         position += " · " + _("page {page} of {pages}").format(page=result.page, pages=result.pages)
     lines = [heading, position, ""]
@@ -125,7 +151,7 @@ async def _agenda_page(ctx: Context, days: list[date], day: date, page: int) -> 
             example=f"/s{result.sessions[0].id}"
         )
     )
-    return Reply("\n".join(lines), choices=_navigation(days, day, result))
+    return Reply("\n".join(lines), choices=_navigation(days.every, day, result))
 
 
 def _navigation(days: list[date], day: date, page: agenda.Page) -> tuple[tuple[Choice, ...], ...]:
@@ -197,6 +223,17 @@ async def show_session(ctx: Context) -> Reply:
         ctx.db, ctx.event, access.audiences_for(ctx.role), reference
     )
     if session is None:
+        hidden = await agenda.hidden_audience(
+            ctx.db, ctx.event, access.audiences_for(ctx.role), reference
+        )
+        if hidden == Audience.CIVIL_SOCIETY:
+            # Its number is on posters and in talk; say why it is closed, not that it is absent.
+            return Reply(
+                _(
+                    "Session “{reference}” is for civil society only, so I cannot show it to "
+                    "you. /agenda shows the sessions open to you."
+                ).format(reference=excerpt(reference))
+            )
         return Reply(
             _("I cannot find the session “{reference}”. /agenda shows the session numbers.").format(
                 reference=excerpt(reference)

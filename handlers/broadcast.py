@@ -149,6 +149,16 @@ async def broadcast_form(ctx: Context) -> Reply:
     return await _compose(ctx, head, texts)
 
 
+OPTION_LENGTH = 75  # characters of an option in a Slack select menu
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut after a word with "…"."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
 async def _compose_form(ctx: Context) -> Form:
     assert ctx.event is not None
     audiences = [Choice(_("Everyone"), "everyone")]
@@ -158,10 +168,17 @@ async def _compose_form(ctx: Context) -> Form:
     for group in await groups.all_groups(ctx.db, ctx.event):
         audiences.append(Choice(localised(group.title), f"group {group.key}"))
     for table_round in await tables.rounds(ctx.db, ctx.event, Role.ORGANISER):
+        # A select option shows 75 characters on Slack: the sitting by its day and time (short,
+        # and unique), then the Act, its title shortened to fit rather than cut by Slack.
+        session = await tables.round_session(ctx.db, table_round)
+        meeting_zone = zone(ctx.event)
+        day = formatting.short_day(session.starts_at.astimezone(meeting_zone).date())
+        when = f"{day}, {formatting.time_of_day(session.starts_at, meeting_zone)}"
         for table in table_round.tables:
-            label = f"{localised(table_round.title)} · " + _("Act {act}: {title}").format(
-                act=table.act, title=localised(table.title)
-            )
+            act = _("Act {act}: {title}").format(act=table.act, title="")
+            room = OPTION_LENGTH - len(act) - len(when) - len(" · ")
+            title = _shorten(localised(table.title), room)
+            label = _("Act {act}: {title}").format(act=table.act, title=title) + f" · {when}"
             audiences.append(Choice(label, f"table {table.act} {table_round.key}"))
     return Form(
         "broadcast",

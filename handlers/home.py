@@ -96,7 +96,9 @@ def _participants(figures: dashboard.OrganiserFigures) -> str:
     by_count = sorted(figures.linked.items(), key=lambda item: (-item[1], item[0]))
     if by_count:
         platforms = " · ".join(
-            f"{labels.platform(platform)} {formatting.number(count)}"
+            _("{platform}: {count}").format(
+                platform=labels.platform(platform), count=formatting.number(count)
+            )
             for platform, count in by_count
         )
         lines.append(_("With a linked account: {platforms}").format(platforms=platforms))

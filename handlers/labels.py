@@ -17,6 +17,8 @@ _ROLES = {
     Role.RAPPORTEUR: _l("rapporteur"),
 }
 
+# In the meeting report's order (Africa, Asia, Europe, Latin America, MENA, North America,
+# Pacific), which stays the same in every language.
 _REGIONS = {
     "africa": _l("Africa"),
     "asia": _l("Asia"),
@@ -50,6 +52,13 @@ def role(value: Role | None) -> str:
 
 def region(value: str | None) -> str:
     return str(_REGIONS.get(value or "unknown", value))
+
+
+def region_order(value: str | None) -> tuple[int, str]:
+    """Sort key: the report's order; a region it does not name comes after, by its name."""
+    keys = list(_REGIONS)
+    key = value or "unknown"
+    return (keys.index(key), "") if key in _REGIONS else (keys.index("global"), region(key))
 
 
 def country(code: str | None) -> str:

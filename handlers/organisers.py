@@ -148,7 +148,7 @@ async def show_snapshot(ctx: Context) -> Reply:
         bold(_("By region (civil society)")),
     ]
     host_region = None
-    for region, count in sorted(figures.regions.items(), key=lambda item: labels.region(item[0])):
+    for region, count in sorted(figures.regions.items(), key=lambda i: labels.region_order(i[0])):
         line = _("{region}: {count}").format(region=labels.region(region), count=count)
         if (
             figures.host_country

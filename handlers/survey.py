@@ -68,14 +68,16 @@ def _ask(
     question = flow.current_question(spec, answers)
     if question is None:
         return Reply("🙏 " + escape(localised(spec.thanks)), edit=edit)
-    number, total = flow.position(spec, answers)
+    number, total, follow_up = flow.position(spec, question)
     index = spec.questions.index(question)
     lines = [part for part in (intro, note) if part]
+    counter = (
+        _("question {number} of {total} (follow-up)")
+        if follow_up
+        else _("question {number} of {total}")
+    )
     lines.append(
-        "📝 "
-        + escape(localised(spec.title))
-        + " · "
-        + _("question {number} of {total}").format(number=number, total=total)
+        "📝 " + escape(localised(spec.title)) + " · " + counter.format(number=number, total=total)
     )
     lines.append(bold(escape(localised(question.text))))
     rows: list[tuple[Choice, ...]] = []

@@ -37,6 +37,16 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
         found_round = find(
             " ".join(round_words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)]
         )
+        if found_round.item is None and len(round_words) > 1:
+            # "/table 4 d2-tables bogus": the round is right, the last word is no action.
+            named = find(round_words[0], [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
+            if named.item is not None:
+                return Reply(
+                    _(
+                        "I do not know the action “{word}”. "
+                        "Send /table alone to see what it can do."
+                    ).format(word=excerpt(" ".join(round_words[1:])))
+                )
         if found_round.item is None:
             return Reply(
                 _("I do not know the round “{name}”.").format(name=excerpt(" ".join(round_words)))

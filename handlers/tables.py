@@ -37,6 +37,14 @@ def table_label(table: ActTable) -> str:
     return _("Act {act}: {title}").format(act=table.act, title=escape(localised(table.title)))
 
 
+async def _table_choice(ctx: Context, table_round: TableRound, table: ActTable) -> Choice:
+    """A button for one table of one round; it says the day, as an Act may meet on two days."""
+    assert ctx.event is not None
+    session = await tables.round_session(ctx.db, table_round)
+    day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
+    return Choice(f"{table_label(table)} · {day}", f"join:{table_round.id}:{table.act}")
+
+
 def _grid(choices: Sequence[Choice], width: int = 5) -> Rows:
     return tuple(tuple(choices[i : i + width]) for i in range(0, len(choices), width))
 
@@ -185,10 +193,26 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         acts = {table.act for _r, table in found.suggestions}
         if len(acts) == 1:  # the same Act in several rounds
             matches = found.suggestions
+    if not matches and round_words:
+        # The Act may well exist, in another round than the one named: say so, and where.
+        elsewhere = find(
+            " ".join(act_words),
+            [((r, t), table_names(t)) for r in visible if r not in candidates for t in r.tables],
+        )
+        hits = [elsewhere.item] if elsewhere.item else []
+        if elsewhere.ambiguous and len({t.act for _r, t in elsewhere.suggestions}) == 1:
+            hits = elsewhere.suggestions
+        if hits:
+            return Reply(
+                _("Act {act} has no table in “{round}”. Its tables:").format(
+                    act=hits[0][1].act, round=escape(localised(candidates[0].title))
+                ),
+                choices=tuple([(await _table_choice(ctx, r, t),) for r, t in hits]),
+            )
     if not matches:
         return _did_you_mean(
             _("I do not know the table “{name}”.").format(name=excerpt(" ".join(ctx.args))),
-            [Choice(table_label(t), f"join:{r.id}:{t.act}") for r, t in found.suggestions[:3]],
+            [await _table_choice(ctx, r, t) for r, t in found.suggestions[:3]],
         )
     if len(matches) > 1:
         return Reply(

@@ -50,7 +50,9 @@ async def test_no_path_leads_a_closed_role_to_a_civil_society_session(
         assert "Group sessions" not in chat._read()
     for attempt in (f"/session {number}", f"/s{number}", "/session d1-group-sessions-1"):
         reply = await chat.send(attempt)
-        assert "cannot find" in reply and "Group sessions" not in reply
+        # Said to be closed to them (review H12), with nothing of the session shown.
+        assert "civil society only" in reply and "Group sessions" not in reply
+        assert "14:00" not in reply and "2:00" not in reply
     clock.set(datetime(2017, 12, 2, 14, 10, tzinfo=MEETING_ZONE))  # during the group sessions
     assert "Group sessions" not in await chat.send("/next")
     async with sessions() as db:

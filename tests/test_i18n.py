@@ -104,7 +104,7 @@ def test_explicit_choice_beats_platform_code_which_beats_the_event_default() -> 
 def test_each_reader_gets_their_own_language_and_lazy_texts_follow() -> None:
     label = lazy_gettext("this list")
     with use_language("fr"):
-        assert _("Earlier") == "Plus tôt"
+        assert _("Earlier") == "Précédent"
         assert str(label) == "cette liste"
         with use_language("es"):
             assert str(label) == "esta lista"

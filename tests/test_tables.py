@@ -60,7 +60,7 @@ async def test_one_table_per_round_and_moving_asks_first(amina: ChatUser) -> Non
 async def test_names_in_three_languages_and_did_you_mean(amina: ChatUser) -> None:
     assert "Act 3" in await amina.send("/join protección d2-tables")
     assert "Did you mean" in await amina.send("/join protecion d2-tables")
-    assert [choice.label for choice in amina.choices] == ["Act 3: Protection"]
+    assert [choice.label for choice in amina.choices] == ["Act 3: Protection · Sun, Dec 3"]
     typo = await amina.send("/join govrnance d2-tables")
     assert "I do not know the table" in typo and "Did you mean" in typo
     assert any("Governance" in choice.label for choice in amina.choices)

@@ -82,11 +82,16 @@ def current_question(spec: SurveySpec, answers: dict[str, Answer]) -> QuestionSp
     return None
 
 
-def position(spec: SurveySpec, answers: dict[str, Answer]) -> tuple[int, int]:
-    """(number of the current question, how many questions apply so far)."""
-    applying = [q for q in spec.questions if applies(q, answers)]
-    done = sum(1 for q in applying if q.key in answers)
-    return done + 1, len(applying)
+def position(spec: SurveySpec, question: QuestionSpec) -> tuple[int, int, bool]:
+    """(number of `question`, how many questions there are, whether it is a follow-up).
+
+    The count is of the questions everyone is asked; a follow-up asked because of an answer
+    (`ask_if`) takes the number of the question before it. So the counter never jumps when a
+    follow-up comes, or goes after Back."""
+    main = [q for q in spec.questions if q.ask_if is None]
+    before = spec.questions[: spec.questions.index(question) + 1]
+    number = sum(1 for q in before if q.ask_if is None)
+    return max(1, number), len(main), question.ask_if is not None
 
 
 def parse(question: QuestionSpec, value: str) -> Answer | str:
