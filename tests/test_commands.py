@@ -128,6 +128,20 @@ async def test_session_details(chat: ChatUser, demo_event: Event) -> None:
     assert reply == await chat.send("/session d1-opening")
 
 
+async def test_venue_names_read_in_the_readers_language(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    english = await chat.send("/session d1-badge-collection")
+    assert "📍 UN Registration Centre – Westin hotel — Paseo de la Marina Sur #205" in english
+    await chat.send("/language fr")
+    french = await chat.send("/session d1-badge-collection")
+    assert "📍 Centre d’inscription de l’ONU – hôtel Westin — Paseo de la Marina Sur #205" in french
+    await chat.send("/language es")
+    spanish = await chat.send("/session d1-evening-gathering")
+    assert "📍 Hotel Marriott — Av Paseo de la Marina Nte 435" in spanish
+    plain = await chat.send("/session d1-opening")  # a venue with one name keeps it
+    assert "📍 Holiday Inn Express Puerto Vallarta — Av. Francisco Medina Ascencio" in plain
+
+
 @pytest.mark.parametrize("role", [None, Role.GOVERNMENT, Role.INTERNATIONAL])
 async def test_civil_society_sessions_are_hidden_from_guests_governments_and_un(
     chat: ChatUser, demo_event: Event, role: Role | None

@@ -68,6 +68,11 @@ async def test_each_is_reminded_of_what_concerns_them_in_their_language(
     assert "inglés, francés y español" in to_ana
     assert not inboxes.received.get("Minister")
 
+    clock.set(datetime(2017, 12, 2, 18, 15, tzinfo=MEETING_ZONE))  # the venue, in Spanish
+    assert await scheduler.fire(badges.id, 15) == 1
+    await deliver_all(dispatcher, inboxes)
+    assert "📍 Centro de Registro de la ONU – hotel Westin — Paseo" in inboxes.received["Ana"][-1]
+
     clock.set(datetime(2017, 12, 3, 8, 45, tzinfo=MEETING_ZONE))  # Day 2, with governments
     assert await scheduler.fire(day_two.id, 15) == 2
     await deliver_all(dispatcher, inboxes)
@@ -220,7 +225,7 @@ async def test_a_delegate_who_links_after_the_start_is_reminded_on_time(
     assert await _reminders_to(dispatcher, inboxes, "Amina") == []  # not before its time…
     await timeline.until(_at(18, 15))
     [reminder] = await _reminders_to(dispatcher, inboxes, "Amina")  # …and at its time
-    assert reminder.startswith("⏰ In 15 minutes: Badge collection for the government-led Stocktaking")
+    assert reminder.startswith("⏰ In 15 minutes: Badge collection for the government-led")
     assert "Westin" in reminder
     assert "Minister" not in inboxes.received  # the badges are for civil society only
 
@@ -242,7 +247,7 @@ async def test_a_delegate_who_links_after_the_reminders_time_is_reminded_at_once
     await timeline.until(_at(18, 22, 5))
     # Late, but the session has not begun: the text counts from when it leaves.
     [reminder] = await _reminders_to(dispatcher, inboxes, "Amina")
-    assert reminder.startswith("⏰ In 8 minutes: Badge collection for the government-led Stocktaking")
+    assert reminder.startswith("⏰ In 8 minutes: Badge collection for the government-led")
 
     # Once the session has begun, nobody is reminded of it any more.
     late = await _invited(dispatcher, demo_event.id, "Bruno", Role.CIVIL_SOCIETY)

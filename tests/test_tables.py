@@ -88,7 +88,8 @@ async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
         "🎉 A seat freed up: you now have a seat at Act 9: Rights, return and reintegration "
         "(Small tables with governments (TEN ACTS))."
     ]
-    assert "Droits, retour et réintégration" in inboxes.received["D09"][0] and "place" in inboxes.received["D09"][0]
+    [to_d09] = inboxes.received["D09"]
+    assert "Droits, retour et réintégration" in to_d09 and "place" in to_d09
     assert "waiting list, number 1" in await people[10].send("/mytables")
     assert await deliver_all(dispatcher, inboxes) == 0  # each promotion is told once
 
