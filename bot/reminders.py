@@ -118,7 +118,7 @@ def payload(
         "starts_at": session.starts_at.isoformat(),
         "ends_at": session.ends_at.isoformat(),
         "timezone": event.timezone,
-        "venue": venue.name if venue else None,
+        "venue": (venue.names or venue.name) if venue else None,  # names: per language
         "address": venue.address if venue else None,
         "interpretation": session.interpretation,
         "minutes": offset,

@@ -61,6 +61,11 @@ def _minutes_left(payload: dict[str, Any]) -> int:
     return max(1, round(left.total_seconds() / 60))
 
 
+def _venue(name: str | dict[str, str] | None) -> str:
+    """A venue's name as queued: one string, or its names by language (read in the reader's)."""
+    return localised(name) if isinstance(name, dict) else (name or "")
+
+
 def reminder(payload: dict[str, Any]) -> Reply:
     minutes = _minutes_left(payload)
     lines = [
@@ -72,7 +77,7 @@ def reminder(payload: dict[str, Any]) -> Reply:
     ]
     if payload.get("venue"):
         address = f" — {escape(payload['address'])}" if payload.get("address") else ""
-        lines.append(f"📍 {escape(payload['venue'])}{address}")
+        lines.append(f"📍 {escape(_venue(payload['venue']))}{address}")
     if payload.get("interpretation"):
         names = [formatting.language_name(code) for code in payload["interpretation"]]
         lines.append(
@@ -102,7 +107,7 @@ def programme_change(payload: dict[str, Any]) -> Reply:
             lines.append(
                 "• "
                 + _("{session} now takes place at {venue}.").format(
-                    session=title, venue=escape(change["new_venue"] or "—")
+                    session=title, venue=escape(_venue(change["new_venue"]) or "—")
                 )
             )
     return Reply("\n".join(lines))

@@ -6,7 +6,7 @@ from bot import formatting
 from bot.events import local_day, zone
 from bot.i18n import _, localised
 from bot.markup import bold, escape, italic
-from bot.models import Audience, Event, Session
+from bot.models import Audience, Event, Session, Venue
 
 
 def session_command(session: Session) -> str:
@@ -14,11 +14,16 @@ def session_command(session: Session) -> str:
     return f"/s{session.id}"
 
 
+def venue_name(venue: Venue) -> str:
+    """The venue's name in the reader's language, when the programme gives it per language."""
+    return localised(venue.names) if venue.names else venue.name
+
+
 def session_line(session: Session, event: Event) -> str:
     """Two short lines: the time and title, then the venue and the command for details."""
     when = formatting.time_range(session.starts_at, session.ends_at, zone(event))
     title = escape(localised(session.title))
-    place = f"📍 {escape(session.venue.name)} · " if session.venue else ""
+    place = f"📍 {escape(venue_name(session.venue))} · " if session.venue else ""
     return f"{bold(when)} {title}\n{place}{session_command(session)}"
 
 
@@ -42,7 +47,7 @@ def session_detail(session: Session, event: Event) -> str:
     ]
     if session.venue:
         address = f" — {escape(session.venue.address)}" if session.venue.address else ""
-        lines.append(f"📍 {escape(session.venue.name)}{address}")
+        lines.append(f"📍 {escape(venue_name(session.venue))}{address}")
     lines.append(f"👥 {audience_label(session.audience)}")
     if session.interpretation:
         names = [formatting.language_name(code) for code in session.interpretation]

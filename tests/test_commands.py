@@ -18,6 +18,7 @@ from tests.support.chat import ChatUser, link_to_new_participant
 async def test_french_agenda_of_day_one_with_local_times_and_venues(
     chat: ChatUser, demo_event: Event
 ) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     await chat.send("/language fr")
     reply = await chat.send("/agenda 2017-12-02")
     assert "samedi 2 décembre 2017" in reply
@@ -28,6 +29,7 @@ async def test_french_agenda_of_day_one_with_local_times_and_venues(
 
 
 async def test_spanish_agenda_of_day_one(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     await chat.send("/language es")
     reply = await chat.send("/agenda 2017-12-02")
     assert "sábado, 2 de diciembre de 2017" in reply
@@ -35,6 +37,7 @@ async def test_spanish_agenda_of_day_one(chat: ChatUser, demo_event: Event) -> N
 
 
 async def test_english_agenda_uses_the_twelve_hour_clock(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     reply = await chat.send("/agenda day 2")
     assert "Sunday, December 3, 2017" in reply
     assert "8:30 – 9:00 AM" in reply
@@ -52,6 +55,7 @@ async def test_platform_language_is_used_until_the_reader_chooses(
 async def test_language_buttons_switch_and_answer_in_the_new_language(
     chat: ChatUser, demo_event: Event
 ) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     await chat.send("/language")
     reply = await chat.press("Español")
     assert "español" in reply
@@ -96,6 +100,7 @@ async def test_unknown_command_gets_a_short_hint(chat: ChatUser, demo_event: Eve
 async def test_next_shows_what_is_on_now_and_next(
     chat: ChatUser, demo_event: Event, clock: SimulatedClock
 ) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     reply = await chat.send("/next")
     now_part, next_part = reply.split("Next")
     assert "Registration and coffee" in now_part
@@ -106,6 +111,7 @@ async def test_next_shows_what_is_on_now_and_next(
 
 
 async def test_session_details(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)  # Day 1 is theirs
     agenda = await chat.send("/agenda 2017-12-02")
     opening = next(line for line in agenda.splitlines() if "Welcome and opening" in line)
     assert opening
@@ -117,9 +123,23 @@ async def test_session_details(chat: ChatUser, demo_event: Event) -> None:
     assert "Welcome and opening" in reply
     assert "Av. Francisco Medina Ascencio 7962" in reply
     assert "English, French, and Spanish" in reply
-    assert "Open to all participants" in reply
+    assert "Civil society only" in reply  # Day 1 (concept note: "Day 1 – Civil Society only")
     assert reply == await chat.send(f"/session {command.removeprefix('/s')}")
     assert reply == await chat.send("/session d1-opening")
+
+
+async def test_venue_names_read_in_the_readers_language(chat: ChatUser, demo_event: Event) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    english = await chat.send("/session d1-badge-collection")
+    assert "📍 UN Registration Centre – Westin hotel — Paseo de la Marina Sur #205" in english
+    await chat.send("/language fr")
+    french = await chat.send("/session d1-badge-collection")
+    assert "📍 Centre d’inscription de l’ONU – hôtel Westin — Paseo de la Marina Sur #205" in french
+    await chat.send("/language es")
+    spanish = await chat.send("/session d1-evening-gathering")
+    assert "📍 Hotel Marriott — Av Paseo de la Marina Nte 435" in spanish
+    plain = await chat.send("/session d1-opening")  # a venue with one name keeps it
+    assert "📍 Holiday Inn Express Puerto Vallarta — Av. Francisco Medina Ascencio" in plain
 
 
 @pytest.mark.parametrize("role", [None, Role.GOVERNMENT, Role.INTERNATIONAL])
@@ -128,9 +148,10 @@ async def test_civil_society_sessions_are_hidden_from_guests_governments_and_un(
 ) -> None:
     if role is not None:
         await link_to_new_participant(chat, role, demo_event.id)
-    agenda = await chat.send("/agenda 2017-12-02")
-    assert "Registration and coffee" in agenda
-    assert "Group sessions" not in agenda
+    agenda = await chat.send("/agenda 2017-12-03")  # governments join on Day 2
+    assert "Registration and coffee" in agenda and "Small tables with governments" in agenda
+    assert "Mobilizing Plenary II" not in agenda and "Closing reception" not in agenda
+    assert "Welcome and opening" not in await chat.send("/agenda 2017-12-02")
     closed = await chat.send("/session d1-group-sessions-1")
     assert "civil society only" in closed and "Group sessions" not in closed
 

@@ -51,7 +51,7 @@ async def test_an_organiser_sees_accounts_table_fill_and_broadcast_delivery(
     await dan.press("Yes, erase")
 
     for person in [ana, bea, *delegates, minister]:  # 9 delegates for 8 seats, and a minister
-        await person.send("/join 3 d2-tables")
+        await person.send("/join 9 d2-tables")  # Act 9: 8 civil society seats
     await olga.send("/broadcast role government\nEN: The buses leave at 8:45.")
     await olga.press("Send")
     await deliver_all(dispatcher, Inboxes(blocked={"Ministra"}))  # Carl has no account at all
@@ -63,7 +63,7 @@ async def test_an_organiser_sees_accounts_table_fill_and_broadcast_delivery(
     assert "With a linked account: Test: 10 · Slack: 2 · Telegram: 1" in board
     assert "With no linked account: 1" in board
     assert "Group sessions, part 1 (Acts 1–5): 0 of 60 seats · 0 waiting" in board
-    assert "Small tables with governments (TEN ACTS): 9 of 140 seats · 1 waiting" in board
+    assert "Small tables with governments (TEN ACTS): 9 of 113 seats · 1 waiting" in board
     assert "#2 sending — 0 delivered · 0 unreachable · 0 failed · 13 still to send" in board
     assert "#1 finished — 1 delivered · 2 unreachable · 0 failed" in board
     assert board.index("#2 sending") < board.index("#1 finished")
@@ -114,12 +114,12 @@ async def test_waiting_lists_pending_requests_and_empty_parts_read_plainly(
 
     seated = [await registered(dispatcher, demo_event.id, f"D{n}") for n in range(8)]
     for person in seated:
-        await person.send("/join 3 d2-tables")
-    await newcomer.send("/join 3 d2-tables")
+        await person.send("/join 9 d2-tables")  # Act 9: 8 civil society seats
+    await newcomer.send("/join 9 d2-tables")
     clock.set(datetime(2018, 1, 6, 9, 0, tzinfo=MEETING_ZONE))  # after the groups' deadline
     await newcomer.send("/subscribe returns")
     board = await newcomer.send("/home")
-    assert "Act 3: Protection — ⏳ waiting list, number 1" in board
+    assert "Act 9: Rights, return and reintegration — ⏳ waiting list, number 1" in board
     assert "⏳ Returns, in particular safeguards — waiting for an organiser's approval" in board
     assert "The meeting is over." in board
 
@@ -131,10 +131,10 @@ async def test_a_government_representative_never_sees_civil_society_sessions(
     minister = await registered(dispatcher, demo_event.id, "Minister", Role.GOVERNMENT)
     delegate = await registered(dispatcher, demo_event.id, "Ana")
     board = await minister.send("/home")
-    assert "Now · 12:50 – 2:00 PM Lunch" in board
-    assert "5:00 – 6:30 PM Mobilizing Plenary I" in board
+    # Day 1 is for civil society only (concept note); governments join on Day 2.
     assert "Sun, Dec 3 · 8:30 – 9:00 AM Registration and coffee" in board
-    for hidden in ("Group sessions", "Badge collection", "evening gathering"):
+    hidden_day_one = ("12:50 – 2:00 PM Lunch", "Mobilizing Plenary I", "Badge collection")
+    for hidden in ("Group sessions", "evening gathering", *hidden_day_one):
         assert hidden not in board
     assert "2:00 – 3:25 PM Group sessions, part 1" in await delegate.send("/home")
 
@@ -177,7 +177,7 @@ async def test_home_reads_in_french_and_spanish(dispatcher: Dispatcher, demo_eve
     board = await olga.send("/home")
     assert "Tableau de bord de l’équipe d’organisation" in board and "3 participant·e·s" in board
     assert "Avec un compte lié : Test : 3" in board
-    assert "Petites tables avec les gouvernements (DIX ACTES) : 2 sur 140 places" in board
+    assert "Petites tables avec les gouvernements (DIX ACTES) : 2 sur 113 places" in board
     assert "Aucune communication pour l’instant." in board
 
     guest = ChatUser(dispatcher, external_id="invitado", language_code="es")

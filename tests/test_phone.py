@@ -24,6 +24,8 @@ SLACK_OPTION_LIMIT = 75  # characters of an option's text in a Slack select menu
 async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
     chat: ChatUser, demo_event: Event
 ) -> None:
+    # A civil-society delegate: the only readers who see Day 1 and the buses.
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
     await chat.send("/language fr")
     sunday = await chat.send("/agenda 2017-12-03")
     assert "Jour 2 sur 2" in sunday
@@ -37,6 +39,8 @@ async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
 async def test_a_day_without_anything_names_the_two_meeting_days_apart_from_bus_days(
     chat: ChatUser, demo_event: Event
 ) -> None:
+    # A civil-society delegate: the only readers who see Day 1 and the buses.
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
     await chat.send("/language es")
     reply = await chat.send("/agenda 2017-12-01")
     meeting, _sep, practical = reply.partition("autobuses")
@@ -50,6 +54,7 @@ async def test_a_day_without_anything_names_the_two_meeting_days_apart_from_bus_
 async def test_a_day_number_beyond_the_meeting_says_how_many_days_there_are(
     chat: ChatUser, demo_event: Event
 ) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
     await chat.send("/language fr")
     reply = await chat.send("/agenda jour 6")
     assert "pas compris" not in reply

@@ -102,3 +102,35 @@ def test_impossible_dates_are_reported() -> None:
         "f.yaml",
     )
     assert [(p.line, p.path) for p in problems] == [(4, "sessions[0].start")]
+
+
+def test_a_venue_name_is_one_string_or_one_per_language() -> None:
+    head = "event: {id: x, name: {en: X}, timezone: UTC, languages: [en, fr, es]}\nvenues:\n"
+    tail = (
+        "sessions:\n"
+        "  - {id: a, title: {en: A}, start: '2017-12-02 09:00', end: '10:00', kind: break}\n"
+    )
+    spec, problems = check_text(
+        head + "  - {id: plain, name: Marriott Hotel}\n"
+        "  - {id: each, name: {en: Marriott Hotel, fr: Hôtel Marriott, es: Hotel Marriott}}\n"
+        + tail,
+        "f.yaml",
+    )
+    assert problems == [] and spec is not None
+    plain, each = spec.venues
+    assert (plain.name, plain.names) == ("Marriott Hotel", None)
+    assert each.name == "Marriott Hotel"  # the event's default language
+    assert each.names == {"en": "Marriott Hotel", "fr": "Hôtel Marriott", "es": "Hotel Marriott"}
+
+    _spec, problems = check_text(
+        head + "  - {id: each, name: {fr: Hôtel Marriott, de: Marriott}}\n" + tail, "f.yaml"
+    )
+    assert len(problems) == 1 and problems[0].path.endswith("name"), problems
+
+
+def test_the_demo_names_its_venues_in_three_languages() -> None:
+    spec, _problems = check_file(DEMO_FILE)
+    assert spec is not None
+    westin = next(v for v in spec.venues if v.key == "westin-un-registration")
+    assert westin.names is not None and set(westin.names) == {"en", "fr", "es"}
+    assert westin.names["fr"] == "Centre d’inscription de l’ONU – hôtel Westin"

@@ -44,18 +44,21 @@ async def test_each_is_reminded_of_what_concerns_them_in_their_language(
     groups_session = await _session(dispatcher, "d1-group-sessions-1")
     badges = await _session(dispatcher, "d1-badge-collection")
     lunch = await _session(dispatcher, "d1-lunch")
+    day_two = await _session(dispatcher, "d2-opening")
 
     async with dispatcher.sessions() as db:
-        assert sorted(await reminders.concerned(db, opening)) == [1, 2]  # a plenary: both
+        # Day 1 is for civil society only (concept note): the minister is not reminded.
+        assert await reminders.concerned(db, opening) == [1]
+        assert sorted(await reminders.concerned(db, day_two)) == [1, 2]  # a plenary: both
         assert await reminders.concerned(db, groups_session) == [1]  # only who has a seat
         assert await reminders.concerned(db, badges) == [1]  # civil society logistics
         assert await reminders.concerned(db, lunch) == []  # no reminder for breaks
     clock.set(datetime(2017, 12, 2, 8, 15, tzinfo=MEETING_ZONE))  # the reminders' time
     scheduler = ReminderScheduler(dispatcher.sessions, clock, rate=30.0)
-    assert await scheduler.fire(opening.id, 15) == 2
+    assert await scheduler.fire(opening.id, 15) == 1
     assert await scheduler.fire(opening.id, 15) == 0  # again…
     assert await scheduler.catch_up(demo_event.id) == 0
-    assert await _queued(dispatcher) == 2  # …but queued once
+    assert await _queued(dispatcher) == 1  # …but queued once
 
     inboxes = Inboxes()
     await deliver_all(dispatcher, inboxes)
@@ -63,9 +66,19 @@ async def test_each_is_reminded_of_what_concerns_them_in_their_language(
     assert to_ana.startswith("⏰ En 15 minutos: Bienvenida y plenaria de apertura")
     assert "8:30–9:50" in to_ana and "Av. Francisco Medina Ascencio 7962" in to_ana
     assert "inglés, francés y español" in to_ana
+    assert not inboxes.received.get("Minister")
+
+    clock.set(datetime(2017, 12, 2, 18, 15, tzinfo=MEETING_ZONE))  # the venue, in Spanish
+    assert await scheduler.fire(badges.id, 15) == 1
+    await deliver_all(dispatcher, inboxes)
+    assert "📍 Centro de Registro de la ONU – hotel Westin — Paseo" in inboxes.received["Ana"][-1]
+
+    clock.set(datetime(2017, 12, 3, 8, 45, tzinfo=MEETING_ZONE))  # Day 2, with governments
+    assert await scheduler.fire(day_two.id, 15) == 2
+    await deliver_all(dispatcher, inboxes)
     [to_minister] = inboxes.received["Minister"]
-    assert "In 15 minutes: Welcome and opening" in to_minister
-    assert "8:30 – 9:50 AM" in to_minister
+    assert "In 15 minutes: Report back from Day 1 and opening plenary" in to_minister
+    assert "9:00 – 10:30 AM" in to_minister
 
 
 async def test_the_reminder_offset_is_each_persons_choice(
@@ -212,7 +225,7 @@ async def test_a_delegate_who_links_after_the_start_is_reminded_on_time(
     assert await _reminders_to(dispatcher, inboxes, "Amina") == []  # not before its time…
     await timeline.until(_at(18, 15))
     [reminder] = await _reminders_to(dispatcher, inboxes, "Amina")  # …and at its time
-    assert reminder.startswith("⏰ In 15 minutes: Badge collection for the UN Stocktaking")
+    assert reminder.startswith("⏰ In 15 minutes: Badge collection for the government-led")
     assert "Westin" in reminder
     assert "Minister" not in inboxes.received  # the badges are for civil society only
 
@@ -234,7 +247,7 @@ async def test_a_delegate_who_links_after_the_reminders_time_is_reminded_at_once
     await timeline.until(_at(18, 22, 5))
     # Late, but the session has not begun: the text counts from when it leaves.
     [reminder] = await _reminders_to(dispatcher, inboxes, "Amina")
-    assert reminder.startswith("⏰ In 8 minutes: Badge collection for the UN Stocktaking")
+    assert reminder.startswith("⏰ In 8 minutes: Badge collection for the government-led")
 
     # Once the session has begun, nobody is reminded of it any more.
     late = await _invited(dispatcher, demo_event.id, "Bruno", Role.CIVIL_SOCIETY)

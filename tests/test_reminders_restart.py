@@ -125,4 +125,4 @@ async def test_a_delegate_who_links_after_the_bot_started_is_reminded_on_time(
     assert reminder.params["chat_id"] == "777"
     # "In 15 minutes" counts from when it left: between 18:14:30 and 18:15:30.
     assert "In 15 minutes" in reminder.params["text"]
-    assert "Badge collection for the UN Stocktaking" in reminder.params["text"]
+    assert "Badge collection for the government-led Stocktaking" in reminder.params["text"]

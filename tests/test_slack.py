@@ -15,6 +15,7 @@ from bot.delivery import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
 from bot.router import Dispatcher
+from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     APP_TOKEN,
@@ -51,8 +52,11 @@ def texts_to(fake: FakeSlack, channel: str) -> list[str]:
 
 
 async def test_a_slash_command_is_answered_in_direct_messages_in_the_users_language(
-    fake_slack: FakeSlack, slack: SlackAdapter
+    fake_slack: FakeSlack, slack: SlackAdapter, dispatcher: Dispatcher, demo_event: Event
 ) -> None:
+    # Day 1 is for civil society only: Lucía reads it as a civil society delegate.
+    lucia = ChatUser(dispatcher, external_id="U123", platform="slack")
+    await link_to_new_participant(lucia, Role.CIVIL_SOCIETY, demo_event.id)
     started = time.monotonic()
     status = await signed_post(slack, slash_command_body("agenda 2017-12-02"))
     assert status == 200 and time.monotonic() - started < 3  # acknowledged at once

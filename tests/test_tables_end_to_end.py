@@ -74,13 +74,14 @@ async def test_a_morning_of_act_tables_and_a_group_post(
         for n in range(5)
     ]
 
-    answers = [await _say(fake_telegram, person, "/join 3 d2-tables") for person in delegates]
+    # Act 9 has 8 civil society and 6 government seats (annex 1 of the report).
+    answers = [await _say(fake_telegram, person, "/join 9 d2-tables") for person in delegates]
     assert all(answer.startswith("✅") for answer in answers[:8])
     assert all(answer.startswith("⏳") for answer in answers[8:])
     for number, answer in enumerate(answers[8:], 1):  # positions, each in its reader's language
         assert f" {number} " in answer
     for person in governments:
-        assert (await _say(fake_telegram, person, "/join 3")).startswith("✅")
+        assert (await _say(fake_telegram, person, "/join 9")).startswith("✅")
     closed_round = await _say(fake_telegram, governments[0], "/join 3 d1-groups-1")
     assert "do not know the round" in closed_round
 
@@ -90,8 +91,8 @@ async def test_a_morning_of_act_tables_and_a_group_post(
     # The first two who waited are seated (the two messages may cross on the way)…
     told = {c.params["chat_id"]: str(c.params["text"]) for c in promotions}
     assert set(told) == {"1008", "1009"}
-    assert "Acto 3" in told["1008"]  # 1008 reads Spanish
-    assert "Act 3" in told["1009"]  # 1009 reads English
+    assert "Acto 9" in told["1008"]  # 1008 reads Spanish
+    assert "Act 9" in told["1009"]  # 1009 reads English
     still_waiting = await _say(fake_telegram, delegates[10], "/mytables")
     assert " 1" in still_waiting.split("⏳")[1]  # …and the third moved up from 3 to 1
 

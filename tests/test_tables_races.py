@@ -63,7 +63,7 @@ async def _join(
 async def test_twelve_delegates_race_for_eight_seats(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    table_id = await _act_table(sessions, "d2-tables", 3)
+    table_id = await _act_table(sessions, "d2-tables", 9)  # 8 civil society seats
     people = await _people(sessions, demo_event, clock, 12, Role.CIVIL_SOCIETY)
     start = asyncio.Event()
     racers = [asyncio.create_task(_join(sessions, p, table_id, clock, start)) for p in people]
@@ -84,7 +84,7 @@ async def test_twelve_delegates_race_for_eight_seats(
 async def test_two_people_and_the_last_seat(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    table_id = await _act_table(sessions, "d2-tables", 5)
+    table_id = await _act_table(sessions, "d2-tables", 3)  # 6 government seats
     first_five = await _people(sessions, demo_event, clock, 5, Role.GOVERNMENT)
     start = asyncio.Event()
     start.set()

@@ -74,8 +74,8 @@ async def test_group_commands_addressed_to_the_bot_work_and_others_are_ignored(
     await fake_telegram.push(text_message(f"/agenda@{BOT_USERNAME} day 1", chat=group_chat()))
     [sent] = await fake_telegram.wait_for("sendMessage")
     assert sent.params["chat_id"] == "-100200"
-    assert "samedi 2 décembre 2017" in sent.params["text"]
-    assert "Groupes de travail" not in sent.params["text"]  # civil-society sessions stay private
+    assert "dimanche 3 décembre 2017" in sent.params["text"]  # Day 1 is civil society only
+    assert "Plénière de mobilisation II" not in sent.params["text"]  # stays private
 
 
 async def test_personal_commands_in_a_group_offer_a_private_chat(

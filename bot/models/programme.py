@@ -55,6 +55,8 @@ class Venue(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
+    # The name in each language, when the programme file gives it so ({language: name}).
+    names: Mapped[Texts | None]
     address: Mapped[str | None] = mapped_column(String(300))
     map_url: Mapped[str | None] = mapped_column(String(500))
 

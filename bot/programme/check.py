@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from bot.i18n import _
+from bot.i18n import _, localised
 from bot.models import Audience, SeatRole, SessionKind
 from bot.programme.source import Path, Source, SourceError, parse
 from bot.programme.spec import (
@@ -191,10 +191,7 @@ class _Checker:
             languages=languages,
             default_language=default_language,
             country=event.get("country"),
-            venues=[
-                VenueSpec(v["id"], v["name"], v.get("address"), v.get("map_url"))
-                for v in data["venues"]
-            ],
+            venues=[_venue(v, default_language) for v in data["venues"]],
             sessions=[item for item in sessions if item is not None],
             rounds=[item for item in rounds if item is not None],
             groups=groups,
@@ -298,3 +295,11 @@ def check_file(path: FilePath) -> tuple[ProgrammeSpec | None, list[Problem]]:
             Problem(str(path), None, "", _("cannot read the file: {reason}").format(reason=error))
         ]
     return check_text(text, str(path))
+
+
+def _venue(item: dict[str, Any], default_language: str) -> VenueSpec:
+    """A venue's name is one string, or a map of names by language (`name: {en, fr, es}`)."""
+    name = item["name"]
+    names = dict(name) if isinstance(name, dict) else None
+    single = localised(names, default_language) if names else str(name)
+    return VenueSpec(item["id"], single, names, item.get("address"), item.get("map_url"))

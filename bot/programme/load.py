@@ -91,7 +91,10 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     wanted = {item.key for item in spec.sessions}
     removed = [s for s in (await _existing(db, Session, event)).values() if s.key not in wanted]
     concerned_by_removed = {s.key: await reminders.concerned(db, s) for s in removed}
-    venue_names = {venue.key: venue.name for venue in (await _existing(db, Venue, event)).values()}
+    venue_names: dict[str, str | Texts] = {
+        venue.key: venue.names or venue.name
+        for venue in (await _existing(db, Venue, event)).values()
+    }
 
     venues = await _load_venues(db, event, spec)
     changes = ProgrammeChanges(event_key=spec.key, event_created=created)
@@ -99,7 +102,7 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     table_count = await _load_rounds(db, event, spec.rounds, sessions)
     await _load_groups(db, event, spec)
     await db.flush()
-    venue_names |= {key: venue.name for key, venue in venues.items()}
+    venue_names |= {key: venue.names or venue.name for key, venue in venues.items()}
     await _notify(db, event, changes, sessions, concerned_by_removed, venue_names, now)
     changes.counts = {
         "venues": len(spec.venues),
@@ -120,7 +123,7 @@ async def _notify(
     changes: ProgrammeChanges,
     sessions: dict[str, Session],
     concerned_by_removed: dict[str, list[int]],
-    venue_names: dict[str, str],
+    venue_names: dict[str, str | Texts],
     now: datetime,
 ) -> None:
     """One notice per affected participant, listing every change that concerns them."""
@@ -163,7 +166,8 @@ async def _load_venues(db: AsyncSession, event: Event, spec: ProgrammeSpec) -> d
     venues: dict[str, Venue] = {}
     for item in spec.venues:
         venue = existing.pop(item.key, None) or Venue(event_id=event.id, key=item.key)
-        venue.name, venue.address, venue.map_url = item.name, item.address, item.map_url
+        venue.name, venue.names = item.name, item.names
+        venue.address, venue.map_url = item.address, item.map_url
         db.add(venue)
         venues[item.key] = venue
     for gone in existing.values():

@@ -11,7 +11,8 @@ from bot.models import Audience, SeatRole, SessionKind, Texts
 @dataclass(frozen=True)
 class VenueSpec:
     key: str
-    name: str
+    name: str  # in the event's default language
+    names: Texts | None  # in each language, when the file gives them
     address: str | None
     map_url: str | None
 
