@@ -7,9 +7,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.pofile import read_po
 
-from bot.paths import LOCALES
+from bot.paths import EVENTS, LOCALES
 
 GLOSSARY = Path(__file__).resolve().parent.parent / "docs" / "glossary.md"
 COLUMNS = ("concept", "en", "fr", "es", "avoid")
@@ -152,6 +153,43 @@ def test_no_catalog_entry_uses_an_avoided_term(language: str) -> None:
         for msgid, string in catalog_strings(language)
         for term in avoided
         if uses(string, term, preferred)
+    ]
+    assert offenders == [], f"{len(offenders)} avoided terms in {language}:\n" + "\n".join(
+        offenders
+    )
+
+
+def demo_texts(language: str) -> list[tuple[str, str]]:
+    """Every text of the demo programme and survey in `language`: (where, text)."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == language and isinstance(value, str):
+                    found.append((where, value))
+                else:
+                    walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{where}[{index}]")
+
+    for path in (EVENTS / "puerto-vallarta-2017.yaml", EVENTS / "puerto-vallarta-2017-survey.yaml"):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_demo_programme_and_survey_use_no_avoided_term(language: str) -> None:
+    rows = glossary_rows(GLOSSARY.read_text(encoding="utf-8"))
+    preferred = preferred_terms(rows, language)
+    texts = demo_texts(language)
+    assert len(texts) > 100  # the demo's texts were found
+    offenders = [
+        f"{term!r} in {where}: {text!r}"
+        for where, text in texts
+        for term in avoided_terms(rows)[language]
+        if uses(text, term, preferred)
     ]
     assert offenders == [], f"{len(offenders)} avoided terms in {language}:\n" + "\n".join(
         offenders
