@@ -7,6 +7,8 @@ or Spanish usage hint shows must be listed here (tests/test_syntax_language.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from bot.i18n import LANGUAGES, use_language
 from bot.matching import fold
@@ -72,10 +74,7 @@ def role_from(text: str) -> Role | None:
     wanted = _words(text)
     for role in Role:
         names = {_words(role.value), *(_words(w) for w in _ROLE_WORDS[role])}
-        for language in LANGUAGES:
-            with use_language(language):
-                names.add(_words(labels.role(role)))
-        if wanted in names:
+        if wanted in names | _in_every_language(partial(labels.role, role)):
             return role
     return None
 
@@ -84,13 +83,18 @@ def region_from(text: str) -> str | None:
     """A region by its key (`latin_america`) or its name in any language (`Amérique latine`)."""
     wanted = _words(text)
     for region in REGIONS:
-        names = {_words(region)}
-        for language in LANGUAGES:
-            with use_language(language):
-                names.add(_words(labels.region(region)))
-        if wanted in names:
+        if wanted in {_words(region)} | _in_every_language(partial(labels.region, region)):
             return region
     return None
+
+
+def _in_every_language(label: Callable[[], str]) -> set[str]:
+    """A label's words as each supported language writes it."""
+    names = set()
+    for language in LANGUAGES:
+        with use_language(language):
+            names.add(_words(label()))
+    return names
 
 
 def roles() -> str:
