@@ -13,13 +13,13 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, inbox, participants
+from bot import access, events, inbox, participants
 from bot.chat import Choice, Incoming, Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import Loader
 from bot.i18n import _, choose_language, use_language
-from bot.models import ChatIdentity, Event, Participant, ProcessedDelivery, Role
+from bot.models import Audience, ChatIdentity, Event, Participant, ProcessedDelivery, Role
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,11 @@ class Context:
             return None
         return self.participant.role
 
+    @property
+    def audiences(self) -> tuple[Audience, ...]:
+        """The parts of the programme the answer may show (see `role`)."""
+        return access.audiences_of(self.participant if self.role is not None else None)
+
 
 @dataclass(frozen=True)
 class Command:
@@ -64,6 +69,11 @@ class Command:
     usage: Any = ""  # a lazily translated string
     personal: bool = False  # answered only in a private chat
     organisers_only: bool = False
+    local_names: tuple[tuple[str, str], ...] = ()  # (language, name): `/aide` for French readers
+
+    def name_in(self, language: str) -> str:
+        """The name /help and the command menu show a reader of `language`."""
+        return dict(self.local_names).get(language, self.name)
 
 
 @dataclass
@@ -90,12 +100,25 @@ class Router:
         *,
         help: Any,
         aliases: Sequence[str] = (),
+        fr: str | None = None,
+        es: str | None = None,
         usage: Any = "",
         personal: bool = False,
         organisers_only: bool = False,
     ) -> None:
+        """`fr` and `es` name the command in those languages (accepted from anyone, shown to
+        readers of that language); `aliases` are further names nobody is shown."""
+        local_names = tuple((language, word) for language, word in (("fr", fr), ("es", es)) if word)
+        aliases = (*aliases, *(word for _language, word in local_names))
         command = Command(
-            name, handler, help, tuple(aliases), usage, personal or organisers_only, organisers_only
+            name,
+            handler,
+            help,
+            tuple(aliases),
+            usage,
+            personal or organisers_only,
+            organisers_only,
+            local_names,
         )
         for word in (name, *aliases):
             if word in self._by_alias:

@@ -31,104 +31,138 @@ from handlers import (
 def build_router() -> Router:
     router = Router()
     router.command("start", account.start, help=_l("welcome and the main commands"))
-    router.command("help", account.show_help, help=_l("this list"), aliases=("aide", "ayuda"))
+    router.command("help", account.show_help, help=_l("this list"), fr="aide", es="ayuda")
     router.command(
         "language",
         account.choose_language,
         help=_l("choose English, French or Spanish"),
-        aliases=("lang", "langue", "idioma"),
         usage="[en|fr|es]",
+        aliases=("lang",),
+        fr="langue",
+        es="idioma",
     )
     router.command(
         "agenda",
         agenda.show_agenda,
         help=_l("the programme of a day"),
-        aliases=("programme", "programa"),
         usage=_l("[today|tomorrow|YYYY-MM-DD|day N]"),
+        fr="programme",
+        es="programa",
     )
     router.command(
         "next",
         agenda.show_next,
         help=_l("what is on now and next for you"),
-        aliases=("suivant", "siguiente"),
         personal=True,
+        fr="suivant",
+        es="siguiente",
     )
     router.command(
         "session",
         agenda.show_session,
         help=_l("time, place, audience and interpretation of a session"),
         usage="N",
+        fr="seance",
+        es="sesion",
     )
     router.command(
         "remind",
         reminders.remind,
         help=_l("when I remind you of your sessions"),
-        aliases=("rappel", "recordatorio"),
         usage=_l("10|15|30|60|off"),
         personal=True,
+        fr="rappel",
+        es="recordatorio",
     )
     router.command(
         "home",
         home.home,
         help=_l("your next sessions, tables and groups; organisers: the meeting's figures"),
-        aliases=("accueil", "inicio"),
         personal=True,
+        fr="accueil",
+        es="inicio",
     )
     router.command(
         "notify",
         notify.notify,
         help=_l("where my reminders and other messages reach you"),
-        aliases=("notifier", "notificar"),
         usage="telegram|slack|auto",
         personal=True,
+        fr="notifier",
+        es="notificar",
     )
     router.command(
         "link",
         account.link,
         help=_l("link another chat app (Telegram, Slack) to your registration"),
-        aliases=("lier", "vincular"),
         usage=_l("[CODE]"),
+        fr="lier",
+        es="vincular",
     )
-    router.command("mydata", privacy.my_data, help=_l("everything I keep about you"), personal=True)
-    router.command("forget", privacy.forget, help=_l("erase your personal data"), personal=True)
+    router.command(
+        "mydata",
+        privacy.my_data,
+        help=_l("everything I keep about you"),
+        personal=True,
+        fr="mesdonnees",
+        es="misdatos",
+    )
+    router.command(
+        "forget",
+        privacy.forget,
+        help=_l("erase your personal data"),
+        personal=True,
+        fr="oublier",
+        es="olvidar",
+    )
     router.command(
         "participant",
         organisers.participant,
         help=_l("organisers: find a participant, change a role, unlink an account"),
         usage=_l("find NAME | ID [role ROLE | unlink | invite]"),
         organisers_only=True,
+        es="participante",
     )
     router.command(
         "snapshot",
         organisers.show_snapshot,
         help=_l("organisers: the participation snapshot"),
         organisers_only=True,
+        fr="etat",
+        es="resumen",
     )
     router.command(
         "tables",
         tables.show_tables,
         help=_l("the Act tables of a round, with the seats left for you"),
-        aliases=("mesas",),
         usage=_l("[ROUND]"),
+        es="mesas",
     )
     router.command(
         "join",
         tables.join_table,
         help=_l("take a seat at an Act table"),
-        aliases=("rejoindre", "unirse"),
         usage=_l("ACT [ROUND]"),
         personal=True,
+        fr="rejoindre",
+        es="unirse",
     )
     router.command(
         "leave",
         tables.leave_table,
         help=_l("leave your table or waiting list"),
-        aliases=("quitter", "salir"),
         usage=_l("[ROUND]"),
         personal=True,
+        fr="quitter",
+        es="salir",
     )
     router.command(
-        "mytables", tables.my_tables, help=_l("your tables and waiting lists"), personal=True
+        "mytables",
+        tables.my_tables,
+        help=_l("your tables and waiting lists"),
+        personal=True,
+        fr="mestables",
+        es="mismesas",
     )
     router.command(
         "table",
@@ -136,20 +170,23 @@ def build_router() -> Router:
         help=_l("organisers and facilitators: a table's roster; organisers: manage it"),
         usage=_l("ACT [ROUND] [roster|close|reopen|assign|remove|facilitator|rapporteur …]"),
         personal=True,
+        es="mesa",
     )
     router.command(
         "groups",
         groups.list_groups,
         help=_l("the reference groups, yours marked"),
-        aliases=("groupes", "grupos"),
+        fr="groupes",
+        es="grupos",
     )
     router.command(
         "subscribe",
         groups.subscribe,
         help=_l("join a reference group"),
         usage=_l("GROUP"),
-        aliases=("sabonner", "suscribir"),
         personal=True,
+        fr="sabonner",
+        es="suscribir",
     )
     router.command(
         "unsubscribe",
@@ -157,6 +194,8 @@ def build_router() -> Router:
         help=_l("leave a reference group"),
         usage=_l("GROUP"),
         personal=True,
+        fr="desabonner",
+        es="desuscribir",
     )
     router.command(
         "post",
@@ -164,6 +203,8 @@ def build_router() -> Router:
         help=_l("write to the other members of a reference group"),
         usage=_l("GROUP TEXT"),
         personal=True,
+        fr="publier",
+        es="publicar",
     )
     router.command(
         "propose",
@@ -171,18 +212,24 @@ def build_router() -> Router:
         help=_l("suggest a new reference group"),
         usage=_l("TITLE"),
         personal=True,
+        fr="proposer",
+        es="proponer",
     )
     router.command(
         "requests",
         groups.requests,
         help=_l("organisers: requests to join groups after their deadline"),
         organisers_only=True,
+        fr="demandes",
+        es="solicitudes",
     )
     router.command(
         "proposals",
         groups.proposals,
         help=_l("organisers: proposed reference groups"),
         organisers_only=True,
+        fr="propositions",
+        es="propuestas",
     )
     router.command(
         "group",
@@ -190,6 +237,8 @@ def build_router() -> Router:
         help=_l("organisers: make a group announcement-only, or open it again"),
         usage=_l("GROUP announce on|off"),
         organisers_only=True,
+        fr="groupe",
+        es="grupo",
     )
     router.command(
         "broadcast",
@@ -197,38 +246,44 @@ def build_router() -> Router:
         help=_l("organisers: write to everyone or to a part of the meeting"),
         usage=_l("AUDIENCE [at TIME] + EN:/FR:/ES: lines | status [ID] | cancel ID"),
         organisers_only=True,
+        fr="communication",
+        es="difusion",
     )
     router.command(
         "survey",
         survey.survey,
         help=_l("answer the meeting's evaluation survey"),
-        aliases=("enquete", "encuesta"),
         usage=_l("[open|close KEY | status]"),
         personal=True,
+        fr="enquete",
+        es="encuesta",
     )
     router.command(
         "results",
         results.show_results,
         help=_l("organisers: the survey's results, with charts"),
-        aliases=("resultats", "resultados"),
         usage=_l("[KEY]"),
         organisers_only=True,
+        fr="resultats",
+        es="resultados",
     )
     router.command(
         "mailinglist",
         mail.mailing_list,
         help=_l("whether I relay the mailing list's messages to you"),
-        aliases=("listediffusion", "listacorreo"),
         usage=_l("[on|off]"),
         personal=True,
+        fr="listediffusion",
+        es="listacorreo",
     )
     router.command(
         "lists",
         mail.recent_messages,
         help=_l("the mailing list's latest messages"),
-        aliases=("listes", "listas"),
         usage=_l("[NUMBER]"),
         personal=True,
+        fr="listes",
+        es="listas",
     )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session)
     router.button("lang", account.language_button)

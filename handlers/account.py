@@ -10,7 +10,7 @@ from babel import Locale
 
 from bot import formatting, invitations, participants
 from bot.chat import Choice, Reply
-from bot.i18n import LANGUAGES, _, localised, use_language
+from bot.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.markup import bold, escape, excerpt
 from bot.matching import fold
 from bot.models import Role
@@ -185,7 +185,8 @@ async def show_help(ctx: Context) -> Reply:
         if command.organisers_only and ctx.role != Role.ORGANISER:
             continue
         usage = f" {command.usage}" if str(command.usage) else ""
-        lines.append(f"/{command.name}{escape(usage)} — {command.help}")
+        name = command.name_in(current_language())
+        lines.append(f"/{name}{escape(usage)} — {command.help}")
     return Reply("\n".join(lines))
 
 

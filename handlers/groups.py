@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot import formatting, groups
 from bot.chat import Choice, Reply
 from bot.events import local_day
-from bot.i18n import _, localised, ngettext
+from bot.i18n import _, current_language, localised, ngettext
 from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
@@ -284,7 +284,9 @@ async def group_settings(ctx: Context) -> Reply:
         or not is_keyword(words[-2], "announce")
         or not is_keyword(words[-1], "on", "off")
     ):
-        return Reply(_("Usage:") + "\n/group " + escape(str(ctx.router.commands["group"].usage)))
+        command = ctx.router.commands["group"]
+        name = command.name_in(current_language())
+        return Reply(_("Usage:") + f"\n/{name} " + escape(str(command.usage)))
     found = await _group(ctx, words[:-2], "subscribe")
     if isinstance(found, Reply):
         return found

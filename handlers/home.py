@@ -9,7 +9,7 @@ from datetime import datetime
 from bot import dashboard, formatting
 from bot.chat import Choice, Reply
 from bot.events import local_day, zone
-from bot.i18n import _, localised, ngettext
+from bot.i18n import _, current_language, localised, ngettext
 from bot.markup import bold, escape
 from bot.models import (
     BroadcastStatus,
@@ -27,7 +27,7 @@ from handlers.agenda import no_programme
 from handlers.render import session_line
 from handlers.tables import table_label
 
-ORGANISER_COMMANDS = "/snapshot · /broadcast · /requests · /proposals · /participant"
+ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
 
 
 async def home(ctx: Context) -> Reply:
@@ -67,7 +67,9 @@ async def _organiser(ctx: Context, event: Event) -> Reply:
     ]
     if figures.rounds:
         paragraphs.append(_round_fills(figures.rounds))
-    paragraphs += [_broadcasts(figures.broadcasts), ORGANISER_COMMANDS]
+    language = current_language()
+    commands = [f"/{ctx.router.commands[name].name_in(language)}" for name in ORGANISER_COMMANDS]
+    paragraphs += [_broadcasts(figures.broadcasts), " · ".join(commands)]
     # Survey answers (figures.survey_answers) get their paragraph once the survey exists.
     round_buttons = [
         Choice(localised(fill.table_round.title), f"tables:{fill.table_round.id}")

@@ -164,7 +164,7 @@ async def test_home_reads_in_french_and_spanish(dispatcher: Dispatcher, demo_eve
     french = await amadou.send("/accueil")
     assert "Bonjour Amadou !" in french and "Vos prochaines séances" in french
     assert "En ce moment · 07:30 – 08:15 Accueil, inscription et café" in french
-    assert "/agenda affiche tout le programme." in french
+    assert "/programme affiche tout le programme." in french
     assert "Acte 3 : Protection — ✅ place confirmée" in french
     assert "✅ Pare-feu (« firewalls »)" in french and "Vos groupes de référence" in french
 

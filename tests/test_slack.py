@@ -212,7 +212,7 @@ async def test_socket_mode_takes_a_slash_command_and_acknowledges_it(
         envelope = await fake_slack.socket_send("slash_commands", slash_command("help"))
         await fake_slack.wait_for_ack(envelope)
         [call] = await fake_slack.wait_for("chat.postMessage")
-        assert "/agenda" in call.params["text"]
+        assert "/start —" in call.params["text"]
     finally:
         await adapter.stop()
 
@@ -226,4 +226,4 @@ async def test_opening_the_app_home_publishes_my_dashboard_in_my_language(
     text = " ".join(
         block["text"]["text"] for block in call.params["view"]["blocks"] if "text" in block
     )
-    assert "/agenda" in text  # a guest: how to link, and the public programme meanwhile
+    assert "/programa" in text  # a guest: how to link, and the public programme meanwhile

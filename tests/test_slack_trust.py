@@ -194,7 +194,7 @@ async def test_signed_bodies_of_the_wrong_shape_get_400_and_no_traceback(
     # …and the next, well-formed request is served as usual.
     assert await signed_post(slack, slash_command_body("help")) == 200
     [answer] = await fake_slack.wait_for("chat.postMessage")
-    assert "/agenda" in answer.params["text"]
+    assert "/start —" in answer.params["text"]
 
 
 async def test_an_event_we_do_not_handle_is_acknowledged_and_left_alone(

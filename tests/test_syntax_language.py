@@ -108,6 +108,27 @@ async def test_no_english_syntax_on_french_and_spanish_screens(
     assert not english, "\n\n".join(f"{n}: {w}\n{t}" for n, (w, t) in english.items())
 
 
+@pytest.mark.parametrize("language", ["fr", "es"])
+async def test_french_and_spanish_screens_name_commands_in_their_language(
+    dispatcher: Dispatcher, demo_event: Event, language: str
+) -> None:
+    commands = dispatcher.router.commands.values()
+    local = {c.name: c.name_in(language) for c in commands if c.name_in(language) != c.name}
+    assert {"help", "unsubscribe", "post", "propose", "forget"} <= local.keys()
+    screens = await _screens(dispatcher, demo_event, language)
+    english = {
+        name: (sorted(found), text)
+        for name, text in screens.items()
+        if (found := set(re.findall(r"(?<![\w/])/([a-z]+)\b", text)) & local.keys())
+    }
+    assert not english, "\n\n".join(f"{n}: {w}\n{t}" for n, (w, t) in english.items())
+    # …and the names shown are the names the router accepts, from anyone.
+    reader = ChatUser(dispatcher, external_id=f"reader-{language}", language_code=language)
+    await link_to_new_participant(reader, Role.CIVIL_SOCIETY, demo_event.id, name="Ana Solís")
+    assert await reader.send(f"/{local['help']}") == await reader.send("/help")
+    assert await reader.send(f"/{local['unsubscribe']}") == await reader.send("/unsubscribe")
+
+
 async def test_the_words_a_french_screen_shows_are_the_words_the_parser_accepts(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:

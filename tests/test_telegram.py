@@ -62,7 +62,9 @@ async def test_commands_menus_are_published_in_three_languages(
     menus = {call.params.get("language_code"): call for call in fake_telegram.of("setMyCommands")}
     assert set(menus) == {None, "fr", "es"}
     french = {c["command"]: c["description"] for c in menus["fr"].params["commands"]}
-    assert french["agenda"] == "le programme d’une journée"
+    # Each command by its French name in the French menu.
+    assert french["programme"] == "le programme d’une journée"
+    assert "help" not in french and french["aide"] == "cette liste"
     assert "agenda" in {c["command"] for c in menus[None].params["commands"]}
 
 
@@ -131,7 +133,7 @@ async def test_whatever_arrives_nothing_crashes(
     texts = [call.params["text"] for call in sent]
     assert "/aide" in texts[0]  # the sticker: a hint, in French
     assert "/aide" in texts[1]  # the voice message: the same hint
-    assert "/agenda" in texts[2] and "/language" in texts[2]  # and the bot still answers
+    assert "/start —" in texts[2] and "/langue" in texts[2]  # and the bot still answers
 
 
 async def test_blocking_the_bot_marks_the_account_unreachable_and_unblocking_reachable(
@@ -214,7 +216,7 @@ async def test_a_400_or_500_is_logged_and_the_bot_goes_on(
         calls = await fake_telegram.wait_for("sendMessage", 3)
     refused = [r.getMessage() for r in caplog.records if "refused a message" in r.getMessage()]
     assert len(refused) == 1
-    assert "can't parse entities" in refused[0].lower() and "/agenda" in refused[0]
+    assert "can't parse entities" in refused[0].lower() and "/start —" in refused[0]
     assert "quelle langue" in calls[2].params["text"]
 
 
@@ -271,7 +273,7 @@ async def test_the_webhook_takes_only_requests_with_the_right_secret(
             ) as response:
                 assert response.status == 200
         [sent] = await fake_telegram.wait_for("sendMessage")
-        assert "/agenda" in sent.params["text"]
+        assert "/start —" in sent.params["text"]
     finally:
         await adapter.stop()
     assert len(fake_telegram.of("sendMessage")) == 1  # the refused requests were never handled

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import DEMO_FILE
-from tests.support.fake_telegram import TOKEN, FakeTelegram, text_message
+from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message
 from tests.support.processes import environment, run, start, stop
 
 
@@ -22,12 +22,16 @@ async def test_a_french_delegate_switches_to_spanish_and_browses_the_agenda(
         [welcome] = await fake_telegram.wait_for("sendMessage", within=30)
         assert "Bonjour" in welcome.params["text"]
 
-        await fake_telegram.push(text_message("/language es"))
-        switched = (await fake_telegram.wait_for("sendMessage", 2))[1]
+        # The welcome's language button, pressed: the message is edited in place, in Spanish.
+        buttons = [b for row in welcome.params["reply_markup"]["inline_keyboard"] for b in row]
+        spanish = next(b for b in buttons if "Español" in b["text"])
+        await fake_telegram.push(button_press(spanish["callback_data"], message_id=1))
+        [switched] = await fake_telegram.wait_for("editMessageText")
         assert "A partir de ahora le escribiré en español" in switched.params["text"]
+        assert fake_telegram.of("answerCallbackQuery")
 
-        await fake_telegram.push(text_message("/agenda"))
-        agenda = (await fake_telegram.wait_for("sendMessage", 3))[2]
+        await fake_telegram.push(text_message("/programa"))
+        agenda = (await fake_telegram.wait_for("sendMessage", 2))[1]
         # A guest sees what is open to all: Day 1 is for civil society only.
         assert "domingo, 3 de diciembre de 2017" in agenda.params["text"]
         assert "Registro y café" in agenda.params["text"]

@@ -60,7 +60,7 @@ async def test_an_update_the_library_cannot_parse_is_logged_once_and_skipped(
         await fake_telegram.push(text_message("/language es"))
         await fake_telegram.wait_for("sendMessage", 2)
 
-    assert "/agenda" in answer.params["text"]  # polling went on: later updates are answered
+    assert "/start —" in answer.params["text"]  # polling went on: later updates are answered
     assert "my_chat_member" in fake_telegram.last_get_updates["allowed_updates"]
     assert not set(poisons) & {u["update_id"] for u in fake_telegram.updates}  # confirmed
     skipped = [r for r in caplog.records if "cannot read" in r.getMessage()]
@@ -108,7 +108,7 @@ async def test_what_a_killed_run_left_is_handled_and_answered_at_the_next_start(
         await adapter.stop()
     texts = [call.params["text"] for call in fake_telegram.of("sendMessage")]
     assert texts[0] == kept.text and "español" in texts[0]
-    assert "/agenda" in texts[1]  # /help, handled now, in Spanish since 8000
+    assert "/start —" in texts[1]  # /help, handled now, in Spanish since 8000
     [photo] = fake_telegram.of("sendPhoto")
     assert photo.params["photo"] == chart.png and "Results" in photo.params["caption"]
     assert [call.params["document"] for call in fake_telegram.of("sendDocument")] == [agenda.data]
@@ -127,7 +127,7 @@ async def test_a_polling_failure_loop_writes_a_line_not_megabytes(
         await _until(lambda: not fake_telegram.failures["getUpdates"], within=30)
         await fake_telegram.push(text_message("/help"))
         [answer] = await fake_telegram.wait_for("sendMessage")
-    assert "/agenda" in answer.params["text"]
+    assert "/start —" in answer.params["text"]
     failed = [r for r in caplog.records if "polling failed" in r.getMessage()]
     assert len(failed) == 1 and "502" in failed[0].getMessage()
     assert sum(len(r.getMessage()) for r in caplog.records) < 2_000
@@ -226,7 +226,7 @@ async def test_webhook_bodies_that_are_no_update_get_400_without_a_traceback(
                     stored = await db.get(ProcessedDelivery, ("telegram", "9002"))
                 assert stored is not None
         [answer] = await fake_telegram.wait_for("sendMessage")
-    assert "/agenda" in answer.params["text"]
+    assert "/start —" in answer.params["text"]
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     refusals = [r for r in caplog.records if "no update" in r.getMessage()]
     assert len(refusals) == 1  # logged once, not once per body

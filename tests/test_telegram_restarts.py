@@ -137,4 +137,4 @@ async def test_a_rehearsal_restart_keeps_the_records_of_handled_updates(
     finally:
         await stop(bot)
     texts = fake_telegram.sent_texts()
-    assert len(texts) == 2 and "/agenda" in texts[0] and "español" in texts[1]
+    assert len(texts) == 2 and "/start —" in texts[0] and "español" in texts[1]

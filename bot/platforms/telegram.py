@@ -178,7 +178,7 @@ class TelegramAdapter:
         for language in (None, *[code for code in LANGUAGES if code != "en"]):
             with use_language(language or "en"):
                 commands = [
-                    BotCommand(command.name, str(command.help)[:256])
+                    BotCommand(command.name_in(language or "en"), str(command.help)[:256])
                     for command in router.commands.values()
                     if not command.organisers_only
                 ]
