@@ -38,6 +38,6 @@ bench: install
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install
-	$(BIN)/pybabel extract -F locales/babel.cfg -k lazy_gettext -k _l -o locales/messages.pot \
+	$(BIN)/pybabel extract -F locales/babel.cfg -k lazy_gettext -k _l -k lazy_pgettext:1c,2 -k _lp:1c,2 -o locales/messages.pot \
 		--project coordbot --no-location --sort-output -w 100 bot handlers
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete -w 100

@@ -63,6 +63,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_locale.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    return str(translations(_locale.get()).pgettext(context, message))
+
+
+def lazy_pgettext(context: str, message: str) -> LazyProxy:
+    return LazyProxy(pgettext, context, message, enable_cache=False)
+
+
 def lazy_gettext(message: str) -> LazyProxy:
     """For module-level texts (help, button labels): translated when read, in the reader's
     language at that moment."""

@@ -106,6 +106,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.email = None
     participant.organisation = None
     participant.language = None
+    participant.form_of_address = None
     participant.reminder_minutes = None
     participant.invitation_hash = None
     participant.invitation_used_at = None

@@ -23,6 +23,7 @@ COLUMNS = (
     "country",
     "language",
     "gender",
+    "form_of_address",
     "migrant_background",
     "youth",
     "government_conference",
@@ -38,6 +39,7 @@ REGIONS = (
     "global",
 )
 GENDERS = ("woman", "man", "other")
+FORMS_OF_ADDRESS = ("feminine", "masculine")
 _YES_NO = {"yes": True, "no": False, "": None}
 
 
@@ -71,6 +73,8 @@ def _problem(row: dict[str, str], seen_emails: set[str]) -> str | None:
         return _("the country must be a two-letter code such as MX")
     if row.get("gender") and row["gender"] not in GENDERS:
         return _("unknown gender {gender}").format(gender=row["gender"])
+    if row.get("form_of_address") and row["form_of_address"] not in FORMS_OF_ADDRESS:
+        return _("form_of_address must be feminine, masculine or empty")
     for flag in ("migrant_background", "youth", "government_conference"):
         if row.get(flag, "").lower() not in _YES_NO:
             return _("{column} must be yes, no or empty").format(column=flag)
@@ -113,6 +117,7 @@ async def import_participants(
         participant.country = (row.get("country") or "").upper() or None
         participant.language = row.get("language") or participant.language
         participant.gender = row.get("gender") or None
+        participant.form_of_address = row.get("form_of_address") or None
         participant.migrant_background = _YES_NO[row.get("migrant_background", "").lower()]
         participant.youth = _YES_NO[row.get("youth", "").lower()]
         participant.government_conference = _YES_NO[row.get("government_conference", "").lower()]

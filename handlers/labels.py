@@ -6,7 +6,8 @@ from babel import Locale
 
 from bot.i18n import current_language
 from bot.i18n import lazy_gettext as _l
-from bot.models import Role
+from bot.i18n import lazy_pgettext as _lp
+from bot.models import Participant, Role, TablePosition
 
 _ROLES = {
     Role.CIVIL_SOCIETY: _l("civil-society delegate"),
@@ -15,6 +16,29 @@ _ROLES = {
     Role.ORGANISER: _l("organiser"),
     Role.FACILITATOR: _l("facilitator"),
     Role.RAPPORTEUR: _l("rapporteur"),
+}
+
+# A named person's own role, as they wish to be addressed (Participant.form_of_address); the
+# inclusive forms above are for people we do not know. English reads the same in all three.
+_ROLES_ADDRESSED = {
+    "feminine": {
+        Role.CIVIL_SOCIETY: _lp("feminine", "civil-society delegate"),
+        Role.GOVERNMENT: _lp("feminine", "government representative"),
+        Role.ORGANISER: _lp("feminine", "organiser"),
+        Role.FACILITATOR: _lp("feminine", "facilitator"),
+        Role.RAPPORTEUR: _lp("feminine", "rapporteur"),
+    },
+    "masculine": {
+        Role.CIVIL_SOCIETY: _lp("masculine", "civil-society delegate"),
+        Role.GOVERNMENT: _lp("masculine", "government representative"),
+        Role.ORGANISER: _lp("masculine", "organiser"),
+        Role.FACILITATOR: _lp("masculine", "facilitator"),
+        Role.RAPPORTEUR: _lp("masculine", "rapporteur"),
+    },
+}
+_POSITIONS = {
+    TablePosition.FACILITATOR: Role.FACILITATOR,
+    TablePosition.RAPPORTEUR: Role.RAPPORTEUR,
 }
 
 # In the meeting report's order (Africa, Asia, Europe, Latin America, MENA, North America,
@@ -47,7 +71,21 @@ _PLATFORMS = {"console": _l("Console")}
 
 
 def role(value: Role | None) -> str:
+    """A role as a category: `facilitateur·rice`, for a list of roles or an audience."""
     return str(_ROLES[value]) if value else ""
+
+
+def persons_role(person: Participant, value: Role | None = None) -> str:
+    """A named person's role (`value`, else their own), agreeing with them where they said how
+    they wish to be addressed: `animatrice`, `relator`."""
+    value = value or person.role
+    addressed = _ROLES_ADDRESSED.get(person.form_of_address or "", {})
+    return str(addressed.get(value) or _ROLES[value])
+
+
+def position(person: Participant, value: TablePosition) -> str:
+    """`facilitator` or `rapporteur` of a table, as the person wishes to be addressed."""
+    return persons_role(person, _POSITIONS[value])
 
 
 def region(value: str | None) -> str:

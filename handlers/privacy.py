@@ -18,6 +18,11 @@ def _yes_no(value: bool | None) -> str:
     return _("yes") if value else _("no")
 
 
+def _address(form: str | None) -> str:
+    forms = {"feminine": _("feminine"), "masculine": _("masculine")}
+    return forms.get(form or "", _("not given (inclusive forms)"))
+
+
 async def my_data(ctx: Context) -> Reply:
     data = await privacy.personal_data(ctx.db, ctx.identity)
     lines = [bold(_("What I keep about you")), ""]
@@ -35,7 +40,7 @@ async def my_data(ctx: Context) -> Reply:
             (_("Name"), escape(person.name)),
             (_("E-mail"), escape(person.email or "—")),
             (_("Organisation"), escape(person.organisation or "—")),
-            (_("Role"), labels.role(person.role)),
+            (_("Role"), labels.persons_role(person)),
             (_("Region"), labels.region(person.region)),
             (_("Country"), labels.country(person.country) or "—"),
             (
@@ -46,10 +51,12 @@ async def my_data(ctx: Context) -> Reply:
             ),
             (_("Reminders"), reminders),
             (_("Gender"), gender.get(person.gender or "", _("not given"))),
+            (_("Form of address"), _address(person.form_of_address)),
             (_("Migrant, refugee or diaspora"), _yes_no(person.migrant_background)),
             (_("Youth delegate"), _yes_no(person.youth)),
         ]
-        lines += [f"{name}: {value}" for name, value in fields]
+        # The colon is the catalog's: French writes "Nom : …".
+        lines += [_("{label}: {value}").format(label=name, value=value) for name, value in fields]
         for seat in data.tables:
             status = _("waiting list") if seat.status == MembershipStatus.WAITLISTED else ""
             lines.append(

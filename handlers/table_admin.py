@@ -104,10 +104,9 @@ async def table_command(ctx: Context) -> Reply:
         )
     position = TablePosition.FACILITATOR if action == "facilitator" else TablePosition.RAPPORTEUR
     await tables.name_position(ctx.db, person, table, position, now)
-    label = _("facilitator") if position == TablePosition.FACILITATOR else _("rapporteur")
     return Reply(
         _("{name} is the {position} of {table}.").format(
-            name=name, position=label, table=table_label(table)
+            name=name, position=labels.position(person, position), table=table_label(table)
         )
     )
 
@@ -133,10 +132,6 @@ async def _roster(ctx: Context, table_round: TableRound, table: ActTable) -> Rep
         SeatRole.CIVIL_SOCIETY: _("Civil society"),
         SeatRole.GOVERNMENT: _("Governments and international organisations"),
     }
-    positions = {
-        TablePosition.FACILITATOR: _("facilitator"),
-        TablePosition.RAPPORTEUR: _("rapporteur"),
-    }
     for seat_role, title in groups.items():
         seated = [
             (s, p)
@@ -147,13 +142,15 @@ async def _roster(ctx: Context, table_round: TableRound, table: ActTable) -> Rep
             continue
         lines += ["", bold(f"{title} {len(seated)}/{view.capacity.get(seat_role, 0)}")]
         for seat, person in seated:
-            extra = f" — {positions[seat.position]}" if seat.position in positions else ""
+            held = seat.position != TablePosition.MEMBER
+            extra = f" — {labels.position(person, seat.position)}" if held else ""
             org = f" ({escape(person.organisation)})" if person.organisation else ""
             lines.append(f"• {escape(person.name)}{org}{extra}")
     waiting = [(s, p) for s, p in people if s.status == MembershipStatus.WAITLISTED]
     if waiting:
         lines += ["", bold(_("Waiting list"))]
         lines += [
-            f"{n}. {escape(p.name)} ({labels.role(p.role)})" for n, (_s, p) in enumerate(waiting, 1)
+            f"{n}. {escape(p.name)} ({labels.persons_role(p)})"
+            for n, (_s, p) in enumerate(waiting, 1)
         ]
     return Reply("\n".join(lines))

@@ -13,6 +13,7 @@ from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
 from bot.numbers import parse_number
 from bot.router import Context
+from handlers import labels
 
 Rows = tuple[tuple[Choice, ...], ...]
 
@@ -61,7 +62,7 @@ async def _round_choice(
     if not words:
         now = ctx.clock.now()
         for table_round in visible:
-            if (await tables.round_session(ctx.db, table_round)).ends_at > now:
+            if (await tables.round_session(ctx.db, table_round)).over_at > now:
                 return table_round, None
         return visible[-1], None
     found = find(" ".join(words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
@@ -182,7 +183,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
     else:
         now = ctx.clock.now()
         candidates = [
-            r for r in visible if (await tables.round_session(ctx.db, r)).ends_at > now
+            r for r in visible if (await tables.round_session(ctx.db, r)).over_at > now
         ] or visible[-1:]
     options = [(r, t) for r in candidates for t in r.tables]
     found: Found[tuple[TableRound, ActTable]] = find(
@@ -295,7 +296,7 @@ async def leave_table(ctx: Context) -> Reply:
         return Reply(_("You are not at any table."))
     seats = await tables.memberships(ctx.db, ctx.participant.id)
     now = ctx.clock.now()
-    upcoming = [(m, t, r) for m, t, r, s in seats if s.ends_at > now] or [
+    upcoming = [(m, t, r) for m, t, r, s in seats if s.over_at > now] or [
         (m, t, r) for m, t, r, _s in seats
     ]
     if ctx.args:
@@ -344,10 +345,6 @@ async def my_tables(ctx: Context) -> Reply:
     if not seats:
         return Reply(_("You are not at any table. /tables shows them."))
     lines = [bold(_("Your tables")), ""]
-    positions = {
-        TablePosition.FACILITATOR: _("facilitator"),
-        TablePosition.RAPPORTEUR: _("rapporteur"),
-    }
     for seat, table, table_round, session in seats:
         when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
         day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
@@ -356,7 +353,10 @@ async def my_tables(ctx: Context) -> Reply:
                 position=await tables.position(ctx.db, seat)
             )
         else:
-            state = "✅ " + positions.get(seat.position, _("seated"))
+            held = seat.position != TablePosition.MEMBER
+            state = "✅ " + (
+                labels.position(ctx.participant, seat.position) if held else _("seated")
+            )
         lines += [
             f"{bold(escape(localised(table_round.title)))} · {day}, {when}",
             f"{table_label(table)} — {state}",

@@ -23,6 +23,7 @@ PLACEHOLDER = re.compile(r"\{\w*\}")
 QUOTED = re.compile(r"«[^»]*»|“[^”]*”")
 # A word in capitals is a placeholder of a command's syntax (`/join ACTE [TOUR]`), not prose.
 SYNTAX_WORD = re.compile(r"\w{2,}")
+ADDRESSED = ("feminine", "masculine")  # msgctxt of a role label that agrees with its person
 
 
 def fold(text: str) -> str:
@@ -85,7 +86,9 @@ def catalog_strings(language: str) -> list[tuple[str, str]]:
         catalog = read_po(po, locale=language)
     found = []
     for message in catalog:
-        if not message.id:
+        # A named person's role as they wish to be addressed ("animateur" for a man) is not the
+        # inclusive form the glossary asks for people we do not know.
+        if not message.id or message.context in ADDRESSED:
             continue
         msgid = message.id[0] if isinstance(message.id, tuple) else message.id
         strings = message.string if isinstance(message.string, tuple) else (message.string,)

@@ -69,7 +69,11 @@ class Participant(Base):
     gender: Mapped[str | None] = mapped_column(String(16))
     migrant_background: Mapped[bool | None]
     youth: Mapped[bool | None]
-    # Also attends the government-led conference that follows (for the snapshot).
+    # How they wish their own role to be written where a language marks it ("animatrice",
+    # "relatora"): `feminine`, `masculine`, or None for the inclusive form. Shown to organisers
+    # beside their name, unlike gender, which only counts in figures.
+    form_of_address: Mapped[str | None] = mapped_column(String(16))
+    # Also attends the government-led Stocktaking that follows (for the snapshot).
     government_conference: Mapped[bool | None]
     # SHA-256 of the invitation code: the code itself is shown once, to be mailed, never kept.
     invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -68,7 +68,9 @@ class ChatUser:
         return self._read()
 
 
-async def link_to_new_participant(user: ChatUser, role: Role, event_id: int, **fields: str) -> int:
+async def link_to_new_participant(
+    user: ChatUser, role: Role, event_id: int, **fields: str | bool
+) -> int:
     """Register a participant with `role` and make `user`'s chat account speak for them."""
     dispatcher = user.dispatcher
     now = dispatcher.clock.now()

@@ -23,6 +23,8 @@ async def make_participant(
     email: str | None = None,
     organisation: str | None = None,
     country: str | None = None,
+    government_conference: bool | None = None,
+    form_of_address: str | None = None,
 ) -> Participant:
     number = next(_numbers)
     participant = Participant(
@@ -33,6 +35,8 @@ async def make_participant(
         language=language,
         organisation=organisation,
         country=country,
+        government_conference=government_conference,
+        form_of_address=form_of_address,
         created_at=now,
     )
     db.add(participant)
