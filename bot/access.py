@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from bot.models import Audience, Role, SeatRole
+from bot.models import Audience, Participant, Role, SeatRole
 
 _CIVIL_SOCIETY_ROLES = {Role.CIVIL_SOCIETY, Role.FACILITATOR, Role.RAPPORTEUR}
 
 
-def audiences_for(role: Role | None) -> tuple[Audience, ...]:
+def audiences_for(role: Role | None, badge_holder: bool = False) -> tuple[Audience, ...]:
     """Guests, governments and UN/international organisations see only what is open to everyone;
-    sessions for civil society only are theirs and the organisers'."""
+    sessions for civil society only are theirs and the organisers'; what is for badge holders
+    is for those who attend the government-led Stocktaking, and the organisers'."""
     if role == Role.ORGANISER:
         return tuple(Audience)
+    badge = (Audience.BADGE_HOLDERS,) if badge_holder and role is not None else ()
     if role in _CIVIL_SOCIETY_ROLES:
-        return (Audience.EVERYONE, Audience.CIVIL_SOCIETY)
-    return (Audience.EVERYONE,)
+        return (Audience.EVERYONE, Audience.CIVIL_SOCIETY, *badge)
+    return (Audience.EVERYONE, *badge)
+
+
+def audiences_of(participant: Participant | None) -> tuple[Audience, ...]:
+    if participant is None:
+        return audiences_for(None)
+    return audiences_for(participant.role, bool(participant.government_conference))
 
 
 def seat_role(role: Role | None) -> SeatRole | None:

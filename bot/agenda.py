@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import day_bounds, local_day
-from bot.models import Audience, Event, Session, SessionKind
+from bot.models import Audience, Event, Session, SessionKind, Texts
 from bot.numbers import parse_number
 
 
@@ -25,7 +25,9 @@ _MEETING_KINDS = (SessionKind.PLENARY, SessionKind.GROUP_SESSION, SessionKind.SM
 @dataclass(frozen=True)
 class Days:
     every: list[date]  # the local days on which the reader has something in the programme
-    meeting: list[date]  # those with a plenary, a group session or tables: "Day 1 of 2"
+    # The days of the whole meeting, with a plenary, a group session or tables: "Day 2 of 2" for
+    # a government reader too, whose first day is the meeting's second.
+    meeting: list[date]
 
 
 # The days of a programme change only when it is loaded again, which moves event.loaded_at: the
@@ -37,15 +39,17 @@ async def programme_days(db: AsyncSession, event: Event, audiences: Sequence[Aud
     """The reader's days, and among them the days of the meeting itself."""
     key = (event.id, event.loaded_at, tuple(audiences))
     if key not in _days_cache:
-        query = select(Session.starts_at, Session.kind).where(*_visible(event, audiences))
-        rows = (await db.execute(query.distinct())).all()
-        every = sorted({local_day(event, start) for start, _kind in rows})
-        meeting = sorted(
-            {local_day(event, start) for start, kind in rows if kind in _MEETING_KINDS}
+        query = select(Session.starts_at, Session.kind, Session.audience)
+        rows = (await db.execute(query.where(Session.event_id == event.id).distinct())).all()
+        every = sorted(
+            {local_day(event, start) for start, _k, seen_by in rows if seen_by in audiences}
         )
+        meeting = sorted(
+            {local_day(event, start) for start, kind, _a in rows if kind in _MEETING_KINDS}
+        ) or sorted({local_day(event, start) for start, _k, _a in rows})
         if len(_days_cache) > 256:
             _days_cache.clear()
-        _days_cache[key] = Days(every, meeting or every)
+        _days_cache[key] = Days(every, meeting)
     return _days_cache[key]
 
 
@@ -82,7 +86,7 @@ async def day_page(
     query = (
         select(Session)
         .where(*where)
-        .order_by(Session.starts_at, Session.ends_at, Session.id)
+        .order_by(Session.starts_at, Session.ends_at.asc().nulls_last(), Session.id)
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
@@ -104,7 +108,7 @@ async def now_and_next(
     visible = _visible(event, audiences)
     ongoing_query = (
         select(Session)
-        .where(*visible, Session.starts_at <= now, Session.ends_at > now)
+        .where(*visible, Session.starts_at <= now, Session.not_over(now))
         .order_by(Session.starts_at, Session.id)
     )
     next_start = (
@@ -145,3 +149,26 @@ async def hidden_audience(
     if every is None or every.audience in audiences:
         return None
     return every.audience
+
+
+@dataclass(frozen=True)
+class Alongside:
+    """Something on some days alongside the meeting, not a session of it (Event.alongside)."""
+
+    title: Texts
+    description: Texts
+    first_day: date
+    last_day: date
+    venue: Texts | str | None
+
+
+def alongside(event: Event, day: date, audiences: Sequence[Audience]) -> list[Alongside]:
+    """What happens alongside the meeting on `day` that the reader may see."""
+    found = []
+    for item in event.alongside or []:
+        first, last = date.fromisoformat(item["first_day"]), date.fromisoformat(item["last_day"])
+        if Audience(item["audience"]) in audiences and first <= day <= last:
+            found.append(
+                Alongside(item["title"], item["description"], first, last, item.get("venue"))
+            )
+    return found

@@ -190,6 +190,11 @@ def check(files: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+def _span(start: datetime | None, end: datetime | None) -> str:
+    """`2017-12-03 18:00–20:00`, or `2017-12-03 18:00–` for a session with no end."""
+    return f"{start:%Y-%m-%d %H:%M}–" + (f"{end:%H:%M}" if end else "")
+
+
 def _describe_change(change: SessionChange) -> str:
     title = localised(change.title, "en")
     if change.kind == ChangeKind.ADDED:
@@ -199,10 +204,8 @@ def _describe_change(change: SessionChange) -> str:
     if change.kind == ChangeKind.MOVED:
         moves = []
         if (change.old_start, change.old_end) != (change.new_start, change.new_end):
-            moves.append(
-                f"{change.old_start:%Y-%m-%d %H:%M}–{change.old_end:%H:%M} → "
-                f"{change.new_start:%Y-%m-%d %H:%M}–{change.new_end:%H:%M} UTC"
-            )
+            old = _span(change.old_start, change.old_end)
+            moves.append(f"{old} → {_span(change.new_start, change.new_end)} UTC")
         if change.old_venue != change.new_venue:
             moves.append(f"venue {change.old_venue or '—'} → {change.new_venue or '—'}")
         return f"  ~ {change.key}: {title}: " + "; ".join(moves)

@@ -185,22 +185,22 @@ async def personal_view(
     db: AsyncSession, event: Event, participant: Participant, now: datetime
 ) -> PersonalView:
     return PersonalView(
-        sessions=await _next_sessions(db, event, participant.role, now),
+        sessions=await _next_sessions(db, event, participant, now),
         seats=await _my_seats(db, participant),
         groups=await _my_groups(db, event, participant),
     )
 
 
 async def _next_sessions(
-    db: AsyncSession, event: Event, role: Role, now: datetime
+    db: AsyncSession, event: Event, participant: Participant, now: datetime
 ) -> list[Session]:
     """The next sessions the participant may see; one going on now counts (it is not over)."""
     query = (
         select(Session)
         .where(
             Session.event_id == event.id,
-            Session.audience.in_(access.audiences_for(role)),
-            Session.ends_at > now,
+            Session.audience.in_(access.audiences_of(participant)),
+            Session.not_over(now),
         )
         .order_by(Session.starts_at, Session.id)
         .limit(NEXT_SESSIONS)

@@ -65,6 +65,7 @@ _FOR_EVERYONE_CONCERNED = (SessionKind.PLENARY, SessionKind.LOGISTICS)
 _ROLES_SEEING = {
     Audience.EVERYONE: tuple(Role),
     Audience.CIVIL_SOCIETY: (Role.CIVIL_SOCIETY, Role.FACILITATOR, Role.RAPPORTEUR, Role.ORGANISER),
+    Audience.BADGE_HOLDERS: tuple(Role),  # those of them with the badge: see `concerns`
     Audience.ORGANISERS: (Role.ORGANISER,),
 }
 _CHUNK = 100  # sessions per statement (SQLite allows 500 terms in a compound SELECT)
@@ -88,7 +89,10 @@ def concerns(session: Session) -> ColumnElement[bool]:
     )
     conditions: list[ColumnElement[bool]] = [Participant.id.in_(seated)]
     if roles := _roles(session):
-        conditions.append(Participant.role.in_(roles))
+        by_role: ColumnElement[bool] = Participant.role.in_(roles)
+        if session.audience == Audience.BADGE_HOLDERS:
+            by_role = and_(by_role, Participant.government_conference.is_(True))
+        conditions.append(by_role)
     return and_(
         Participant.event_id == session.event_id,
         Participant.erased_at.is_(None),
@@ -116,7 +120,7 @@ def payload(
         "session_id": session.id,
         "title": session.title,
         "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
+        "ends_at": session.ends_at.isoformat() if session.ends_at else None,
         "timezone": event.timezone,
         "venue": (venue.names or venue.name) if venue else None,  # names: per language
         "address": venue.address if venue else None,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot import access, agenda, formatting
+from bot import agenda, formatting
 from bot.chat import Choice, Reply
 from bot.events import local_day
-from bot.i18n import _, ngettext
-from bot.markup import bold, excerpt
+from bot.i18n import _, localised, ngettext
+from bot.markup import bold, escape, excerpt, italic
 from bot.matching import fold
-from bot.models import Audience
+from bot.models import Audience, Event
 from bot.numbers import parse_number
 from bot.router import Context
 from handlers.render import session_detail, session_line
@@ -77,7 +78,7 @@ def no_programme() -> Reply:
 async def show_agenda(ctx: Context) -> Reply:
     if ctx.event is None:
         return no_programme()
-    audiences = access.audiences_for(ctx.role)
+    audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     if not days.every:
         return no_programme()
@@ -110,7 +111,7 @@ async def agenda_button(ctx: Context) -> Reply:
     if ctx.event is None:
         return no_programme()
     day_text, _sep, page_text = ctx.payload.partition(":")
-    audiences = access.audiences_for(ctx.role)
+    audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     try:
         day = date.fromisoformat(day_text)
@@ -123,8 +124,14 @@ async def agenda_button(ctx: Context) -> Reply:
 
 async def _agenda_page(ctx: Context, days: agenda.Days, day: date, page: int) -> Reply:
     assert ctx.event is not None
-    audiences = access.audiences_for(ctx.role)
+    audiences = ctx.audiences
+    beside = _alongside(ctx.event, day, ctx.audiences)
     if day not in days.every:
+        if day in days.meeting:
+            text = _("Nothing on {day} is open to you. Your days are {days}.").format(
+                day=formatting.day(day), days=formatting.days(days.every)
+            )
+            return Reply("\n\n".join([text, *beside]), choices=_day_choices(days.every))
         text = _("Nothing in the programme on {day}. The meeting days are {days}.").format(
             day=formatting.day(day), days=formatting.days(days.meeting)
         )
@@ -133,7 +140,7 @@ async def _agenda_page(ctx: Context, days: agenda.Days, day: date, page: int) ->
             text += " " + _("Buses and other practical arrangements only: {days}.").format(
                 days=formatting.days(practical)
             )
-        return Reply(text, choices=_day_choices(days.every))
+        return Reply("\n\n".join([text, *beside]), choices=_day_choices(days.every))
     result = await agenda.day_page(ctx.db, ctx.event, audiences, day, page, PAGE_SIZE)
     heading = "📅 " + bold(formatting.day(day))
     if day in days.meeting:
@@ -146,12 +153,34 @@ async def _agenda_page(ctx: Context, days: agenda.Days, day: date, page: int) ->
         position += " · " + _("page {page} of {pages}").format(page=result.page, pages=result.pages)
     lines = [heading, position, ""]
     lines += [session_line(session, ctx.event) + "\n" for session in result.sessions]
+    if result.page == 1:
+        lines += [text + "\n" for text in beside]
     lines.append(
         _("Tap a number such as {example} for details.").format(
             example=f"/s{result.sessions[0].id}"
         )
     )
     return Reply("\n".join(lines), choices=_navigation(days.every, day, result))
+
+
+def _alongside(event: Event, day: date, audiences: Sequence[Audience]) -> list[str]:
+    """What happens alongside the meeting that day, said to be no session of it."""
+    paragraphs = []
+    for item in agenda.alongside(event, day, audiences):
+        lines = [
+            "📌 "
+            + _("Alongside the meeting, not part of it: {title} ({days})").format(
+                title=bold(escape(localised(item.title))),
+                days=formatting.day_span(item.first_day, item.last_day),
+            )
+        ]
+        if item.venue:
+            venue = item.venue if isinstance(item.venue, str) else localised(item.venue)
+            lines.append("📍 " + escape(venue))
+        if item.description:
+            lines.append(italic(escape(localised(item.description))))
+        paragraphs.append("\n".join(lines))
+    return paragraphs
 
 
 def _navigation(days: list[date], day: date, page: agenda.Page) -> tuple[tuple[Choice, ...], ...]:
@@ -187,7 +216,7 @@ async def show_next(ctx: Context) -> Reply:
     if ctx.event is None:
         return no_programme()
     now = ctx.clock.now()
-    found = await agenda.now_and_next(ctx.db, ctx.event, access.audiences_for(ctx.role), now)
+    found = await agenda.now_and_next(ctx.db, ctx.event, ctx.audiences, now)
     if found.first is None:
         return no_programme()
     if not found.ongoing and not found.upcoming:
@@ -219,19 +248,23 @@ async def show_session(ctx: Context) -> Reply:
                 "/agenda shows the numbers."
             )
         )
-    session = await agenda.find_session(
-        ctx.db, ctx.event, access.audiences_for(ctx.role), reference
-    )
+    session = await agenda.find_session(ctx.db, ctx.event, ctx.audiences, reference)
     if session is None:
-        hidden = await agenda.hidden_audience(
-            ctx.db, ctx.event, access.audiences_for(ctx.role), reference
-        )
+        hidden = await agenda.hidden_audience(ctx.db, ctx.event, ctx.audiences, reference)
         if hidden == Audience.CIVIL_SOCIETY:
             # Its number is on posters and in talk; say why it is closed, not that it is absent.
             return Reply(
                 _(
                     "Session “{reference}” is for civil society only, so I cannot show it to "
                     "you. /agenda shows the sessions open to you."
+                ).format(reference=excerpt(reference))
+            )
+        if hidden == Audience.BADGE_HOLDERS:
+            return Reply(
+                _(
+                    "Session “{reference}” is only for holders of a badge for the government-led "
+                    "Stocktaking, so I cannot show it to you. /agenda shows the sessions open to "
+                    "you."
                 ).format(reference=excerpt(reference))
             )
         return Reply(

@@ -46,7 +46,7 @@ def group_request_approved(payload: dict[str, Any]) -> Reply:
 def _when(payload: dict[str, Any], start_key: str, end_key: str) -> str:
     tz = ZoneInfo(payload["timezone"])
     start = datetime.fromisoformat(payload[start_key])
-    end = datetime.fromisoformat(payload[end_key])
+    end = datetime.fromisoformat(payload[end_key]) if payload.get(end_key) else None
     day = formatting.short_day(start.astimezone(tz).date())
     return f"{day}, {formatting.time_range(start, end, tz)}"
 

@@ -30,6 +30,8 @@ def session_line(session: Session, event: Event) -> str:
 def audience_label(audience: Audience) -> str:
     if audience == Audience.CIVIL_SOCIETY:
         return _("Civil society only")
+    if audience == Audience.BADGE_HOLDERS:
+        return _("Only for holders of a badge for the government-led Stocktaking")
     if audience == Audience.ORGANISERS:
         return _("Organisers only")
     return _("Open to all participants")

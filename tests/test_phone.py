@@ -24,8 +24,11 @@ SLACK_OPTION_LIMIT = 75  # characters of an option's text in a Slack select menu
 async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
     chat: ChatUser, demo_event: Event
 ) -> None:
-    # A civil-society delegate: the only readers who see Day 1 and the buses.
-    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    # A civil-society delegate who goes on to the Stocktaking: the readers who see Day 1 and the
+    # buses.
+    await link_to_new_participant(
+        chat, Role.CIVIL_SOCIETY, demo_event.id, government_conference=True
+    )
     await chat.send("/language fr")
     sunday = await chat.send("/agenda 2017-12-03")
     assert "Jour 2 sur 2" in sunday
@@ -36,11 +39,27 @@ async def test_the_agenda_counts_meeting_days_and_names_bus_only_days(
     assert "Jour 2 sur 2" in await chat.send("/agenda jour 2")
 
 
+async def test_a_government_reader_sees_the_meeting_s_own_day_numbers(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    # Day 1 is for civil society only: the government reader's first day is the meeting's second.
+    await link_to_new_participant(chat, Role.GOVERNMENT, demo_event.id)
+    await chat.send("/language fr")
+    sunday = await chat.send("/agenda 2017-12-03")
+    assert "Jour 2 sur 2" in sunday and "sur 1" not in sunday
+    assert "Jour 2 sur 2" in await chat.send("/agenda jour 2")
+    saturday = await chat.send("/agenda jour 1")
+    assert "n’est ouvert pour vous" in saturday and "3 décembre" in saturday
+    assert "2 décembre" in saturday  # the day asked about, named
+    assert "dure" not in saturday and "Mot de bienvenue" not in saturday
+
+
 async def test_a_day_without_anything_names_the_two_meeting_days_apart_from_bus_days(
     chat: ChatUser, demo_event: Event
 ) -> None:
-    # A civil-society delegate: the only readers who see Day 1 and the buses.
-    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    await link_to_new_participant(
+        chat, Role.CIVIL_SOCIETY, demo_event.id, government_conference=True
+    )
     await chat.send("/language es")
     reply = await chat.send("/agenda 2017-12-01")
     meeting, _sep, practical = reply.partition("autobuses")
@@ -155,9 +174,9 @@ async def test_a_delegates_help_shows_no_organiser_syntax(
         return next(row for row in help_text.splitlines() if row.startswith(f"/{command} "))
 
     delegate, organiser = await amina.send("/aide"), await olga.send("/aide")
-    assert line(delegate, "survey").startswith("/survey — ")  # answering takes no argument
+    assert line(delegate, "enquete").startswith("/enquete — ")  # answering takes no argument
     assert "|" not in line(delegate, "table")  # the roster of one's table, no organiser action
-    assert "|" in line(organiser, "survey") and "|" in line(organiser, "table")
+    assert "|" in line(organiser, "enquete") and "|" in line(organiser, "table")
 
 
 async def test_joining_an_act_in_a_round_it_is_not_in_points_to_its_round(

@@ -85,12 +85,25 @@ def test_missing_and_unknown_fields_are_named() -> None:
         "event: {id: x, name: {en: X}, timezone: UTC, languages: [en], colour: red}\n"
         "venues: []\n"
         "sessions:\n"
-        "  - {id: a, title: {en: A}, start: '2017-12-02 09:00', kind: break}\n",
+        "  - {id: a, title: {en: A}, end: '10:00', kind: break}\n",
         "f.yaml",
     )
     messages = {problem.path: problem.message for problem in problems}
     assert messages["event"] == "unknown field colour"
-    assert messages["sessions[0]"] == "missing field end"
+    assert messages["sessions[0]"] == "missing field start"
+
+
+def test_a_session_may_give_its_start_alone() -> None:
+    spec, problems = check_text(
+        "event: {id: x, name: {en: X}, timezone: America/Mexico_City, languages: [en]}\n"
+        "venues: []\n"
+        "sessions:\n"
+        "  - {id: a, title: {en: Reception}, start: '2017-12-03 18:00', kind: social}\n",
+        "f.yaml",
+    )
+    assert problems == [] and spec is not None
+    assert spec.sessions[0].ends_at is None
+    assert spec.sessions[0].starts_at.isoformat() == "2017-12-03T18:00:00-06:00"
 
 
 def test_impossible_dates_are_reported() -> None:
@@ -134,3 +147,21 @@ def test_the_demo_names_its_venues_in_three_languages() -> None:
     westin = next(v for v in spec.venues if v.key == "westin-un-registration")
     assert westin.names is not None and set(westin.names) == {"en", "fr", "es"}
     assert westin.names["fr"] == "Centre d’inscription de l’ONU – hôtel Westin"
+
+
+def test_what_happens_alongside_has_real_days_in_order() -> None:
+    _spec, problems = check_text(
+        "event: {id: x, name: {en: X}, timezone: UTC, languages: [en]}\n"
+        "venues: []\n"
+        "sessions: []\n"
+        "alongside:\n"
+        "  - {id: a, title: {en: A}, from: '2017-12-06', to: '2017-12-04'}\n"
+        "  - {id: b, title: {en: B}, from: '2017-02-30', to: '2017-03-01', venue: nowhere}\n"
+        "  - {id: c, title: {en: C}, from: '4 Dec', to: '2017-12-06'}\n",
+        "f.yaml",
+    )
+    messages = {problem.path: problem.message for problem in problems}
+    assert messages["alongside[0].to"] == "the last day is before the first"
+    assert messages["alongside[1].from"] == "2017-02-30 is not a real date"
+    assert messages["alongside[1].venue"] == "no venue has the id nowhere"
+    assert messages["alongside[2].from"] == '"4 Dec" is not a date written YYYY-MM-DD'

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, Texts, enum_column
@@ -23,6 +33,9 @@ class SessionKind(enum.StrEnum):
 class Audience(enum.StrEnum):
     EVERYONE = "everyone"
     CIVIL_SOCIETY = "civil_society"
+    # Those who also attend the government-led Stocktaking (Participant.government_conference),
+    # whatever their role: its badge lets them on its buses.
+    BADGE_HOLDERS = "badge_holders"
     ORGANISERS = "organisers"
 
 
@@ -45,6 +58,9 @@ class Event(Base):
     # The host country (ISO 3166 code), counted apart in the participation snapshot.
     country: Mapped[str | None] = mapped_column(String(2))
     loaded_at: Mapped[datetime]
+    # What happens alongside the meeting on some days, not as a session of it, as the programme
+    # file gives it (`bot.agenda.Alongside` reads it): a list, written whole at each load.
+    alongside: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Venue(Base):
@@ -59,6 +75,11 @@ class Venue(Base):
     names: Mapped[Texts | None]
     address: Mapped[str | None] = mapped_column(String(300))
     map_url: Mapped[str | None] = mapped_column(String(500))
+
+
+# How long a session whose end the programme does not give ("from 18:00") counts as going on:
+# long enough to be "now" in /next when it starts, short enough not to fill the evening.
+OPEN_END = timedelta(hours=1)
 
 
 class Session(Base):
@@ -76,13 +97,27 @@ class Session(Base):
     title: Mapped[Texts]
     description: Mapped[Texts]
     starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
+    # None when the programme gives only the start ("from 18:00"): see `Session.over_at`.
+    ends_at: Mapped[datetime | None]
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
     kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind, "session_kind"))
     audience: Mapped[Audience] = mapped_column(enum_column(Audience, "session_audience"))
     interpretation: Mapped[list[str]]
 
     venue: Mapped[Venue | None] = relationship(lazy="joined")
+
+    @property
+    def over_at(self) -> datetime:
+        """When the session is over: its end, or OPEN_END after a start given alone."""
+        return self.ends_at or self.starts_at + OPEN_END
+
+    @staticmethod
+    def not_over(now: datetime) -> ColumnElement[bool]:
+        """`over_at > now`, in SQL."""
+        return or_(
+            Session.ends_at > now,
+            and_(Session.ends_at.is_(None), Session.starts_at > now - OPEN_END),
+        )
 
 
 class TableRound(Base):

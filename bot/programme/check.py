@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Any
@@ -17,6 +17,7 @@ from bot.i18n import _, localised
 from bot.models import Audience, SeatRole, SessionKind
 from bot.programme.source import Path, Source, SourceError, parse
 from bot.programme.spec import (
+    AlongsideSpec,
     GroupSpec,
     ProgrammeSpec,
     RoundSpec,
@@ -70,6 +71,10 @@ def schema_message(error: ValidationError) -> str:
         return _("{value} is not one of: {allowed}").format(
             value=json.dumps(instance, ensure_ascii=False),
             allowed=", ".join(str(item) for item in expected),
+        )
+    if kind == "pattern" and "[0-9]{4}" in str(expected) and ":" not in str(expected):
+        return _("{value} is not a date written YYYY-MM-DD").format(
+            value=json.dumps(instance, ensure_ascii=False)
         )
     if kind == "pattern" or kind == "oneOf":
         if kind == "oneOf" or "[0-9]{4}" in str(expected):
@@ -163,6 +168,7 @@ class _Checker:
         session_ids = self.unique_ids("sessions", data["sessions"])
         self.unique_ids("rounds", data.get("rounds", []))
         self.unique_ids("reference_groups", data.get("reference_groups", []))
+        self.unique_ids("alongside", data.get("alongside", []))
 
         sessions = [
             self.session(index, item, zone, venue_ids)
@@ -171,6 +177,10 @@ class _Checker:
         rounds = [
             self.round(index, item, session_ids)
             for index, item in enumerate(data.get("rounds", []))
+        ]
+        alongside = [
+            self.alongside(index, item, venue_ids)
+            for index, item in enumerate(data.get("alongside", []))
         ]
         groups = [
             GroupSpec(
@@ -195,6 +205,37 @@ class _Checker:
             sessions=[item for item in sessions if item is not None],
             rounds=[item for item in rounds if item is not None],
             groups=groups,
+            alongside=[item for item in alongside if item is not None],
+        )
+
+    def alongside(
+        self, index: int, item: dict[str, Any], venue_ids: set[str]
+    ) -> AlongsideSpec | None:
+        path: Path = ("alongside", index)
+        days = []
+        for field in ("from", "to"):
+            try:
+                days.append(date.fromisoformat(item[field]))
+            except (KeyError, TypeError, ValueError):
+                if (*path, field) not in self.malformed and field in item:
+                    value = item[field]
+                    self.add((*path, field), _("{value} is not a real date").format(value=value))
+        venue = item.get("venue")
+        if isinstance(venue, str) and venue not in venue_ids:
+            self.add((*path, "venue"), _("no venue has the id {id}").format(id=venue))
+        if len(days) < 2:
+            return None
+        if days[1] < days[0]:
+            self.add((*path, "to"), _("the last day is before the first"))
+            return None
+        return AlongsideSpec(
+            key=item["id"],
+            title=item["title"],
+            description=item.get("description", {}),
+            first_day=days[0],
+            last_day=days[1],
+            venue=venue,
+            audience=Audience(item.get("audience", Audience.EVERYONE)),
         )
 
     def session(
@@ -202,10 +243,12 @@ class _Checker:
     ) -> SessionSpec | None:
         path: Path = ("sessions", index)
         start, end = item.get("start"), item.get("end")
-        if not isinstance(start, str) or not isinstance(end, str):
+        if not isinstance(start, str) or not isinstance(end, str | None):
             return None  # the schema has said what is missing
         starts_at = self.local_time(path, "start", start, zone)
-        if len(end) != 5:
+        if end is None:
+            ends_at = None
+        elif len(end) != 5:
             ends_at = self.local_time(path, "end", end, zone)
         elif starts_at is not None:
             ends_at = self.local_time(path, "end", f"{starts_at.date()} {end}", zone)
@@ -216,7 +259,7 @@ class _Checker:
         venue = item.get("venue")
         if isinstance(venue, str) and venue not in venue_ids:
             self.add((*path, "venue"), _("no venue has the id {id}").format(id=venue))
-        if self.problems or starts_at is None or ends_at is None:
+        if self.problems or starts_at is None or (end is not None and ends_at is None):
             return None
         return SessionSpec(
             key=item["id"],

@@ -97,6 +97,18 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     }
 
     venues = await _load_venues(db, event, spec)
+    event.alongside = [
+        {
+            "key": item.key,
+            "title": item.title,
+            "description": item.description,
+            "first_day": item.first_day.isoformat(),
+            "last_day": item.last_day.isoformat(),
+            "venue": (venues[item.venue].names or venues[item.venue].name) if item.venue else None,
+            "audience": item.audience.value,
+        }
+        for item in spec.alongside
+    ]
     changes = ProgrammeChanges(event_key=spec.key, event_created=created)
     sessions = await _load_sessions(db, event, spec, venues, changes)
     table_count = await _load_rounds(db, event, spec.rounds, sessions)

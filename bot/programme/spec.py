@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from bot.models import Audience, SeatRole, SessionKind, Texts
 
@@ -23,11 +23,24 @@ class SessionSpec:
     title: Texts
     description: Texts
     starts_at: datetime
-    ends_at: datetime
+    ends_at: datetime | None  # None: the source gives only the start ("from 18:00")
     venue: str | None
     kind: SessionKind
     audience: Audience
     interpretation: list[str]
+
+
+@dataclass(frozen=True)
+class AlongsideSpec:
+    """Something that happens alongside the meeting on some days, not a session of it."""
+
+    key: str
+    title: Texts
+    description: Texts
+    first_day: date
+    last_day: date
+    venue: str | None
+    audience: Audience
 
 
 @dataclass(frozen=True)
@@ -68,3 +81,4 @@ class ProgrammeSpec:
     sessions: list[SessionSpec]
     rounds: list[RoundSpec]
     groups: list[GroupSpec]
+    alongside: list[AlongsideSpec] = field(default_factory=list)
