@@ -26,7 +26,12 @@ def _uses_12_hour_clock(language: str) -> bool:
 
 def day(value: date) -> str:
     """`Saturday, December 2, 2017` / `samedi 2 décembre 2017` / `sábado, 2 de diciembre…`."""
-    return str(format_date(value, "full", locale=current_language()))
+    language = current_language()
+    if language == "fr" and value.day == 1:
+        # French writes the first of a month as an ordinal, which CLDR leaves out: `1er décembre`.
+        pattern = Locale.parse(language).date_formats["full"].pattern.replace("d ", "d'er' ", 1)
+        return str(format_date(value, pattern, locale=language))
+    return str(format_date(value, "full", locale=language))
 
 
 def short_day(value: date) -> str:
@@ -34,12 +39,20 @@ def short_day(value: date) -> str:
     return str(format_skeleton("MMMEd", value, locale=current_language()))
 
 
+def day_span(first: date, last: date) -> str:
+    """`December 4 – 6` / `4–6 décembre` / `4–6 de diciembre`."""
+    return str(format_interval(first, last, "MMMMd", locale=current_language()))
+
+
 def time_of_day(value: datetime, zone: ZoneInfo) -> str:
     return str(format_time(value, "short", tzinfo=zone, locale=current_language()))
 
 
-def time_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """`8:30 – 9:50 AM` / `08:30 – 09:50` / `8:30–9:50`, in the event's time zone."""
+def time_range(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+    """`8:30 – 9:50 AM` / `08:30 – 09:50` / `8:30–9:50`, in the event's time zone; `from 6:00 PM`
+    for a session whose end the programme does not give."""
+    if end is None:
+        return _("from {time}").format(time=time_of_day(start, zone))
     language = current_language()
     skeleton = "hm" if _uses_12_hour_clock(language) else "Hm"
     return str(format_interval(start, end, skeleton, tzinfo=zone, locale=language))

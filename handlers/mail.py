@@ -117,7 +117,9 @@ async def recent_messages(ctx: Context) -> Reply:
     for mail in shown:
         when = formatting.moment(mail.sent_at or mail.received_at, zone)
         who = escape(mail.sender_name or mail.sender_address)
-        line = f"#{mail.id} · {when} · {who}: {bold(escape(mail.subject or '–'))}"
+        line = _("#{number} · {when} · {sender}: {subject}").format(
+            number=mail.id, when=when, sender=who, subject=bold(escape(mail.subject or "–"))
+        )
         if mail.status == MailStatus.FAILED:
             line += "\n" + italic(
                 _("not relayed: {reason}").format(reason=escape(labels.mail_reason(mail.reason)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import invitations, participants, snapshot
+from bot import formatting, invitations, participants, snapshot
 from bot.chat import Reply
 from bot.i18n import _, ngettext
 from bot.markup import bold, escape, excerpt
@@ -32,7 +32,7 @@ async def _describe(ctx: Context, person: Participant) -> str:
     return (
         f"#{person.id} {bold(escape(person.name))}"
         + (f" — {escape(person.organisation)}" if person.organisation else "")
-        + f"\n{labels.role(person.role)} · {labels.region(person.region)} · {linked}"
+        + f"\n{labels.persons_role(person)} · {labels.region(person.region)} · {linked}"
     )
 
 
@@ -67,7 +67,9 @@ async def participant(ctx: Context) -> Reply:
             return Reply(_("Unknown role. Roles: {roles}").format(roles=syntax.roles()))
         person.role = new_role
         return Reply(
-            _("{name} is now: {role}.").format(name=escape(person.name), role=labels.role(new_role))
+            _("{name} is now: {role}.").format(
+                name=escape(person.name), role=labels.persons_role(person)
+            )
         )
     if is_keyword(action, "unlink"):
         platform = (keyword(values[0]) or values[0].lower()) if values else None
@@ -96,6 +98,20 @@ async def participant(ctx: Context) -> Reply:
     return Reply(_("Usage:") + "\n" + _usage())
 
 
+_CIVIL_SOCIETY_ROLES = (Role.CIVIL_SOCIETY, Role.FACILITATOR, Role.RAPPORTEUR, Role.ORGANISER)
+
+
+def _role_count(role: Role, count: int) -> str:
+    """`1 rapporteur`, `2 rapporteurs`: each count with its own plural."""
+    counted = {
+        Role.CIVIL_SOCIETY: ngettext("{count} delegate", "{count} delegates", count),
+        Role.FACILITATOR: ngettext("{count} facilitator", "{count} facilitators", count),
+        Role.RAPPORTEUR: ngettext("{count} rapporteur", "{count} rapporteurs", count),
+        Role.ORGANISER: ngettext("{count} organiser", "{count} organisers", count),
+    }
+    return counted[role].format(count=count)
+
+
 async def show_snapshot(ctx: Context) -> Reply:
     if ctx.event is None:
         return Reply(_("No programme has been published yet. Please come back later."))
@@ -110,15 +126,7 @@ async def show_snapshot(ctx: Context) -> Reply:
             figures.civil_society,
         ).format(count=figures.civil_society)
         + " ("
-        + _(
-            "{delegates} delegates, {facilitators} facilitators, {rapporteurs} rapporteurs, "
-            "{organisers} organisers"
-        ).format(
-            delegates=roles[Role.CIVIL_SOCIETY],
-            facilitators=roles[Role.FACILITATOR],
-            rapporteurs=roles[Role.RAPPORTEUR],
-            organisers=roles[Role.ORGANISER],
-        )
+        + formatting.join([_role_count(role, roles[role]) for role in _CIVIL_SOCIETY_ROLES])
         + ")",
         ngettext(
             "{count} migrant, refugee or member of the diaspora",
@@ -130,15 +138,20 @@ async def show_snapshot(ctx: Context) -> Reply:
             count=figures.youth
         ),
         ngettext(
-            "{count} also attends the government-led conference",
-            "{count} also attend the government-led conference",
+            "{count} also attends the government-led Stocktaking",
+            "{count} also attend the government-led Stocktaking",
             figures.government_conference,
         ).format(count=figures.government_conference),
-        ngettext(
-            "{count} government representative from {countries} countries",
-            "{count} government representatives from {countries} countries",
-            roles[Role.GOVERNMENT],
-        ).format(count=roles[Role.GOVERNMENT], countries=figures.government_countries),
+        _("{representatives} from {countries}").format(
+            representatives=ngettext(
+                "{count} government representative",
+                "{count} government representatives",
+                roles[Role.GOVERNMENT],
+            ).format(count=roles[Role.GOVERNMENT]),
+            countries=ngettext(
+                "{count} country", "{count} countries", figures.government_countries
+            ).format(count=figures.government_countries),
+        ),
         ngettext(
             "{count} participant from the UN and international organisations",
             "{count} participants from the UN and international organisations",

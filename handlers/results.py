@@ -66,7 +66,8 @@ def _figures(number: int, summary: Summary) -> str:
         )
         lines.append(f"• {figures}")
     for text in summary.texts[:QUOTED]:
-        lines.append(italic("“" + escape(" ".join(text.split())[:300]) + "”"))
+        quote = _("“{text}”").format(text=escape(" ".join(text.split())[:300]))
+        lines.append(italic(quote))
     if len(summary.texts) > QUOTED:
         more = formatting.number(len(summary.texts) - QUOTED)
         lines.append(_("… and {count} more in the export.").format(count=more))
