@@ -63,7 +63,7 @@ async def test_an_organiser_sees_accounts_table_fill_and_broadcast_delivery(
     assert "With a linked account: Test: 10 · Slack: 2 · Telegram: 1" in board
     assert "With no linked account: 1" in board
     assert "Group sessions, part 1 (Acts 1–5): 0 of 60 seats · 0 waiting" in board
-    assert "Small tables with governments (TEN ACTS): 9 of 113 seats · 1 waiting" in board
+    assert "Small tables with governments – TEN ACTS: 9 of 113 seats · 1 waiting" in board
     assert "#2 sending — 0 delivered · 0 unreachable · 0 failed · 13 still to send" in board
     assert "#1 finished — 1 delivered · 2 unreachable · 0 failed" in board
     assert board.index("#2 sending") < board.index("#1 finished")
@@ -94,7 +94,7 @@ async def test_a_delegate_sees_their_next_sessions_table_and_groups(
     assert "9:50 – 11:00 AM Panel I: regional action" in board
     assert "Coffee break" not in board  # the next three only
     assert "/agenda shows the whole programme." in board
-    assert "Small tables with governments (TEN ACTS) · Sun, Dec 3, 10:30 AM – 12:30 PM" in board
+    assert "Small tables with governments – TEN ACTS · Sun, Dec 3, 10:30 AM – 12:30 PM" in board
     assert "Act 3: Protection — ✅ seated" in board
     assert "/join ACT [ROUND] moves you to another table" in board
     assert "✅ Firewalls" in board
@@ -177,7 +177,7 @@ async def test_home_reads_in_french_and_spanish(dispatcher: Dispatcher, demo_eve
     board = await olga.send("/home")
     assert "Tableau de bord de l’équipe d’organisation" in board and "3 participant·e·s" in board
     assert "Avec un compte lié : Test : 3" in board
-    assert "Petites tables avec les gouvernements (DIX ACTES) : 2 sur 113 places" in board
+    assert "Petites tables avec les gouvernements – DIX ACTES : 2 sur 113 places" in board
     assert "Aucune communication pour l’instant." in board
 
     guest = ChatUser(dispatcher, external_id="invitado", language_code="es")

@@ -86,7 +86,7 @@ async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
     assert await deliver_all(dispatcher, inboxes) == 2
     assert inboxes.received["D08"] == [
         "🎉 A seat freed up: you now have a seat at Act 9: Rights, return and reintegration "
-        "(Small tables with governments (TEN ACTS))."
+        "(Small tables with governments – TEN ACTS)."
     ]
     [to_d09] = inboxes.received["D09"]
     assert "Droits, retour et réintégration" in to_d09 and "place" in to_d09
