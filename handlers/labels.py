@@ -64,6 +64,8 @@ _MAIL_REASONS = {
     "empty_digest": _l("a digest without any message"),
     "unreadable_digest": _l("a digest without any readable message"),
     "no_content": _l("no text, no subject and no attachment"),
+    "too_slow": _l("reading it took too long"),
+    "too_big": _l("reading it needed too much memory"),
 }
 
 # Chat apps by their names; only the console's name is translated.
