@@ -182,6 +182,39 @@ async def test_a_mail_over_its_reading_time_is_kept_as_failed_and_organisers_see
         assert await db.scalar(select(func.count()).select_from(MailMessage)) == 2
 
 
+async def test_a_mail_over_its_memory_is_kept_as_failed_and_the_next_one_is_read(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
+) -> None:
+    amina = await registered(dispatcher, demo_event.id, "Amina")
+    settings = MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_memory_mb=256)
+    service = await serving(dispatcher, settings)
+    # Five million short lines: the MIME parser keeps each as an object, some 500 MB.
+    lines = (
+        b"From: Hostile <hostile@example.org>\r\nSubject: Lines\r\n"
+        b"Message-ID: <lines@example.org>\r\nList-Id: <"
+        + LIST_ID.encode()
+        + b">\r\n\r\n"
+        + b"a\r\n" * 5_000_000
+    )
+    try:
+        code, _text = await asyncio.to_thread(smtp_send, port_of(service), lines)
+        code_after, _text = await asyncio.to_thread(
+            smtp_send, port_of(service), list_mail().as_bytes()
+        )
+    finally:
+        await service.stop()
+    assert code == 250 and code_after == 250
+    async with sessions() as db:
+        kept = (
+            await db.execute(select(MailMessage).where(MailMessage.status == MailStatus.FAILED))
+        ).scalar_one()
+        assert kept.reason == "too_big" and kept.subject == "Lines"
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    [received] = inboxes.received[amina.external_id]
+    assert "the zero draft is out" in received
+
+
 async def test_a_hundred_attachments_reach_each_reader_in_at_most_files_plus_one_messages(
     dispatcher: Dispatcher, demo_event: Event, receiver: MailService
 ) -> None:

@@ -72,7 +72,7 @@ class MailReader:
             max_workers=1,
             # Not fork: the bot's threads (database drivers, IMAP) may hold locks at that moment.
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_memory,
+            initializer=_prepare_worker,
             initargs=(self.memory,),
         )
         try:  # outside the budget: starting Python and importing the parser takes a second
@@ -102,8 +102,11 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 # In the worker process
 
 
-def _limit_memory(memory: int) -> None:
+def _prepare_worker(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # What goes wrong is answered to the bot, which logs it; a MemoryError's traceback printed
+    # here too would only repeat it.
+    logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _ready() -> bool:
