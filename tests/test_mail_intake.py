@@ -14,12 +14,13 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import MailSettings
+from bot.config import ImapSettings, MailSettings
 from bot.db import SessionFactory
 from bot.mail.service import MailIntake, MailService
 from bot.models import Event, MailMessage, MailStatus, OutboxMessage, Role
 from bot.router import Dispatcher
 from tests.support.chat import registered
+from tests.support.fake_imap import PASSWORD, USER, FakeImap
 from tests.support.outbox import Inboxes, deliver_all
 from tests.test_mail_relay import LIST_ID, list_mail
 
@@ -306,3 +307,32 @@ async def test_sqlite_writers_go_on_while_a_heavy_mail_is_read(
     assert len(inboxes.received[amina.external_id]) == 1
     async with sessions() as db:
         assert await db.scalar(select(func.count()).select_from(OutboxMessage)) >= 1
+
+
+async def test_a_heavy_mail_read_by_imap_is_kept_as_failed_and_the_next_one_relayed(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
+) -> None:
+    amina = await registered(dispatcher, demo_event.id, "Amina")
+    mailbox = FakeImap()
+    await mailbox.start()
+    imap = ImapSettings("127.0.0.1", USER, PASSWORD, port=mailbox.port, tls=False)
+    settings = MailSettings(list_ids=(LIST_ID,), imap=imap, read_seconds=1)
+    service = MailService(MailIntake(dispatcher.sessions, dispatcher.clock, settings, None))
+    try:
+        mailbox.deliver(heavy_mail())
+        mailbox.deliver(list_mail().as_bytes())
+        await service.start()
+        for _wait in range(600):  # until both are taken in, then marked seen
+            if len(mailbox.seen()) == 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await service.stop()
+        await mailbox.stop()
+    async with sessions() as db:
+        reasons = (await db.execute(select(MailMessage.reason))).scalars().all()
+        assert sorted(reasons, key=str) == [None, "too_slow"]
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    [received] = inboxes.received[amina.external_id]
+    assert "the zero draft is out" in received

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import multiprocessing
 import resource
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -104,6 +105,10 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 
 def _prepare_worker(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # Ctrl-C and a service manager's SIGTERM reach the whole process group: the bot stops its
+    # worker itself, and a mail being read must not be taken for one that broke the worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # What goes wrong is answered to the bot, which logs it; a MemoryError's traceback printed
     # here too would only repeat it.
     logging.getLogger().addHandler(logging.NullHandler())

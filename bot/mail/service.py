@@ -42,7 +42,7 @@ class MailIntake:
         refused = relay.refusal(self.settings, envelope.list_id, envelope.sender_address)
         if refused is not None:
             return relay.Outcome(refused=refused)
-        log.info("reading list mail %s (%d bytes)", envelope.message_id or "(no id)", len(raw))
+        log.info("reading list mail %.200s (%d bytes)", envelope.message_id or "-", len(raw))
         parsed = await self.reader.read(raw)
         async with self.sessions() as db:
             event = await current_event(db, self.event_key)
