@@ -42,8 +42,8 @@ _FROM = frozenset({"from", "de", "von"})
 _SUBJECT = frozenset({"subject", "objet", "sujet", "asunto", "betreff"})
 _OTHER = frozenset(
     {"sent", "date", "to", "cc", "bcc", "reply-to", "importance"}
-    | {"envoyé", "à", "a", "cci", "répondre à", "pour", "priorité"}
-    | {"enviado", "fecha", "para", "cco", "responder a", "importancia"}
+    | {"envoyé", "envoyé le", "à", "a", "cci", "répondre à", "pour", "priorité"}
+    | {"enviado", "enviado el", "fecha", "para", "cco", "responder a", "importancia"}
     | {"gesendet", "datum", "an", "kopie", "antwort an", "wichtigkeit"}
 )
 _REPLY_SUBJECT = re.compile(
@@ -57,6 +57,7 @@ class _Forward:
     start: int  # the first line of the forward (its marker or header block)
     body: int  # the first line of the forwarded text
     headers: dict[str, str] = field(default_factory=dict)  # "from", "subject"
+    reply: bool = False  # an Outlook header block above a reply's quote, not a forward
 
 
 def keep_forwards(text: str, subject: str) -> str:
@@ -71,7 +72,7 @@ def keep_forwards(text: str, subject: str) -> str:
             break
         note = "\n".join(lines[: found.start])
         trimmed = trim_reply(note)
-        if trimmed.split() != note.split():
+        if found.reply or trimmed.split() != note.split():
             # The note ends in a reply's quote, so the forward is part of what was quoted.
             return _join([*pieces, trimmed])
         pieces += [note, _summary(found.headers)]
@@ -92,17 +93,16 @@ def _find(lines: list[str], *, reply: bool) -> _Forward | None:
             continue
         if _FORWARD_MARKER.fullmatch(stripped):
             return _after_marker(lines, i)
-        if reply:
-            continue
         if _ORIGINAL_MARKER.fullmatch(stripped):
             found = _after_marker(lines, i)
             if "from" in found.headers:
+                found.reply = reply
                 return found
         elif _header_name(line) in _FROM:
             headers, end = _header_block(lines, i)
             if len(headers) >= 2:
                 start = i - 1 if i and _OUTLOOK_RULE.fullmatch(lines[i - 1].strip()) else i
-                return _Forward(start, _skip_blank(lines, end), headers)
+                return _Forward(start, _skip_blank(lines, end), headers, reply)
     return None
 
 

@@ -43,16 +43,16 @@ class CappedPolicy(_Policy):
         budget = self.budget
         if budget is None:
             return name, value
-        if len(value) > budget.left:
-            if budget.left >= 0:
-                budget.cut.append(f"headers over {HEADERS_LIMIT // 1000} kB emptied")
-                budget.left = -1
-            return name, ""
         if len(value) > HEADER_LIMIT:
             budget.cut.append(f"{name} header cut at {HEADER_LIMIT // 1000} kB")
             value = cut(value, comma=name.lower() in _ADDRESS_HEADERS)
             if name.lower() == "subject":
                 value += " …"
+        if len(value) > budget.left:
+            if budget.left >= 0:
+                budget.cut.append(f"headers over {HEADERS_LIMIT // 1000} kB emptied")
+                budget.left = -1
+            return name, ""
         budget.left -= len(name) + len(value)
         return name, value
 

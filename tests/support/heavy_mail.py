@@ -36,6 +36,12 @@ def quoted_lines(count: int) -> bytes:
     return mail(b"Subject: Re: Long thread\r\n", body)
 
 
+def long_attribution(size: int) -> bytes:
+    """A line of `size` bytes that starts like "On … wrote:" and never ends like it."""
+    line = b"On " + b"and on " * (size // 7)
+    return mail(b"Subject: Minutes\r\n", b"Hello,\r\n\r\n" + line + b"\r\n\r\nAna\r\n")
+
+
 def long_from(size: int) -> bytes:
     """A folded From: header of about `size` bytes: one address after another."""
     parts, total, n = [], 0, 0
