@@ -195,6 +195,40 @@ def test_forward_of_a_forward_shows_both_senders() -> None:
     )
 
 
+HTML_FORWARDS = {
+    "gmail": (
+        "Fwd: Logistics for Marrakech",
+        '<div dir="ltr">Dear all, please read below.<br><br><div class="gmail_quote">'
+        '<div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>'
+        'From: <strong class="gmail_sendername">Host Committee</strong> '
+        "<span>&lt;host@example.org&gt;</span><br>Date: Mon, 4 Dec 2017 at 10:00<br>"
+        "Subject: Logistics for Marrakech<br>To: &lt;list@example.org&gt;<br></div><br><br>"
+        '<div dir="ltr">The hotel block closes on Friday.</div></div></div>',
+    ),
+    "outlook fr": (
+        "TR : Logistics for Marrakech",
+        "<div class=WordSection1><p class=MsoNormal>Dear all, please read below.</p>"
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt"><p class=MsoNormal>'
+        "<b>De&nbsp;:</b> Host Committee &lt;host@example.org&gt;<br>"
+        "<b>Envoy&eacute;&nbsp;:</b> lundi 4 d&eacute;cembre 2017 10:00<br>"
+        "<b>&Agrave;&nbsp;:</b> list@example.org<br>"
+        "<b>Objet&nbsp;:</b> Logistics for Marrakech</p></div>"
+        "<p class=MsoNormal>The hotel block closes on Friday.</p></div>",
+    ),
+}
+
+
+@pytest.mark.parametrize(("subject", "markup"), HTML_FORWARDS.values(), ids=HTML_FORWARDS.keys())
+def test_html_forward_keeps_the_forwarded_message(subject: str, markup: str) -> None:
+    message = EmailMessage()
+    message["From"] = "Ana Gómez <ana@example.org>"
+    message["Subject"] = subject
+    message.set_content(markup, subtype="html")
+    assert one(message.as_bytes()).text == (
+        f"Dear all, please read below.\n\n{SUMMARY}\n\nThe hotel block closes on Friday."
+    )
+
+
 QUOTED = "\n".join(f"> {line}" for line in FORWARDED.split("\n"))
 REPLIES = {
     "outlook en": ("RE: Logistics for Marrakech", FORWARDS["outlook en"][1] + FORWARDED),
