@@ -1,7 +1,7 @@
 """How long bot.mail.parse takes, and how much memory it needs, on the hostile mails of
-issue 16: 80,000 short lines, 100,000 quoted lines, a 200 kB line that starts like "On … wrote:",
-a 1.3 MB From:, a Subject: of 12,000 and
-40,000 encoded words. Each case runs in a fresh process (peak memory is per process).
+issue 16: 80,000 short lines, 100,000 quoted lines, a 200 kB line that starts like "On …
+wrote:", an HTML body of 40,000 "[", a 1.3 MB From:, a Subject: of 12,000 and 40,000 encoded
+words. Each case runs in a fresh process (peak memory is per process).
 `make bench`, or `python benchmarks/mail_parse.py [case ...]`.
 """
 
@@ -26,6 +26,7 @@ CASES: dict[str, Callable[[], bytes]] = {
     "80,000 short lines": lambda: heavy_mail.many_lines(80_000),
     "100,000 quoted lines": lambda: heavy_mail.quoted_lines(100_000),
     "200 kB attribution line": lambda: heavy_mail.long_attribution(200_000),
+    "HTML of 40,000 '['": lambda: heavy_mail.html_brackets(40_000),
     "1.3 MB From:": lambda: heavy_mail.long_from(1_300_000),
     "Subject of 12,000 words": lambda: heavy_mail.long_subject(12_000),
     "Subject of 40,000 words": lambda: heavy_mail.long_subject(40_000),

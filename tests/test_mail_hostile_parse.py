@@ -410,3 +410,28 @@ def test_no_mail_crashes_and_every_refusal_has_a_translated_reason() -> None:
             codes.add(error.code)
     assert codes  # some of them are refused
     assert all(labels.mail_reason(code) != code for code in codes), codes
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "codec", "label"),
+    [
+        ("田中", "会議の予約", "cp932", "Shift_JIS"),
+        ("朱镕基", "日内瓦会议", "gbk", "GB2312"),
+        ("김민수", "회의 일정", "cp949", "EUC-KR"),
+    ],
+)
+def test_raw_8bit_headers_read_in_the_body_charset(
+    name: str, subject: str, codec: str, label: str
+) -> None:
+    raw = (
+        b"From: " + name.encode(codec) + b" <sender@example.org>\n"
+        b"Subject: " + subject.encode(codec) + b"\n"
+        b"Content-Type: text/plain; charset="
+        + label.encode()
+        + b"\n\n"
+        + "本文".encode(codec)
+        + b"\n"
+    )
+    parsed = one(raw)
+    assert (parsed.sender_name, parsed.subject) == (name, subject)
+    assert parsed.text == "本文"

@@ -51,6 +51,12 @@ _SEVEN_BIT = frozenset(
     {"iso2022_jp_ext", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3"}
     | {"iso2022_kr", "utf-7", "hz"}
 )
+# Multibyte charsets: a text mostly right in one of them is not mojibake in another.
+_MULTIBYTE = frozenset(
+    {"gb18030", "gbk", "gb2312", "big5hkscs", "big5", "cp950", "cp949", "euc_kr", "johab"}
+    | {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004"}
+    | {"euc_jisx0213"}
+)
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # An encoded word; its text may hold raw 8-bit bytes (kept as surrogates), which RFC 2047
@@ -108,9 +114,8 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         return data.decode("utf-8"), problem
     except UnicodeDecodeError:
         pass
-    if name and name not in _SEVEN_BIT:
-        # A browser keeps the label and shows what it cannot read as U+FFFD; a text mostly
-        # right in its label is not mojibake in another.
+    if name in _MULTIBYTE:
+        # A browser keeps the label and shows what it cannot read as U+FFFD.
         with_label = _decode_or_none(data, name)
         if with_label is not None and 8 * with_label.count("\ufffd") < len(data):
             return with_label, "undecodable bytes replaced"
@@ -135,21 +140,26 @@ def windows_1252(data: bytes, problem: str | None) -> tuple[str, str | None]:
 
 
 def unsurrogate(value: str, charset: str | None = None) -> str:
-    """Bytes the parser kept as surrogate escapes (8-bit headers), decoded for real."""
+    """Bytes the parser kept as surrogate escapes (8-bit headers), decoded for real: UTF-8
+    (RFC 6532) when they are, else in `charset` (the body's: old clients write headers in it)."""
     if not _SURROGATE.search(value):
         return value
     try:
         data = value.encode("utf-8", errors="surrogateescape")
     except UnicodeEncodeError:
         return _SURROGATE.sub("\ufffd", value)
-    return decode_bytes(data, charset)[0]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data, charset)[0]
 
 
-def decode_words(raw: str) -> str:
+def decode_words(raw: str, charset_hint: str | None = None) -> str:
     """A header value with its encoded words decoded, in one pass (the standard library's
     header parser is quadratic on a long run of them). Lenient where senders are: raw 8-bit
     bytes inside a word, words run together, a wrong or unknown charset. Adjacent words in one
-    charset are decoded together: a character may be split between two of them."""
+    charset are decoded together: a character may be split between two of them. Raw 8-bit
+    text outside the words is read as `unsurrogate` reads it, with `charset_hint`."""
     pieces: list[str] = []
     run: list[bytes] = []
     run_charset = ""
@@ -162,7 +172,7 @@ def decode_words(raw: str) -> str:
             pieces.append(decode_bytes(b"".join(run), run_charset)[0])
             run = []
         if not adjacent:
-            pieces.append(unsurrogate(between))  # whitespace between two words is dropped
+            pieces.append(unsurrogate(between, charset_hint))  # between two words: dropped
         data = _word_bytes(word.group(2), word.group(3))
         if data is None:
             pieces.append(word.group(0))
@@ -173,7 +183,7 @@ def decode_words(raw: str) -> str:
         position = word.end()
     if run:
         pieces.append(decode_bytes(b"".join(run), run_charset)[0])
-    pieces.append(unsurrogate(raw[position:]))
+    pieces.append(unsurrogate(raw[position:], charset_hint))
     return "".join(pieces)
 
 

@@ -86,7 +86,7 @@ _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
 _CID = re.compile(r"""cid:([^"'\s<>)]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
-_SELF_LINK = re.compile(r"\[([^\]\n]+)\]\((?:mailto:)?\1\)")
+_SELF_LINK = re.compile(r"\[([^\[\]\n]+)\]\((?:mailto:)?\1\)")  # no "[" inside: linear
 _RULE = re.compile(r"[-_=*~]{2,}")
 _MAILMAN_RULE = re.compile(r"_{10,}")
 _MAILMAN_TAIL = re.compile(r"mailing list|listinfo|unsubscribe|-leave@|-request@", re.IGNORECASE)
@@ -218,10 +218,11 @@ def _inner_message(part: MIMEPart) -> MIMEPart | None:
 
 def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
     # Encoded words decoded by hand: linear, and lenient with raw 8-bit bytes inside them.
-    subject = _one_line(decode_words(_raw_value(message, "Subject")))
+    hint = _charset_hint(message)
+    subject = _one_line(decode_words(_raw_value(message, "Subject"), hint))
     reader = _BodyReader(message, subject)
     text = reader.read()
-    sender_name, sender_address = _sender(message)
+    sender_name, sender_address = _sender(message, hint)
     if not text and not subject and not reader.attachments:
         raise MailError("no text, no subject and no attachment", "no_content")
     date = _raw_header(message, "Date")
@@ -243,15 +244,27 @@ def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
     )
 
 
+def _charset_hint(message: MIMEPart) -> str | None:
+    """The charset of the message's first labelled text: old clients write raw 8-bit headers
+    in it."""
+    for number, part in enumerate(message.walk()):
+        if number > _MAX_DEPTH:
+            break
+        if part.get_content_maintype() == "text" and (charset := part.get_content_charset()):
+            return charset
+    return None
+
+
 def _header_cuts(message: MIMEPart) -> list[str]:
     policy = message.policy
     return policy.budget.cut if isinstance(policy, CappedPolicy) and policy.budget else []
 
 
-def _raw_header(message: MIMEPart, name: str) -> str:
-    """The header's value as it came, unfolded, with raw 8-bit bytes decoded (UTF-8, else
-    windows-1252: the parser alone would turn Latin-1 into U+FFFD) but encoded words kept."""
-    return unsurrogate(_raw_value(message, name))
+def _raw_header(message: MIMEPart, name: str, hint: str | None = None) -> str:
+    """The header's value as it came, unfolded, with raw 8-bit bytes decoded (UTF-8, else in
+    the body's charset, else windows-1252: the parser alone would turn them into U+FFFD) but
+    encoded words kept."""
+    return unsurrogate(_raw_value(message, name), hint)
 
 
 def _raw_value(message: MIMEPart, name: str) -> str:
@@ -262,9 +275,9 @@ def _raw_value(message: MIMEPart, name: str) -> str:
     return ""
 
 
-def _header(message: MIMEPart, name: str) -> object:
+def _header(message: MIMEPart, name: str, hint: str | None = None) -> object:
     """The header as the standard library's registry parses it (encoded words decoded)."""
-    raw = _raw_header(message, name)
+    raw = _raw_header(message, name, hint)
     if not raw:
         return ""
     try:
@@ -273,10 +286,10 @@ def _header(message: MIMEPart, name: str) -> object:
         return decode_words(raw)
 
 
-def _sender(message: MIMEPart) -> tuple[str, str]:
-    header = _header(message, "From")
+def _sender(message: MIMEPart, hint: str | None) -> tuple[str, str]:
+    header = _header(message, "From", hint)
     # "addr (Name)": the registry drops the comment, parseaddr keeps it as the name.
-    name, address = parseaddr(_clean(decode_words(_raw_header(message, "From"))))
+    name, address = parseaddr(_clean(decode_words(_raw_value(message, "From"), hint)))
     if isinstance(header, AddressHeader) and header.addresses:
         first = header.addresses[0]
         name, address = first.display_name or name, first.addr_spec

@@ -42,6 +42,12 @@ def long_attribution(size: int) -> bytes:
     return mail(b"Subject: Minutes\r\n", b"Hello,\r\n\r\n" + line + b"\r\n\r\nAna\r\n")
 
 
+def html_brackets(count: int) -> bytes:
+    """An HTML body of `count` opening brackets (once quadratic to turn into text)."""
+    head = HEAD.replace(b"text/plain", b"text/html")
+    return mail(b"Subject: Brackets\r\n", b"<p>" + b"[" * count + b"</p>\r\n", head=head)
+
+
 def long_from(size: int) -> bytes:
     """A folded From: header of about `size` bytes: one address after another."""
     parts, total, n = [], 0, 0
