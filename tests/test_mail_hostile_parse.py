@@ -435,3 +435,8 @@ def test_raw_8bit_headers_read_in_the_body_charset(
     parsed = one(raw)
     assert (parsed.sender_name, parsed.subject) == (name, subject)
     assert parsed.text == "本文"
+
+
+def test_memo_lines_that_look_like_headers_stay_text() -> None:
+    body = "De: la coordinación\nPara: todas las delegaciones\n\nLa reunión es el lunes."
+    assert one(mail("Aviso", body)).text == body

@@ -100,7 +100,8 @@ def _find(lines: list[str], *, reply: bool) -> _Forward | None:
                 return found
         elif _header_name(line) in _FROM:
             headers, end = _header_block(lines, i)
-            if len(headers) >= 2:
+            # Outlook writes at least From, Sent and Subject; a memo's "From: / To:" is text.
+            if len(headers) >= 3 and "subject" in headers:
                 start = i - 1 if i and _OUTLOOK_RULE.fullmatch(lines[i - 1].strip()) else i
                 return _Forward(start, _skip_blank(lines, end), headers, reply)
     return None

@@ -2,8 +2,10 @@
 typed messages: decoded headers, the body as plain text without the quoted reply and the list
 footer, and the attachments.
 
-Pure: no database, no network. The standard library's `email` package does the MIME work,
-`inscriptis` turns HTML into text, `mail-parser-reply` finds where a quoted reply begins.
+Pure: no database, no network. The standard library's `email` package does the MIME work
+(headers cut to size first: bot.mail.headers), `inscriptis` turns HTML into text, bot.mail.quotes
+and bot.mail.forwards trim quoted replies and keep forwarded messages, bot.mail.charsets reads
+bytes as a browser would.
 Mail is messy (wrong charsets, broken multiparts, corrupt base64), so everything short of
 "nothing readable at all" is recovered and noted in `ParsedMail.problems` rather than raised.
 """
