@@ -70,7 +70,7 @@ _JOINER = "\u200d"
 
 def storable(value: str, length: int | None = None) -> str:
     """`value` as a column keeps it: without NUL, lone surrogates shown as U+FFFD, and at most
-    `length` characters (as PostgreSQL counts them), cut before a whole character."""
+    `length` characters (as PostgreSQL counts them), never cut inside a character."""
     if _REFUSED.search(value):
         value = _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if length is not None and len(value) > length:
@@ -129,10 +129,14 @@ class CleanString(TypeDecorator[str]):
     impl = String
     cache_ok = True
 
+    def __init__(self, length: int | None = None) -> None:
+        super().__init__(length)
+        self.length = length  # named here, so that statements cache per length
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return storable(value, getattr(self.impl, "length", None))
+        if not isinstance(value, str):
+            return value
+        return storable(value, self.length)
 
     def coerce_compared_value(self, op: OperatorType | None, value: Any) -> TypeEngine[Any]:
         return self if op in _EQUALITY else _UNCUT
@@ -146,6 +150,9 @@ class CleanText(CleanString):
 
     impl = Text
     cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(None)
 
 
 class CleanJSON(TypeDecorator[Any]):
