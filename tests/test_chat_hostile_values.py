@@ -1,5 +1,6 @@
 """Chat input with what a database refuses (NUL, lone surrogates, a name longer than its
-column), through python-telegram-bot against the fake Bot API: handled, answered, stored clean."""
+column), through the real platform libraries against the fake Telegram and Slack APIs: handled,
+answered, stored clean."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from sqlalchemy import select
 
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, GroupProposal, Role
+from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.fake_slack import FakeSlack, slash_command_body
 from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user
+from tests.test_slack import signed_post
 
 # 307 characters: a NUL, a lone surrogate (JSON may carry one as \ud83d), accents written as
 # combining marks, placed so that the 200 characters the column keeps end on one.
@@ -67,3 +71,18 @@ async def test_texts_and_button_data_with_nul_are_handled_and_answered(
     [shown] = await fake_telegram.wait_for("editMessageText")
     assert shown.params["message_id"] == "9"
     assert fake_telegram.of("answerCallbackQuery")
+
+
+async def test_a_slack_name_with_nul_and_300_characters_is_answered_and_stored_clean(
+    fake_slack: FakeSlack, slack: SlackAdapter, sessions: SessionFactory
+) -> None:
+    fake_slack.add_user("U789", HOSTILE_NAME, locale="fr-FR")
+
+    status = await signed_post(slack, slash_command_body("aide", user_id="U789", channel_id="D789"))
+
+    assert status == 200
+    [answer] = await fake_slack.wait_for("chat.postMessage")
+    assert "/programme" in str(answer.params["text"])
+    async with sessions() as db:
+        [name] = (await db.execute(select(ChatIdentity.display_name))).scalars()
+    assert name is not None and len(name) <= 200 and "\x00" not in name
