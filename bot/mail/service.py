@@ -12,13 +12,14 @@ from bot.config import MailSettings
 from bot.db import SessionFactory
 from bot.events import current_event
 from bot.mail import relay
+from bot.mail.failures import TryLater
 from bot.mail.imap import ImapPoller
 from bot.mail.smtp import SmtpReceiver
 
 log = logging.getLogger(__name__)
 
 
-class NoEvent(Exception):
+class NoEvent(TryLater):
     pass
 
 
