@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from bot.chat import Sender
 from bot.i18n import LANGUAGES
 from bot.models import ChatIdentity, Participant
+from bot.models.base import stored
 from bot.numbers import parse_number
 
 # last_seen_at is written at most this often, so that reading the agenda costs no write.
@@ -32,8 +33,8 @@ async def identity_for(
         identity = ChatIdentity(
             platform=platform,
             external_id=sender.external_id,
-            display_name=sender.display_name,
-            platform_language=sender.language_code,
+            display_name=stored(ChatIdentity.display_name, sender.display_name),
+            platform_language=stored(ChatIdentity.platform_language, sender.language_code),
             reachable=True,
             created_at=now,
             last_seen_at=now,
@@ -48,10 +49,14 @@ async def identity_for(
         return identity
     if now - identity.last_seen_at >= _SEEN_RESOLUTION:
         identity.last_seen_at = now
-    if sender.language_code and identity.platform_language != sender.language_code:
-        identity.platform_language = sender.language_code
-    if sender.display_name and identity.display_name != sender.display_name:
-        identity.display_name = sender.display_name
+    # Compared as stored (cleaned and cut to the column), or a long name would be written again
+    # at every message.
+    language = stored(ChatIdentity.platform_language, sender.language_code)
+    if language and identity.platform_language != language:
+        identity.platform_language = language
+    name = stored(ChatIdentity.display_name, sender.display_name)
+    if name and identity.display_name != name:
+        identity.display_name = name
     return identity
 
 

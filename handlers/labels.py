@@ -55,7 +55,7 @@ _REGIONS = {
     "unknown": _l("Region not given"),
 }
 
-# Why a list mail could not be relayed (bot.mail.parse.MailError.code).
+# Why a list mail could not be relayed (bot.mail.parse.MailError.code, bot.mail.failures).
 _MAIL_REASONS = {
     "empty": _l("the mail is empty"),
     "not_mail": _l("this is not an e-mail"),
@@ -64,6 +64,7 @@ _MAIL_REASONS = {
     "empty_digest": _l("a digest without any message"),
     "unreadable_digest": _l("a digest without any readable message"),
     "no_content": _l("no text, no subject and no attachment"),
+    "unstorable": _l("the database refused to store it (details in the log)"),
     "too_slow": _l("reading it took too long"),
     "too_big": _l("reading it needed too much memory"),
 }

@@ -6,6 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from sqlalchemy import JSON, Enum, String
+
+from bot.models import Base
+from bot.models.base import CleanJSON, CleanString
 from bot.paths import ROOT
 from handlers import build_router
 
@@ -51,3 +55,22 @@ def test_building_the_router_twice_gives_two_independent_routers() -> None:
 def test_every_command_has_help_text() -> None:
     for command in build_router().commands.values():
         assert str(command.help).strip(), command.name
+
+
+def test_every_text_a_model_stores_goes_through_the_cleaning_column_types() -> None:
+    """A NUL byte or an over-long name from outside must not reach a column raw: PostgreSQL
+    refuses such a row, and the mail or update that brought it would be tried forever."""
+    raw = [
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, String | JSON) and not isinstance(column.type, Enum)
+    ]
+    assert raw == []
+    cleaned = [
+        column
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, CleanString | CleanJSON)
+    ]
+    assert len(cleaned) > 50

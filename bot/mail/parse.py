@@ -2,8 +2,10 @@
 typed messages: decoded headers, the body as plain text without the quoted reply and the list
 footer, and the attachments.
 
-Pure: no database, no network. The standard library's `email` package does the MIME work,
-`inscriptis` turns HTML into text, `mail-parser-reply` finds where a quoted reply begins.
+Pure: no database, no network. The standard library's `email` package does the MIME work
+(headers cut to size first: bot.mail.headers), `inscriptis` turns HTML into text, bot.mail.quotes
+and bot.mail.forwards trim quoted replies and keep forwarded messages, bot.mail.charsets reads
+bytes as a browser would.
 Mail is messy (wrong charsets, broken multiparts, corrupt base64), so everything short of
 "nothing readable at all" is recovered and noted in `ParsedMail.problems` rather than raised.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import contextlib
 import email
 import email.policy
@@ -22,7 +23,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.headerregistry import AddressHeader
 from email.message import MIMEPart
 from email.utils import parseaddr, parsedate_to_datetime
@@ -31,7 +31,10 @@ from urllib.parse import unquote
 from inscriptis import get_text  # type: ignore[import-untyped]
 from inscriptis.css_profiles import CSS_PROFILES  # type: ignore[import-untyped]
 from inscriptis.model.config import ParserConfig  # type: ignore[import-untyped]
-from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
+
+from bot.mail.charsets import decode_bytes, decode_words, unsurrogate
+from bot.mail.forwards import keep_forwards
+from bot.mail.headers import CappedPolicy, capped_policy
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +57,12 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _MAX_DEPTH = 30  # MIME nesting deeper than this is hostile, not mail
-_REPLY_PARSER = EmailReplyParser(languages=["en", "fr", "es", "de"])
 # Links keep their address, which a chat reader cannot otherwise see. (The "relaxed" CSS profile
 # would indent everything inside Outlook's <div class=WordSection1>.)
 _HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
 _SIGNATURE_TYPES = frozenset(
     {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 )
-# Charsets whose 8-bit text is, in practice, often UTF-8 or windows-1252 under a wrong label.
-_LATIN_LABELS = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
 _DEFECTS = {
     "NoBoundaryInMultipartDefect": "multipart without boundary",
     "StartBoundaryNotFoundDefect": "multipart boundary never found",
@@ -84,16 +84,11 @@ _QUIET_DEFECTS = frozenset(
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
-_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
 _CID = re.compile(r"""cid:([^"'\s<>)]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
-_SELF_LINK = re.compile(r"\[([^\]\n]+)\]\((?:mailto:)?\1\)")
-_QUOTED = re.compile(r"^\s*>")
-_WROTE = re.compile(r"\b(wrote|a écrit|escribió|schrieb)\b.*:$", re.IGNORECASE)
-_ATTRIBUTION = re.compile(r"(@|\bwrote|écrit|escribió|schrieb).*:$", re.IGNORECASE)
+_SELF_LINK = re.compile(r"\[([^\[\]\n]+)\]\((?:mailto:)?\1\)")  # no "[" inside: linear
 _RULE = re.compile(r"[-_=*~]{2,}")
 _MAILMAN_RULE = re.compile(r"_{10,}")
 _MAILMAN_TAIL = re.compile(r"mailing list|listinfo|unsubscribe|-leave@|-request@", re.IGNORECASE)
@@ -153,7 +148,8 @@ def parse(raw: bytes) -> list[ParsedMail]:
     if not raw.strip():
         raise MailError("empty input", "empty")
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        policy = capped_policy()
+        message = email.message_from_bytes(raw, policy=policy)
         if not {name.lower() for name in message} & _MAIL_HEADERS:
             raise MailError("not mail: no mail headers", "not_mail")
         digest = _digest_messages(message)
@@ -214,7 +210,8 @@ def _inner_message(part: MIMEPart) -> MIMEPart | None:
         return payload[0]
     data = part.get_payload(decode=True)  # a message/rfc822 part sent base64 (not allowed)
     if isinstance(data, bytes) and data.strip():
-        return email.message_from_bytes(data, policy=email.policy.default)
+        inner: MIMEPart = email.message_from_bytes(data, policy=part.policy)
+        return inner
     return None
 
 
@@ -222,10 +219,12 @@ def _inner_message(part: MIMEPart) -> MIMEPart | None:
 
 
 def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
-    reader = _BodyReader(message)
+    # Encoded words decoded by hand: linear, and lenient with raw 8-bit bytes inside them.
+    hint = _charset_hint(message)
+    subject = _one_line(decode_words(_raw_value(message, "Subject"), hint))
+    reader = _BodyReader(message, subject)
     text = reader.read()
-    subject = " ".join(_header_text(message, "Subject").split())
-    sender_name, sender_address = _sender(message)
+    sender_name, sender_address = _sender(message, hint)
     if not text and not subject and not reader.attachments:
         raise MailError("no text, no subject and no attachment", "no_content")
     date = _raw_header(message, "Date")
@@ -243,45 +242,56 @@ def _read_message(message: MIMEPart, list_id: str | None) -> ParsedMail:
         sent_at=_date(date),
         text=text,
         attachments=tuple(reader.attachments),
-        problems=tuple(dict.fromkeys(reader.problems)),
+        problems=tuple(dict.fromkeys([*_header_cuts(message), *reader.problems])),
     )
 
 
-def _raw_header(message: MIMEPart, name: str) -> str:
-    """The header's value as it came, unfolded, with raw 8-bit bytes decoded (UTF-8, else
-    windows-1252: the parser alone would turn Latin-1 into U+FFFD) but encoded words kept."""
+def _charset_hint(message: MIMEPart) -> str | None:
+    """The charset of the message's first labelled text: old clients write raw 8-bit headers
+    in it."""
+    for number, part in enumerate(message.walk()):
+        if number > _MAX_DEPTH:
+            break
+        if part.get_content_maintype() == "text" and (charset := part.get_content_charset()):
+            return charset
+    return None
+
+
+def _header_cuts(message: MIMEPart) -> list[str]:
+    policy = message.policy
+    return policy.budget.cut if isinstance(policy, CappedPolicy) and policy.budget else []
+
+
+def _raw_header(message: MIMEPart, name: str, hint: str | None = None) -> str:
+    """The header's value as it came, unfolded, with raw 8-bit bytes decoded (UTF-8, else in
+    the body's charset, else windows-1252: the parser alone would turn them into U+FFFD) but
+    encoded words kept."""
+    return unsurrogate(_raw_value(message, name), hint)
+
+
+def _raw_value(message: MIMEPart, name: str) -> str:
+    """The header's value unfolded, raw 8-bit bytes still surrogate escapes."""
     for key, value in message.raw_items():
         if key.lower() == name.lower():
-            return _unsurrogate(re.sub(r"\r?\n", "", str(value)))
+            return re.sub(r"\r?\n", "", str(value))
     return ""
 
 
-def _header(message: MIMEPart, name: str) -> object:
+def _header(message: MIMEPart, name: str, hint: str | None = None) -> object:
     """The header as the standard library's registry parses it (encoded words decoded)."""
-    raw = _raw_header(message, name)
+    raw = _raw_header(message, name, hint)
     if not raw:
         return ""
     try:
         return email.policy.default.header_factory(name, raw)
     except Exception:  # the header parser has raised on hostile input; decode by hand
-        return _decode_words(raw)
+        return decode_words(raw)
 
 
-def _decode_words(raw: str) -> str:
-    try:
-        return str(make_header(decode_header(raw)))
-    except Exception:
-        return raw
-
-
-def _header_text(message: MIMEPart, name: str) -> str:
-    return _clean(str(_header(message, name)))
-
-
-def _sender(message: MIMEPart) -> tuple[str, str]:
-    header = _header(message, "From")
+def _sender(message: MIMEPart, hint: str | None) -> tuple[str, str]:
+    header = _header(message, "From", hint)
     # "addr (Name)": the registry drops the comment, parseaddr keeps it as the name.
-    name, address = parseaddr(_clean(_decode_words(_raw_header(message, "From"))))
+    name, address = parseaddr(_clean(decode_words(_raw_value(message, "From"), hint)))
     if isinstance(header, AddressHeader) and header.addresses:
         first = header.addresses[0]
         name, address = first.display_name or name, first.addr_spec
@@ -324,8 +334,9 @@ def _date(value: str) -> datetime | None:
 class _BodyReader:
     """Walks one message's MIME tree: text parts become the body, the rest attachments."""
 
-    def __init__(self, message: MIMEPart) -> None:
+    def __init__(self, message: MIMEPart, subject: str) -> None:
         self.message = message
+        self.subject = subject  # "Re: …" says whether an Outlook header block is a reply
         self.texts: list[str] = []
         self.attachments: list[Attachment] = []
         self.problems: list[str] = []
@@ -339,7 +350,7 @@ class _BodyReader:
         if not any(t.strip() for t in self.texts):
             # Some broken mailers put the text before the first boundary.
             self.texts = [p for p in self.preambles if p.strip()]
-        return _readable("\n\n".join(self.texts))
+        return _readable("\n\n".join(self.texts), self.subject)
 
     def _referenced_cids(self) -> set[str]:
         """Content-IDs the HTML shows inline (logos, pasted images): not attachments."""
@@ -361,7 +372,7 @@ class _BodyReader:
         elif part.is_multipart():
             preamble = part.preamble
             if preamble and not _MIME_BOILERPLATE.search(preamble):
-                self.preambles.append(_unsurrogate(preamble))
+                self.preambles.append(unsurrogate(preamble))
             if ctype == "multipart/alternative":
                 self._alternative(part, body=body, depth=depth)
             else:
@@ -408,7 +419,7 @@ class _BodyReader:
             boundary = found.group(1).removesuffix(b"--")
             rebuilt = email.message_from_bytes(
                 b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\n\n' + data,
-                policy=email.policy.default,
+                policy=part.policy,
             )
             if rebuilt.is_multipart():
                 self.problems.append("multipart boundary guessed")
@@ -475,7 +486,7 @@ class _BodyReader:
         return self._decode(data, charset, note=note)
 
     def _decode(self, data: bytes, charset: str | None, *, note: bool = True) -> str:
-        text, problem = _decode_bytes(data, charset)
+        text, problem = decode_bytes(data, charset)
         if problem and note:
             self.problems.append(problem)
         return text
@@ -508,7 +519,7 @@ def _filename(part: MIMEPart) -> str | None:
     if not name:
         return None
     if "=?" in name:  # encoded words, not allowed in parameters but common
-        name = _decode_words(name)
+        name = decode_words(name)
     name = _one_line(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name or None
 
@@ -528,7 +539,7 @@ def _base64_by_line(payload: str) -> tuple[bytes, int]:
     """Encoders wrap base64 at a multiple of 4 characters, so each line decodes on its own; a
     line with stray characters is read without them when that leaves whole groups of 4."""
     chunks, lost = [], 0
-    for line in _unsurrogate(payload).split():
+    for line in unsurrogate(payload).split():
         stripped = _NOT_BASE64.sub("", line)
         padded = line + "=" * (-len(line) % 4)
         for candidate in (padded, stripped) if len(stripped) % 4 == 0 else (padded,):
@@ -543,64 +554,8 @@ def _base64_by_line(payload: str) -> tuple[bytes, int]:
 # --- charsets --------------------------------------------------------------------------------
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Text in the labelled charset when the label is right, else the likeliest one; the
-    second value is the problem to note, if any."""
-    if data.isascii():
-        return data.decode("ascii"), None
-    label = (charset or "").strip().strip("\"'").lower()
-    try:
-        codec = codecs.lookup(label).name if label else None
-    except LookupError:
-        codec = None
-    if codec in _LATIN_LABELS:
-        # 8-bit text under a Latin label is often UTF-8 sent mislabelled (valid UTF-8 is never
-        # genuine Latin text), or windows-1252 (0x80–0x9F: curly quotes, €, œ) called Latin-1.
-        try:
-            return data.decode("utf-8"), f"text labelled {label} is UTF-8"
-        except UnicodeDecodeError:
-            pass
-        if codec != "ascii" and not _C1_BYTES.search(data):
-            return data.decode(codec), None
-        if codec == "cp1252":
-            return _windows_1252(data, None)
-        return _windows_1252(data, f"text labelled {label} read as windows-1252")
-    problem: str | None = f"unknown charset {label}" if label and not codec else None
-    if codec:
-        try:
-            return data.decode(codec), None
-        except (UnicodeDecodeError, LookupError):  # LookupError: "base64" is no text codec
-            problem = f"text labelled {label} is not {label}"
-    try:
-        return data.decode("utf-8"), problem
-    except UnicodeDecodeError:
-        pass
-    as_utf8 = data.decode("utf-8", errors="replace")
-    if sum(c > "\x7f" for c in as_utf8) > 2 * as_utf8.count("\ufffd"):
-        return as_utf8, "undecodable bytes replaced"  # UTF-8 with a few broken bytes
-    return _windows_1252(data, problem or "no charset, read as windows-1252")
-
-
-def _windows_1252(data: bytes, problem: str | None) -> tuple[str, str | None]:
-    try:
-        return data.decode("cp1252"), problem
-    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D mean nothing in windows-1252
-        return data.decode("cp1252", errors="replace"), "undecodable bytes replaced"
-
-
-def _unsurrogate(value: str) -> str:
-    """Bytes the parser kept as surrogate escapes (8-bit headers), decoded for real."""
-    if not _SURROGATE.search(value):
-        return value
-    try:
-        data = value.encode("utf-8", errors="surrogateescape")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", value)
-    return _decode_bytes(data, None)[0]
-
-
 def _clean(value: str) -> str:
-    return _CONTROL.sub("", _unsurrogate(value))
+    return _CONTROL.sub("", unsurrogate(value))
 
 
 # --- readable text ---------------------------------------------------------------------------
@@ -636,10 +591,10 @@ def _quote(line: str, depth: int) -> str:
     return f"{'>' * depth} {line}" if depth else line
 
 
-def _readable(text: str) -> str:
+def _readable(text: str, subject: str) -> str:
     text = _tidy(text)
     text = _trim_footer(text)
-    return _tidy(_trim_reply(text))
+    return _tidy(keep_forwards(text, subject))
 
 
 def _tidy(text: str) -> str:
@@ -678,43 +633,3 @@ def _trim_footer(text: str) -> str:
     while lines and (not lines[-1].strip() or _RULE.fullmatch(lines[-1].strip())):
         lines.pop()  # the separator the footer left behind
     return "\n".join(lines)
-
-
-def _trim_reply(text: str) -> str:
-    """Cut the quoted message the sender replied to; inline answers between quotes stay."""
-    latest = _REPLY_PARSER.parse_reply(text) or ""
-    text = _same_cut(text, latest) if latest.strip() else text
-    # mail-parser-reply misses some attributions ("El … escribió:" wants two spaces before the
-    # verb) and bare ">" quotes: an attribution followed by a quote is cut, as it would be, and
-    # so is a quote at the very end with the line introducing it.
-    lines = text.split("\n")
-    for i, line in enumerate(lines[1:], start=1):
-        following = next((rest for rest in lines[i + 1 :] if rest.strip()), "")
-        if _WROTE.search(line.strip()) and _QUOTED.match(following):
-            if "\n".join(lines[:i]).strip():
-                lines = lines[:i]
-            break
-    end = len(lines)
-    while end > 0 and (not lines[end - 1].strip() or _QUOTED.match(lines[end - 1])):
-        end -= 1
-    if any(_QUOTED.match(line) for line in lines[end:]):
-        if end > 0 and _ATTRIBUTION.search(lines[end - 1].strip()):
-            end -= 1
-        if "\n".join(lines[:end]).strip():
-            lines = lines[:end]
-    return "\n".join(lines)
-
-
-def _same_cut(text: str, latest: str) -> str:
-    """The parser returns its reply with every line stripped, which loses the indentation of
-    lists and tables: cut the original text where the parser cut its copy."""
-    kept = [line.strip() for line in latest.split("\n")]
-    if not any(line and not _RULE.fullmatch(line) for line in kept):
-        return text  # nothing but a "---- Forwarded message ----" rule: keep the forward
-    lines = text.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if [line.strip() for line in lines[start : start + len(kept)]] == kept:
-        return "\n".join(lines[: start + len(kept)])
-    return latest

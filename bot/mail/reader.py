@@ -18,6 +18,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from bot.mail.failures import TryLater
 from bot.mail.parse import MailError, ParsedMail, parse
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ TOO_BIG = "too_big"
 START_LIMIT = 60.0  # seconds for a new worker to start and import the parser
 
 
-class ReaderUnavailable(Exception):
+class ReaderUnavailable(TryLater):
     """No worker could be started: the bot's fault, not the mail's (the sender tries later)."""
 
 

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.config import MailSettings
 from bot.mail.envelope import read_envelope
+from bot.mail.failures import UNSTORABLE, Unstorable, worth_retrying
 from bot.mail.parse import MailError, ParsedMail, parse
 from bot.mail.reader import Parsed
 from bot.models import (
@@ -134,19 +135,19 @@ async def _keep_failed(
 ) -> Outcome:
     envelope = read_envelope(raw)  # bounded: this mail may be the one that was too big
     message_id = envelope.message_id or hashlib.sha256(raw).hexdigest()
-    name, address = envelope.sender_name, envelope.sender_address
+    # The column types clean every value and cut it to its column (bot.models.base).
     row = MailMessage(
         event_id=event.id,
         message_key=message_key(message_id),
         message_id=message_id,
         list_id=list_id,
         list_name=list_name,
-        sender_name=name[:255],
-        sender_address=address.lower()[:320],
+        sender_name=envelope.sender_name,
+        sender_address=envelope.sender_address,
         subject=envelope.subject[:1000],
         received_at=now,
         status=MailStatus.FAILED,
-        reason=reason[:500],
+        reason=reason,
         raw=raw,
     )
     if not await _insert_once(db, row):
@@ -157,21 +158,65 @@ async def _keep_failed(
 
 async def _insert_once(db: AsyncSession, row: MailMessage) -> bool:
     """Insert, unless this Message-ID is archived already (by us, or by another process at
-    the same moment: the unique key decides)."""
-    seen = await db.scalar(
-        select(MailMessage.id).where(
-            MailMessage.event_id == row.event_id, MailMessage.message_key == row.message_key
-        )
-    )
-    if seen is not None:
+    the same moment: the unique key decides). False too when the database refuses the row for
+    good: a failed row is kept in its place (`_keep_unstorable`), which organisers see."""
+    if await _archived(db, row):
         return False
     try:
         async with db.begin_nested():
             db.add(row)
             await db.flush()
-    except IntegrityError:
+    except IntegrityError as error:
+        if await _archived(db, row):
+            return False
+        await _keep_unstorable(db, row, error)  # another constraint than the unique key
+        return False
+    except DBAPIError as error:
+        if worth_retrying(error):
+            raise
+        await _keep_unstorable(db, row, error)
         return False
     return True
+
+
+async def _archived(db: AsyncSession, row: MailMessage) -> bool:
+    seen = await db.scalar(
+        select(MailMessage.id).where(
+            MailMessage.event_id == row.event_id, MailMessage.message_key == row.message_key
+        )
+    )
+    return seen is not None
+
+
+async def _keep_unstorable(db: AsyncSession, row: MailMessage, error: DBAPIError) -> None:
+    """Keep what organisers need to know of a mail the database refused: who sent what, and
+    that it was not relayed. Raises Unstorable when even that is refused."""
+    kept = MailMessage(
+        event_id=row.event_id,
+        message_key=row.message_key,
+        message_id=row.message_id,
+        list_id=row.list_id,
+        list_name=row.list_name,
+        sender_name=row.sender_name,
+        sender_address=row.sender_address,
+        subject=row.subject,
+        received_at=row.received_at,
+        status=MailStatus.FAILED,
+        reason=UNSTORABLE,
+    )
+    try:
+        async with db.begin_nested():
+            db.add(kept)
+            await db.flush()
+    except DBAPIError as again:
+        if worth_retrying(again):
+            raise
+        raise Unstorable(f"list mail {row.message_id!r} refused by the database") from error
+    log.warning(
+        "list mail %s kept as failed: the database refused it (%s)",
+        row.message_id,
+        str(error.orig)[:300],
+    )
 
 
 async def _archive(

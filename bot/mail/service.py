@@ -14,6 +14,7 @@ from bot.db import SessionFactory
 from bot.events import current_event
 from bot.mail import relay
 from bot.mail.envelope import read_envelope
+from bot.mail.failures import TryLater
 from bot.mail.imap import ImapPoller
 from bot.mail.reader import MailReader
 from bot.mail.smtp import SmtpReceiver
@@ -21,7 +22,7 @@ from bot.mail.smtp import SmtpReceiver
 log = logging.getLogger(__name__)
 
 
-class NoEvent(Exception):
+class NoEvent(TryLater):
     pass
 
 

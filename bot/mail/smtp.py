@@ -1,9 +1,10 @@
 """The SMTP receiver the mailing list delivers to (aiosmtpd, on the bot's own event loop).
 
 Each message is taken inside the SMTP conversation, so that the list's server learns the
-outcome: 250 when archived, kept as failed (or already seen), 550 when it is not the list's
-mail, 451 (try again later) when it could not be stored, so that nothing is lost while the
-database is down. Lines up to 64 KiB are taken (500 beyond), mail up to 30 MiB (552 beyond).
+outcome: 250 when archived (or already seen, or kept as failed), 550 when it is not the list's
+mail, 451 (try again later) while the database is down, so that nothing is lost meanwhile, and
+554 when it cannot be stored at all, which no retry would change (bot.mail.failures). Lines up
+to 64 KiB are taken (500 beyond), mail up to 30 MiB (552 beyond).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from bot.mail.failures import worth_retrying
 from bot.mail.relay import Outcome
 
 log = logging.getLogger(__name__)
@@ -39,9 +41,12 @@ class _ListHandler:
         raw = envelope.original_content or b""
         try:
             outcome = await self.take(raw)
-        except Exception:
-            log.exception("list mail from %s could not be stored", session.peer)
-            return "451 4.3.0 Could not store the message now, please try again later"
+        except Exception as error:
+            if worth_retrying(error):
+                log.exception("list mail from %s could not be stored now", session.peer)
+                return "451 4.3.0 Could not store the message now, please try again later"
+            log.exception("list mail from %s cannot be stored", session.peer)
+            return "554 5.3.0 The message cannot be stored; trying again would not help"
         if outcome.refused is not None:
             log.info("mail from %s refused: %s", envelope.mail_from, outcome.refused)
             return f"550 5.7.1 Not accepted: {outcome.refused}"

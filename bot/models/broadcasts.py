@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, Texts, enum_column
+from bot.models.base import Base, CleanJSON, CleanString, Texts, enum_column
 
 
 class BroadcastStatus(enum.StrEnum):
@@ -28,7 +28,7 @@ class Broadcast(Base):
         ForeignKey("participants.id", ondelete="SET NULL")
     )
     # {"kind": "role", "value": "government"} and the like (see bot/broadcasts.py).
-    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    audience: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
     texts: Mapped[Texts]
     status: Mapped[BroadcastStatus] = mapped_column(
         enum_column(BroadcastStatus, "broadcast_status")
@@ -38,8 +38,8 @@ class Broadcast(Base):
     created_at: Mapped[datetime]
     # The author's message that shows the progress, edited in place as messages leave: the
     # platform, its chat and message ids, what it shows now, and when it was last edited.
-    progress_platform: Mapped[str | None] = mapped_column(String(16))
-    progress_chat: Mapped[str | None] = mapped_column(String(64))
-    progress_message: Mapped[str | None] = mapped_column(String(64))
-    progress_shown: Mapped[str | None] = mapped_column(String(100))
+    progress_platform: Mapped[str | None] = mapped_column(CleanString(16))
+    progress_chat: Mapped[str | None] = mapped_column(CleanString(64))
+    progress_message: Mapped[str | None] = mapped_column(CleanString(64))
+    progress_shown: Mapped[str | None] = mapped_column(CleanString(100))
     progress_shown_at: Mapped[datetime | None]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base
+from bot.models.base import Base, CleanString, CleanText
 
 
 class ProcessedDelivery(Base):
@@ -23,11 +22,11 @@ class ProcessedDelivery(Base):
 
     __tablename__ = "processed_deliveries"
 
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(CleanString(16), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(CleanString(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
     handled_at: Mapped[datetime | None]
     # The update as the platform sent it (JSON), until it is handled and answered.
-    payload: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(CleanText)
     # The replies of its handling (JSON, files in base64), until they are sent.
-    replies: Mapped[str | None] = mapped_column(Text)
+    replies: Mapped[str | None] = mapped_column(CleanText)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, enum_column
+from bot.models.base import Base, CleanString, CleanText, enum_column
 
 
 class MailStatus(enum.StrEnum):
@@ -24,22 +24,22 @@ class MailMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     # sha256 of the Message-ID (Message-IDs may be longer than an index allows).
-    message_key: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[str] = mapped_column(Text)
-    list_id: Mapped[str | None] = mapped_column(String(255))
-    list_name: Mapped[str | None] = mapped_column(String(255))
-    sender_name: Mapped[str] = mapped_column(String(255), default="")
-    sender_address: Mapped[str] = mapped_column(String(320), default="")
-    subject: Mapped[str] = mapped_column(Text, default="")
+    message_key: Mapped[str] = mapped_column(CleanString(64))
+    message_id: Mapped[str] = mapped_column(CleanText)
+    list_id: Mapped[str | None] = mapped_column(CleanString(255))
+    list_name: Mapped[str | None] = mapped_column(CleanString(255))
+    sender_name: Mapped[str] = mapped_column(CleanString(255), default="")
+    sender_address: Mapped[str] = mapped_column(CleanString(320), default="")
+    subject: Mapped[str] = mapped_column(CleanText, default="")
     sent_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(index=True)
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(CleanText, default="")
     # The reference group named by a [Tag] in the subject: its members get the message too.
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("reference_groups.id", ondelete="SET NULL")
     )
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus, "mail_status"))
-    reason: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(CleanString(500))
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # failed messages only, to look into
     recipients: Mapped[int] = mapped_column(default=0)
     resent_at: Mapped[datetime | None]
@@ -54,7 +54,7 @@ class MailAttachment(Base):
     mail_id: Mapped[int] = mapped_column(
         ForeignKey("mail_messages.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(CleanString(255))
+    content_type: Mapped[str] = mapped_column(CleanString(255))
     size: Mapped[int]
     data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: over the limit, listed only

@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, enum_column
+from bot.models.base import Base, CleanJSON, CleanString, CleanText, enum_column
 
 
 class OutboxStatus(enum.StrEnum):
@@ -31,19 +31,19 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    key: Mapped[str] = mapped_column(CleanString(200), unique=True)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(CleanString(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "outbox_status"))
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    platform: Mapped[str | None] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str | None] = mapped_column(CleanString(16))
+    error: Mapped[str | None] = mapped_column(CleanText)
     # After this the message is pointless (a reminder once its session has begun): not sent.
     expires_at: Mapped[datetime | None]
     broadcast_id: Mapped[int | None] = mapped_column(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, Texts, enum_column
+from bot.models.base import Base, CleanString, Texts, enum_column
 from bot.models.programme import SeatRole
 
 
@@ -49,39 +49,39 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
-    organisation: Mapped[str | None] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(CleanString(200))
+    email: Mapped[str | None] = mapped_column(CleanString(320))
+    organisation: Mapped[str | None] = mapped_column(CleanString(300))
     role: Mapped[Role] = mapped_column(enum_column(Role, "participant_role"))
-    region: Mapped[str | None] = mapped_column(String(32))
-    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(CleanString(32))
+    country: Mapped[str | None] = mapped_column(CleanString(2))
     # The participant's explicit choice; None means "follow the chat platform's language".
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(CleanString(8))
     # Minutes before a session; None means reminders are off.
     reminder_minutes: Mapped[int | None] = mapped_column(default=DEFAULT_REMINDER_MINUTES)
     # The chat platform the bot's own messages reach them on (/notify); None means the one
     # they used last.
-    notify_platform: Mapped[str | None] = mapped_column(String(16))
+    notify_platform: Mapped[str | None] = mapped_column(CleanString(16))
     # Mailing-list updates in chat (/mailinglist); None: the default of their role (on for
     # civil-society delegates).
     mailing_list: Mapped[bool | None]
     # Optional, self-declared, and used only in aggregate figures.
-    gender: Mapped[str | None] = mapped_column(String(16))
+    gender: Mapped[str | None] = mapped_column(CleanString(16))
     migrant_background: Mapped[bool | None]
     youth: Mapped[bool | None]
     # How they wish their own role to be written where a language marks it ("animatrice",
     # "relatora"): `feminine`, `masculine`, or None for the inclusive form. Shown to organisers
     # beside their name, unlike gender, which only counts in figures.
-    form_of_address: Mapped[str | None] = mapped_column(String(16))
+    form_of_address: Mapped[str | None] = mapped_column(CleanString(16))
     # Also attends the government-led Stocktaking that follows (for the snapshot).
     government_conference: Mapped[bool | None]
     # SHA-256 of the invitation code: the code itself is shown once, to be mailed, never kept.
-    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_hash: Mapped[str | None] = mapped_column(CleanString(64), unique=True)
     invited_at: Mapped[datetime | None]
     # When the code linked a chat account, and on which platform: a code links one person once;
     # another platform is added from the linked account (/link) or by an organiser.
     invitation_used_at: Mapped[datetime | None]
-    invitation_used_on: Mapped[str | None] = mapped_column(String(16))
+    invitation_used_on: Mapped[str | None] = mapped_column(CleanString(16))
     # Set by /forget: the name, contacts and links are gone; the categories stay for counts.
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -96,15 +96,15 @@ class ChatIdentity(Base):
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    external_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(CleanString(16))
+    external_id: Mapped[str] = mapped_column(CleanString(64))
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    display_name: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str | None] = mapped_column(CleanString(200))
     # A guest's explicit language choice (a linked participant's lives on the participant).
-    language: Mapped[str | None] = mapped_column(String(8))
-    platform_language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(CleanString(8))
+    platform_language: Mapped[str | None] = mapped_column(CleanString(16))
     reachable: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
@@ -125,7 +125,7 @@ class InvitationFailure(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_key: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(CleanString(64))
     attempted_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -134,7 +134,7 @@ class InvitationLockout(Base):
 
     __tablename__ = "invitation_lockouts"
 
-    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_key: Mapped[str] = mapped_column(CleanString(64), primary_key=True)
     locked_until: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -148,7 +148,7 @@ class LinkCode(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(CleanString(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

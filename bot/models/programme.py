@@ -7,18 +7,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     ForeignKey,
     Index,
-    String,
     UniqueConstraint,
     and_,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.base import Base, Texts, enum_column
+from bot.models.base import Base, CleanJSON, CleanString, Texts, enum_column
 
 
 class SessionKind(enum.StrEnum):
@@ -50,17 +48,17 @@ class Event(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(CleanString(64), unique=True)
     name: Mapped[Texts]
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(CleanString(64))
     languages: Mapped[list[str]]
-    default_language: Mapped[str] = mapped_column(String(8))
+    default_language: Mapped[str] = mapped_column(CleanString(8))
     # The host country (ISO 3166 code), counted apart in the participation snapshot.
-    country: Mapped[str | None] = mapped_column(String(2))
+    country: Mapped[str | None] = mapped_column(CleanString(2))
     loaded_at: Mapped[datetime]
     # What happens alongside the meeting on some days, not as a session of it, as the programme
     # file gives it (`bot.agenda.Alongside` reads it): a list, written whole at each load.
-    alongside: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    alongside: Mapped[list[dict[str, Any]] | None] = mapped_column(CleanJSON)
 
 
 class Venue(Base):
@@ -69,12 +67,12 @@ class Venue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(CleanString(64))
+    name: Mapped[str] = mapped_column(CleanString(200))
     # The name in each language, when the programme file gives it so ({language: name}).
     names: Mapped[Texts | None]
-    address: Mapped[str | None] = mapped_column(String(300))
-    map_url: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(CleanString(300))
+    map_url: Mapped[str | None] = mapped_column(CleanString(500))
 
 
 # How long a session whose end the programme does not give ("from 18:00") counts as going on:
@@ -93,7 +91,7 @@ class Session(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(CleanString(64))
     title: Mapped[Texts]
     description: Mapped[Texts]
     starts_at: Mapped[datetime]
@@ -128,7 +126,7 @@ class TableRound(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(CleanString(64))
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     title: Mapped[Texts]
     audience: Mapped[Audience] = mapped_column(enum_column(Audience, "round_audience"))
@@ -145,7 +143,7 @@ class ActTable(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("table_rounds.id", ondelete="CASCADE"))
     act: Mapped[int]
-    short: Mapped[str | None] = mapped_column(String(32))
+    short: Mapped[str | None] = mapped_column(CleanString(32))
     title: Mapped[Texts]
     # Closed by an organiser: nobody joins it by command (organisers may still assign).
     closed: Mapped[bool] = mapped_column(default=False)
@@ -174,8 +172,8 @@ class ReferenceGroup(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
-    short: Mapped[str | None] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(CleanString(64))
+    short: Mapped[str | None] = mapped_column(CleanString(32))
     title: Mapped[Texts]
     description: Mapped[Texts]
     interest_deadline: Mapped[datetime | None]

@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, enum_column
+from bot.models.base import Base, CleanJSON, CleanString, enum_column
 
 
 class SurveyStatus(enum.StrEnum):
@@ -24,9 +24,9 @@ class Survey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(CleanString(64))
     # The checked definition (bot.survey.spec.SurveySpec.as_json()): questions, texts, rules.
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
     anonymous: Mapped[bool]
     status: Mapped[SurveyStatus] = mapped_column(enum_column(SurveyStatus, "survey_status"))
     opened_at: Mapped[datetime | None]
@@ -54,7 +54,7 @@ class SurveyParticipation(Base):
     reminded_at: Mapped[datetime | None]
     finished: Mapped[bool] = mapped_column(default=False)
     # {"answers": {question: value}, "asked": [questions in the order they were asked]}
-    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(CleanJSON)
 
 
 class SurveyResponse(Base):
@@ -63,9 +63,9 @@ class SurveyResponse(Base):
 
     __tablename__ = "survey_responses"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL")
     )
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
