@@ -15,7 +15,8 @@ Measured on the 2-core development machine (three foreign mails; five /start):
 | | before issue 16 | after |
 |---|---|---|
 | (a) foreign mail, folded 1.6 MB `From:`, to its 550 | 28.4–31.7 s | 0.10–0.16 s |
-| (b) /start while a heavy mail is read: worst, median | 10.9–12.6 s, 0.035 s | 0.035–0.11 s, 0.034 s |
+| (b) /start while a heavy mail is read, worst | 10.9–12.6 s | 0.035–0.11 s |
+| (b) /start while a heavy mail is read, median | 0.035 s | 0.034 s |
 | (b) /start with no mail, median | 0.035 s | 0.034 s |
 
 Before, the heavy mail was read on the event loop, inside its transaction, in 11.6–13.2 s: the
