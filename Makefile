@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python benchmarks/commands.py
 	$(BIN)/python benchmarks/delivery.py
 	$(BIN)/python benchmarks/mail_parse.py
+	$(BIN)/python benchmarks/mail_intake.py
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

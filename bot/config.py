@@ -183,6 +183,9 @@ class MailSettings:
     smtp_port: int | None = None  # the SMTP receiver runs when set
     imap: ImapSettings | None = None
     attachment_limit: int = 2_000_000  # bytes: larger attachments are listed, not forwarded
+    attachment_files: int = 5  # more attachments than this are listed in one message, not sent
+    read_seconds: int = 20  # a mail read longer than this is kept as failed (too_slow)
+    read_memory_mb: int = 512  # and one that needs more memory than this (too_big)
 
     def takes_sender(self, address: str) -> bool:
         address = address.lower()
@@ -228,4 +231,7 @@ class MailSettings:
             smtp_port=_port("MAIL_SMTP_PORT", 0) if smtp_port else None,
             imap=imap,
             attachment_limit=_number("MAIL_ATTACHMENT_LIMIT", 2_000_000),
+            attachment_files=_number("MAIL_ATTACHMENT_FILES", 5, maximum=50),
+            read_seconds=_number("MAIL_READ_SECONDS", 20, minimum=1, maximum=600),
+            read_memory_mb=_number("MAIL_READ_MEMORY_MB", 512, minimum=128, maximum=65536),
         )

@@ -65,6 +65,8 @@ _MAIL_REASONS = {
     "unreadable_digest": _l("a digest without any readable message"),
     "no_content": _l("no text, no subject and no attachment"),
     "unstorable": _l("the database refused to store it (details in the log)"),
+    "too_slow": _l("reading it took too long"),
+    "too_big": _l("reading it needed too much memory"),
 }
 
 # Chat apps by their names; only the console's name is translated.

@@ -24,6 +24,7 @@ _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
 # Shown per page of /lists.
 RECENT = 8
+OTHERS_SHOWN = 30  # attachments named in the paragraph of those not sent
 
 
 def relayed(payload: dict[str, Any]) -> Reply:
@@ -36,7 +37,7 @@ def relayed(payload: dict[str, Any]) -> Reply:
     lines = [
         "📬 " + bold(escape(_("Mailing list {list}").format(list=payload["list"]))),
         _("From: {sender}").format(sender=escape(sender)),
-        _("Subject: {subject}").format(subject=bold(escape(payload["subject"] or "–"))),
+        _("Subject: {subject}").format(subject=bold(_subject(payload["subject"]))),
         _("Date: {date}").format(date=formatting.moment(sent_at, ZoneInfo(payload["timezone"]))),
     ]
     if payload["group"]:
@@ -47,16 +48,68 @@ def relayed(payload: dict[str, Any]) -> Reply:
     parts = ["\n".join(lines), body]
     if len(text) > relay.RELAY_LIMIT:
         parts.append(italic(_("(The message is longer: the rest is in the list's archive.)")))
-    documents = []
+    most = int(payload.get("files", relay.FILES))
+    documents = _sent_files(payload["attachments"], most)
     if payload["attachments"]:
-        listed = []
-        for name, size, data in payload["attachments"]:
-            note = "" if data is not None else " — " + _("too large to forward")
-            listed.append(f"📎 {escape(name)} ({formatting.size(size)}){note}")
-            if data is not None:
-                documents.append(Document(data, name))
-        parts.append("\n".join(listed))
+        parts.append(_attachment_list(payload, most))
     return Reply("\n\n".join(parts), documents=tuple(documents))
+
+
+def _subject(subject: str) -> str:
+    """A subject on one line, cut with "…" (a 130,000-character one would fill 33 messages)."""
+    return excerpt(subject, relay.SUBJECT_SHOWN) if subject.strip() else "–"
+
+
+Attachment = tuple[str, int, bytes | None]  # name, size, data (None: not kept to forward)
+
+
+def _sent_files(attachments: list[Attachment], most: int) -> tuple[Document, ...]:
+    """The first `most` attachments small enough to forward, each sent as a file."""
+    kept = [(name, data) for name, _size, data in attachments if data is not None]
+    return tuple(Document(data, name) for name, data in kept[:most])
+
+
+def _attachment_list(payload: dict[str, Any], most: int) -> str:
+    """Up to `most` attachments, a line each (sent as files below, or too large to forward);
+    beyond that, the ones not sent in one paragraph (never one message each), with where the
+    message can be read again."""
+    attachments: list[Attachment] = payload["attachments"]
+    if len(attachments) <= most:
+        too_large = " — " + _("too large to forward")
+        return "\n".join(
+            _attachment(name, size) + ("" if data is not None else too_large)
+            for name, size, data in attachments
+        )
+    sent = [i for i, (_name, _size, data) in enumerate(attachments) if data is not None][:most]
+    lines = [_attachment(*attachments[i][:2]) for i in sent]
+    names = [
+        f"{excerpt(name, 80)} ({formatting.size(size)})"
+        for i, (name, size, _data) in enumerate(attachments)
+        if i not in sent
+    ]
+    lines.append(
+        "📎 "
+        + ngettext(
+            "{count} more attachment, not sent in chat: {names}.",
+            "{count} more attachments, not sent in chat: {names}.",
+            len(names),
+        ).format(count=formatting.number(len(names)), names=_cut_list(names, OTHERS_SHOWN))
+    )
+    again = _("Read this message again with /lists {number}.")
+    lines.append(italic(again.format(number=payload["mail"])))
+    return "\n".join(lines)
+
+
+def _attachment(name: str, size: int) -> str:
+    return f"📎 {excerpt(name, 80)} ({formatting.size(size)})"
+
+
+def _cut_list(entries: list[str], most: int) -> str:
+    if len(entries) <= most:
+        return ", ".join(entries)
+    left = len(entries) - most
+    more = ngettext("and {count} more", "and {count} more", left)
+    return ", ".join(entries[:most]) + ", " + more.format(count=formatting.number(left))
 
 
 async def mailing_list(ctx: Context) -> Reply:
@@ -118,7 +171,7 @@ async def recent_messages(ctx: Context) -> Reply:
         when = formatting.moment(mail.sent_at or mail.received_at, zone)
         who = escape(mail.sender_name or mail.sender_address)
         line = _("#{number} · {when} · {sender}: {subject}").format(
-            number=mail.id, when=when, sender=who, subject=bold(escape(mail.subject or "–"))
+            number=mail.id, when=when, sender=who, subject=bold(_subject(mail.subject))
         )
         if mail.status == MailStatus.FAILED:
             line += "\n" + italic(
@@ -212,7 +265,7 @@ async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
                 "Send “{subject}” again to {count} participant?",
                 "Send “{subject}” again to {count} participants?",
                 count,
-            ).format(subject=escape(mail.subject), count=formatting.number(count)),
+            ).format(subject=_subject(mail.subject), count=formatting.number(count)),
             choices=(
                 (
                     Choice(_("Yes, send it again"), f"mail:again-yes:{mail.id}"),

@@ -4,6 +4,7 @@ header and one on Slack with a Spanish header, within seconds, once."""
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 import time
 from pathlib import Path
@@ -14,8 +15,9 @@ from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, Participant
 from tests.conftest import DEMO_FILE
 from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram, text_message
 from tests.support.processes import environment, free_port, run, start, stop
+from tests.test_mail_intake import heavy_mail
 from tests.test_mail_relay import LIST_ID, list_mail
 from tests.test_slack_end_to_end import register_people
 
@@ -95,3 +97,61 @@ async def test_mail_sent_by_smtp_reaches_telegram_and_slack_in_each_readers_lang
     finally:
         log = await stop(bot)
     assert "list mail relayed" in log
+
+
+def _start_sending(port: int, raw: bytes) -> smtplib.SMTP:
+    """An SMTP conversation up to the end of the message's data; its answer is left to read."""
+    for _attempt in range(150):  # until the bot listens
+        try:
+            client = smtplib.SMTP("127.0.0.1", port, timeout=120)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.2)
+    else:
+        raise AssertionError("the bot never listened for mail")
+    client.ehlo()
+    client.mail("bounces@lists.example.org")
+    client.rcpt("bot@example.org")
+    assert client.docmd("DATA")[0] == 354
+    client.send(re.sub(rb"(?m)^\.", b"..", raw) + b".\r\n")
+    return client
+
+
+async def _log_until(bot: asyncio.subprocess.Process, words: str, lines: list[str]) -> None:
+    assert bot.stderr is not None
+    while words not in (line := (await bot.stderr.readline()).decode()):
+        assert line, f"the bot's log ended without {words!r}"
+        lines.append(line)
+    lines.append(line)
+
+
+async def test_start_is_answered_while_a_heavy_mail_is_being_read(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """The mail's answer (250 once read, or kept as failed) comes after the /start pushed while
+    it was being read has been answered: the event loop was free meanwhile."""
+    database = tmp_path / "coordbot.sqlite3"
+    smtp_port = free_port()
+    env = environment(database, fake_telegram.url) | {
+        "MAIL_LIST_IDS": LIST_ID,
+        "MAIL_SMTP_PORT": str(smtp_port),
+        "MAIL_READ_SECONDS": "10",
+    }
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    bot = await start(env, "--verbose", "run")
+    log: list[str] = []
+    try:
+        await fake_telegram.wait_for("getMe", within=30)
+        client = await asyncio.to_thread(_start_sending, smtp_port, heavy_mail())
+        await asyncio.wait_for(_log_until(bot, "reading list mail", log), 60)
+        answer = asyncio.ensure_future(asyncio.to_thread(client.getreply))
+        await fake_telegram.push(text_message("/start"))
+        await fake_telegram.messages(
+            lambda c: c.method == "sendMessage" and str(c.params.get("chat_id")) == "42", within=60
+        )
+        assert not answer.done()  # still reading the mail
+        assert (await answer)[0] == 250
+        client.quit()
+    finally:
+        log.append(await stop(bot))
+    assert "kept as failed: too_slow" in "".join(log) or "list mail relayed" in "".join(log)

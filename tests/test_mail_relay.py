@@ -244,12 +244,12 @@ async def test_mail_read_from_an_imap_mailbox_is_relayed_once(
         mailbox.deliver(list_mail().as_bytes())
         mailbox.deliver(list_mail(list_id="<other.lists.example.net>").as_bytes())
         await service.start()
-        for _wait in range(100):
+        for _wait in range(600):
             if len(mailbox.seen()) == 2:
                 break
             await asyncio.sleep(0.05)
         mailbox.deliver(list_mail().as_bytes())  # the same message, delivered again
-        for _wait in range(100):
+        for _wait in range(600):
             if len(mailbox.seen()) == 3:
                 break
             await asyncio.sleep(0.05)

@@ -45,9 +45,16 @@ GOOD_SECRET = "s3cret-token_0123456789"
             "MAIL_SMTP_PORT",
             "from 1 to 65535",
         ),
+        (
+            {"MAIL_LIST_IDS": "list.example.org", "MAIL_SMTP_PORT": "2525"}
+            | {"MAIL_READ_SECONDS": "0"},
+            "MAIL_READ_SECONDS",
+            "from 1 to 600",
+        ),
     ],
     ids=["short-secret", "secret-with-spaces", "long-secret", "arabic-port", "big-port", "nan",
-         "negative-rate", "inf", "fullwidth-slack-port", "superscript-smtp-port"],
+         "negative-rate", "inf", "fullwidth-slack-port", "superscript-smtp-port",
+         "zero-reading-time"],
 )  # fmt: skip
 async def test_a_malformed_setting_is_one_line_naming_it(
     tmp_path: Path, settings: dict[str, str], named: str, rule: str

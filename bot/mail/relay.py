@@ -10,9 +10,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -21,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.config import MailSettings
+from bot.mail.envelope import read_envelope
 from bot.mail.failures import UNSTORABLE, Unstorable, worth_retrying
 from bot.mail.parse import MailError, ParsedMail, parse
+from bot.mail.reader import Parsed
 from bot.models import (
     Event,
     GroupMembership,
@@ -40,6 +39,8 @@ log = logging.getLogger(__name__)
 NOTICE = "mail"
 # Longer messages are cut in the relay (the archive keeps them whole): a dozen chat messages.
 RELAY_LIMIT = 12_000
+SUBJECT_SHOWN = 300  # characters of a subject shown in chat (a subject can be 130,000 long)
+FILES = MailSettings.attachment_files  # attachments sent as files when not configured
 _TAG = re.compile(r"\[([^\[\]]{1,64})\]")
 
 
@@ -59,15 +60,10 @@ def message_key(message_id: str) -> str:
 
 
 def _list_header(raw: bytes) -> tuple[str | None, str | None, str]:
-    """(list id, list name, sender address) from the headers alone, to refuse foreign mail
-    before reading its body."""
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    value = str(headers.get("List-Id", "") or "")
-    match = re.search(r"<([^<>]+)>", value)
-    list_id = (match.group(1) if match else value).strip().lower() or None
-    name = value[: match.start()].strip().strip('"').strip() if match else ""
-    _name, sender = parseaddr(str(headers.get("From", "") or ""))
-    return list_id, name or None, sender.lower()
+    """(list id, list name, sender address) from a bounded read of the headers alone, to refuse
+    foreign mail before reading its body (milliseconds, whatever the mail holds)."""
+    envelope = read_envelope(raw)
+    return envelope.list_id, envelope.list_name, envelope.sender_address
 
 
 def refusal(settings: MailSettings, list_id: str | None, sender: str) -> str | None:
@@ -80,36 +76,52 @@ def refusal(settings: MailSettings, list_id: str | None, sender: str) -> str | N
 
 
 async def ingest(
-    db: AsyncSession, event: Event, settings: MailSettings, raw: bytes, now: datetime
+    db: AsyncSession,
+    event: Event,
+    settings: MailSettings,
+    raw: bytes,
+    now: datetime,
+    parsed: Parsed | None = None,
 ) -> Outcome:
     """Take one piece of mail: refuse it, keep it as failed, or archive and relay each message
-    in it (once: a Message-ID seen before is a duplicate). Commits nothing."""
+    in it (once: a Message-ID seen before is a duplicate). Commits nothing.
+
+    The bot's receivers read the mail beforehand, off the event loop and before any transaction
+    (`MailIntake.take`), and pass what was read as `parsed`; without it the mail is read here."""
     try:
         list_id, list_name, sender = _list_header(raw)
-    except Exception:  # headers the parser cannot read at all are not the list's
+    except Exception:  # headers that cannot be read at all are not the list's
         return Outcome(refused="unreadable headers")
     refused = refusal(settings, list_id, sender)
     if refused is not None:
         return Outcome(refused=refused)
-    try:
-        messages = parse(raw)
-    except MailError as error:
-        log.info("list mail unreadable: %s", error.reason)
-        return await _keep_failed(db, event, raw, list_id, list_name, error.code, now)
-    except Exception:  # a parser bug must not lose the mail either
-        log.exception("mail could not be parsed")
-        return await _keep_failed(db, event, raw, list_id, list_name, "unreadable", now)
+    if parsed is None:
+        parsed = read_here(raw)
+    if isinstance(parsed, MailError):
+        log.info("list mail unreadable: %s", parsed.reason)
+        return await _keep_failed(db, event, raw, list_id, list_name, parsed.code, now)
     relayed: list[int] = []
     duplicates = recipients = 0
-    for message in messages:
+    for message in parsed:
         archived = await _archive(db, event, message, list_name, settings, now)
         if archived is None:
             duplicates += 1
             continue
-        archived.recipients = await relay(db, archived, now)
+        archived.recipients = await relay(db, archived, now, files=settings.attachment_files)
         relayed.append(archived.id)
         recipients += archived.recipients
     return Outcome(relayed=tuple(relayed), duplicates=duplicates, recipients=recipients)
+
+
+def read_here(raw: bytes) -> Parsed:
+    """The mail read in this process, without a budget (tests, and tools that read one mail)."""
+    try:
+        return parse(raw)
+    except MailError as error:
+        return error
+    except Exception:  # a parser bug must not lose the mail either
+        log.exception("mail could not be parsed")
+        return MailError("parser failure", "unreadable")
 
 
 async def _keep_failed(
@@ -121,9 +133,8 @@ async def _keep_failed(
     reason: str,  # a code of MailError: handlers.labels.mail_reason says it to the reader
     now: datetime,
 ) -> Outcome:
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    message_id = str(headers.get("Message-ID", "") or "").strip() or hashlib.sha256(raw).hexdigest()
-    name, address = parseaddr(str(headers.get("From", "") or ""))
+    envelope = read_envelope(raw)  # bounded: this mail may be the one that was too big
+    message_id = envelope.message_id or hashlib.sha256(raw).hexdigest()
     # The column types clean every value and cut it to its column (bot.models.base).
     row = MailMessage(
         event_id=event.id,
@@ -131,9 +142,9 @@ async def _keep_failed(
         message_id=message_id,
         list_id=list_id,
         list_name=list_name,
-        sender_name=name,
-        sender_address=address.lower(),
-        subject=str(headers.get("Subject", "") or "")[:1000],
+        sender_name=envelope.sender_name,
+        sender_address=envelope.sender_address,
+        subject=envelope.subject[:1000],
         received_at=now,
         status=MailStatus.FAILED,
         reason=reason,
@@ -286,11 +297,14 @@ async def recipients(db: AsyncSession, mail: MailMessage) -> list[int]:
     return sorted(people)
 
 
-async def relay(db: AsyncSession, mail: MailMessage, now: datetime, round_: str = "") -> int:
-    """Queue the message to each recipient; `round_` tells a re-send apart (new keys)."""
+async def relay(
+    db: AsyncSession, mail: MailMessage, now: datetime, round_: str = "", files: int = FILES
+) -> int:
+    """Queue the message to each recipient; `round_` tells a re-send apart (new keys); `files`
+    is how many attachments are sent as files (MAIL_ATTACHMENT_FILES), the rest only listed."""
     people = await recipients(db, mail)
     key = f"mail:{mail.id}{round_}"
-    payload = {"mail": mail.id, "key": mail.message_key}
+    payload = {"mail": mail.id, "key": mail.message_key, "files": files}
     await outbox.enqueue_many(
         db, [outbox.Message(f"{key}:{pid}", pid, NOTICE, payload) for pid in people], now
     )
@@ -324,7 +338,7 @@ async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any
     cached = (int(payload["mail"]), str(payload.get("key")))
     if cached in _LOADED:
         _LOADED.move_to_end(cached)
-        return _LOADED[cached]
+        return {**payload, **_LOADED[cached]}
     mail = await db.get_one(MailMessage, cached[0])
     event = await db.get_one(Event, mail.event_id)
     group = await db.get(ReferenceGroup, mail.group_id) if mail.group_id else None
@@ -335,8 +349,7 @@ async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any
             .order_by(MailAttachment.id)
         )
     ).scalars()
-    loaded = {
-        **payload,
+    loaded = {  # what the rows say; the payload (how many files, when sent) is the caller's
         "list": mail.list_name or mail.list_id or "",
         "sender_name": mail.sender_name,
         "sender_address": mail.sender_address,
@@ -350,4 +363,4 @@ async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any
     _LOADED[mail.id, mail.message_key] = loaded
     while len(_LOADED) > _LOADED_MOST:
         _LOADED.popitem(last=False)
-    return loaded
+    return {**payload, **loaded}

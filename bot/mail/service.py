@@ -1,5 +1,6 @@
 """Mail coming in, as `coordbot run` serves it: the SMTP receiver and the IMAP poller, both
-handing each raw message to `MailIntake.take`, which stores and relays it in one transaction."""
+handing each raw message to `MailIntake.take`: checked on its headers, read in a worker
+process, then stored and relayed in one short transaction."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from bot.config import MailSettings
 from bot.db import SessionFactory
 from bot.events import current_event
 from bot.mail import relay
+from bot.mail.envelope import read_envelope
 from bot.mail.failures import TryLater
 from bot.mail.imap import ImapPoller
+from bot.mail.reader import MailReader
 from bot.mail.smtp import SmtpReceiver
 
 log = logging.getLogger(__name__)
@@ -31,13 +34,22 @@ class MailIntake:
         self.clock = clock
         self.settings = settings
         self.event_key = event_key
+        self.reader = MailReader(settings.read_seconds, settings.read_memory_mb << 20)
 
     async def take(self, raw: bytes) -> relay.Outcome:
+        # Foreign mail is refused on a bounded read of its headers, in milliseconds; the rest is
+        # read in the worker before any transaction, so that the write lock is held briefly.
+        envelope = read_envelope(raw)
+        refused = relay.refusal(self.settings, envelope.list_id, envelope.sender_address)
+        if refused is not None:
+            return relay.Outcome(refused=refused)
+        log.info("reading list mail %.200s (%d bytes)", envelope.message_id or "-", len(raw))
+        parsed = await self.reader.read(raw)
         async with self.sessions() as db:
             event = await current_event(db, self.event_key)
             if event is None:  # nothing to relay to yet: the sender keeps the mail and retries
                 raise NoEvent("no programme is loaded")
-            outcome = await relay.ingest(db, event, self.settings, raw, self.clock.now())
+            outcome = await relay.ingest(db, event, self.settings, raw, self.clock.now(), parsed)
             await db.commit()
         if outcome.relayed:
             log.info(
@@ -57,6 +69,7 @@ class MailService:
 
     def __init__(self, intake: MailIntake) -> None:
         settings = intake.settings
+        self.intake = intake
         self.smtp = (
             SmtpReceiver(settings.smtp_listen, settings.smtp_port, intake.take)
             if settings.smtp_port is not None
@@ -79,3 +92,4 @@ class MailService:
         if self._polling is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._polling, 10)
+        self.intake.reader.close()
