@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.config import ImapSettings
+from bot.mail.failures import Unstorable
 from bot.mail.imap import ImapPoller, Ingest
 from tests.support.fake_imap import PASSWORD, USER, Command, FakeImap
 
@@ -37,6 +38,8 @@ class Recorder:
 
     answer: bool = True
     failures: int = 0
+    # What a failure raises: by default the database out of reach, which a retry may mend.
+    error: Exception = field(default_factory=lambda: ConnectionRefusedError("database is down"))
     calls: list[bytes] = field(default_factory=list)
     taken: list[bytes] = field(default_factory=list)
 
@@ -44,7 +47,7 @@ class Recorder:
         self.calls.append(raw)
         if self.failures:
             self.failures -= 1
-            raise RuntimeError("the database is down")
+            raise self.error
         self.taken.append(raw)
         return self.answer
 
@@ -108,13 +111,27 @@ async def test_a_message_whose_ingest_raised_stays_unseen_and_is_taken_next_time
     ingest = Recorder(failures=1)
     reader = poller(server, ingest)
 
-    with pytest.raises(RuntimeError, match="database is down"):
+    with pytest.raises(ConnectionRefusedError, match="database is down"):
         await reader.check()
     assert server.unseen() == [first, second]  # the later one waits too: order is kept
 
     assert await reader.check() == 2
     assert ingest.taken == [message(1), message(2)]
     assert server.seen() == [first, second]
+    await reader.close()
+
+
+async def test_a_message_that_can_never_be_stored_does_not_hold_up_the_next(
+    server: FakeImap,
+) -> None:
+    first, second = server.deliver(message(1)), server.deliver(message(2))
+    ingest = Recorder(failures=1, error=Unstorable("refused by the database"))
+    reader = poller(server, ingest)
+
+    assert await reader.check() == 2  # no exception: retrying would fail the same way
+    assert ingest.taken == [message(2)]
+    assert server.seen() == [first, second]
+    assert await reader.check() == 0  # never fetched again
     await reader.close()
 
 
@@ -188,7 +205,7 @@ async def test_run_tries_a_failed_ingest_again(
         await eventually(lambda: ingest.taken == [message(1)])
         await eventually(lambda: server.seen() == [uid])
     assert len(ingest.calls) == 2
-    assert "the database is down" in caplog.text
+    assert "database is down" in caplog.text
 
 
 async def test_a_dropped_connection_is_made_again(server: FakeImap) -> None:

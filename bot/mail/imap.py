@@ -29,6 +29,7 @@ from imapclient import IMAPClient  # type: ignore[import-untyped]
 from imapclient.exceptions import LoginError  # type: ignore[import-untyped]
 
 from bot.config import ImapSettings
+from bot.mail.failures import worth_retrying
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,10 @@ class ImapPoller:
         """Connect if needed, fetch every UNSEEN message of the folder (by UID, in order),
         ingest each, mark it seen; return how many were fetched.
 
-        Raises ImapError when the server cannot be used, and whatever `ingest` raises (the
-        messages before that one are marked seen, that one and the later ones are left for the
-        next check, which keeps them in order)."""
+        Raises ImapError when the server cannot be used, and what `ingest` raises when a retry
+        may help (the database out of reach: that message and the later ones are left for the
+        next check, which keeps them in order). A message that could never be stored is logged
+        and marked seen, so that it does not hold up every later one forever."""
         async with self._checking:
             uids = await self._blocking(_unseen)
             fetched = 0
@@ -95,8 +97,13 @@ class ImapPoller:
                 if raw is None:  # deleted by someone else since the search
                     continue
                 fetched += 1
-                if not await self._ingest(raw):
-                    log.info("message UID %d refused: not from the list", uid)
+                try:
+                    if not await self._ingest(raw):
+                        log.info("message UID %d refused: not from the list", uid)
+                except Exception as error:
+                    if worth_retrying(error):
+                        raise
+                    log.exception("message UID %d can never be stored: marked seen", uid)
                 await self._blocking(functools.partial(_mark_seen, uid=uid))
             if fetched:
                 log.info("%d new message(s) in %s", fetched, self.settings.folder)
