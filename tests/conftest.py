@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SimulatedClock
-from bot.config import SlackSettings, TelegramSettings
+from bot.config import MailSettings, SlackSettings, TelegramSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.events import current_event
+from bot.mail.service import MailService
 from bot.models import Event
 from bot.paths import EVENTS
 from bot.platforms.slack import SlackAdapter
@@ -36,6 +37,8 @@ from tests.support.databases import (
 )
 from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.mail import SETTINGS as MAIL_SETTINGS
+from tests.support.mail import serving
 from tests.support.processes import free_port
 
 DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
@@ -167,3 +170,17 @@ async def slack(
     await adapter.start()
     yield adapter
     await adapter.stop()
+
+
+@pytest.fixture
+def mail_settings() -> MailSettings:
+    """The list settings of the `receiver`; a test module overrides them to try others."""
+    return MAIL_SETTINGS
+
+
+@pytest.fixture
+async def receiver(
+    dispatcher: Dispatcher, mail_settings: MailSettings
+) -> AsyncIterator[MailService]:
+    async with serving(dispatcher, mail_settings) as service:
+        yield service

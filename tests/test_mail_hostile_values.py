@@ -19,9 +19,9 @@ from bot.mail.service import MailIntake, MailService
 from bot.models import Event, MailMessage, MailStatus, Role
 from bot.router import Dispatcher
 from tests.support.chat import registered
+from tests.support.mail import LIST_ID, port_of
 from tests.support.outbox import Inboxes, deliver_all
 
-LIST_ID = "actioncommittee.lists.example.org"
 SETTINGS = MailSettings(list_ids=(LIST_ID,), smtp_port=0)
 
 
@@ -57,19 +57,6 @@ def smtp_reply(port: int, raw: bytes) -> int:
     except smtplib.SMTPDataError as refused:
         return refused.smtp_code
     return 250
-
-
-@pytest.fixture
-async def receiver(dispatcher: Dispatcher) -> AsyncIterator[MailService]:
-    service = MailService(MailIntake(dispatcher.sessions, dispatcher.clock, SETTINGS, None))
-    await service.start()
-    yield service
-    await service.stop()
-
-
-def port_of(service: MailService) -> int:
-    assert service.smtp is not None
-    return service.smtp.port
 
 
 async def archived(sessions: SessionFactory) -> list[MailMessage]:

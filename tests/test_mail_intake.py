@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -21,8 +21,9 @@ from bot.models import Event, MailMessage, MailStatus, OutboxMessage, Role
 from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
+from tests.support.mail import LIST_ID, port_of, serving
 from tests.support.outbox import Inboxes, deliver_all
-from tests.test_mail_relay import LIST_ID, list_mail
+from tests.test_mail_relay import list_mail
 
 FILES = 5
 
@@ -105,32 +106,16 @@ def database_locks_logged() -> Iterator[list[str]]:
         root.removeHandler(handler)
 
 
-async def serving(dispatcher: Dispatcher, settings: MailSettings) -> MailService:
-    service = MailService(MailIntake(dispatcher.sessions, dispatcher.clock, settings, None))
-    await service.start()
-    return service
-
-
-def port_of(service: MailService) -> int:
-    assert service.smtp is not None
-    return service.smtp.port
-
-
 @pytest.fixture
-async def receiver(dispatcher: Dispatcher) -> AsyncIterator[MailService]:
-    settings = MailSettings(list_ids=(LIST_ID,), smtp_port=0, attachment_files=FILES)
-    service = await serving(dispatcher, settings)
-    yield service
-    await service.stop()
+def mail_settings() -> MailSettings:
+    return MailSettings(list_ids=(LIST_ID,), smtp_port=0, attachment_files=FILES)
 
 
 async def test_a_foreign_mail_with_a_huge_header_is_refused_while_a_heavy_mail_is_read(
     dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
 ) -> None:
-    service = await serving(
-        dispatcher, MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_seconds=3)
-    )
-    try:
+    settings = MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_seconds=3)
+    async with serving(dispatcher, settings) as service:
         with watching_reads() as reading:
             heavy = asyncio.ensure_future(
                 asyncio.to_thread(smtp_send, port_of(service), heavy_mail())
@@ -142,8 +127,6 @@ async def test_a_foreign_mail_with_a_huge_header_is_refused_while_a_heavy_mail_i
             assert code == 550  # refused on its headers, without waiting for the heavy mail
             assert not heavy.done()
             assert (await heavy)[0] == 250  # kept as failed: too slow to read
-    finally:
-        await service.stop()
     async with sessions() as db:
         [kept] = (await db.execute(select(MailMessage))).scalars()
         assert kept.status == MailStatus.FAILED and kept.reason == "too_slow"
@@ -162,17 +145,13 @@ async def test_a_mail_over_its_reading_time_is_kept_as_failed_and_organisers_see
 ) -> None:
     olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language=language)
     amina = await registered(dispatcher, demo_event.id, "Amina")
-    service = await serving(
-        dispatcher, MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_seconds=1)
-    )
-    try:
+    settings = MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_seconds=1)
+    async with serving(dispatcher, settings) as service:
         code, _text = await asyncio.to_thread(smtp_send, port_of(service), heavy_mail())
         # The next mail is read by a new worker, whole.
         code_after, _text = await asyncio.to_thread(
             smtp_send, port_of(service), list_mail().as_bytes()
         )
-    finally:
-        await service.stop()
     assert code == 250 and code_after == 250  # kept, not lost: the list's server does not retry
     assert why in (await olga.send("/lists")).replace("\u00a0", " ")
     inboxes = Inboxes()
@@ -188,7 +167,6 @@ async def test_a_mail_over_its_memory_is_kept_as_failed_and_the_next_one_is_read
 ) -> None:
     amina = await registered(dispatcher, demo_event.id, "Amina")
     settings = MailSettings(list_ids=(LIST_ID,), smtp_port=0, read_memory_mb=256)
-    service = await serving(dispatcher, settings)
     # Five million short lines: the MIME parser keeps each as an object, some 500 MB.
     lines = (
         b"From: Hostile <hostile@example.org>\r\nSubject: Lines\r\n"
@@ -197,13 +175,11 @@ async def test_a_mail_over_its_memory_is_kept_as_failed_and_the_next_one_is_read
         + b">\r\n\r\n"
         + b"a\r\n" * 5_000_000
     )
-    try:
+    async with serving(dispatcher, settings) as service:
         code, _text = await asyncio.to_thread(smtp_send, port_of(service), lines)
         code_after, _text = await asyncio.to_thread(
             smtp_send, port_of(service), list_mail().as_bytes()
         )
-    finally:
-        await service.stop()
     assert code == 250 and code_after == 250
     async with sessions() as db:
         kept = (
@@ -336,3 +312,17 @@ async def test_a_heavy_mail_read_by_imap_is_kept_as_failed_and_the_next_one_rela
     await deliver_all(dispatcher, inboxes)
     [received] = inboxes.received[amina.external_id]
     assert "the zero draft is out" in received
+
+
+async def test_a_mail_delivered_again_is_answered_from_the_archive_without_being_read(
+    receiver: MailService, demo_event: Event, sessions: SessionFactory
+) -> None:
+    raw = list_mail(subject="Agenda for Sunday").as_bytes()
+    with watching_reads() as reading:
+        assert (await asyncio.to_thread(smtp_send, port_of(receiver), raw))[0] == 250
+        assert reading.started.is_set()
+        reading.started.clear()
+        assert (await asyncio.to_thread(smtp_send, port_of(receiver), raw))[0] == 250
+        assert not reading.started.is_set()  # the second delivery never reached the reader
+    async with sessions() as db:
+        assert await db.scalar(select(func.count()).select_from(MailMessage)) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -31,10 +30,8 @@ from bot.models import (
 from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
+from tests.support.mail import LIST_ID, port_of
 from tests.support.outbox import Inboxes, deliver_all
-
-LIST_ID = "actioncommittee.lists.example.org"
-SETTINGS = MailSettings(list_ids=(LIST_ID,), smtp_port=0, attachment_limit=100_000)
 
 
 def list_mail(
@@ -60,19 +57,6 @@ def send(port: int, mail: EmailMessage) -> None:
         client.send_message(
             mail, from_addr="bounces@lists.example.org", to_addrs=["bot@example.org"]
         )
-
-
-@pytest.fixture
-async def receiver(dispatcher: Dispatcher) -> AsyncIterator[MailService]:
-    service = MailService(MailIntake(dispatcher.sessions, dispatcher.clock, SETTINGS, None))
-    await service.start()
-    yield service
-    await service.stop()
-
-
-def port_of(service: MailService) -> int:
-    assert service.smtp is not None
-    return service.smtp.port
 
 
 async def test_a_list_message_reaches_delegates_once_with_a_header_in_their_language(

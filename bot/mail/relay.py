@@ -179,6 +179,17 @@ async def _insert_once(db: AsyncSession, row: MailMessage) -> bool:
     return True
 
 
+async def archived_before(db: AsyncSession, event: Event, message_id: str) -> bool:
+    """Whether a mail with this Message-ID is in the archive already (a re-delivery): told from
+    its headers, before it is read at all."""
+    seen = await db.scalar(
+        select(MailMessage.id).where(
+            MailMessage.event_id == event.id, MailMessage.message_key == message_key(message_id)
+        )
+    )
+    return seen is not None
+
+
 async def _archived(db: AsyncSession, row: MailMessage) -> bool:
     seen = await db.scalar(
         select(MailMessage.id).where(

@@ -43,6 +43,9 @@ class MailIntake:
         refused = relay.refusal(self.settings, envelope.list_id, envelope.sender_address)
         if refused is not None:
             return relay.Outcome(refused=refused)
+        if envelope.message_id and await self._archived_before(envelope.message_id):
+            log.info("list mail %.200s seen before: not read again", envelope.message_id)
+            return relay.Outcome(duplicates=1)
         log.info("reading list mail %.200s (%d bytes)", envelope.message_id or "-", len(raw))
         parsed = await self.reader.read(raw)
         async with self.sessions() as db:
@@ -58,6 +61,11 @@ class MailIntake:
                 outcome.recipients,
             )
         return outcome
+
+    async def _archived_before(self, message_id: str) -> bool:
+        async with self.sessions() as db:
+            event = await current_event(db, self.event_key)
+            return event is not None and await relay.archived_before(db, event, message_id)
 
     async def taken(self, raw: bytes) -> bool:
         """For the IMAP poller: False when the mail is not the list's."""
