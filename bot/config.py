@@ -185,7 +185,9 @@ class MailSettings:
     attachment_limit: int = 2_000_000  # bytes: larger attachments are listed, not forwarded
     attachment_files: int = 5  # more attachments than this are listed in one message, not sent
     read_seconds: int = 20  # a mail read longer than this is kept as failed (too_slow)
-    read_memory_mb: int = 512  # and one that needs more memory than this (too_big)
+    # …and one that needs more memory than this (too_big): the worker's whole address space,
+    # some 30 MB of which is Python and the parser, so a mail adds at most ~256 MB.
+    read_memory_mb: int = 288
 
     def takes_sender(self, address: str) -> bool:
         address = address.lower()
@@ -233,5 +235,5 @@ class MailSettings:
             attachment_limit=_number("MAIL_ATTACHMENT_LIMIT", 2_000_000),
             attachment_files=_number("MAIL_ATTACHMENT_FILES", 5, maximum=50),
             read_seconds=_number("MAIL_READ_SECONDS", 20, minimum=1, maximum=600),
-            read_memory_mb=_number("MAIL_READ_MEMORY_MB", 512, minimum=128, maximum=65536),
+            read_memory_mb=_number("MAIL_READ_MEMORY_MB", 288, minimum=128, maximum=65536),
         )

@@ -87,6 +87,30 @@ async def test_a_list_message_reaches_delegates_once_with_a_header_in_their_lang
         assert await db.scalar(select(func.count()).select_from(MailMessage)) == 1
 
 
+async def test_an_announcement_forwarded_with_a_note_reaches_delegates_whole(
+    dispatcher: Dispatcher, demo_event: Event, receiver: MailService
+) -> None:
+    amina = await registered(dispatcher, demo_event.id, "Amina", language="fr")
+    forward = (
+        "Dear all, please read the message below.\n\nHélène\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Host Committee <host@example.mx>\n"
+        "Date: Mon, Dec 4, 2017 at 7:02 AM\n"
+        "Subject: Buses on Tuesday\n"
+        "To: Civil society delegates <delegates@example.org>\n\n"
+        "Buses leave the Holiday Inn Express at 08:30 on Tuesday, not 08:45.\n"
+        "Bring your badge.\n"
+    )
+    mail = list_mail(subject="Fwd: Buses on Tuesday", body=forward, message_id="<fwd-1@x.org>")
+    await asyncio.to_thread(send, port_of(receiver), mail)
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    [received] = inboxes.received[amina.external_id]
+    assert "please read the message below" in received  # the note
+    assert "Host Committee" in received and "Buses on Tuesday" in received  # who, what
+    assert "at 08:30 on Tuesday, not 08:45" in received and "Bring your badge" in received
+
+
 async def test_mail_from_another_list_is_refused_in_the_smtp_conversation(
     dispatcher: Dispatcher, demo_event: Event, receiver: MailService, sessions: SessionFactory
 ) -> None:
