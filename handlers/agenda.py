@@ -15,6 +15,7 @@ from bot.matching import fold
 from bot.models import Audience, Event
 from bot.numbers import parse_number
 from bot.router import Context
+from handlers import answers
 from handlers.render import session_detail, session_line
 
 PAGE_SIZE = 8
@@ -71,17 +72,13 @@ def _default_day(today: date, days: list[date]) -> date:
     return upcoming[0] if upcoming else days[-1]
 
 
-def no_programme() -> Reply:
-    return Reply(_("No programme has been published yet. Please come back later."))
-
-
 async def show_agenda(ctx: Context) -> Reply:
     if ctx.event is None:
-        return no_programme()
+        return answers.no_programme()
     audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     if not days.every:
-        return no_programme()
+        return answers.no_programme()
     today = local_day(ctx.event, ctx.clock.now())
     if not ctx.args:
         return await _agenda_page(ctx, days, _default_day(today, days.every), 1)
@@ -109,7 +106,7 @@ async def show_agenda(ctx: Context) -> Reply:
 async def agenda_button(ctx: Context) -> Reply:
     """`agenda:2017-12-02:2` — a day and a page, edited in place."""
     if ctx.event is None:
-        return no_programme()
+        return answers.no_programme()
     day_text, _sep, page_text = ctx.payload.partition(":")
     audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
@@ -214,11 +211,11 @@ def _day_choices(days: list[date]) -> tuple[tuple[Choice, ...], ...]:
 
 async def show_next(ctx: Context) -> Reply:
     if ctx.event is None:
-        return no_programme()
+        return answers.no_programme()
     now = ctx.clock.now()
     found = await agenda.now_and_next(ctx.db, ctx.event, ctx.audiences, now)
     if found.first is None:
-        return no_programme()
+        return answers.no_programme()
     if not found.ongoing and not found.upcoming:
         return Reply(_("The meeting is over. Thank you for taking part!"))
     parts = []
@@ -239,7 +236,7 @@ async def show_next(ctx: Context) -> Reply:
 
 async def show_session(ctx: Context) -> Reply:
     if ctx.event is None:
-        return no_programme()
+        return answers.no_programme()
     reference = ctx.match.group(1) if ctx.match else " ".join(ctx.args)
     if not reference:
         return Reply(

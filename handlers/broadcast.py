@@ -28,7 +28,7 @@ from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.numbers import parse_number
 from bot.registry import REGIONS
 from bot.router import Context
-from handlers import account, labels, syntax
+from handlers import account, answers, labels, syntax
 from handlers.groups import group_names
 from handlers.syntax import is_keyword, keyword
 from handlers.tables import round_names, table_names
@@ -258,7 +258,7 @@ async def broadcast_button(ctx: Context) -> Reply:
         return Reply(reply.text, reply.choices, edit=True)
     found = await _latest(ctx, number)
     if found is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     if action == "cancel":
         return Reply((await _cancel(ctx, number)).text, edit=True)
     queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now())

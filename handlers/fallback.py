@@ -7,7 +7,7 @@ from bot.chat import Reply
 from bot.i18n import _
 from bot.markup import excerpt
 from bot.router import Context
-from handlers import account, survey
+from handlers import account, answers, survey
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -32,4 +32,4 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
 
 
 async def stale_button(ctx: Context) -> Reply:
-    return Reply(_("This button no longer works. Send /help to see what I can do."))
+    return answers.stale_button()

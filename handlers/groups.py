@@ -14,6 +14,7 @@ from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
 from bot.numbers import parse_number
 from bot.router import Context
+from handlers import answers
 from handlers.syntax import is_keyword
 
 MAX_POST = 3000
@@ -44,22 +45,13 @@ async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGrou
     )
 
 
-def _no_programme() -> Reply:
-    return Reply(_("No programme has been published yet. Please come back later."))
-
-
 def _registered_only() -> Reply:
-    return Reply(
-        _(
-            "Only registered participants can do this. Open the invitation link you "
-            "received, or send me its code."
-        )
-    )
+    return answers.registered_only()
 
 
 async def list_groups(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     every = await groups.all_groups(ctx.db, ctx.event)
     if not every:
         return Reply(_("There are no reference groups yet. /propose suggests one."))
@@ -88,7 +80,7 @@ async def list_groups(ctx: Context) -> Reply:
 
 async def subscribe(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     found = await _group(ctx, ctx.args, "subscribe")
     return found if isinstance(found, Reply) else await _subscribe(ctx, found)
 
@@ -100,11 +92,11 @@ async def subscribe_button(ctx: Context) -> Reply:
 
 async def _group_by_id(ctx: Context) -> ReferenceGroup | Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     every = {g.id: g for g in await groups.all_groups(ctx.db, ctx.event)}
     group_id = parse_number(ctx.payload)
     group = every.get(group_id) if group_id is not None else None
-    return group or Reply(_("This button no longer works. Send /help to see what I can do."))
+    return group or answers.stale_button()
 
 
 async def _subscribe(ctx: Context, group: ReferenceGroup) -> Reply:
@@ -126,7 +118,7 @@ async def _subscribe(ctx: Context, group: ReferenceGroup) -> Reply:
 
 async def unsubscribe(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     found = await _group(ctx, ctx.args, "unsubscribe")
     return found if isinstance(found, Reply) else await _unsubscribe(ctx, found)
 
@@ -145,7 +137,7 @@ async def _unsubscribe(ctx: Context, group: ReferenceGroup) -> Reply:
 
 async def propose(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     if ctx.participant is None:
         return _registered_only()
     title = " ".join(ctx.args).strip()
@@ -159,7 +151,7 @@ async def propose(ctx: Context) -> Reply:
 
 async def post(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     if ctx.participant is None:
         return _registered_only()
     text = ctx.incoming.text.partition(" ")[2].strip()  # keeps the author's line breaks
@@ -202,7 +194,7 @@ async def post(ctx: Context) -> Reply:
 
 async def requests(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     pending = await groups.pending_requests(ctx.db, ctx.event)
     if not pending:
         return Reply(_("No request is waiting."))
@@ -237,7 +229,7 @@ async def request_button(ctx: Context) -> Reply:
 
 async def proposals(ctx: Context) -> Reply:
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     pending = await groups.pending_proposals(ctx.db, ctx.event)
     if not pending:
         return Reply(_("No proposal is waiting."))
@@ -277,7 +269,7 @@ async def proposal_button(ctx: Context) -> Reply:
 async def group_settings(ctx: Context) -> Reply:
     """`/group GROUP announce on|off`."""
     if ctx.event is None:
-        return _no_programme()
+        return answers.no_programme()
     words = list(ctx.args)
     if (
         len(words) < 3

@@ -21,9 +21,8 @@ from bot.models import (
     TablePosition,
 )
 from bot.router import Context
-from handlers import labels
+from handlers import answers, labels
 from handlers.account import language_choices
-from handlers.agenda import no_programme
 from handlers.render import session_line
 from handlers.tables import table_label
 
@@ -32,7 +31,7 @@ ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "partici
 
 async def home(ctx: Context) -> Reply:
     if ctx.event is None:
-        return no_programme()
+        return answers.no_programme()
     if ctx.participant is None:
         return _guest()
     if ctx.role == Role.ORGANISER:

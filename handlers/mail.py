@@ -18,7 +18,7 @@ from bot.matching import fold
 from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
 from bot.numbers import parse_number
 from bot.router import Context
-from handlers import labels
+from handlers import answers, labels
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
@@ -236,7 +236,7 @@ async def mail_button(ctx: Context) -> Reply:
     action, _sep, value = ctx.payload.partition(":")
     mail_id = parse_number(value)
     if ctx.participant is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     if action == "set" and value in ("on", "off"):
         ctx.participant.mailing_list = value == "on"
         reply = _state(ctx.participant.mailing_list, ctx.participant.role)
@@ -247,7 +247,7 @@ async def mail_button(ctx: Context) -> Reply:
         return Reply(_("Nothing was sent."), edit=True)
     if action in ("again", "again-yes") and mail_id is not None:
         return await _resend(ctx, mail_id, confirmed=action == "again-yes")
-    return Reply(_("This button no longer works. Send /help to see what I can do."))
+    return answers.stale_button()
 
 
 async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:

@@ -10,6 +10,7 @@ from bot.i18n import _
 from bot.matching import fold
 from bot.models import ChatIdentity
 from bot.router import Context
+from handlers import answers
 
 # The platforms one may choose, by the name the bot uses for them and the name people know.
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
@@ -39,12 +40,7 @@ def _current(chosen: str | None, accounts: Sequence[ChatIdentity]) -> str:
 
 async def notify(ctx: Context) -> Reply:
     if ctx.participant is None:
-        return Reply(
-            _(
-                "Only registered participants can do this. Open the invitation link you "
-                "received, or send me its code."
-            )
-        )
+        return answers.registered_only()
     if not ctx.args:
         accounts = await participants.linked_accounts(ctx.db, ctx.participant)
         return Reply(
@@ -56,7 +52,7 @@ async def notify(ctx: Context) -> Reply:
 
 async def notify_button(ctx: Context) -> Reply:
     if ctx.participant is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     reply = await _set(ctx, ctx.payload)
     return Reply(reply.text, reply.choices, edit=True)
 

@@ -10,7 +10,7 @@ from bot.i18n import _, ngettext
 from bot.markup import bold, escape, excerpt
 from bot.models import ChatIdentity, Participant, Role
 from bot.router import Context
-from handlers import labels, syntax
+from handlers import answers, labels, syntax
 from handlers.syntax import is_keyword, keyword, role_from
 
 
@@ -114,7 +114,7 @@ def _role_count(role: Role, count: int) -> str:
 
 async def show_snapshot(ctx: Context) -> Reply:
     if ctx.event is None:
-        return Reply(_("No programme has been published yet. Please come back later."))
+        return answers.no_programme()
     figures = await snapshot.snapshot(ctx.db, ctx.event)
     roles = figures.roles
     lines = [

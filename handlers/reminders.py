@@ -8,6 +8,7 @@ from bot.matching import fold
 from bot.numbers import parse_number
 from bot.reminders import OFFSETS
 from bot.router import Context
+from handlers import answers
 
 _OFF = {"off", "non", "no", "0", "desactiver", "desactivar", "aucun", "ninguno"}
 
@@ -25,12 +26,7 @@ def _current(minutes: int | None) -> str:
 
 async def remind(ctx: Context) -> Reply:
     if ctx.participant is None:
-        return Reply(
-            _(
-                "Only registered participants can do this. Open the invitation link you "
-                "received, or send me its code."
-            )
-        )
+        return answers.registered_only()
     if not ctx.args:
         return Reply(
             _current(ctx.participant.reminder_minutes) + "\n" + _("Change it:"),
@@ -41,7 +37,7 @@ async def remind(ctx: Context) -> Reply:
 
 async def remind_button(ctx: Context) -> Reply:
     if ctx.participant is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     reply = _set(ctx, ctx.payload)
     return Reply(reply.text, reply.choices, edit=True)
 

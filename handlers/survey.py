@@ -19,6 +19,7 @@ from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from handlers import answers
 from handlers.syntax import keyword
 
 
@@ -125,7 +126,7 @@ async def survey_button(ctx: Context) -> Reply:
         or ctx.participant is None
         or found.event_id != getattr(ctx.event, "id", 0)
     ):
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     if found.status != SurveyStatus.OPEN:
         return Reply(_("The survey is closed. Thank you for your interest!"), edit=True)
     place = await flow.participation(ctx.db, found, ctx.participant.id, ctx.clock.now())

@@ -10,7 +10,7 @@ from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.router import Context
-from handlers import labels
+from handlers import answers, labels
 from handlers.syntax import keyword
 from handlers.tables import round_names, table_label, table_names
 
@@ -69,7 +69,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
 
 async def table_command(ctx: Context) -> Reply:
     if ctx.event is None:
-        return Reply(_("No programme has been published yet. Please come back later."))
+        return answers.no_programme()
     words = list(ctx.args)
     index = next((i for i, word in enumerate(words) if keyword(word) in ACTIONS), len(words))
     action = (keyword(words[index]) if index < len(words) else None) or "roster"

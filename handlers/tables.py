@@ -13,7 +13,7 @@ from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
 from bot.numbers import parse_number
 from bot.router import Context
-from handlers import labels
+from handlers import answers, labels
 
 Rows = tuple[tuple[Choice, ...], ...]
 
@@ -90,7 +90,7 @@ async def _round_heading(ctx: Context, table_round: TableRound) -> str:
 
 async def show_tables(ctx: Context) -> Reply:
     if ctx.event is None:
-        return Reply(_("No programme has been published yet. Please come back later."))
+        return answers.no_programme()
     table_round, problem = await _round_choice(ctx, ctx.args)
     if problem or table_round is None:
         return problem or Reply("")
@@ -160,7 +160,7 @@ async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
 
 async def join_table(ctx: Context) -> Reply | list[Reply]:
     if ctx.event is None:
-        return Reply(_("No programme has been published yet. Please come back later."))
+        return answers.no_programme()
     if ctx.participant is None:
         return Reply(
             _(
@@ -235,7 +235,7 @@ async def join_button(ctx: Context) -> Reply:
     table_round = visible.get(round_id) if round_id is not None else None
     table = next((t for t in table_round.tables if t.act == act), None) if table_round else None
     if table is None or ctx.participant is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     return await _join(ctx, table)
 
 
@@ -248,7 +248,7 @@ async def move_button(ctx: Context) -> Reply:
             if table.id == table_id and ctx.participant is not None:
                 reply = await _join(ctx, table, move=True)
                 return Reply(reply.text, reply.choices, edit=True)
-    return Reply(_("This button no longer works. Send /help to see what I can do."))
+    return answers.stale_button()
 
 
 async def _join(ctx: Context, table: ActTable, move: bool = False) -> Reply:
@@ -325,7 +325,7 @@ async def leave_table(ctx: Context) -> Reply:
 async def leave_button(ctx: Context) -> Reply:
     round_id = parse_number(ctx.payload)
     if round_id is None or ctx.participant is None:
-        return Reply(_("This button no longer works. Send /help to see what I can do."))
+        return answers.stale_button()
     reply = await _leave(ctx, round_id)
     return Reply(reply.text, edit=True)
 
