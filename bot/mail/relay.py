@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.config import MailSettings
-from bot.mail.envelope import read_envelope
+from bot.mail.envelope import Envelope, read_envelope
 from bot.mail.failures import UNSTORABLE, Unstorable, worth_retrying
 from bot.mail.parse import MailError, ParsedMail, parse
 from bot.mail.reader import Parsed
@@ -59,13 +59,6 @@ def message_key(message_id: str) -> str:
     return hashlib.sha256(message_id.strip().strip("<>").lower().encode()).hexdigest()
 
 
-def _list_header(raw: bytes) -> tuple[str | None, str | None, str]:
-    """(list id, list name, sender address) from a bounded read of the headers alone, to refuse
-    foreign mail before reading its body (milliseconds, whatever the mail holds)."""
-    envelope = read_envelope(raw)
-    return envelope.list_id, envelope.list_name, envelope.sender_address
-
-
 def refusal(settings: MailSettings, list_id: str | None, sender: str) -> str | None:
     """Why this mail is not taken, or None when it comes from the list (and an allowed sender)."""
     if list_id is None or list_id not in settings.list_ids:
@@ -88,18 +81,19 @@ async def ingest(
 
     The bot's receivers read the mail beforehand, off the event loop and before any transaction
     (`MailIntake.take`), and pass what was read as `parsed`; without it the mail is read here."""
-    try:
-        list_id, list_name, sender = _list_header(raw)
+    try:  # a bounded read of the headers alone: milliseconds, whatever the mail holds
+        envelope = read_envelope(raw)
     except Exception:  # headers that cannot be read at all are not the list's
         return Outcome(refused="unreadable headers")
-    refused = refusal(settings, list_id, sender)
+    list_name = envelope.list_name
+    refused = refusal(settings, envelope.list_id, envelope.sender_address)
     if refused is not None:
         return Outcome(refused=refused)
     if parsed is None:
         parsed = read_here(raw)
     if isinstance(parsed, MailError):
         log.info("list mail unreadable: %s", parsed.reason)
-        return await _keep_failed(db, event, raw, list_id, list_name, parsed.code, now)
+        return await _keep_failed(db, event, raw, envelope, parsed.code, now)
     relayed: list[int] = []
     duplicates = recipients = 0
     for message in parsed:
@@ -128,20 +122,18 @@ async def _keep_failed(
     db: AsyncSession,
     event: Event,
     raw: bytes,
-    list_id: str | None,
-    list_name: str | None,
+    envelope: Envelope,  # its headers, read bounded: this mail may be the one that was too big
     reason: str,  # a code of MailError: handlers.labels.mail_reason says it to the reader
     now: datetime,
 ) -> Outcome:
-    envelope = read_envelope(raw)  # bounded: this mail may be the one that was too big
     message_id = envelope.message_id or hashlib.sha256(raw).hexdigest()
     # The column types clean every value and cut it to its column (bot.models.base).
     row = MailMessage(
         event_id=event.id,
         message_key=message_key(message_id),
         message_id=message_id,
-        list_id=list_id,
-        list_name=list_name,
+        list_id=envelope.list_id,
+        list_name=envelope.list_name,
         sender_name=envelope.sender_name,
         sender_address=envelope.sender_address,
         subject=envelope.subject[:1000],
@@ -182,18 +174,17 @@ async def _insert_once(db: AsyncSession, row: MailMessage) -> bool:
 async def archived_before(db: AsyncSession, event: Event, message_id: str) -> bool:
     """Whether a mail with this Message-ID is in the archive already (a re-delivery): told from
     its headers, before it is read at all."""
-    seen = await db.scalar(
-        select(MailMessage.id).where(
-            MailMessage.event_id == event.id, MailMessage.message_key == message_key(message_id)
-        )
-    )
-    return seen is not None
+    return await _key_archived(db, event.id, message_key(message_id))
 
 
 async def _archived(db: AsyncSession, row: MailMessage) -> bool:
+    return await _key_archived(db, row.event_id, row.message_key)
+
+
+async def _key_archived(db: AsyncSession, event_id: int, key: str) -> bool:
     seen = await db.scalar(
         select(MailMessage.id).where(
-            MailMessage.event_id == row.event_id, MailMessage.message_key == row.message_key
+            MailMessage.event_id == event_id, MailMessage.message_key == key
         )
     )
     return seen is not None
