@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
-from bot.delivery import Edit
+from bot.delivery import outbox
+from bot.delivery.worker import Edit
 from bot.models import (
     Broadcast,
     BroadcastStatus,

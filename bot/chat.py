@@ -115,7 +115,7 @@ class Document:
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to send: safe markup text (see bot.markup) and optional rows of choices.
+    """A message to send: safe markup text (see bot.text.markup) and optional rows of choices.
 
     `edit` asks the adapter to replace the message whose button was pressed (paging through the
     agenda) instead of sending a new one.

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from bot.numbers import MAX_NUMBER, parse_decimal, parse_number
+from bot.text.numbers import MAX_NUMBER, parse_decimal, parse_number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coordbot.sqlite3"
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"

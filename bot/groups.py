@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
-from bot.matching import fold
+from bot.delivery import outbox
 from bot.models import (
     Event,
     GroupMembership,
@@ -25,6 +24,7 @@ from bot.models import (
     ReferenceGroup,
     Role,
 )
+from bot.text.matching import fold
 
 
 async def all_groups(db: AsyncSession, event: Event) -> list[ReferenceGroup]:

@@ -13,13 +13,15 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, events, inbox, participants
+from bot import inbox
 from bot.chat import Choice, Incoming, Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.delivery import Loader
-from bot.i18n import _, choose_language, use_language
+from bot.delivery.worker import Loader
 from bot.models import Audience, ChatIdentity, Event, Participant, ProcessedDelivery, Role
+from bot.people import access, participants
+from bot.programme import meeting
+from bot.text.i18n import _, choose_language, use_language
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +242,7 @@ class Dispatcher:
                     "%s delivery %s seen before: skipped", incoming.platform, incoming.delivery_id
                 )
                 return []
-            event = await events.current_event(db, self.event_key)
+            event = await meeting.current_event(db, self.event_key)
             identity = await participants.identity_for(
                 db, incoming.platform, incoming.sender, self.clock.now()
             )

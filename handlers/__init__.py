@@ -4,10 +4,10 @@ place, and nowhere else."""
 from __future__ import annotations
 
 from bot import groups as group_posts
-from bot import invitations
-from bot.i18n import lazy_gettext as _l
 from bot.mail import relay
+from bot.people import invitations
 from bot.router import Router
+from bot.text.i18n import lazy_gettext as _l
 from handlers import (
     account,
     agenda,

@@ -8,13 +8,14 @@ from typing import Any
 
 from babel import Locale
 
-from bot import formatting, invitations, participants
 from bot.chat import Choice, Reply
-from bot.i18n import LANGUAGES, _, current_language, localised, use_language
-from bot.markup import bold, escape, excerpt
-from bot.matching import fold
 from bot.models import Role
+from bot.people import invitations, participants
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import LANGUAGES, _, current_language, localised, use_language
+from bot.text.markup import bold, escape, excerpt
+from bot.text.matching import fold
 from handlers import labels
 
 

@@ -6,15 +6,16 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot import agenda, formatting
 from bot.chat import Choice, Reply
-from bot.events import local_day
-from bot.i18n import _, localised, ngettext
-from bot.markup import bold, escape, excerpt, italic
-from bot.matching import fold
 from bot.models import Audience, Event
-from bot.numbers import parse_number
+from bot.programme import agenda
+from bot.programme.meeting import local_day
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, localised, ngettext
+from bot.text.markup import bold, escape, excerpt, italic
+from bot.text.matching import fold
+from bot.text.numbers import parse_number
 from handlers import answers
 from handlers.render import session_detail, session_line
 
@@ -33,7 +34,7 @@ _RELATIVE_DAYS = {
     "hier": -1,
     "ayer": -1,
 }
-# "day 2", "jour 2", "día 2", "d2", "2": the word, then the number (bot.numbers reads it).
+# "day 2", "jour 2", "día 2", "d2", "2": the word, then the number (bot.text.numbers reads it).
 _DAY_NUMBER = re.compile(r"(?:(?:day|jour|d[ií]a|j|d)\s*)?(\S+)")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chat import Reply
-from bot.i18n import _
+from bot.text.i18n import _
 
 
 def no_programme() -> Reply:

@@ -18,16 +18,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import broadcasts, formatting, groups, tables
+from bot import broadcasts, groups
 from bot.chat import Choice, Field, Form, Reply
-from bot.events import zone
-from bot.i18n import LANGUAGES, _, localised
-from bot.markup import bold, escape, excerpt
-from bot.matching import find
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
-from bot.numbers import parse_number
-from bot.registry import REGIONS
+from bot.people.csv_import import REGIONS
+from bot.programme.meeting import zone
 from bot.router import Context
+from bot.tables import seating
+from bot.text import formatting
+from bot.text.i18n import LANGUAGES, _, localised
+from bot.text.markup import bold, escape, excerpt
+from bot.text.matching import find
+from bot.text.numbers import parse_number
 from handlers import account, answers, labels, syntax
 from handlers.groups import group_names
 from handlers.syntax import is_keyword, keyword
@@ -103,7 +105,7 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
             )
         )
     if kind == "table" and len(words) >= 3:
-        rounds = await tables.rounds(ctx.db, ctx.event, Role.ORGANISER)
+        rounds = await seating.rounds(ctx.db, ctx.event, Role.ORGANISER)
         found_round = find(
             " ".join(words[2:]), [(r, round_names(r, n)) for n, r in enumerate(rounds, 1)]
         )
@@ -167,10 +169,10 @@ async def _compose_form(ctx: Context) -> Form:
     audiences += [Choice(formatting.language_name(code), f"language {code}") for code in LANGUAGES]
     for group in await groups.all_groups(ctx.db, ctx.event):
         audiences.append(Choice(localised(group.title), f"group {group.key}"))
-    for table_round in await tables.rounds(ctx.db, ctx.event, Role.ORGANISER):
+    for table_round in await seating.rounds(ctx.db, ctx.event, Role.ORGANISER):
         # A select option shows 75 characters on Slack: the sitting by its day and time (short,
         # and unique), then the Act, its title shortened to fit rather than cut by Slack.
-        session = await tables.round_session(ctx.db, table_round)
+        session = await seating.round_session(ctx.db, table_round)
         meeting_zone = zone(ctx.event)
         day = formatting.short_day(session.starts_at.astimezone(meeting_zone).date())
         when = f"{day}, {formatting.time_of_day(session.starts_at, meeting_zone)}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import invitations
 from bot.chat import Reply
-from bot.i18n import _
-from bot.markup import excerpt
+from bot.people import invitations
 from bot.router import Context
+from bot.text.i18n import _
+from bot.text.markup import excerpt
 from handlers import account, answers, survey
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import formatting, groups
+from bot import groups
 from bot.chat import Choice, Reply
-from bot.events import local_day
-from bot.i18n import _, current_language, localised, ngettext
-from bot.markup import bold, escape, excerpt
-from bot.matching import find
 from bot.models import GroupMembershipStatus, ReferenceGroup, Role
-from bot.numbers import parse_number
+from bot.programme.meeting import local_day
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, current_language, localised, ngettext
+from bot.text.markup import bold, escape, excerpt
+from bot.text.matching import find
+from bot.text.numbers import parse_number
 from handlers import answers
 from handlers.syntax import is_keyword
 

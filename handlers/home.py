@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import dashboard, formatting
 from bot.chat import Choice, Reply
-from bot.events import local_day, zone
-from bot.i18n import _, current_language, localised, ngettext
-from bot.markup import bold, escape
 from bot.models import (
     BroadcastStatus,
     Event,
@@ -20,7 +16,12 @@ from bot.models import (
     Session,
     TablePosition,
 )
+from bot.programme.meeting import local_day, zone
+from bot.reports import dashboard
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, current_language, localised, ngettext
+from bot.text.markup import bold, escape
 from handlers import answers, labels
 from handlers.account import language_choices
 from handlers.render import session_line

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from babel import Locale
 
-from bot.i18n import current_language
-from bot.i18n import lazy_gettext as _l
-from bot.i18n import lazy_pgettext as _lp
 from bot.models import Participant, Role, TablePosition
+from bot.text.i18n import current_language
+from bot.text.i18n import lazy_gettext as _l
+from bot.text.i18n import lazy_pgettext as _lp
 
 _ROLES = {
     Role.CIVIL_SOCIETY: _l("civil-society delegate"),

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import formatting
 from bot.chat import Choice, Document, Reply
-from bot.i18n import _, localised, ngettext
 from bot.mail import relay
-from bot.markup import bold, escape, excerpt, italic
-from bot.matching import fold
 from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
-from bot.numbers import parse_number
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, localised, ngettext
+from bot.text.markup import bold, escape, excerpt, italic
+from bot.text.matching import fold
+from bot.text.numbers import parse_number
 from handlers import answers, labels
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import formatting
 from bot.chat import Reply
-from bot.i18n import _, current_language, localised, ngettext
-from bot.markup import bold, escape, italic
+from bot.text import formatting
+from bot.text.i18n import _, current_language, localised, ngettext
+from bot.text.markup import bold, escape, italic
 
 
 def table_promoted(payload: dict[str, Any]) -> Reply:

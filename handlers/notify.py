@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import participants
 from bot.chat import Choice, Reply
-from bot.i18n import _
-from bot.matching import fold
 from bot.models import ChatIdentity
+from bot.people import participants
 from bot.router import Context
+from bot.text.i18n import _
+from bot.text.matching import fold
 from handlers import answers
 
 # The platforms one may choose, by the name the bot uses for them and the name people know.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import formatting, invitations, participants, snapshot
 from bot.chat import Reply
-from bot.i18n import _, ngettext
-from bot.markup import bold, escape, excerpt
 from bot.models import ChatIdentity, Participant, Role
+from bot.people import invitations, participants
+from bot.reports import snapshot
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, ngettext
+from bot.text.markup import bold, escape, excerpt
 from handlers import answers, labels, syntax
 from handlers.syntax import is_keyword, keyword, role_from
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot import formatting, privacy
 from bot.chat import Choice, Reply
-from bot.events import local_day
-from bot.i18n import _, localised
-from bot.markup import bold, escape
 from bot.models import MembershipStatus
+from bot.people import privacy
+from bot.programme.meeting import local_day
 from bot.router import Context
+from bot.text import formatting
+from bot.text.i18n import _, localised
+from bot.text.markup import bold, escape
 from handlers import labels
 
 

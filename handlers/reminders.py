@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.chat import Choice, Reply
-from bot.i18n import _
-from bot.matching import fold
-from bot.numbers import parse_number
 from bot.reminders import OFFSETS
 from bot.router import Context
+from bot.text.i18n import _
+from bot.text.matching import fold
+from bot.text.numbers import parse_number
 from handlers import answers
 
 _OFF = {"off", "non", "no", "0", "desactiver", "desactivar", "aucun", "ninguno"}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import formatting
-from bot.events import local_day, zone
-from bot.i18n import _, localised
-from bot.markup import bold, escape, italic
 from bot.models import Audience, Event, Session, Venue
+from bot.programme.meeting import local_day, zone
+from bot.text import formatting
+from bot.text.i18n import _, localised
+from bot.text.markup import bold, escape, italic
 
 
 def session_command(session: Session) -> str:

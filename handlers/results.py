@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import charts, formatting
 from bot.chat import Image, Reply
-from bot.i18n import _, localised
-from bot.markup import bold, escape, italic
 from bot.router import Context
 from bot.survey import results, store
 from bot.survey.results import Summary
+from bot.text import charts, formatting
+from bot.text.i18n import _, localised
+from bot.text.markup import bold, escape, italic
 from handlers.survey import pick_survey
 
 # Free-text answers quoted in the chat at the most per question (the export has them all).

@@ -8,17 +8,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import formatting
 from bot.chat import Choice, Reply
-from bot.i18n import _, localised, ngettext
-from bot.markup import bold, escape, italic
-from bot.matching import fold
 from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
-from bot.numbers import parse_number
 from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from bot.text import formatting
+from bot.text.i18n import _, localised, ngettext
+from bot.text.markup import bold, escape, italic
+from bot.text.matching import fold
+from bot.text.numbers import parse_number
 from handlers import answers
 from handlers.syntax import keyword
 

@@ -1,7 +1,7 @@
 """The words of the commands' argument syntax, as people type them in English, French or Spanish.
 
 A usage hint shows these words in the reader's language (the catalogs); the parsers accept them
-in any of the three, accents, case and apostrophes aside (`bot.matching.fold`). Each word a French
+in any of the three, accents, case and apostrophes aside. Each word a French
 or Spanish usage hint shows must be listed here (tests/test_syntax_language.py)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from bot.i18n import LANGUAGES, use_language
-from bot.matching import fold
 from bot.models import Role
-from bot.registry import REGIONS
+from bot.people.csv_import import REGIONS
+from bot.text.i18n import LANGUAGES, use_language
+from bot.text.matching import fold
 from handlers import labels
 
 _WORDS = {

@@ -3,13 +3,14 @@ remove, name the facilitator and rapporteur, and close or reopen it."""
 
 from __future__ import annotations
 
-from bot import participants, tables
 from bot.chat import Reply
-from bot.i18n import _, localised
-from bot.markup import bold, escape, excerpt
-from bot.matching import find
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
+from bot.people import participants
 from bot.router import Context
+from bot.tables import seating
+from bot.text.i18n import _, localised
+from bot.text.markup import bold, escape, excerpt
+from bot.text.matching import find
 from handlers import answers, labels
 from handlers.syntax import keyword
 from handlers.tables import round_names, table_label, table_names
@@ -28,7 +29,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     """The table `words` name among the rounds the reader may see: a round hidden from them
     (civil society only, to a government account) is answered as one that does not exist."""
     assert ctx.event is not None
-    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
+    visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
     if not words:
         return Reply(_("Usage:") + "\n" + _usage())
     act_word, round_words = words[0], words[1:]
@@ -93,17 +94,17 @@ async def table_command(ctx: Context) -> Reply:
     now = ctx.clock.now()
     name = escape(person.name)
     if action == "remove":
-        left = await tables.leave(ctx.db, person.id, table_round.id, now)
+        left = await seating.leave(ctx.db, person.id, table_round.id, now)
         if left is None:
             return Reply(_("{name} is not at a table in this round.").format(name=name))
         return Reply(_("{name} has left {table}.").format(name=name, table=table_label(left)))
     if action == "assign":
-        await tables.join(ctx.db, person, table, now, by_organiser=True)
+        await seating.join(ctx.db, person, table, now, by_organiser=True)
         return Reply(
             _("{name} now has a seat at {table}.").format(name=name, table=table_label(table))
         )
     position = TablePosition.FACILITATOR if action == "facilitator" else TablePosition.RAPPORTEUR
-    await tables.name_position(ctx.db, person, table, position, now)
+    await seating.name_position(ctx.db, person, table, position, now)
     return Reply(
         _("{name} is the {position} of {table}.").format(
             name=name, position=labels.position(person, position), table=table_label(table)
@@ -114,7 +115,7 @@ async def table_command(ctx: Context) -> Reply:
 async def _facilitates(ctx: Context, table: ActTable) -> bool:
     if ctx.participant is None:
         return False
-    seat = await tables.membership(ctx.db, ctx.participant.id, table.round_id)
+    seat = await seating.membership(ctx.db, ctx.participant.id, table.round_id)
     return (
         seat is not None
         and seat.table_id == table.id
@@ -123,11 +124,11 @@ async def _facilitates(ctx: Context, table: ActTable) -> bool:
 
 
 async def _roster(ctx: Context, table_round: TableRound, table: ActTable) -> Reply:
-    view = next(v for v in await tables.views(ctx.db, table_round) if v.table.id == table.id)
+    view = next(v for v in await seating.views(ctx.db, table_round) if v.table.id == table.id)
     lines = [bold(table_label(table)), escape(localised(table_round.title))]
     if table.closed:
         lines.append(_("closed"))
-    people = await tables.roster(ctx.db, table)
+    people = await seating.roster(ctx.db, table)
     groups = {
         SeatRole.CIVIL_SOCIETY: _("Civil society"),
         SeatRole.GOVERNMENT: _("Governments and international organisations"),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import access, formatting, tables
 from bot.chat import Choice, Reply
-from bot.events import zone
-from bot.i18n import _, localised, ngettext
-from bot.markup import bold, escape, excerpt
-from bot.matching import Found, find
 from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
-from bot.numbers import parse_number
+from bot.people import access
+from bot.programme.meeting import zone
 from bot.router import Context
+from bot.tables import seating
+from bot.text import formatting
+from bot.text.i18n import _, localised, ngettext
+from bot.text.markup import bold, escape, excerpt
+from bot.text.matching import Found, find
+from bot.text.numbers import parse_number
 from handlers import answers, labels
 
 Rows = tuple[tuple[Choice, ...], ...]
@@ -41,7 +43,7 @@ def table_label(table: ActTable) -> str:
 async def _table_choice(ctx: Context, table_round: TableRound, table: ActTable) -> Choice:
     """A button for one table of one round; it says the day, as an Act may meet on two days."""
     assert ctx.event is not None
-    session = await tables.round_session(ctx.db, table_round)
+    session = await seating.round_session(ctx.db, table_round)
     day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
     return Choice(f"{table_label(table)} · {day}", f"join:{table_round.id}:{table.act}")
 
@@ -56,13 +58,13 @@ async def _round_choice(
     """The round named by `words`, else the next one that has not ended, else a reply that
     says what went wrong."""
     assert ctx.event is not None
-    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
+    visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
     if not visible:
         return None, Reply(_("There are no tables for you in this programme."))
     if not words:
         now = ctx.clock.now()
         for table_round in visible:
-            if (await tables.round_session(ctx.db, table_round)).over_at > now:
+            if (await seating.round_session(ctx.db, table_round)).over_at > now:
                 return table_round, None
         return visible[-1], None
     found = find(" ".join(words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
@@ -82,7 +84,7 @@ def _did_you_mean(message: str, choices: Sequence[Choice]) -> Reply:
 
 async def _round_heading(ctx: Context, table_round: TableRound) -> str:
     assert ctx.event is not None
-    session = await tables.round_session(ctx.db, table_round)
+    session = await seating.round_session(ctx.db, table_round)
     when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
     day = formatting.day(session.starts_at.astimezone(zone(ctx.event)).date())
     return f"{bold(escape(localised(table_round.title)))}\n🕒 {day}, {when}"
@@ -99,7 +101,7 @@ async def show_tables(ctx: Context) -> Reply:
 
 async def tables_button(ctx: Context) -> Reply:
     assert ctx.event is not None
-    visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
+    visible = {r.id: r for r in await seating.rounds(ctx.db, ctx.event, ctx.role)}
     round_id = parse_number(ctx.payload)
     table_round = visible.get(round_id) if round_id is not None else None
     if table_round is None:
@@ -111,16 +113,16 @@ async def tables_button(ctx: Context) -> Reply:
 async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
     seat_role = access.seat_role(ctx.role)
     mine = (
-        await tables.membership(ctx.db, ctx.participant.id, table_round.id)
+        await seating.membership(ctx.db, ctx.participant.id, table_round.id)
         if ctx.participant
         else None
     )
     earlier = (
-        await tables.earlier_acts(ctx.db, ctx.participant.id, table_round)
+        await seating.earlier_acts(ctx.db, ctx.participant.id, table_round)
         if ctx.participant
         else []
     )
-    views = await tables.views(ctx.db, table_round)
+    views = await seating.views(ctx.db, table_round)
     views.sort(key=lambda view: (view.table.act not in earlier, view.table.act))
     lines = [await _round_heading(ctx, table_round), ""]
     for view in views:
@@ -173,7 +175,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         if table_round is None:
             return problem or Reply("")
         return await _tables_reply(ctx, table_round)
-    visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
+    visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
     act_words, round_words = ctx.args[:1], ctx.args[1:]
     if round_words:
         table_round, problem = await _round_choice(ctx, round_words)
@@ -183,7 +185,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
     else:
         now = ctx.clock.now()
         candidates = [
-            r for r in visible if (await tables.round_session(ctx.db, r)).over_at > now
+            r for r in visible if (await seating.round_session(ctx.db, r)).over_at > now
         ] or visible[-1:]
     options = [(r, t) for r in candidates for t in r.tables]
     found: Found[tuple[TableRound, ActTable]] = find(
@@ -231,7 +233,7 @@ async def join_button(ctx: Context) -> Reply:
     assert ctx.event is not None
     round_text, _sep, act_text = ctx.payload.partition(":")
     round_id, act = parse_number(round_text), parse_number(act_text)
-    visible = {r.id: r for r in await tables.rounds(ctx.db, ctx.event, ctx.role)}
+    visible = {r.id: r for r in await seating.rounds(ctx.db, ctx.event, ctx.role)}
     table_round = visible.get(round_id) if round_id is not None else None
     table = next((t for t in table_round.tables if t.act == act), None) if table_round else None
     if table is None or ctx.participant is None:
@@ -243,7 +245,7 @@ async def move_button(ctx: Context) -> Reply:
     """`move:TABLE` — the participant agreed to leave their table for this one."""
     assert ctx.event is not None
     table_id = parse_number(ctx.payload)
-    for table_round in await tables.rounds(ctx.db, ctx.event, ctx.role):
+    for table_round in await seating.rounds(ctx.db, ctx.event, ctx.role):
         for table in table_round.tables:
             if table.id == table_id and ctx.participant is not None:
                 reply = await _join(ctx, table, move=True)
@@ -253,9 +255,9 @@ async def move_button(ctx: Context) -> Reply:
 
 async def _join(ctx: Context, table: ActTable, move: bool = False) -> Reply:
     assert ctx.participant is not None
-    result = await tables.join(ctx.db, ctx.participant, table, ctx.clock.now(), move=move)
+    result = await seating.join(ctx.db, ctx.participant, table, ctx.clock.now(), move=move)
     label = table_label(table)
-    outcome = tables.Outcome
+    outcome = seating.Outcome
     if result.outcome == outcome.SEATED:
         return Reply("✅ " + _("You have a seat at {table}.").format(table=label))
     if result.outcome == outcome.WAITLISTED:
@@ -294,7 +296,7 @@ async def stay_button(ctx: Context) -> Reply:
 async def leave_table(ctx: Context) -> Reply:
     if ctx.event is None or ctx.participant is None:
         return Reply(_("You are not at any table."))
-    seats = await tables.memberships(ctx.db, ctx.participant.id)
+    seats = await seating.memberships(ctx.db, ctx.participant.id)
     now = ctx.clock.now()
     upcoming = [(m, t, r) for m, t, r, s in seats if s.over_at > now] or [
         (m, t, r) for m, t, r, _s in seats
@@ -332,7 +334,7 @@ async def leave_button(ctx: Context) -> Reply:
 
 async def _leave(ctx: Context, round_id: int) -> Reply:
     assert ctx.participant is not None
-    left = await tables.leave(ctx.db, ctx.participant.id, round_id, ctx.clock.now())
+    left = await seating.leave(ctx.db, ctx.participant.id, round_id, ctx.clock.now())
     if left is None:
         return Reply(_("You are not at any table."))
     return Reply(_("You have left {table}.").format(table=table_label(left)))
@@ -341,7 +343,7 @@ async def _leave(ctx: Context, round_id: int) -> Reply:
 async def my_tables(ctx: Context) -> Reply:
     if ctx.participant is None or ctx.event is None:
         return Reply(_("You are not at any table. /tables shows them."))
-    seats = await tables.memberships(ctx.db, ctx.participant.id)
+    seats = await seating.memberships(ctx.db, ctx.participant.id)
     if not seats:
         return Reply(_("You are not at any table. /tables shows them."))
     lines = [bold(_("Your tables")), ""]
@@ -350,7 +352,7 @@ async def my_tables(ctx: Context) -> Reply:
         day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
         if seat.status == MembershipStatus.WAITLISTED:
             state = "⏳ " + _("waiting list, number {position}").format(
-                position=await tables.position(ctx.db, seat)
+                position=await seating.position(ctx.db, seat)
             )
         else:
             held = seat.position != TablePosition.MEMBER

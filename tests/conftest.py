@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import SimulatedClock
 from bot.config import MailSettings, SlackSettings, TelegramSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
-from bot.events import current_event
 from bot.mail.service import MailService
 from bot.models import Event
 from bot.paths import EVENTS
@@ -24,6 +23,7 @@ from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.programme.check import check_file
 from bot.programme.load import load_programme
+from bot.programme.meeting import current_event
 from bot.programme.spec import ProgrammeSpec
 from bot.router import Dispatcher
 from handlers import build_router

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot import access
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ActTable, Event, Participant, Role, Session, TableRound
+from bot.people import access
 from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import charts
-from bot.i18n import use_language
+from bot.text import charts
+from bot.text.i18n import use_language
 
 TITLES = [  # the two the review found cut off, then longer ones in the three languages
     ("fr", "5. Qu’est-ce qui a le mieux fonctionné aux petites tables ?"),

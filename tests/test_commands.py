@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import participants
 from bot.chat import Reply
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Participant, Role
+from bot.people import participants
 from bot.router import Context, Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import outbox
 from bot.chat import Reply
 from bot.clock import SimulatedClock
-from bot.delivery import DeliveryWorker, Unreachable
+from bot.delivery import outbox
+from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant

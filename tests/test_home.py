@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import participants
 from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.models import Event, Participant, Role
+from bot.people import participants
 from bot.router import Dispatcher
 from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered

@@ -12,8 +12,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, _, choose_language, lazy_gettext, negotiate, use_language
 from bot.paths import LOCALES
+from bot.text.i18n import LANGUAGES, _, choose_language, lazy_gettext, negotiate, use_language
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bot import invitations, participants
 from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, Participant, Role
+from bot.people import invitations, participants
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
 from tests.support.factories import make_participant

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot import invitations
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.models import ChatIdentity, Event, Participant
+from bot.people import invitations
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import outbox, participants
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
-from bot.delivery import DeliveryWorker
-from bot.i18n import _, use_language
+from bot.delivery import outbox
+from bot.delivery.worker import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant, Role
+from bot.people import participants
 from bot.router import Dispatcher
+from bot.text.i18n import _, use_language
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes

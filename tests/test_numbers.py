@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.chat import Incoming, Sender
 from bot.db import SessionFactory
 from bot.models import Base, Event, Role, TableRound
-from bot.numbers import MAX_NUMBER, parse_number
 from bot.router import Dispatcher
+from bot.text.numbers import MAX_NUMBER, parse_number
 from tests.support.chat import ChatUser, registered
 from tests.test_survey import load_demo_survey
 

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot import snapshot
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -25,6 +24,7 @@ from bot.models import (
     SeatRole,
     TableMembership,
 )
+from bot.reports import snapshot
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all

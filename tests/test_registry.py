@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Participant, Role
-from bot.registry import ImportReport, import_participants, read_csv
+from bot.people.csv_import import ImportReport, import_participants, read_csv
 from tests.conftest import DEMO_FILE
 
 HEADER = "name,email,organisation,role,region,country,language,gender,migrant_background,youth\n"

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import invitations, participants, reminders
+from bot import reminders
+from bot.app.scheduler import MARGIN, ReminderScheduler
 from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.models import ChatIdentity, Event, OutboxMessage, Participant, Role, Session
+from bot.people import invitations, participants
 from bot.programme.load import load_programme
 from bot.router import Dispatcher
-from bot.scheduler import MARGIN, ReminderScheduler
 from tests.conftest import MEETING_ZONE, demo_spec
 from tests.support.chat import ChatUser, registered
 from tests.support.factories import make_participant

@@ -9,11 +9,11 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from bot import participants
 from bot.chat import Sender
 from bot.db import create_engine, session_factory
-from bot.events import current_event
 from bot.models import Role
+from bot.people import participants
+from bot.programme.meeting import current_event
 from tests.conftest import DEMO_FILE, MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.fake_telegram import Call, FakeTelegram, text_message, user

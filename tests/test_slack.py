@@ -8,10 +8,10 @@ import time
 import aiohttp
 from sqlalchemy import select
 
-from bot import outbox
 from bot.config import SlackSettings
 from bot.db import SessionFactory
-from bot.delivery import DeliveryWorker
+from bot.delivery import outbox
+from bot.delivery.worker import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
 from bot.router import Dispatcher

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import SessionFactory
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage
 from bot.platforms.slack import SlackAdapter, to_mrkdwn
 from bot.router import Dispatcher

@@ -7,7 +7,7 @@ import csv
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Role
-from bot.registry import import_participants, read_csv
+from bot.people.csv_import import import_participants, read_csv
 from tests.conftest import DEMO_FILE
 from tests.support.chat import ChatUser, link_to_new_participant
 

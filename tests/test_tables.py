@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import distribution, tables
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
+from bot.tables import annex, seating
 from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all
@@ -141,10 +141,10 @@ async def test_the_distribution_export_reads_like_annex_1(
         await user.send("/join 1 d2-tables")
     async with dispatcher.sessions() as db:
         [table_round] = [
-            r for r in await tables.rounds(db, demo_event, Role.ORGANISER) if r.key == "d2-tables"
+            r for r in await seating.rounds(db, demo_event, Role.ORGANISER) if r.key == "d2-tables"
         ]
-        rows = await distribution.distribution(db, table_round, "en")
-    csv_file, markdown = distribution.write(rows, tmp_path, "annex")
+        rows = await annex.distribution(db, table_round, "en")
+    csv_file, markdown = annex.write(rows, tmp_path, "annex")
     assert csv_file.read_text(encoding="utf-8").splitlines()[:2] == [
         "Theme,States,Civil society",
         'ACT 1: Drivers of human mobility,"Mexico, Sweden","Ana, Bea"',

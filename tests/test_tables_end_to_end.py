@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import TelegramSettings
-from bot.delivery import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Role
 from bot.platforms.telegram import PLATFORM, TelegramAdapter
 from bot.router import Dispatcher

@@ -8,7 +8,6 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot import tables
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import (
@@ -20,6 +19,7 @@ from bot.models import (
     TableMembership,
     TableRound,
 )
+from bot.tables import seating
 from tests.support.factories import make_participant
 
 
@@ -50,12 +50,12 @@ async def _join(
     table_id: int,
     clock: SimulatedClock,
     start: asyncio.Event,
-) -> tables.Outcome:
+) -> seating.Outcome:
     async with sessions() as db:
         person = await db.get_one(Participant, person_id)
         table = await db.get_one(ActTable, table_id)
         await start.wait()  # every transaction is open and has read before anyone joins
-        result = await tables.join(db, person, table, clock.now())
+        result = await seating.join(db, person, table, clock.now())
         await db.commit()
         return result.outcome
 
@@ -71,14 +71,14 @@ async def test_twelve_delegates_race_for_eight_seats(
     start.set()
     outcomes = await asyncio.gather(*racers)
 
-    assert sorted(outcomes).count(tables.Outcome.SEATED) == 8
-    assert sorted(outcomes).count(tables.Outcome.WAITLISTED) == 4
+    assert sorted(outcomes).count(seating.Outcome.SEATED) == 8
+    assert sorted(outcomes).count(seating.Outcome.WAITLISTED) == 4
     async with sessions() as db:
         rows = list((await db.execute(select(TableMembership))).scalars())
         seated = [r for r in rows if r.status == MembershipStatus.SEATED]
         waiting = [r for r in rows if r.status == MembershipStatus.WAITLISTED]
         assert len(seated) == 8
-        assert sorted([await tables.position(db, r) for r in waiting]) == [1, 2, 3, 4]
+        assert sorted([await seating.position(db, r) for r in waiting]) == [1, 2, 3, 4]
 
 
 async def test_two_people_and_the_last_seat(
@@ -89,13 +89,13 @@ async def test_two_people_and_the_last_seat(
     start = asyncio.Event()
     start.set()
     for person in first_five:
-        assert await _join(sessions, person, table_id, clock, start) == tables.Outcome.SEATED
+        assert await _join(sessions, person, table_id, clock, start) == seating.Outcome.SEATED
     two = await _people(sessions, demo_event, clock, 2, Role.INTERNATIONAL)
     start = asyncio.Event()
     racers = [asyncio.create_task(_join(sessions, p, table_id, clock, start)) for p in two]
     await asyncio.sleep(0.2)
     start.set()
     assert sorted(await asyncio.gather(*racers)) == [
-        tables.Outcome.SEATED,
-        tables.Outcome.WAITLISTED,
+        seating.Outcome.SEATED,
+        seating.Outcome.WAITLISTED,
     ]

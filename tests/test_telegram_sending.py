@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import outbox
 from bot.chat import Reply
 from bot.config import TelegramSettings
-from bot.delivery import DeliveryWorker
-from bot.events import current_event
+from bot.delivery import outbox
+from bot.delivery.pacing import background
+from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Role
-from bot.pacing import background
 from bot.platforms.telegram import TelegramAdapter
+from bot.programme.meeting import current_event
 from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message

@@ -16,8 +16,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from bot.config import MailSettings
+from bot.delivery import outbox
 from bot.mail.envelope import Envelope, read_envelope
 from bot.mail.failures import UNSTORABLE, Unstorable, worth_retrying
 from bot.mail.parse import MailError, ParsedMail, parse

@@ -11,13 +11,13 @@ import logging
 from bot.clock import Clock
 from bot.config import MailSettings
 from bot.db import SessionFactory
-from bot.events import current_event
 from bot.mail import relay
 from bot.mail.envelope import read_envelope
 from bot.mail.failures import TryLater
 from bot.mail.imap import ImapPoller
 from bot.mail.reader import MailReader
 from bot.mail.smtp import SmtpReceiver
+from bot.programme.meeting import current_event
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Everything the bot sends on its own leaves through this table (see bot/outbox.py)."""
+"""Everything the bot sends on its own leaves through this table (see bot/delivery/outbox.py)."""
 
 from __future__ import annotations
 

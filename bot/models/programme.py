@@ -57,7 +57,7 @@ class Event(Base):
     country: Mapped[str | None] = mapped_column(CleanString(2))
     loaded_at: Mapped[datetime]
     # What happens alongside the meeting on some days, not as a session of it, as the programme
-    # file gives it (`bot.agenda.Alongside` reads it): a list, written whole at each load.
+    # file gives it (`bot.programme.agenda.Alongside` reads it): a list, written whole at each load.
     alongside: Mapped[list[dict[str, Any]] | None] = mapped_column(CleanJSON)
 
 

@@ -18,17 +18,18 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, participants
-from bot.bookkeeping import after_delivery_pass
+from bot.app.bookkeeping import after_delivery_pass
 from bot.chat import Choice, Document, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
-from bot.delivery import DeliveryWorker
-from bot.i18n import _, use_language
-from bot.markup import to_plain
+from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Participant, Role
-from bot.numbers import parse_number
+from bot.people import participants
+from bot.programme import meeting
 from bot.router import Dispatcher
+from bot.text.i18n import _, use_language
+from bot.text.markup import to_plain
+from bot.text.numbers import parse_number
 from handlers import build_router
 
 PLATFORM = "console"
@@ -199,8 +200,8 @@ async def run_console(
         await upgrade(settings.database_url)
         external_id, name = "guest", None
         async with sessions() as db:
-            event = await events.current_event(db, settings.event)
-            clock = events.meeting_clock(event, at)
+            event = await meeting.current_event(db, settings.event)
+            clock = meeting.meeting_clock(event, at)
             if who and who.strip().lower() != "guest":
                 if event is None:
                     raise LookupError("load a programme first: coordbot programme load FILE")

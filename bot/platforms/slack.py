@@ -37,10 +37,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import markup
 from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.config import SlackSettings
-from bot.delivery import Unreachable
+from bot.delivery.worker import Unreachable
 from bot.platforms import PlatformError
 from bot.platforms.slack_requests import (
     MAX_BODY,
@@ -53,6 +52,7 @@ from bot.platforms.slack_requests import (
     signature_problem,
 )
 from bot.router import Dispatcher
+from bot.text import markup
 
 PLATFORM = "slack"
 log = logging.getLogger(__name__)

@@ -30,17 +30,18 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot import inbox, markup
+from bot import inbox
 from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
 from bot.config import TelegramSettings
-from bot.delivery import Unreachable
-from bot.i18n import LANGUAGES, use_language
+from bot.delivery.pacing import Pacer
+from bot.delivery.worker import Unreachable
 from bot.inbox import Stored
-from bot.pacing import Pacer
 from bot.platforms import PlatformError
 from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
 from bot.router import Dispatcher, Router
+from bot.text import markup
+from bot.text.i18n import LANGUAGES, use_language
 
 PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

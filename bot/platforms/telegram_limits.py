@@ -11,7 +11,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.pacing import Pacer
+from bot.delivery.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     only then for a slot of the bot's overall `Pacer`: a chat that has twenty replies queued
     takes one overall slot a second, and a reply to another chat leaves at once. Turns are
     given in order within a chat, and direct replies to people take the overall slots before
-    the bot's own queued messages (`bot.pacing.background()`).
+    the bot's own queued messages (`bot.delivery.pacing.background()`).
 
     A 429 (RetryAfter) does not say which limit was hit. Upstream's AIORateLimiter halts every
     request for retry_after, so one chat over its limit stalls all the others. Our own pacing

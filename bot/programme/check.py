@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from bot.i18n import _, localised
 from bot.models import Audience, SeatRole, SessionKind
 from bot.programme.source import Path, Source, SourceError, parse
 from bot.programme.spec import (
@@ -25,6 +24,7 @@ from bot.programme.spec import (
     TableSpec,
     VenueSpec,
 )
+from bot.text.i18n import _, localised
 
 SCHEMA_FILE = FilePath(__file__).with_name("programme.schema.json")
 

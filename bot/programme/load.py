@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import outbox, reminders
+from bot import reminders
+from bot.delivery import outbox
 from bot.models import (
     ActTable,
     Event,

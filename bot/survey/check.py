@@ -9,10 +9,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from bot.i18n import _
 from bot.programme.check import Problem, dotted, schema_message
 from bot.programme.source import Path, Source, SourceError, parse
 from bot.survey.spec import Condition, OptionSpec, QuestionSpec, SurveySpec
+from bot.text.i18n import _
 
 SCHEMA_FILE = FilePath(__file__).with_name("survey.schema.json")
 SCALE_VALUES = ("1", "2", "3", "4", "5")

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import formatting
-from bot.i18n import _, localised, ngettext
 from bot.models import Survey, SurveyParticipation, SurveyResponse
 from bot.survey.flow import SCALE
 from bot.survey.spec import QuestionSpec, SurveySpec
+from bot.text import formatting
+from bot.text.i18n import _, localised, ngettext
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot.delivery import outbox
 from bot.models import Event, Participant, Survey, SurveyParticipation, SurveyStatus
 from bot.survey.spec import SurveySpec
 

@@ -28,7 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _account_key(platform: str, external_id: str) -> str:
-    # As bot.invitations.account_key, frozen here.
+    # As bot.people.invitations.account_key, frozen here.
     return hashlib.sha256(f"{platform}:{external_id}".encode()).hexdigest()
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot import participants
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
-from bot.markup import to_plain
 from bot.models import Role
+from bot.people import participants
 from bot.router import Dispatcher
+from bot.text.markup import to_plain
 from tests.support.factories import make_participant
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot.bookkeeping import after_delivery_pass
+from bot.app.bookkeeping import after_delivery_pass
 from bot.chat import Reply
-from bot.delivery import DeliveryWorker, Unreachable
-from bot.markup import to_plain
+from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.router import Dispatcher
+from bot.text.markup import to_plain
 
 
 @dataclass

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, broadcasts, tables
+from bot import broadcasts
 from bot.models import (
     ActTable,
     Broadcast,
@@ -32,6 +32,8 @@ from bot.models import (
     TablePosition,
     TableRound,
 )
+from bot.people import access
+from bot.tables import seating
 
 RECENT_BROADCASTS = 3
 NEXT_SESSIONS = 3
@@ -106,7 +108,7 @@ async def _linked_per_platform(db: AsyncSession, event: Event) -> dict[str, int]
 
 
 async def _round_fills(db: AsyncSession, event: Event) -> list[RoundFill]:
-    every_round = await tables.rounds(db, event, Role.ORGANISER)
+    every_round = await seating.rounds(db, event, Role.ORGANISER)
     round_of = {table.id: r.id for r in every_round for table in r.tables}
     taken: dict[int, int] = dict.fromkeys(round_of.values(), 0)
     waiting = dict(taken)
@@ -210,7 +212,7 @@ async def _next_sessions(
 
 async def _my_seats(db: AsyncSession, participant: Participant) -> list[MySeat]:
     seats = []
-    for seat, table, table_round, session in await tables.memberships(db, participant.id):
+    for seat, table, table_round, session in await seating.memberships(db, participant.id):
         waiting = seat.status == MembershipStatus.WAITLISTED
         seats.append(
             MySeat(
@@ -219,7 +221,7 @@ async def _my_seats(db: AsyncSession, participant: Participant) -> list[MySeat]:
                 table=table,
                 status=seat.status,
                 position=seat.position,
-                waiting_number=await tables.position(db, seat) if waiting else None,
+                waiting_number=await seating.position(db, seat) if waiting else None,
             )
         )
     return seats

@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot import formatting
+from bot.text import formatting
 
 # Wide enough for a phone held upright, in inches at DPI.
 WIDTH, DPI = 6.4, 150

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import LANGUAGES, _
 from bot.models import Event, Participant, Role
+from bot.text.i18n import LANGUAGES, _
 
 COLUMNS = (
     "name",

@@ -17,7 +17,7 @@ from babel.dates import (
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
-from bot.i18n import _, current_language
+from bot.text.i18n import _, current_language
 
 
 def _uses_12_hour_clock(language: str) -> bool:

@@ -20,13 +20,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
 from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.i18n import choose_language, use_language
+from bot.delivery import outbox
+from bot.delivery.pacing import background
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
-from bot.pacing import background
+from bot.text.i18n import choose_language, use_language
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ import signal
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.bookkeeping import after_delivery_pass
+from bot.app.bookkeeping import after_delivery_pass
+from bot.app.scheduler import ReminderScheduler
 from bot.clock import SystemClock
 from bot.config import MailSettings, Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
-from bot.delivery import Deliverer, DeliveryWorker
-from bot.events import current_event, meeting_clock
-from bot.leader import hold_scheduler_role
+from bot.delivery.leader import hold_scheduler_role
+from bot.delivery.worker import Deliverer, DeliveryWorker
+from bot.programme.meeting import current_event, meeting_clock
 from bot.router import Dispatcher, forget_old_deliveries
-from bot.scheduler import ReminderScheduler
 from handlers import build_router
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import access, outbox
+from bot.delivery import outbox
 from bot.models import (
     ActTable,
     Event,
@@ -29,6 +29,7 @@ from bot.models import (
     TablePosition,
     TableRound,
 )
+from bot.people import access
 
 
 @dataclass

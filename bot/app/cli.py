@@ -20,8 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db as database
-from bot import events
-from bot import participants as participants_domain
 from bot.clock import SystemClock
 from bot.config import (
     ConfigurationError,
@@ -30,11 +28,13 @@ from bot.config import (
     SlackSettings,
     TelegramSettings,
 )
-from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
+from bot.people import participants as participants_domain
+from bot.programme import meeting
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, SessionChange, load_programme
+from bot.text.i18n import localised, negotiate, set_process_language
 
 T = TypeVar("T")
 
@@ -122,9 +122,9 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
     MAIL_IMAP_HOST) until stopped."""
+    from bot.app.runner import NothingToRun
+    from bot.app.runner import run as run_platforms
     from bot.platforms import PlatformError
-    from bot.runner import NothingToRun
-    from bot.runner import run as run_platforms
 
     try:
         telegram, slack = TelegramSettings.from_env(), SlackSettings.from_env()
@@ -257,12 +257,12 @@ def participants() -> None:
 @pass_settings
 def import_(settings: Settings, file: Path, dry_run: bool) -> None:
     """Create or update participants from the CSV FILE (matched by e-mail)."""
-    from bot.registry import import_participants, read_csv
+    from bot.people.csv_import import import_participants, read_csv
 
     rows = read_csv(file.read_text(encoding="utf-8"))
 
     async def work(db: AsyncSession) -> Any:
-        event = await events.current_event(db, settings.event)
+        event = await meeting.current_event(db, settings.event)
         if event is None:
             raise click.ClickException("load a programme first: coordbot programme load FILE")
         report = await import_participants(db, event, rows, SystemClock().now())
@@ -314,7 +314,7 @@ def invite(
     Only the codes issued now can be written (the database keeps no code, only its hash):
     participants who already have one are skipped unless --renew. A code links one chat
     account once; --participant ID gives one person a new code (their old one stops working)."""
-    from bot.invitations import Invitation, issue, write_invitations
+    from bot.people.invitations import Invitation, issue, write_invitations
     from bot.platforms import PlatformError
 
     username = (bot_name or "").lstrip("@")
@@ -333,7 +333,7 @@ def invite(
             raise click.ClickException(str(error)) from error
 
     async def work(db: AsyncSession) -> tuple[list[Invitation], int]:
-        event = await events.current_event(db, settings.event)
+        event = await meeting.current_event(db, settings.event)
         if event is None:
             raise click.ClickException("load a programme first: coordbot programme load FILE")
         query = (
@@ -357,7 +357,7 @@ def invite(
 
 
 async def _participant_or_fail(db: AsyncSession, settings: Settings, reference: str) -> Participant:
-    event = await events.current_event(db, settings.event)
+    event = await meeting.current_event(db, settings.event)
     found = await participants_domain.find_participant(db, event.id, reference) if event else None
     if found is None or found.erased_at is not None:
         raise click.ClickException(f"no single participant matches {reference!r}")
@@ -424,11 +424,11 @@ def tables_group() -> None:
 @pass_settings
 def export_tables(settings: Settings, round_key: str | None, folder: Path, lang: str) -> None:
     """Write who sits where (Theme | States | Civil society) as CSV and Markdown."""
-    from bot import distribution
-    from bot import tables as tables_domain
+    from bot.tables import annex
+    from bot.tables import seating as tables_domain
 
-    async def work(db: AsyncSession) -> tuple[str, list[distribution.Row]]:
-        event = await events.current_event(db, settings.event)
+    async def work(db: AsyncSession) -> tuple[str, list[annex.Row]]:
+        event = await meeting.current_event(db, settings.event)
         if event is None:
             raise click.ClickException("load a programme first: coordbot programme load FILE")
         every = await tables_domain.rounds(db, event, Role.ORGANISER)
@@ -436,10 +436,10 @@ def export_tables(settings: Settings, round_key: str | None, folder: Path, lang:
         if not chosen:
             known = ", ".join(r.key for r in every) or "none"
             raise click.ClickException(f"no round {round_key!r} (rounds: {known})")
-        return chosen[0].key, await distribution.distribution(db, chosen[0], lang)
+        return chosen[0].key, await annex.distribution(db, chosen[0], lang)
 
     key, rows = _run(work, settings)
-    for written in distribution.write(rows, folder, f"distribution-{key}"):
+    for written in annex.write(rows, folder, f"distribution-{key}"):
         click.echo(f"Wrote {written}")
 
 
@@ -478,7 +478,7 @@ def load_survey(settings: Settings, file: Path) -> None:
         raise click.ClickException(f"{file} has {len(problems)} problem(s); nothing was loaded")
 
     async def work(db: AsyncSession) -> store.Loaded:
-        event = await events.current_event(db, settings.event)
+        event = await meeting.current_event(db, settings.event)
         if event is None:
             raise click.ClickException("load a programme first: coordbot programme load FILE")
         return await store.load(db, event, spec, SystemClock().now())
@@ -502,11 +502,11 @@ def load_survey(settings: Settings, file: Path) -> None:
 def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) -> None:
     """Write the answers as CSV (one row per answer set, one column per question, stable codes)
     and a Markdown summary in LANG to paste into a report."""
-    from bot.i18n import use_language
     from bot.survey import results, store
+    from bot.text.i18n import use_language
 
     async def work(db: AsyncSession) -> tuple[str, str, str]:
-        event = await events.current_event(db, settings.event)
+        event = await meeting.current_event(db, settings.event)
         every = await store.surveys(db, event) if event is not None else []
         chosen = [s for s in every if s.key == key] if key else every[-1:]
         if not chosen:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bot.numbers import parse_number
+from bot.text.numbers import parse_number
 
 T = TypeVar("T")
 
@@ -17,7 +17,7 @@ def fold(text: str) -> str:
     """`Mañana` → `manana`, `Aujourd'hui` → `aujourdhui`, `Français` → `francais`.
 
     Digits other than ASCII ones (`²`, `١`, `１`) are kept as they are: they are no numbers here
-    (bot.numbers), so they never match one."""
+    (bot.text.numbers), so they never match one."""
     decomposed = "".join(
         c if c.isnumeric() and not c.isascii() else unicodedata.normalize("NFKD", c)
         for c in text.strip().lower()

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.chat import Sender
-from bot.i18n import LANGUAGES
 from bot.models import ChatIdentity, Participant
 from bot.models.base import stored
-from bot.numbers import parse_number
+from bot.text.i18n import LANGUAGES
+from bot.text.numbers import parse_number
 
 # last_seen_at is written at most this often, so that reading the agenda costs no write.
 _SEEN_RESOLUTION = timedelta(minutes=5)

@@ -10,9 +10,9 @@ from pathlib import Path
 from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import tables
-from bot.i18n import localised
 from bot.models import MembershipStatus, Participant, SeatRole, TableRound
+from bot.tables import seating
+from bot.text.i18n import localised
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ async def distribution(db: AsyncSession, table_round: TableRound, language: str)
     for table in table_round.tables:
         seated = [
             (seat, person)
-            for seat, person in await tables.roster(db, table)
+            for seat, person in await seating.roster(db, table)
             if seat.status == MembershipStatus.SEATED
         ]
         states = sorted(

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import day_bounds, local_day
 from bot.models import Audience, Event, Session, SessionKind, Texts
-from bot.numbers import parse_number
+from bot.programme.meeting import day_bounds, local_day
+from bot.text.numbers import parse_number
 
 
 def _visible(event: Event, audiences: Sequence[Audience]) -> list[ColumnElement[bool]]:

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from bot import reminders
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.events import current_event
 from bot.models import Session
+from bot.programme.meeting import current_event
 
 log = logging.getLogger(__name__)
 

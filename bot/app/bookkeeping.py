@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import broadcasts, invitations
-from bot.delivery import Edit
+from bot import broadcasts
+from bot.delivery.worker import Edit
+from bot.people import invitations
 from bot.survey import store as surveys
 
 

@@ -27,7 +27,7 @@ import segno
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox, participants
+from bot.delivery import outbox
 from bot.models import (
     ChatIdentity,
     InvitationFailure,
@@ -35,6 +35,7 @@ from bot.models import (
     LinkCode,
     Participant,
 )
+from bot.people import participants
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
