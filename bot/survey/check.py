@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from bot.programme.check import Problem, dotted, schema_message
-from bot.programme.source import Path, Source, SourceError, parse
+from bot.specfile.problems import Problem, dotted, schema_message
+from bot.specfile.source import Path, Source, SourceError, parse
 from bot.survey.spec import Condition, OptionSpec, QuestionSpec, SurveySpec
 from bot.text.i18n import _
 
