@@ -1,0 +1,2 @@
+"""Figures for organisers and for the meeting report: the dashboard and the participation
+snapshot."""
