@@ -39,12 +39,13 @@ async def identity_for(
             created_at=now,
             last_seen_at=now,
         )
-        db.add(identity)
         try:
-            await db.flush()
+            # A savepoint: losing the race must not undo what the transaction did before
+            # (the mark that this update is being handled).
+            async with db.begin_nested():
+                db.add(identity)
         except IntegrityError:
             # The same person's first two messages raced; the other one created the row.
-            await db.rollback()
             identity = (await db.execute(query)).scalar_one()
         return identity
     if now - identity.last_seen_at >= _SEEN_RESOLUTION:
