@@ -25,8 +25,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from imapclient import IMAPClient  # type: ignore[import-untyped]
-from imapclient.exceptions import LoginError  # type: ignore[import-untyped]
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from bot.config import ImapSettings
 from bot.mail.failures import worth_retrying

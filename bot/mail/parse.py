@@ -28,9 +28,9 @@ from email.message import MIMEPart
 from email.utils import parseaddr, parsedate_to_datetime
 from urllib.parse import unquote
 
-from inscriptis import get_text  # type: ignore[import-untyped]
-from inscriptis.css_profiles import CSS_PROFILES  # type: ignore[import-untyped]
-from inscriptis.model.config import ParserConfig  # type: ignore[import-untyped]
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
 from bot.mail.charsets import decode_bytes, decode_words, unsurrogate
 from bot.mail.forwards import keep_forwards

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
+from mailparser_reply import EmailReplyParser
 
 _REPLY_PARSER = EmailReplyParser(languages=["en", "fr", "es", "de"])
 # What mail-parser-reply reads: a reply's own text is seldom longer (the relay shows 12,000
