@@ -64,6 +64,49 @@ async def test_upgrade_to_head_matches_the_models_and_downgrade_removes_everythi
         await engine.dispose()
 
 
+def _schema(connection: Connection) -> dict[str, object]:
+    """Every table with its columns, indexes, unique and foreign keys, as the database has them."""
+    inspector = inspect(connection)
+    return {
+        table: (
+            sorted(
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ),
+            sorted(str(sorted(i.items())) for i in inspector.get_indexes(table)),
+            sorted(str(sorted(u.items())) for u in inspector.get_unique_constraints(table)),
+            sorted(str(sorted(f.items())) for f in inspector.get_foreign_keys(table)),
+        )
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+async def test_each_revision_goes_down_to_exactly_the_schema_it_came_up_from(
+    empty_database: str,
+) -> None:
+    """Step by step, base to head: each downgrade restores the previous schema, and the
+    upgrade after it builds the same schema again (pytest-alembic's up/down consistency)."""
+    ids = [f"{n:04d}" for n in range(1, len(REVISIONS) + 1)]
+    engine = create_engine(empty_database)
+
+    async def schema() -> dict[str, object]:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_schema)
+
+    try:
+        before = await schema()
+        for revision in ids:
+            await upgrade(empty_database, revision)
+            after = await schema()
+            await downgrade(empty_database, "-1")
+            assert await schema() == before, f"downgrade of {revision}"
+            await upgrade(empty_database, revision)
+            assert await schema() == after, f"upgrade of {revision} after its downgrade"
+            before = after
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.parametrize("revision", REVISIONS, ids=lambda path: path.stem)
 def test_every_revision_has_a_title_and_a_real_downgrade(revision: Path) -> None:
     module = ast.parse(revision.read_text(encoding="utf-8"))
