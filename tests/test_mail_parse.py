@@ -1,5 +1,5 @@
-"""bot.mail.parse on the corpus in tests/mail/ (raw mail as lists send it): what a reader of the
-relayed message would notice — names and subjects decoded, the body readable, the quoted reply
+"""bot.mail.parse on the corpus in tests/data/mail/ (raw mail as lists send it): what a reader of
+the relayed message would notice — names and subjects decoded, the body readable, the quoted reply
 and the list footer gone, attachments whole."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from bot.mail.parse import MailError, ParsedMail, parse
 
-CORPUS = Path(__file__).parent / "mail"
+CORPUS = Path(__file__).parent / "data" / "mail"
 LIST_ID = "actioncommittee.lists.example.org"
 # What a wrong charset, a quoted-printable body left undecoded or HTML left as is looks like.
 MOJIBAKE = ("Ã", "â€", "Â", "\ufffd")

@@ -202,7 +202,7 @@ async def test_mail_that_cannot_be_read_is_kept_as_failed_and_organisers_see_why
     assert "not relayed:" in await olga.send("/lists")
 
 
-CORPUS = sorted((Path(__file__).parent / "mail").glob("*.eml"))
+CORPUS = sorted((Path(__file__).parent / "data" / "mail").glob("*.eml"))
 NOT_THE_LISTS = {"other-list.eml", "not-mail.eml"}
 # The corpus's lists: the Action Committee's, and its copy on Google Groups.
 CORPUS_SETTINGS = MailSettings(list_ids=(LIST_ID, "actioncommittee.googlegroups.com"))
