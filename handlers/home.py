@@ -70,7 +70,6 @@ async def _organiser(ctx: Context, event: Event) -> Reply:
     language = current_language()
     commands = [f"/{ctx.router.commands[name].name_in(language)}" for name in ORGANISER_COMMANDS]
     paragraphs += [_broadcasts(figures.broadcasts), " · ".join(commands)]
-    # Survey answers (figures.survey_answers) get their paragraph once the survey exists.
     round_buttons = [
         Choice(localised(fill.table_round.title), f"tables:{fill.table_round.id}")
         for fill in figures.rounds

@@ -67,8 +67,6 @@ class OrganiserFigures:
     unlinked: int  # participants with no chat account anywhere
     rounds: list[RoundFill]
     broadcasts: list[BroadcastDelivery]  # the latest first
-    # The survey does not exist yet: its answers will be counted here. None until then.
-    survey_answers: int | None = None
 
 
 async def organiser_figures(db: AsyncSession, event: Event) -> OrganiserFigures:
