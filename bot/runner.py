@@ -8,7 +8,7 @@ import signal
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.bookkeeping import after_delivery_pass
+from bot import bookkeeping
 from bot.clock import SystemClock
 from bot.config import MailSettings, Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
@@ -16,7 +16,7 @@ from bot.delivery import Deliverer, DeliveryWorker
 from bot.events import current_event, meeting_clock
 from bot.leader import hold_scheduler_role
 from bot.router import Dispatcher, forget_old_deliveries
-from bot.scheduler import ReminderScheduler
+from bot.scheduler import Scheduler
 from handlers import build_router
 
 log = logging.getLogger(__name__)
@@ -79,18 +79,12 @@ async def run(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
-    worker = DeliveryWorker(
-        sessions,
-        clock,
-        router.notices,
-        deliverers,
-        after_pass=after_delivery_pass,
-        loaders=router.loaders,
-    )
+    worker = DeliveryWorker(sessions, clock, router.notices, deliverers, loaders=router.loaders)
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rate = (telegram.rate if telegram is not None else 30.0) * 0.95
-    scheduler = ReminderScheduler(sessions, clock, settings.event, rate=rate)
+    routine = bookkeeping.routine(sessions, clock, router.notices["broadcast_progress"], deliverers)
+    scheduler = Scheduler(sessions, clock, settings.event, rate=rate, every=routine)
     background: list[asyncio.Task[None]] = []
     try:
         for platform in platforms:
@@ -110,6 +104,7 @@ async def run(
         for outcome in await asyncio.gather(*background, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("a background task failed", exc_info=outcome)
+        await scheduler.stopped()
         for platform in reversed(started):
             await platform.stop()
         for number in (signal.SIGINT, signal.SIGTERM):
