@@ -79,7 +79,13 @@ async def run(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Platform] = []
-    worker = DeliveryWorker(sessions, clock, router.notices, deliverers, loaders=router.loaders)
+    worker = DeliveryWorker(
+        sessions,
+        clock,
+        router.notices,
+        deliverers,
+        loaders=router.loaders,
+    )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rate = (telegram.rate if telegram is not None else 30.0) * 0.95
