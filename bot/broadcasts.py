@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
-from bot.delivery.worker import Edit
 from bot.models import (
     Broadcast,
     BroadcastStatus,
@@ -176,11 +175,22 @@ def progress_payload(broadcast: Broadcast, counts: Counter[OutboxStatus]) -> dic
     }
 
 
-async def book_keeping(db: AsyncSession, now: datetime, platforms: Sequence[str]) -> list[Edit]:
-    """After each delivery pass: finished broadcasts get their report, and the progress
-    messages on `platforms` that are behind are to be edited (every few seconds at most while
-    messages leave, once more when they are done)."""
-    await finish(db, now)
+@dataclass(frozen=True)
+class ProgressEdit:
+    """The author's progress message to rewrite in place, in the author's language."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    author_id: int | None
+    payload: dict[str, Any]
+
+
+async def progress_due(
+    db: AsyncSession, now: datetime, platforms: Sequence[str]
+) -> list[ProgressEdit]:
+    """The progress messages on `platforms` that are behind and are to be edited (every few
+    seconds at most while messages leave, once more when they are done)."""
     shown_final = or_(
         Broadcast.progress_shown.like(f"{BroadcastStatus.DONE.value}:%"),
         Broadcast.progress_shown.like(f"{BroadcastStatus.CANCELLED.value}:%"),
@@ -209,12 +219,11 @@ async def book_keeping(db: AsyncSession, now: datetime, platforms: Sequence[str]
             broadcast.progress_chat and broadcast.progress_message and broadcast.progress_platform
         )
         edits.append(
-            Edit(
+            ProgressEdit(
                 broadcast.progress_platform,
                 broadcast.progress_chat,
                 broadcast.progress_message,
                 broadcast.author_id,
-                "broadcast_progress",
                 payload,
             )
         )

@@ -33,3 +33,6 @@ def configure(verbose: bool, secrets: Iterable[str] = ()) -> None:
     # One line per HTTP request is noise, and those lines carry the token in the URL.
     for noisy in ("httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Two lines for each run of a scheduled job, several jobs a second: the jobs log what they
+    # did themselves (a failure, the reminders queued).
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -74,3 +74,26 @@ def test_every_text_a_model_stores_goes_through_the_cleaning_column_types() -> N
         if isinstance(column.type, CleanString | CleanJSON)
     ]
     assert len(cleaned) > 50
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Modules imported, and each `from X import Y` also as `X.Y` (Y may be a module)."""
+    names = _imported_modules(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_delivery_worker_delivers_and_the_domain_knows_no_worker() -> None:
+    """When the routine runs (broadcasts' reports, survey reminders, expired codes) is the
+    scheduler's business (`bot/app/bookkeeping.py`), not the delivery worker's."""
+    routine = {
+        "bot.app.bookkeeping",
+        "bot.broadcasts",
+        "bot.people.invitations",
+        "bot.survey.store",
+    }
+    assert _imported_names(ROOT / "bot" / "delivery" / "worker.py") & routine == set()
+    for domain in ("broadcasts.py", "people/invitations.py", "survey/store.py"):
+        assert "bot.delivery.worker" not in _imported_names(ROOT / "bot" / domain), domain

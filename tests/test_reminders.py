@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot import reminders
-from bot.app.scheduler import MARGIN, ReminderScheduler
+from bot.app.scheduler import MARGIN, Scheduler
 from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.models import ChatIdentity, Event, OutboxMessage, Participant, Role, Session
@@ -55,7 +55,7 @@ async def test_each_is_reminded_of_what_concerns_them_in_their_language(
         assert await reminders.concerned(db, badges) == [1]  # civil society logistics
         assert await reminders.concerned(db, lunch) == []  # no reminder for breaks
     clock.set(datetime(2017, 12, 2, 8, 15, tzinfo=MEETING_ZONE))  # the reminders' time
-    scheduler = ReminderScheduler(dispatcher.sessions, clock, rate=30.0)
+    scheduler = Scheduler(dispatcher.sessions, clock, rate=30.0)
     assert await scheduler.fire(opening.id, 15) == 1
     assert await scheduler.fire(opening.id, 15) == 0  # again…
     assert await scheduler.catch_up(demo_event.id) == 0
@@ -105,7 +105,7 @@ async def test_jobs_start_early_enough_for_the_whole_fan_out(
 ) -> None:
     for n in range(90):
         await registered(dispatcher, demo_event.id, f"P{n}", Role.CIVIL_SOCIETY)
-    scheduler = ReminderScheduler(dispatcher.sessions, clock, rate=30.0)
+    scheduler = Scheduler(dispatcher.sessions, clock, rate=30.0)
     clock.set(datetime(2017, 12, 2, 8, 16, tzinfo=MEETING_ZONE))  # 14 minutes before the opening
     planned = await scheduler.rebuild()
     with caplog.at_level(logging.WARNING):
@@ -168,7 +168,7 @@ class Timeline:
 
     def __init__(self, dispatcher: Dispatcher, clock: SimulatedClock) -> None:
         self.clock = clock
-        self.scheduler = ReminderScheduler(dispatcher.sessions, clock, rate=30.0)
+        self.scheduler = Scheduler(dispatcher.sessions, clock, rate=30.0)
         self.planned: dict[str, datetime] = {}
         self.fired: set[str] = set()
 
@@ -371,7 +371,7 @@ async def test_reminders_are_planned_for_everyone_who_may_come(
         await db.execute(update(ChatIdentity).values(participant_id=None))  # nobody linked
         await db.commit()
     clock.set(_at(8, 0))
-    planned = await ReminderScheduler(dispatcher.sessions, clock, rate=30.0).rebuild()
+    planned = await Scheduler(dispatcher.sessions, clock, rate=30.0).rebuild()
     badges = await _session(dispatcher, "d1-badge-collection")
     lunch = await _session(dispatcher, "d1-lunch")
     # 600 who may be concerned, at 30 a second: 20 s (+ the margin) before it is due.

@@ -1,23 +1,121 @@
-"""What the delivery worker does after each pass, in one transaction: broadcasts' reports and
-progress messages, the survey's reminders, and forgetting wrong codes and lock-outs past their
-hour and expired linking codes."""
+"""The scheduler's routine: what has no moment of its own and is looked at every second, in the
+process that holds the scheduler role (`bot/app/scheduler.py`), each job in its own transaction.
+
+- broadcasts: those with nothing left to send are done and their authors get the report; the
+  authors' progress messages that are behind are edited in place;
+- survey reminders, once a survey's delay since the invitation has passed;
+- wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten.
+
+Progress messages are edited here, by the job that decides them, rather than queued as outbox
+rows: an edit goes to one known message (a platform, a chat, a message id), not to a person
+wherever they are reachable; it is not retried (the next edit shows the same, newer, state);
+and it needs neither a new column nor a second path through the delivery worker.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from bot import broadcasts
-from bot.delivery.worker import Edit
+from bot.app.scheduler import Every
+from bot.broadcasts import ProgressEdit
+from bot.chat import Reply
+from bot.clock import Clock
+from bot.db import SessionFactory
+from bot.delivery import outbox
+from bot.delivery.pacing import background
 from bot.people import invitations
 from bot.survey import store as surveys
+from bot.text.i18n import use_language
+
+log = logging.getLogger(__name__)
+
+# Often enough that a broadcast's report follows its last message within seconds, as the
+# delivery worker's pass did before; each job is a query or two when there is nothing to do.
+SECONDS = 1.0
+
+# The text of a progress message from its payload (the `broadcast_progress` notice).
+ProgressRenderer = Callable[[dict[str, Any]], Reply]
 
 
-async def after_delivery_pass(
-    db: AsyncSession, now: datetime, platforms: Sequence[str]
-) -> list[Edit]:
-    await surveys.remind_due(db, now)
-    await invitations.purge(db, now)
-    return await broadcasts.book_keeping(db, now, platforms)
+class Editor(Protocol):
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Rewrite a message the bot sent earlier into that chat."""
+
+
+def routine(
+    sessions: SessionFactory,
+    clock: Clock,
+    render_progress: ProgressRenderer,
+    editors: Mapping[str, Editor],
+) -> list[Every]:
+    """The interval jobs, in the order a step by hand runs them (the report a finished
+    broadcast queues, then the survey reminders, go out in the delivery pass that follows)."""
+    progress = ProgressMessages(sessions, clock, render_progress, editors)
+
+    async def remind_surveys() -> None:
+        async with sessions() as db:
+            await surveys.remind_due(db, clock.now())
+            await db.commit()
+
+    async def purge_codes() -> None:
+        async with sessions() as db:
+            await invitations.purge(db, clock.now())
+            await db.commit()
+
+    return [
+        Every("broadcasts", SECONDS, progress.finish_and_show),
+        Every("survey-reminders", SECONDS, remind_surveys),
+        Every("purge-codes", SECONDS, purge_codes),
+    ]
+
+
+class ProgressMessages:
+    """Finished broadcasts' reports, and their authors' progress messages on the platforms
+    this process serves (`editors`), rewritten with no transaction open."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        render: ProgressRenderer,
+        editors: Mapping[str, Editor],
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.render = render
+        self.editors = editors
+
+    async def finish_and_show(self) -> None:
+        async with self.sessions() as db:
+            now = self.clock.now()
+            await broadcasts.finish(db, now)
+            edits = await broadcasts.progress_due(db, now, list(self.editors))
+            rendered = []
+            for edit in edits:
+                language = "en"
+                if edit.author_id is not None:
+                    account = await outbox.recipient_account(db, edit.author_id, [edit.platform])
+                    language = await outbox.reader_language(db, edit.author_id, account)
+                rendered.append((edit, self._render(edit, language)))
+            await db.commit()
+        for edit, reply in rendered:
+            if reply is not None:
+                await self._edit(edit, reply)
+
+    def _render(self, edit: ProgressEdit, language: str) -> Reply | None:
+        try:
+            with use_language(language):
+                return self.render(edit.payload)
+        except Exception:
+            log.exception("an edit of message %s cannot be rendered", edit.message_id)
+            return None
+
+    async def _edit(self, edit: ProgressEdit, reply: Reply) -> None:
+        try:
+            with background():  # direct replies to people go first
+                await self.editors[edit.platform].edit(edit.chat_id, edit.message_id, reply)
+        except Exception as error:  # a missed edit is shown right by the next one
+            log.warning("editing message %s in place failed: %s", edit.message_id, error)

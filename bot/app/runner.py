@@ -8,8 +8,8 @@ import signal
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.app.bookkeeping import after_delivery_pass
-from bot.app.scheduler import ReminderScheduler
+from bot.app import bookkeeping
+from bot.app.scheduler import Scheduler
 from bot.clock import SystemClock
 from bot.config import MailSettings, Settings, SlackSettings, TelegramSettings
 from bot.db import create_engine, session_factory, upgrade
@@ -84,13 +84,13 @@ async def run(
         clock,
         router.notices,
         deliverers,
-        after_pass=after_delivery_pass,
         loaders=router.loaders,
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rate = (telegram.rate if telegram is not None else 30.0) * 0.95
-    scheduler = ReminderScheduler(sessions, clock, settings.event, rate=rate)
+    routine = bookkeeping.routine(sessions, clock, router.notices["broadcast_progress"], deliverers)
+    scheduler = Scheduler(sessions, clock, settings.event, rate=rate, every=routine)
     background: list[asyncio.Task[None]] = []
     try:
         for platform in platforms:
@@ -110,6 +110,7 @@ async def run(
         for outcome in await asyncio.gather(*background, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("a background task failed", exc_info=outcome)
+        await scheduler.stopped()
         for platform in reversed(started):
             await platform.stop()
         for number in (signal.SIGINT, signal.SIGTERM):

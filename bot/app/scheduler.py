@@ -1,5 +1,10 @@
-"""When reminders go out: APScheduler jobs rebuilt from the database, and a catch-up pass.
+"""What runs when, in the one process that holds the scheduler role (`bot/delivery/leader.py`).
 
+Two sorts of APScheduler jobs: session reminders, planned from the database, and interval jobs
+(`Every`), the routine that has no moment of its own (`bot/app/bookkeeping.py`: broadcasts'
+reports and progress, survey reminders, forgetting expired codes).
+
+Session reminders:
 One job per upcoming session and reminder offset, with a deterministic id, whoever is linked
 at the time: it runs early enough that a fan-out to everyone the session may ever concern (the
 participants registered in its roles, its seats) leaves by the due time at the sending rate.
@@ -15,8 +20,12 @@ session has not started yet; otherwise it is skipped (docs/delivery.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -34,28 +43,44 @@ MARGIN = reminders.MARGIN
 WATCH_SECONDS = 5
 
 
-class ReminderScheduler:
+@dataclass(frozen=True)
+class Every:
+    """A job run every `seconds` of real time, one run at a time; a failing run is logged and
+    the next one comes as planned."""
+
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
+class Scheduler:
     def __init__(
         self,
         sessions: SessionFactory,
         clock: Clock,
         event_key: str | None = None,
         rate: float = 30.0,
+        every: Sequence[Every] = (),
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.event_key = event_key
         self.rate = rate
+        self.every = tuple(every)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._loaded_at: datetime | None = None
         self._started = False
         self._stopping = False
+        # Job runs in flight: stopping waits for them, so that no transaction of theirs is cut
+        # off when the engine is closed (an SQLite connection left open keeps the process alive).
+        self._running: set[asyncio.Task[Any]] = set()
 
     def _real(self, instant: datetime) -> datetime:
         """The wall-clock time at which the (possibly simulated) clock shows `instant`."""
         return instant - (self.clock.now() - datetime.now(UTC))
 
     async def start(self) -> None:
+        self._stopping = False  # the role may come back after a lost connection
         self.scheduler.start()
         await self.rebuild()
         self.scheduler.add_job(
@@ -67,15 +92,63 @@ class ReminderScheduler:
             max_instances=1,
             coalesce=True,
         )
+        for job in self.every:
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=job.seconds,
+                id=job.name,
+                args=(job,),
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),  # at once: a new holder catches up first
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,  # a busy loop delays a run, never drops it
+            )
+
+    async def run_every_once(self) -> None:
+        """Each interval job once, in order (what a second of the running scheduler does):
+        for the console, which runs no scheduler, and for tests, which wait on no clock."""
+        for job in self.every:
+            await job.run()
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)
+
+    async def _run(self, job: Every) -> None:
+        if not self.scheduler.running:  # launched just before the stop: the engine may be closing
+            return
+        try:
+            with self._in_flight():
+                await job.run()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.info("stopped during %s; the next holder of the role runs it", job.name)
+        except Exception:  # the next run comes as planned
+            log.exception("the scheduled job %s failed", job.name)
 
     def stop(self) -> None:
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    async def stopped(self, within: float = 10.0) -> None:
+        """After `stop`: wait for the job runs still in flight to end (at most `within`)."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=within)
+
     async def _watch(self) -> None:
         try:
-            await self._watch_once()
+            with self._in_flight():
+                await self._watch_once()
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -144,7 +217,8 @@ class ReminderScheduler:
 
     async def fire(self, session_id: int, offset: int) -> int:
         try:
-            return await self._fire(session_id, offset)
+            with self._in_flight():
+                return await self._fire(session_id, offset)
         except asyncio.CancelledError:  # stopped mid-way: nothing was committed
             if not self._stopping:
                 raise

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ChatIdentity, OutboxMessage, OutboxStatus, Participant
+from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
+from bot.text.i18n import choose_language
 
 LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave at 30/s
 # How long a row left for a process serving another platform stays out of everyone's claims.
@@ -123,6 +124,19 @@ async def recipient_account(
         .limit(1)
     )
     return (await db.execute(query)).scalar_one_or_none()
+
+
+async def reader_language(
+    db: AsyncSession, participant_id: int, account: ChatIdentity | None
+) -> str:
+    """The reader's language: their choice, else their chat app's, else the event's."""
+    person = await db.get_one(Participant, participant_id)
+    event = await db.get_one(Event, person.event_id)
+    return choose_language(
+        person.language,
+        account.platform_language if account else None,
+        event.default_language,
+    )
 
 
 async def reachable_elsewhere(

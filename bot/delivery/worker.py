@@ -13,9 +13,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +24,8 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
-from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
-from bot.text.i18n import choose_language, use_language
+from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
+from bot.text.i18n import use_language
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +49,6 @@ class Deliverer(Protocol):
 
 
 @dataclass(frozen=True)
-class Edit:
-    """A message of the bot's, shown in a chat, to be rewritten in place (a broadcast's
-    progress): rendered like an outbox row, in the language of `participant_id`."""
-
-    platform: str
-    chat_id: str
-    message_id: str
-    participant_id: int | None
-    kind: str
-    payload: dict[str, Any]
-
-
-BookKeeping = Callable[[AsyncSession, datetime, Sequence[str]], Awaitable[Sequence[Edit]]]
-
-
-@dataclass(frozen=True)
 class _Prepared:
     row_id: int
     platform: str
@@ -85,7 +68,6 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
-        after_pass: BookKeeping | None = None,
         loaders: Mapping[str, Loader] | None = None,
     ) -> None:
         self.sessions = sessions
@@ -97,54 +79,10 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
-        # Book-keeping in its own transaction after each pass (finished broadcasts' reports);
-        # it may ask for messages to be edited in place (progress), done with no transaction open.
-        self.after_pass = after_pass
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
-    async def _book_keeping(self) -> None:
-        if self.after_pass is None:
-            return
-        async with self.sessions() as db:
-            edits = await self.after_pass(db, self.clock.now(), self.platforms)
-            rendered = [(edit, await self._render_edit(db, edit)) for edit in edits]
-            await db.commit()
-        for edit, reply in rendered:
-            if reply is None:
-                continue
-            try:
-                with background():
-                    await self.deliverers[edit.platform].edit(edit.chat_id, edit.message_id, reply)
-            except Exception as error:  # a missed edit is shown right by the next one
-                log.warning("editing message %s in place failed: %s", edit.message_id, error)
-
-    async def _render_edit(self, db: AsyncSession, edit: Edit) -> Reply | None:
-        language = None
-        if edit.participant_id is not None:
-            account = await outbox.recipient_account(db, edit.participant_id, [edit.platform])
-            language = await self._language(db, edit.participant_id, account)
-        try:
-            with use_language(language or "en"):
-                return self.renderers[edit.kind](edit.payload)
-        except Exception:
-            log.exception("an edit of message %s cannot be rendered", edit.message_id)
-            return None
-
-    @staticmethod
-    async def _language(db: AsyncSession, participant_id: int, account: ChatIdentity | None) -> str:
-        """The reader's language: their choice, else their chat app's, else the event's."""
-        person = await db.get_one(Participant, participant_id)
-        event = await db.get_one(Event, person.event_id)
-        return choose_language(
-            person.language,
-            account.platform_language if account else None,
-            event.default_language,
-        )
-
     async def _claim(self) -> list[int]:
-        # Book-keeping first, so that what it queues (a survey's reminders) goes in this pass.
-        await self._book_keeping()
         async with self.sessions() as db:
             claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
             await db.commit()
@@ -160,8 +98,6 @@ class DeliveryWorker:
                 await self._deliver(row_id)
 
         await asyncio.gather(*(one(row_id) for row_id in claimed))
-        if claimed:  # a broadcast just finished reports now, not at the next pass
-            await self._book_keeping()
         return len(claimed)
 
     async def _deliver(self, row_id: int) -> None:
@@ -200,7 +136,7 @@ class DeliveryWorker:
                 outbox.unreachable(row, "no reachable chat account", now)
                 await db.commit()
                 return None
-            language = await self._language(db, row.participant_id, account)
+            language = await outbox.reader_language(db, row.participant_id, account)
             try:
                 # When it leaves, for texts that tell how long until something (a reminder).
                 payload = row.payload | {"sent_at": now.isoformat()}

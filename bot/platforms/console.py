@@ -18,7 +18,8 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.bookkeeping import after_delivery_pass
+from bot.app import bookkeeping
+from bot.app.scheduler import Scheduler
 from bot.chat import Choice, Document, Incoming, Reply, Sender, parse_command
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade
@@ -51,8 +52,18 @@ class ConsoleChat:
             dispatcher.clock,
             dispatcher.router.notices,
             {PLATFORM: self},
-            after_pass=after_delivery_pass,
             loaders=dispatcher.router.loaders,
+        )
+        # Not started: the console steps the scheduler's routine by hand after each line.
+        self.scheduler = Scheduler(
+            dispatcher.sessions,
+            dispatcher.clock,
+            every=bookkeeping.routine(
+                dispatcher.sessions,
+                dispatcher.clock,
+                dispatcher.router.notices["broadcast_progress"],
+                {PLATFORM: self},
+            ),
         )
         self.sender = sender
         self.stdin = stdin
@@ -136,7 +147,15 @@ class ConsoleChat:
                 break
             for reply in await self.dispatcher.handle(self.incoming(line)):
                 self.show(reply)
-            await self.worker.deliver_due()
+            await self.deliver_due()
+
+    async def deliver_due(self) -> None:
+        """What the bot sends on its own after a line: the routine first (what it queues, such
+        as survey reminders, leaves now), and once more after sending (a broadcast just
+        finished: its progress message shows the end; its report leaves after the next line)."""
+        await self.scheduler.run_every_once()
+        if await self.worker.deliver_due():
+            await self.scheduler.run_every_once()
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Messages the bot sends on its own, to this console's user or (a demo) to others

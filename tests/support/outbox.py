@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot.app.bookkeeping import after_delivery_pass
+from bot.app import bookkeeping
+from bot.app.scheduler import Scheduler
 from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.router import Dispatcher
@@ -40,15 +41,24 @@ def plain(reply: Reply) -> str:
 
 
 async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:
+    """Deliver until nothing is left, stepping the scheduler's routine before each pass as the
+    running scheduler does every second (a survey's reminders, a broadcast's report)."""
+    sessions, clock = dispatcher.sessions, dispatcher.clock
     worker = DeliveryWorker(
-        dispatcher.sessions,
-        dispatcher.clock,
+        sessions,
+        clock,
         dispatcher.router.notices,
         {platform: inboxes},
-        after_pass=after_delivery_pass,
         loaders=dispatcher.router.loaders,
     )
+    routine = bookkeeping.routine(
+        sessions, clock, dispatcher.router.notices["broadcast_progress"], {platform: inboxes}
+    )
+    scheduler = Scheduler(sessions, clock, every=routine)  # stepped by hand, never started
     delivered = 0
-    while handled := await worker.deliver_due():
+    while True:
+        await scheduler.run_every_once()
+        handled = await worker.deliver_due()
+        if not handled:
+            return delivered
         delivered += handled
-    return delivered
