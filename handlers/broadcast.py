@@ -16,8 +16,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import broadcasts, formatting, groups, tables
 from bot.chat import Choice, Field, Form, Reply
 from bot.events import zone
@@ -289,15 +287,10 @@ async def _latest(ctx: Context, number: str | None) -> Broadcast | None:
         return None
     if number is not None:
         broadcast_id = parse_number(number)
-        found = await ctx.db.get(Broadcast, broadcast_id) if broadcast_id is not None else None
-        return found if found is not None and found.event_id == ctx.event.id else None
-    query = (
-        select(Broadcast)
-        .where(Broadcast.event_id == ctx.event.id)
-        .order_by(Broadcast.id.desc())
-        .limit(1)
-    )
-    return (await ctx.db.execute(query)).scalar_one_or_none()
+        if broadcast_id is None:
+            return None
+        return await broadcasts.numbered(ctx.db, ctx.event, broadcast_id)
+    return await broadcasts.latest(ctx.db, ctx.event)
 
 
 async def _status(ctx: Context, number: str | None) -> Reply:
