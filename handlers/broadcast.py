@@ -27,9 +27,7 @@ from bot.numbers import parse_number
 from bot.registry import REGIONS
 from bot.router import Context
 from handlers import account, answers, labels, syntax
-from handlers.groups import group_names
 from handlers.syntax import is_keyword, keyword
-from handlers.tables import round_names, table_names
 
 
 def _syntax() -> str:
@@ -103,16 +101,18 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
     if kind == "table" and len(words) >= 3:
         rounds = await tables.rounds(ctx.db, ctx.event, Role.ORGANISER)
         found_round = find(
-            " ".join(words[2:]), [(r, round_names(r, n)) for n, r in enumerate(rounds, 1)]
+            " ".join(words[2:]), [(r, tables.round_names(r, n)) for n, r in enumerate(rounds, 1)]
         )
         if found_round.item is not None:
-            found_table = find(words[1], [(t, table_names(t)) for t in found_round.item.tables])
+            found_table = find(
+                words[1], [(t, tables.table_names(t)) for t in found_round.item.tables]
+            )
             if found_table.item is not None:
                 return broadcasts.Audience("table", found_table.item.id)
         return _("I do not know the table “{name}”.").format(name=excerpt(" ".join(words[1:])))
     if kind == "group" and rest:
         every = await groups.all_groups(ctx.db, ctx.event)
-        found = find(rest, [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
+        found = find(rest, [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)])
         if found.item is not None:
             return broadcasts.Audience("group", found.item.id)
         return _("I do not know the group “{name}”.").format(name=excerpt(rest))

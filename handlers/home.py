@@ -23,8 +23,7 @@ from bot.models import (
 from bot.router import Context
 from handlers import answers, labels
 from handlers.account import language_choices
-from handlers.render import session_line
-from handlers.tables import table_label
+from handlers.render import session_line, table_label
 
 ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
 

@@ -1,4 +1,4 @@
-"""How sessions read on a phone screen, in the reader's language."""
+"""How sessions and Act tables read on a phone screen, in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from bot import formatting
 from bot.events import local_day, zone
 from bot.i18n import _, localised
 from bot.markup import bold, escape, italic
-from bot.models import Audience, Event, Session, Venue
+from bot.models import ActTable, Audience, Event, Session, Venue
+
+
+def table_label(table: ActTable) -> str:
+    return _("Act {act}: {title}").format(act=table.act, title=escape(localised(table.title)))
 
 
 def session_command(session: Session) -> str:
