@@ -64,6 +64,7 @@ def round_names(table_round: TableRound, number: int) -> list[str]:
 
 
 def _visible(event: Event, role: Role | None) -> Select[TableRound]:
+    """The query of the rounds a role may see, in the order they happen, with their tables."""
     return (
         select(TableRound)
         .join(Session, TableRound.session_id == Session.id)
@@ -152,21 +153,17 @@ async def current_seats(db: AsyncSession, participant_id: int, now: datetime) ->
     """The participant's seats (and waiting lists) in rounds not over yet; once every round
     is over, all of them. The same rule as `current_rounds`, for one person's seats."""
     seats = await memberships(db, participant_id)
-    return [seat for seat in seats if seat[3].over_at > now] or seats
+    return [(m, t, r, s) for m, t, r, s in seats if s.over_at > now] or seats
 
 
 def _earlier(seats: Sequence[Seat], this_start: datetime) -> list[int]:
+    """Acts the participant sat at in rounds before the one starting at `this_start`: offered
+    first (Day 1 → Day 2)."""
     return [
         table.act
         for seat, table, _round, session in seats
         if session.starts_at < this_start and seat.status == MembershipStatus.SEATED
     ]
-
-
-async def earlier_acts(db: AsyncSession, participant_id: int, table_round: TableRound) -> list[int]:
-    """Acts the participant sat at in rounds before this one: offered first (Day 1 → Day 2)."""
-    this_start = (await round_session(db, table_round)).starts_at
-    return _earlier(await memberships(db, participant_id), this_start)
 
 
 async def position(db: AsyncSession, seat: TableMembership) -> int:
