@@ -154,9 +154,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
             return problem or Reply("")
         return await _tables_reply(ctx, table_round)
     act_words, round_words = ctx.args[:1], ctx.args[1:]
-    visible: list[TableRound] = []  # every round the reader sees: read when one is named
     if round_words:
-        visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
         table_round, problem = await _round_choice(ctx, round_words)
         if table_round is None:
             return problem or Reply("")
@@ -174,6 +172,7 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
             matches = found.suggestions
     if not matches and round_words:
         # The Act may well exist, in another round than the one named: say so, and where.
+        visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
         elsewhere = find(
             " ".join(act_words),
             [

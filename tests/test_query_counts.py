@@ -38,7 +38,7 @@ COSTS = {
     "/tables d2-tables": 9,
     "/join": 9,
     "/join 9": 5,
-    "/join 9 d2-tables": 10,
+    "/join 9 d2-tables": 7,
     "/mytables": 5,
 }
 
