@@ -148,6 +148,23 @@ async def cancel(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def latest(db: AsyncSession, event: Event) -> Broadcast | None:
+    """The meeting's latest broadcast, whatever its state (a draft too)."""
+    query = (
+        select(Broadcast)
+        .where(Broadcast.event_id == event.id)
+        .order_by(Broadcast.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def numbered(db: AsyncSession, event: Event, broadcast_id: int) -> Broadcast | None:
+    """The broadcast #`broadcast_id` of this meeting (another meeting's is None)."""
+    found = await db.get(Broadcast, broadcast_id)
+    return found if found is not None and found.event_id == event.id else None
+
+
 async def progress(db: AsyncSession, broadcast_id: int) -> Counter[OutboxStatus]:
     rows = await db.execute(
         select(OutboxMessage.status, func.count())

@@ -27,6 +27,12 @@ from bot.models import (
 from bot.text.matching import fold
 
 
+def group_names(group: ReferenceGroup, number: int) -> list[str]:
+    """The words a reader may name a group by: its `number` in the list shown, its key, its
+    short name, its titles."""
+    return [str(number), group.key, group.short or "", *group.title.values()]
+
+
 async def all_groups(db: AsyncSession, event: Event) -> list[ReferenceGroup]:
     query = select(ReferenceGroup).where(ReferenceGroup.event_id == event.id)
     return list((await db.execute(query.order_by(ReferenceGroup.id))).scalars())

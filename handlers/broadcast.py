@@ -16,8 +16,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import broadcasts, groups
 from bot.chat import Choice, Field, Form, Reply
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
@@ -31,9 +29,7 @@ from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
 from bot.text.numbers import parse_number
 from handlers import account, answers, labels, syntax
-from handlers.groups import group_names
 from handlers.syntax import is_keyword, keyword
-from handlers.tables import round_names, table_names
 
 
 def _syntax() -> str:
@@ -107,16 +103,18 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
     if kind == "table" and len(words) >= 3:
         rounds = await seating.rounds(ctx.db, ctx.event, Role.ORGANISER)
         found_round = find(
-            " ".join(words[2:]), [(r, round_names(r, n)) for n, r in enumerate(rounds, 1)]
+            " ".join(words[2:]), [(r, seating.round_names(r, n)) for n, r in enumerate(rounds, 1)]
         )
         if found_round.item is not None:
-            found_table = find(words[1], [(t, table_names(t)) for t in found_round.item.tables])
+            found_table = find(
+                words[1], [(t, seating.table_names(t)) for t in found_round.item.tables]
+            )
             if found_table.item is not None:
                 return broadcasts.Audience("table", found_table.item.id)
         return _("I do not know the table “{name}”.").format(name=excerpt(" ".join(words[1:])))
     if kind == "group" and rest:
         every = await groups.all_groups(ctx.db, ctx.event)
-        found = find(rest, [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
+        found = find(rest, [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)])
         if found.item is not None:
             return broadcasts.Audience("group", found.item.id)
         return _("I do not know the group “{name}”.").format(name=excerpt(rest))
@@ -291,15 +289,10 @@ async def _latest(ctx: Context, number: str | None) -> Broadcast | None:
         return None
     if number is not None:
         broadcast_id = parse_number(number)
-        found = await ctx.db.get(Broadcast, broadcast_id) if broadcast_id is not None else None
-        return found if found is not None and found.event_id == ctx.event.id else None
-    query = (
-        select(Broadcast)
-        .where(Broadcast.event_id == ctx.event.id)
-        .order_by(Broadcast.id.desc())
-        .limit(1)
-    )
-    return (await ctx.db.execute(query)).scalar_one_or_none()
+        if broadcast_id is None:
+            return None
+        return await broadcasts.numbered(ctx.db, ctx.event, broadcast_id)
+    return await broadcasts.latest(ctx.db, ctx.event)
 
 
 async def _status(ctx: Context, number: str | None) -> Reply:

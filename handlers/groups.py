@@ -21,10 +21,6 @@ from handlers.syntax import is_keyword
 MAX_POST = 3000
 
 
-def group_names(group: ReferenceGroup, number: int) -> list[str]:
-    return [str(number), group.key, group.short or "", *group.title.values()]
-
-
 async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGroup | Reply:
     """The group a reader names, or a reply that suggests one."""
     assert ctx.event is not None
@@ -34,7 +30,7 @@ async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGrou
             _("Which group? /groups lists them."),
             choices=tuple((Choice(localised(g.title), f"{verb}:{g.id}"),) for g in every),
         )
-    found = find(" ".join(words), [(g, group_names(g, n)) for n, g in enumerate(every, 1)])
+    found = find(" ".join(words), [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)])
     if found.item is not None:
         return found.item
     message = _("I do not know the group “{name}”.").format(name=excerpt(" ".join(words)))
@@ -157,7 +153,7 @@ async def post(ctx: Context) -> Reply:
         return _registered_only()
     text = ctx.incoming.text.partition(" ")[2].strip()  # keeps the author's line breaks
     every = await groups.all_groups(ctx.db, ctx.event)
-    named = [(g, group_names(g, n)) for n, g in enumerate(every, 1)]
+    named = [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)]
     group, body = None, ""
     for cut in range(min(len(ctx.args), 6), 0, -1):  # the longest group name that fits
         found = find(" ".join(ctx.args[:cut]), named)

@@ -24,8 +24,7 @@ from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape
 from handlers import answers, labels
 from handlers.account import language_choices
-from handlers.render import session_line
-from handlers.tables import table_label
+from handlers.render import session_line, table_label
 
 ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
 

@@ -7,11 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.chat import Choice, Document, Reply
 from bot.mail import relay
-from bot.models import GroupMembership, GroupMembershipStatus, MailMessage, MailStatus, Role
+from bot.models import MailStatus, Role
 from bot.router import Context
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
@@ -128,11 +126,10 @@ async def mailing_list(ctx: Context) -> Reply:
                 "your groups)."
             )
         )
-    return _state(participant.mailing_list, participant.role)
+    return _state(relay.takes_list(participant))
 
 
-def _state(chosen: bool | None, role: Role) -> Reply:
-    receiving = chosen if chosen is not None else role == Role.CIVIL_SOCIETY
+def _state(receiving: bool) -> Reply:
     text = (
         _("I relay the mailing list's messages to you.")
         if receiving
@@ -160,8 +157,8 @@ async def recent_messages(ctx: Context) -> Reply:
             return _no_message(ctx.args[0].removeprefix("#"))
         return await _read(ctx, number)
     organiser = ctx.role == Role.ORGANISER
-    shown = [m for m in await relay.recent(ctx.db, ctx.event, 50) if await _may_read(ctx, m)]
-    shown = shown[:RECENT]
+    recent = await relay.recent(ctx.db, ctx.event, 50)
+    shown = (await relay.readable(ctx.db, ctx.participant, recent, ctx.role))[:RECENT]
     if not shown:
         return Reply(_("No message from the mailing list yet."))
     zone = ZoneInfo(ctx.event.timezone)
@@ -188,40 +185,13 @@ async def recent_messages(ctx: Context) -> Reply:
     return Reply("\n\n".join(lines), choices=tuple(rows))
 
 
-async def _may_read(ctx: Context, mail: MailMessage) -> bool:
-    """Organisers see every message, failed ones too; others what is relayed to them: every
-    message when they take list updates, else those for their groups."""
-    participant = ctx.participant
-    assert participant is not None
-    if ctx.role == Role.ORGANISER:
-        return True
-    if mail.status != MailStatus.RELAYED:
-        return False
-    takes = participant.mailing_list
-    if takes is None:
-        takes = participant.role == Role.CIVIL_SOCIETY
-    if takes:
-        return True
-    if mail.group_id is None:
-        return False
-    member = await ctx.db.scalar(
-        select(GroupMembership.id).where(
-            GroupMembership.group_id == mail.group_id,
-            GroupMembership.participant_id == participant.id,
-            GroupMembership.status == GroupMembershipStatus.MEMBER,
-        )
-    )
-    return member is not None
-
-
 async def _read(ctx: Context, mail_id: int) -> Reply:
-    mail = await ctx.db.get(MailMessage, mail_id)
+    assert ctx.participant is not None
+    mail = await relay.message(ctx.db, ctx.event, mail_id) if ctx.event is not None else None
     if (
         mail is None
-        or ctx.event is None
-        or mail.event_id != ctx.event.id
         or mail.status != MailStatus.RELAYED
-        or not await _may_read(ctx, mail)
+        or not await relay.readable(ctx.db, ctx.participant, [mail], ctx.role)
     ):
         return _no_message(str(mail_id))
     return relayed(await relay.load_relay(ctx.db, {"mail": mail.id, "key": mail.message_key}))
@@ -239,7 +209,7 @@ async def mail_button(ctx: Context) -> Reply:
         return answers.stale_button()
     if action == "set" and value in ("on", "off"):
         ctx.participant.mailing_list = value == "on"
-        reply = _state(ctx.participant.mailing_list, ctx.participant.role)
+        reply = _state(relay.takes_list(ctx.participant))
         return Reply(reply.text, reply.choices, edit=True)
     if action == "read" and mail_id is not None:
         return await _read(ctx, mail_id)
@@ -253,8 +223,8 @@ async def mail_button(ctx: Context) -> Reply:
 async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
     if ctx.role != Role.ORGANISER:
         return Reply(_("Only organisers can use /{command}.").format(command="lists"))
-    mail = await ctx.db.get(MailMessage, mail_id)
-    if mail is None or ctx.event is None or mail.event_id != ctx.event.id:
+    mail = await relay.message(ctx.db, ctx.event, mail_id) if ctx.event is not None else None
+    if mail is None:
         return _no_message(str(mail_id))
     if mail.status != MailStatus.RELAYED:
         return Reply(_("This message could not be read, so it cannot be sent."))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.chat import Reply
-from bot.models import ChatIdentity, Participant, Role
+from bot.models import Participant, Role
 from bot.people import invitations, participants
 from bot.reports import snapshot
 from bot.router import Context
@@ -23,13 +21,8 @@ def _usage() -> str:
     )
 
 
-async def _accounts(ctx: Context, person: Participant) -> list[ChatIdentity]:
-    query = select(ChatIdentity).where(ChatIdentity.participant_id == person.id)
-    return list((await ctx.db.execute(query)).scalars())
-
-
 async def _describe(ctx: Context, person: Participant) -> str:
-    accounts = await _accounts(ctx, person)
+    accounts = await participants.linked_accounts(ctx.db, person)
     linked = ", ".join(labels.platform(a.platform) for a in accounts) or _("no chat account")
     return (
         f"#{person.id} {bold(escape(person.name))}"
@@ -43,17 +36,7 @@ async def participant(ctx: Context) -> Reply:
         return Reply(_("Usage:") + "\n" + _usage())
     first, *rest = ctx.args
     if is_keyword(first, "find") and rest:
-        query = (
-            select(Participant)
-            .where(
-                Participant.event_id == ctx.event.id,
-                Participant.erased_at.is_(None),
-                Participant.name.ilike(f"%{' '.join(rest)}%"),
-            )
-            .order_by(Participant.name)
-            .limit(10)
-        )
-        found = list((await ctx.db.execute(query)).scalars())
+        found = await participants.search(ctx.db, ctx.event.id, " ".join(rest))
         if not found:
             return Reply(_("Nobody matches “{text}”.").format(text=excerpt(" ".join(rest))))
         return Reply("\n\n".join([await _describe(ctx, person) for person in found]))

@@ -1,12 +1,16 @@
-"""How sessions read on a phone screen, in the reader's language."""
+"""How sessions and Act tables read on a phone screen, in the reader's language."""
 
 from __future__ import annotations
 
-from bot.models import Audience, Event, Session, Venue
+from bot.models import ActTable, Audience, Event, Session, Venue
 from bot.programme.meeting import local_day, zone
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, italic
+
+
+def table_label(table: ActTable) -> str:
+    return _("Act {act}: {title}").format(act=table.act, title=escape(localised(table.title)))
 
 
 def session_command(session: Session) -> str:

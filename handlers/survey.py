@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.chat import Choice, Reply
 from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
 from bot.router import Context
@@ -199,13 +197,7 @@ async def typed_answer(ctx: Context) -> Reply | None:
     found = await flow.open_survey_of(ctx.db, ctx.event)
     if found is None:
         return None
-    query = select(SurveyParticipation).where(
-        SurveyParticipation.survey_id == found.id,
-        SurveyParticipation.participant_id == ctx.participant.id,
-        SurveyParticipation.progress.is_not(None),
-        SurveyParticipation.finished.is_(False),
-    )
-    place = (await ctx.db.execute(query)).scalar_one_or_none()
+    place = await flow.in_progress(ctx.db, found, ctx.participant.id)
     if place is None:
         return None
     spec = store.spec_of(found)

@@ -12,8 +12,8 @@ from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
 from handlers import answers, labels
+from handlers.render import table_label
 from handlers.syntax import keyword
-from handlers.tables import round_names, table_label, table_names
 
 ACTIONS = ("roster", "close", "reopen", "assign", "remove", "facilitator", "rapporteur")
 
@@ -36,11 +36,14 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     candidates = visible
     if round_words:
         found_round = find(
-            " ".join(round_words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)]
+            " ".join(round_words),
+            [(r, seating.round_names(r, n)) for n, r in enumerate(visible, 1)],
         )
         if found_round.item is None and len(round_words) > 1:
             # "/table 4 d2-tables bogus": the round is right, the last word is no action.
-            named = find(round_words[0], [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
+            named = find(
+                round_words[0], [(r, seating.round_names(r, n)) for n, r in enumerate(visible, 1)]
+            )
             if named.item is not None:
                 return Reply(
                     _(
@@ -54,7 +57,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
             )
         candidates = [found_round.item]
     options = [(r, t) for r in candidates for t in r.tables]
-    found = find(act_word, [(option, table_names(option[1])) for option in options])
+    found = find(act_word, [(option, seating.table_names(option[1])) for option in options])
     if found.item is not None:
         return found.item
     if found.ambiguous and len({t.act for _r, t in found.suggestions}) == 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.chat import Choice, Reply
-from bot.models import ActTable, MembershipStatus, TablePosition, TableRound
+from bot.models import ActTable, MembershipStatus, Session, TablePosition, TableRound
 from bot.people import access
 from bot.programme.meeting import zone
 from bot.router import Context
@@ -16,34 +16,24 @@ from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import Found, find
 from bot.text.numbers import parse_number
 from handlers import answers, labels
+from handlers.render import table_label
 
 Rows = tuple[tuple[Choice, ...], ...]
 
 
-def table_names(table: ActTable) -> list[str]:
-    act = str(table.act)
-    return [
-        act,
-        f"act {act}",
-        f"acte {act}",
-        f"acto {act}",
-        table.short or "",
-        *table.title.values(),
-    ]
-
-
-def round_names(table_round: TableRound, number: int) -> list[str]:
-    return [table_round.key, str(number), f"r{number}", *table_round.title.values()]
-
-
-def table_label(table: ActTable) -> str:
-    return _("Act {act}: {title}").format(act=table.act, title=escape(localised(table.title)))
-
-
-async def _table_choice(ctx: Context, table_round: TableRound, table: ActTable) -> Choice:
-    """A button for one table of one round; it says the day, as an Act may meet on two days."""
+async def _table_choices(
+    ctx: Context, options: Sequence[tuple[TableRound, ActTable]]
+) -> list[Choice]:
+    """A button for each table of a round; each says the day, as an Act may meet on two days."""
     assert ctx.event is not None
-    session = await seating.round_session(ctx.db, table_round)
+    sessions = await seating.sessions_of(ctx.db, [table_round for table_round, _t in options])
+    return [_table_choice(ctx, sessions[r.id], r, t) for r, t in options]
+
+
+def _table_choice(
+    ctx: Context, session: Session, table_round: TableRound, table: ActTable
+) -> Choice:
+    assert ctx.event is not None
     day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
     return Choice(f"{table_label(table)} · {day}", f"join:{table_round.id}:{table.act}")
 
@@ -58,16 +48,19 @@ async def _round_choice(
     """The round named by `words`, else the next one that has not ended, else a reply that
     says what went wrong."""
     assert ctx.event is not None
-    visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
+    # Without words, the current rounds alone are read: none at all when no round is visible.
+    visible = (
+        await seating.rounds(ctx.db, ctx.event, ctx.role)
+        if words
+        else await seating.current_rounds(ctx.db, ctx.event, ctx.role, ctx.clock.now())
+    )
     if not visible:
         return None, Reply(_("There are no tables for you in this programme."))
     if not words:
-        now = ctx.clock.now()
-        for table_round in visible:
-            if (await seating.round_session(ctx.db, table_round)).over_at > now:
-                return table_round, None
-        return visible[-1], None
-    found = find(" ".join(words), [(r, round_names(r, n)) for n, r in enumerate(visible, 1)])
+        return visible[0], None
+    found = find(
+        " ".join(words), [(r, seating.round_names(r, n)) for n, r in enumerate(visible, 1)]
+    )
     if found.item is not None:
         return found.item, None
     return None, _did_you_mean(
@@ -82,9 +75,8 @@ def _did_you_mean(message: str, choices: Sequence[Choice]) -> Reply:
     return Reply(message + " " + _("Did you mean:"), choices=tuple((c,) for c in choices))
 
 
-async def _round_heading(ctx: Context, table_round: TableRound) -> str:
+def _round_heading(ctx: Context, table_round: TableRound, session: Session) -> str:
     assert ctx.event is not None
-    session = await seating.round_session(ctx.db, table_round)
     when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
     day = formatting.day(session.starts_at.astimezone(zone(ctx.event)).date())
     return f"{bold(escape(localised(table_round.title)))}\n🕒 {day}, {when}"
@@ -112,19 +104,9 @@ async def tables_button(ctx: Context) -> Reply:
 
 async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
     seat_role = access.seat_role(ctx.role)
-    mine = (
-        await seating.membership(ctx.db, ctx.participant.id, table_round.id)
-        if ctx.participant
-        else None
-    )
-    earlier = (
-        await seating.earlier_acts(ctx.db, ctx.participant.id, table_round)
-        if ctx.participant
-        else []
-    )
-    views = await seating.views(ctx.db, table_round)
-    views.sort(key=lambda view: (view.table.act not in earlier, view.table.act))
-    lines = [await _round_heading(ctx, table_round), ""]
+    board = await seating.board(ctx.db, table_round, ctx.participant)
+    mine, earlier, views = board.mine, board.earlier, board.views
+    lines = [_round_heading(ctx, table_round, board.session), ""]
     for view in views:
         table = view.table
         if table.closed:
@@ -175,7 +157,6 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         if table_round is None:
             return problem or Reply("")
         return await _tables_reply(ctx, table_round)
-    visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
     act_words, round_words = ctx.args[:1], ctx.args[1:]
     if round_words:
         table_round, problem = await _round_choice(ctx, round_words)
@@ -183,13 +164,10 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
             return problem or Reply("")
         candidates = [table_round]
     else:
-        now = ctx.clock.now()
-        candidates = [
-            r for r in visible if (await seating.round_session(ctx.db, r)).over_at > now
-        ] or visible[-1:]
+        candidates = await seating.current_rounds(ctx.db, ctx.event, ctx.role, ctx.clock.now())
     options = [(r, t) for r in candidates for t in r.tables]
     found: Found[tuple[TableRound, ActTable]] = find(
-        " ".join(act_words), [(option, table_names(option[1])) for option in options]
+        " ".join(act_words), [(option, seating.table_names(option[1])) for option in options]
     )
     matches = [found.item] if found.item else []
     if not matches and found.ambiguous:
@@ -198,9 +176,15 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
             matches = found.suggestions
     if not matches and round_words:
         # The Act may well exist, in another round than the one named: say so, and where.
+        visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
         elsewhere = find(
             " ".join(act_words),
-            [((r, t), table_names(t)) for r in visible if r not in candidates for t in r.tables],
+            [
+                ((r, t), seating.table_names(t))
+                for r in visible
+                if r not in candidates
+                for t in r.tables
+            ],
         )
         hits = [elsewhere.item] if elsewhere.item else []
         if elsewhere.ambiguous and len({t.act for _r, t in elsewhere.suggestions}) == 1:
@@ -210,12 +194,12 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
                 _("Act {act} has no table in “{round}”. Its tables:").format(
                     act=hits[0][1].act, round=escape(localised(candidates[0].title))
                 ),
-                choices=tuple([(await _table_choice(ctx, r, t),) for r, t in hits]),
+                choices=tuple((choice,) for choice in await _table_choices(ctx, hits)),
             )
     if not matches:
         return _did_you_mean(
             _("I do not know the table “{name}”.").format(name=excerpt(" ".join(ctx.args))),
-            [await _table_choice(ctx, r, t) for r, t in found.suggestions[:3]],
+            await _table_choices(ctx, found.suggestions[:3]),
         )
     if len(matches) > 1:
         return Reply(
@@ -296,11 +280,8 @@ async def stay_button(ctx: Context) -> Reply:
 async def leave_table(ctx: Context) -> Reply:
     if ctx.event is None or ctx.participant is None:
         return Reply(_("You are not at any table."))
-    seats = await seating.memberships(ctx.db, ctx.participant.id)
-    now = ctx.clock.now()
-    upcoming = [(m, t, r) for m, t, r, s in seats if s.over_at > now] or [
-        (m, t, r) for m, t, r, _s in seats
-    ]
+    seats = await seating.current_seats(ctx.db, ctx.participant.id, ctx.clock.now())
+    upcoming = [(m, t, r) for m, t, r, _s in seats]
     if ctx.args:
         table_round, problem = await _round_choice(ctx, ctx.args)
         if table_round is None:
@@ -346,14 +327,15 @@ async def my_tables(ctx: Context) -> Reply:
     seats = await seating.memberships(ctx.db, ctx.participant.id)
     if not seats:
         return Reply(_("You are not at any table. /tables shows them."))
+    waiting = await seating.waiting_numbers(
+        ctx.db, [seat for seat, *_rest in seats if seat.status == MembershipStatus.WAITLISTED]
+    )
     lines = [bold(_("Your tables")), ""]
     for seat, table, table_round, session in seats:
         when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
         day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
         if seat.status == MembershipStatus.WAITLISTED:
-            state = "⏳ " + _("waiting list, number {position}").format(
-                position=await seating.position(ctx.db, seat)
-            )
+            state = "⏳ " + _("waiting list, number {position}").format(position=waiting[seat.id])
         else:
             held = seat.position != TablePosition.MEMBER
             state = "✅ " + (

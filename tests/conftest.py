@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,7 @@ from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.processes import free_port
+from tests.support.queries import Statements, counting
 
 DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
 MEETING_ZONE = ZoneInfo("America/Mexico_City")
@@ -184,3 +186,9 @@ async def receiver(
 ) -> AsyncIterator[MailService]:
     async with serving(dispatcher, mail_settings) as service:
         yield service
+
+
+@pytest.fixture
+def count_queries(engine: AsyncEngine) -> Callable[[], AbstractContextManager[Statements]]:
+    """`with count_queries() as queries: …` then `queries.count`: the SQL statements sent."""
+    return lambda: counting(engine)

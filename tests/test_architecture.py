@@ -36,6 +36,18 @@ def test_handlers_never_import_a_platform_sdk() -> None:
     assert {path: modules for path, modules in offenders.items() if modules} == {}
 
 
+def test_handlers_never_import_sqlalchemy() -> None:
+    """Queries and the rules they encode live in the domain (bot/): a handler asks it for what
+    a screen shows and passes `ctx.db` along, so a rule is written once and tested there."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            module for module in _imported_modules(path) if module.split(".")[0] == "sqlalchemy"
+        )
+        for path in (ROOT / "handlers").rglob("*.py")
+    }
+    assert {path: modules for path, modules in offenders.items() if modules} == {}
+
+
 def test_only_adapters_import_a_platform_sdk() -> None:
     for path in (ROOT / "bot").rglob("*.py"):
         if path.parent.name == "platforms":

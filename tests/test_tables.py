@@ -66,6 +66,18 @@ async def test_names_in_three_languages_and_did_you_mean(amina: ChatUser) -> Non
     assert any("Governance" in choice.label for choice in amina.choices)
 
 
+async def test_an_act_named_in_the_wrong_round_is_offered_where_it_meets(
+    amina: ChatUser,
+) -> None:
+    reply = await amina.send("/join 9 d1-groups-1")  # Act 9 meets in part 2 and on day 2
+    assert "Act 9 has no table in “Group sessions, part 1 (Acts 1–5)”. Its tables:" in reply
+    assert [choice.label for choice in amina.choices] == [
+        "Act 9: Return and reintegration · Sat, Dec 2",
+        "Act 9: Rights, return and reintegration · Sun, Dec 3",
+    ]
+    assert "You have a seat at Act 9" in await amina.press("Sun, Dec 3")
+
+
 async def test_a_full_table_waitlists_in_order_and_promotes_when_seats_free(
     dispatcher: Dispatcher, demo_event: Event
 ) -> None:

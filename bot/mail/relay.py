@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -279,15 +279,27 @@ async def _tagged_group(db: AsyncSession, event: Event, subject: str) -> int | N
     return found
 
 
-async def recipients(db: AsyncSession, mail: MailMessage) -> list[int]:
-    """Who gets a list message: those who want list updates (by choice, or civil-society
-    delegates by default), and the members of the group its subject names."""
-    wants = or_(
+def takes_list(participant: Participant) -> bool:
+    """Whether every list message is relayed to this participant: by their choice, else by
+    default for civil-society delegates. The rule `_takes_list` says in SQL."""
+    if participant.mailing_list is not None:
+        return participant.mailing_list
+    return participant.role == Role.CIVIL_SOCIETY
+
+
+def _takes_list() -> ColumnElement[bool]:
+    """`takes_list`, as a condition on Participant rows."""
+    return or_(
         Participant.mailing_list.is_(True),
         Participant.mailing_list.is_(None) & (Participant.role == Role.CIVIL_SOCIETY),
     )
+
+
+async def recipients(db: AsyncSession, mail: MailMessage) -> list[int]:
+    """Who gets a list message: those who take list updates (`takes_list`), and the members of
+    the group its subject names."""
     chosen = select(Participant.id).where(
-        Participant.event_id == mail.event_id, Participant.erased_at.is_(None), wants
+        Participant.event_id == mail.event_id, Participant.erased_at.is_(None), _takes_list()
     )
     people = set((await db.execute(chosen)).scalars())
     if mail.group_id is not None:
@@ -297,6 +309,41 @@ async def recipients(db: AsyncSession, mail: MailMessage) -> list[int]:
         )
         people |= set((await db.execute(members)).scalars())
     return sorted(people)
+
+
+async def readable(
+    db: AsyncSession, participant: Participant, mails: Sequence[MailMessage], role: Role | None
+) -> list[MailMessage]:
+    """The messages of `mails` this participant may read in chat, in their order. `role` is
+    whose eyes the answer is for (none in a group chat): organisers read every message, failed
+    ones too; others what is relayed to them (`recipients`): every relayed message when they
+    take the list, else those for their groups. One query at most, however many messages."""
+    if role == Role.ORGANISER:
+        return list(mails)
+    relayed = [mail for mail in mails if mail.status == MailStatus.RELAYED]
+    if takes_list(participant):
+        return relayed
+    group_ids = {mail.group_id for mail in relayed if mail.group_id is not None}
+    if not group_ids:
+        return []
+    mine = set(
+        (
+            await db.execute(
+                select(GroupMembership.group_id).where(
+                    GroupMembership.group_id.in_(group_ids),
+                    GroupMembership.participant_id == participant.id,
+                    GroupMembership.status == GroupMembershipStatus.MEMBER,
+                )
+            )
+        ).scalars()
+    )
+    return [mail for mail in relayed if mail.group_id in mine]
+
+
+async def message(db: AsyncSession, event: Event, mail_id: int) -> MailMessage | None:
+    """The archived message numbered `mail_id` of this meeting (another meeting's is None)."""
+    mail = await db.get(MailMessage, mail_id)
+    return mail if mail is not None and mail.event_id == event.id else None
 
 
 async def relay(

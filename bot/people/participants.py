@@ -162,6 +162,21 @@ async def find_participant(db: AsyncSession, event_id: int, reference: str) -> P
     return matches[0] if len(matches) == 1 else None
 
 
+async def search(db: AsyncSession, event_id: int, text: str, most: int = 10) -> list[Participant]:
+    """Participants (erased ones left out) whose name contains `text`, in any case, by name."""
+    query = (
+        select(Participant)
+        .where(
+            Participant.event_id == event_id,
+            Participant.erased_at.is_(None),
+            Participant.name.ilike(f"%{text}%"),
+        )
+        .order_by(Participant.name)
+        .limit(most)
+    )
+    return list((await db.execute(query)).scalars())
+
+
 async def unlink_accounts(
     db: AsyncSession, participant: Participant, platform: str | None = None
 ) -> int:

@@ -209,20 +209,21 @@ async def _next_sessions(
 
 
 async def _my_seats(db: AsyncSession, participant: Participant) -> list[MySeat]:
-    seats = []
-    for seat, table, table_round, session in await seating.memberships(db, participant.id):
-        waiting = seat.status == MembershipStatus.WAITLISTED
-        seats.append(
-            MySeat(
-                table_round=table_round,
-                session=session,
-                table=table,
-                status=seat.status,
-                position=seat.position,
-                waiting_number=await seating.position(db, seat) if waiting else None,
-            )
+    mine = await seating.memberships(db, participant.id)
+    waiting = await seating.waiting_numbers(
+        db, [seat for seat, *_rest in mine if seat.status == MembershipStatus.WAITLISTED]
+    )
+    return [
+        MySeat(
+            table_round=table_round,
+            session=session,
+            table=table,
+            status=seat.status,
+            position=seat.position,
+            waiting_number=waiting.get(seat.id),
         )
-    return seats
+        for seat, table, table_round, session in mine
+    ]
 
 
 async def _my_groups(db: AsyncSession, event: Event, participant: Participant) -> list[MyGroup]:

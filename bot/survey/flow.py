@@ -51,6 +51,20 @@ async def participation(
     return found
 
 
+async def in_progress(
+    db: AsyncSession, survey: Survey, participant_id: int
+) -> SurveyParticipation | None:
+    """The participant's place in the survey while they are answering it (started, not
+    finished): what they type then is an answer."""
+    query = select(SurveyParticipation).where(
+        SurveyParticipation.survey_id == survey.id,
+        SurveyParticipation.participant_id == participant_id,
+        SurveyParticipation.progress.is_not(None),
+        SurveyParticipation.finished.is_(False),
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 def start(place: SurveyParticipation) -> bool:
     """Mark the participant as answering (typed text then goes to the survey); True the first
     time, when the introduction is to be shown."""

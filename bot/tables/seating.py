@@ -8,13 +8,14 @@ last seat at the same moment are served one after the other: one sits, one waits
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from bot.delivery import outbox
 from bot.models import (
@@ -43,20 +44,64 @@ class TableView:
         return max(0, self.capacity.get(role, 0) - self.seated[role])
 
 
-async def rounds(db: AsyncSession, event: Event, role: Role | None) -> list[TableRound]:
-    """The rounds a role may see, in the order they happen."""
-    query = (
+def table_names(table: ActTable) -> list[str]:
+    """The words a reader may name a table by: its Act in the three languages, its short name,
+    its titles."""
+    act = str(table.act)
+    return [
+        act,
+        f"act {act}",
+        f"acte {act}",
+        f"acto {act}",
+        table.short or "",
+        *table.title.values(),
+    ]
+
+
+def round_names(table_round: TableRound, number: int) -> list[str]:
+    """The words a reader may name a round by: its key, its `number` in the list shown, its
+    titles."""
+    return [table_round.key, str(number), f"r{number}", *table_round.title.values()]
+
+
+def _visible(event: Event, role: Role | None) -> Select[TableRound]:
+    """The query of the rounds a role may see, in the order they happen, with their tables."""
+    return (
         select(TableRound)
         .join(Session, TableRound.session_id == Session.id)
         .where(TableRound.event_id == event.id, TableRound.audience.in_(access.audiences_for(role)))
         .order_by(Session.starts_at, TableRound.id)
         .options(selectinload(TableRound.tables).selectinload(ActTable.capacities))
     )
-    return list((await db.execute(query)).scalars())
+
+
+async def rounds(db: AsyncSession, event: Event, role: Role | None) -> list[TableRound]:
+    """The rounds a role may see, in the order they happen."""
+    return list((await db.execute(_visible(event, role))).scalars())
+
+
+async def current_rounds(
+    db: AsyncSession, event: Event, role: Role | None, now: datetime
+) -> list[TableRound]:
+    """The rounds a role may see that are not over yet (going on, or to come), in order; once
+    every round is over, the last one (its tables can still be looked at). Empty when the role
+    sees no round at all."""
+    found = list((await db.execute(_visible(event, role).where(Session.not_over(now)))).scalars())
+    return found or (await rounds(db, event, role))[-1:]
 
 
 async def round_session(db: AsyncSession, table_round: TableRound) -> Session:
     return await db.get_one(Session, table_round.session_id)
+
+
+async def sessions_of(db: AsyncSession, some: Sequence[TableRound]) -> dict[int, Session]:
+    """The session of each round (by round id), in one query."""
+    wanted = {r.session_id for r in some}
+    if not wanted:
+        return {}
+    found = (await db.execute(select(Session).where(Session.id.in_(wanted)))).scalars()
+    by_id = {session.id: session for session in found}
+    return {r.id: by_id[r.session_id] for r in some}
 
 
 async def views(db: AsyncSession, table_round: TableRound) -> list[TableView]:
@@ -89,9 +134,11 @@ async def membership(
     return (await db.execute(query)).scalar_one_or_none()
 
 
-async def memberships(
-    db: AsyncSession, participant_id: int
-) -> list[tuple[TableMembership, ActTable, TableRound, Session]]:
+# A participant's membership of one round, with its table, round and session.
+Seat = tuple[TableMembership, ActTable, TableRound, Session]
+
+
+async def memberships(db: AsyncSession, participant_id: int) -> list[Seat]:
     rows = await db.execute(
         select(TableMembership, ActTable, TableRound, Session)
         .join(ActTable, TableMembership.table_id == ActTable.id)
@@ -103,26 +150,78 @@ async def memberships(
     return [(m, t, r, s) for m, t, r, s in rows]
 
 
-async def earlier_acts(db: AsyncSession, participant_id: int, table_round: TableRound) -> list[int]:
-    """Acts the participant sat at in rounds before this one: offered first (Day 1 → Day 2)."""
-    this_start = (await round_session(db, table_round)).starts_at
+async def current_seats(db: AsyncSession, participant_id: int, now: datetime) -> list[Seat]:
+    """The participant's seats (and waiting lists) in rounds not over yet; once every round
+    is over, all of them. The same rule as `current_rounds`, for one person's seats."""
+    seats = await memberships(db, participant_id)
+    return [(m, t, r, s) for m, t, r, s in seats if s.over_at > now] or seats
+
+
+def _earlier(seats: Sequence[Seat], this_start: datetime) -> list[int]:
+    """Acts the participant sat at in rounds before the one starting at `this_start`: offered
+    first (Day 1 → Day 2)."""
     return [
         table.act
-        for seat, table, _round, session in await memberships(db, participant_id)
+        for seat, table, _round, session in seats
         if session.starts_at < this_start and seat.status == MembershipStatus.SEATED
     ]
 
 
 async def position(db: AsyncSession, seat: TableMembership) -> int:
     """1 for the first on a waiting list."""
-    query = select(func.count()).where(
-        TableMembership.table_id == seat.table_id,
-        TableMembership.seat_role == seat.seat_role,
-        TableMembership.status == MembershipStatus.WAITLISTED,
-        (TableMembership.created_at < seat.created_at)
-        | ((TableMembership.created_at == seat.created_at) & (TableMembership.id < seat.id)),
+    return (await waiting_numbers(db, [seat]))[seat.id]
+
+
+async def waiting_numbers(db: AsyncSession, seats: Sequence[TableMembership]) -> dict[int, int]:
+    """Each seat's place on its waiting list (1 for the first), by membership id, in one query:
+    those of the same table and seat role who waited before it (ties by id), plus one."""
+    if not seats:
+        return {}
+    before = aliased(TableMembership)
+    query = (
+        select(TableMembership.id, func.count(before.id))
+        .outerjoin(
+            before,
+            (before.table_id == TableMembership.table_id)
+            & (before.seat_role == TableMembership.seat_role)
+            & (before.status == MembershipStatus.WAITLISTED)
+            & (
+                (before.created_at < TableMembership.created_at)
+                | (
+                    (before.created_at == TableMembership.created_at)
+                    & (before.id < TableMembership.id)
+                )
+            ),
+        )
+        .where(TableMembership.id.in_({seat.id for seat in seats}))
+        .group_by(TableMembership.id)
     )
-    return int((await db.execute(query)).scalar_one()) + 1
+    return {seat_id: int(count) + 1 for seat_id, count in await db.execute(query)}
+
+
+@dataclass(frozen=True)
+class Board:
+    """One round's tables as one reader sees them (/tables): when the round meets, each
+    table's seats, the reader's own seat, and the Acts they worked on in earlier rounds (listed
+    first). A fixed few queries, however many tables, seats and participants."""
+
+    table_round: TableRound
+    session: Session
+    views: list[TableView]
+    mine: TableMembership | None
+    earlier: list[int]
+
+
+async def board(
+    db: AsyncSession, table_round: TableRound, participant: Participant | None
+) -> Board:
+    session = await round_session(db, table_round)
+    seats = await memberships(db, participant.id) if participant is not None else []
+    mine = next((seat for seat, *_rest in seats if seat.round_id == table_round.id), None)
+    earlier = _earlier(seats, session.starts_at)
+    shown = await views(db, table_round)
+    shown.sort(key=lambda view: (view.table.act not in earlier, view.table.act))
+    return Board(table_round, session, shown, mine, earlier)
 
 
 async def _lock(db: AsyncSession, *table_ids: int) -> None:
