@@ -24,17 +24,12 @@ from bot import outbox
 from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.i18n import choose_language, use_language
+from bot.i18n import choose_language
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
+from bot.notice import Notice, Notices, UndecodableNotice
 from bot.pacing import background
 
 log = logging.getLogger(__name__)
-
-# A notice's text from its payload; the worker adds `sent_at`, the time it leaves (ISO).
-Renderer = Callable[[dict[str, Any]], Reply]
-# What a notice needs beyond its payload, read from the database before rendering (a list
-# message's text and attachments, kept once rather than in every recipient's row).
-Loader = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Unreachable(Exception):
@@ -58,8 +53,7 @@ class Edit:
     chat_id: str
     message_id: str
     participant_id: int | None
-    kind: str
-    payload: dict[str, Any]
+    notice: Notice
 
 
 BookKeeping = Callable[[AsyncSession, datetime, Sequence[str]], Awaitable[Sequence[Edit]]]
@@ -79,19 +73,17 @@ class DeliveryWorker:
         self,
         sessions: SessionFactory,
         clock: Clock,
-        renderers: Mapping[str, Renderer],
+        notices: Notices,
         deliverers: Mapping[str, Deliverer],
         *,
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
         after_pass: BookKeeping | None = None,
-        loaders: Mapping[str, Loader] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.renderers = renderers
-        self.loaders = loaders or {}
+        self.notices = notices
         self.deliverers = deliverers
         self.platforms = list(deliverers)
         self.concurrency = concurrency
@@ -125,8 +117,7 @@ class DeliveryWorker:
             account = await outbox.recipient_account(db, edit.participant_id, [edit.platform])
             language = await self._language(db, edit.participant_id, account)
         try:
-            with use_language(language or "en"):
-                return self.renderers[edit.kind](edit.payload)
+            return await self.notices.render(db, edit.notice, language or "en")
         except Exception:
             log.exception("an edit of message %s cannot be rendered", edit.message_id)
             return None
@@ -202,12 +193,15 @@ class DeliveryWorker:
                 return None
             language = await self._language(db, row.participant_id, account)
             try:
-                # When it leaves, for texts that tell how long until something (a reminder).
-                payload = row.payload | {"sent_at": now.isoformat()}
-                if row.kind in self.loaders:
-                    payload = await self.loaders[row.kind](db, payload)
-                with use_language(language):
-                    reply = self.renderers[row.kind](payload)
+                # As it leaves: a text that tells how long until something counts from now.
+                notice = self.notices.decode(row.kind, row.payload).leaving(now)
+            except UndecodableNotice as error:  # a row this version cannot read (a bug)
+                log.error("outbox message %s cannot be read: %s", row.id, error)
+                outbox.give_up(row, f"cannot be read: {error}"[:500], now)
+                await db.commit()
+                return None
+            try:
+                reply = await self.notices.render(db, notice, language)
             except Exception as error:  # a message that cannot be rendered cannot be sent
                 log.exception("outbox message %s cannot be rendered", row.id)
                 outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)

@@ -17,7 +17,7 @@ from bot.events import current_event, meeting_clock
 from bot.leader import hold_scheduler_role
 from bot.router import Dispatcher, forget_old_deliveries
 from bot.scheduler import ReminderScheduler
-from handlers import build_router
+from handlers import build_notices, build_router
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,9 @@ async def run(
     worker = DeliveryWorker(
         sessions,
         clock,
-        router.notices,
+        build_notices(),
         deliverers,
         after_pass=after_delivery_pass,
-        loaders=router.loaders,
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,19 @@ from bot.models import (
     TableMembership,
     TablePosition,
     TableRound,
+    Texts,
 )
+from bot.notice import Notice
+
+
+@dataclass(frozen=True, kw_only=True)
+class TablePromoted(Notice):
+    """A seat freed up and the first on the waiting list now has it."""
+
+    kind: ClassVar[str] = "table_promoted"
+    act: int
+    table: Texts
+    round: Texts
 
 
 @dataclass
@@ -266,8 +279,7 @@ async def _remove(db: AsyncSession, seat: TableMembership, now: datetime) -> Non
         db,
         f"table-promoted:{first.id}",
         first.participant_id,
-        "table_promoted",
-        {"act": table.act, "table": table.title, "round": table_round.title},
+        TablePromoted(act=table.act, table=table.title, round=table_round.title),
         now,
     )
 

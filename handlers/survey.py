@@ -4,7 +4,6 @@ language; organisers open and close it. Buttons carry `survey:ACTION:SURVEY:…`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from bot.survey.store import SurveyInvitation, SurveyReminder
 from handlers import answers
 from handlers.syntax import keyword
 
@@ -300,21 +300,21 @@ async def _status(ctx: Context, every: list[Survey]) -> Reply:
     return Reply("\n\n".join(lines))
 
 
-def invitation(payload: dict[str, Any]) -> Reply:
+def invitation(notice: SurveyInvitation) -> Reply:
     return Reply(
         "📝 "
         + _(
             "Your opinion counts: please answer the survey “{title}”. It takes a few minutes."
-        ).format(title=escape(localised(payload["title"]))),
-        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+        ).format(title=escape(localised(notice.title))),
+        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
     )
 
 
-def reminder(payload: dict[str, Any]) -> Reply:
+def reminder(notice: SurveyReminder) -> Reply:
     return Reply(
         "⏰ "
         + _("A reminder: the survey “{title}” is waiting for your answers. Thank you!").format(
-            title=escape(localised(payload["title"]))
+            title=escape(localised(notice.title))
         ),
-        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
     )

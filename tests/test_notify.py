@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from bot import outbox, participants
+from bot.broadcasts import BroadcastMessage
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.delivery import DeliveryWorker
 from bot.i18n import _, use_language
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant, Role
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes
@@ -55,7 +57,10 @@ async def _queue(
 ) -> None:
     async with dispatcher.sessions() as db:
         message = outbox.Message(
-            f"test:{text}", person, "broadcast", {"texts": {"en": text}}, expires_at=expires_at
+            f"test:{text}",
+            person,
+            BroadcastMessage(texts={"en": text}),
+            expires_at=expires_at,
         )
         await outbox.enqueue_many(db, [message], dispatcher.clock.now())
         await db.commit()
@@ -63,9 +68,7 @@ async def _queue(
 
 def _worker(dispatcher: Dispatcher, inboxes: dict[str, Inboxes]) -> DeliveryWorker:
     """A delivery worker serving the platforms of `inboxes`, as one process would."""
-    return DeliveryWorker(
-        dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, dict(inboxes)
-    )
+    return DeliveryWorker(dispatcher.sessions, dispatcher.clock, build_notices(), dict(inboxes))
 
 
 async def _deliver(dispatcher: Dispatcher) -> dict[str, Inboxes]:

@@ -29,7 +29,7 @@ from bot.markup import to_plain
 from bot.models import Event, Participant, Role
 from bot.numbers import parse_number
 from bot.router import Dispatcher
-from handlers import build_router
+from handlers import build_notices, build_router
 
 PLATFORM = "console"
 _QUIT = {"/quit", "/exit", "/q"}
@@ -48,10 +48,9 @@ class ConsoleChat:
         self.worker = DeliveryWorker(
             dispatcher.sessions,
             dispatcher.clock,
-            dispatcher.router.notices,
+            build_notices(),
             {PLATFORM: self},
             after_pass=after_delivery_pass,
-            loaders=dispatcher.router.loaders,
         )
         self.sender = sender
         self.stdin = stdin

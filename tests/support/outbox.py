@@ -10,6 +10,7 @@ from bot.chat import Reply
 from bot.delivery import DeliveryWorker, Unreachable
 from bot.markup import to_plain
 from bot.router import Dispatcher
+from handlers import build_notices
 
 
 @dataclass
@@ -43,10 +44,9 @@ async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = 
     worker = DeliveryWorker(
         dispatcher.sessions,
         dispatcher.clock,
-        dispatcher.router.notices,
+        build_notices(),
         {platform: inboxes},
         after_pass=after_delivery_pass,
-        loaders=dispatcher.router.loaders,
     )
     delivered = 0
     while handled := await worker.deliver_due():
