@@ -80,18 +80,28 @@ def _encode(value: object) -> object:
 _Decoded = TypeVar("_Decoded")
 
 
+_FIELDS: dict[type, list[tuple[dataclasses.Field[Any], Any]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[dataclasses.Field[Any], Any]]:
+    """Each field of a dataclass set at creation, with its type (annotations are strings, read
+    once per class: reading them was most of what decoding a row cost)."""
+    if cls not in _FIELDS:
+        hints = typing.get_type_hints(cls)
+        fields = dataclasses.fields(cls)
+        _FIELDS[cls] = [(field, hints[field.name]) for field in fields if field.init]
+    return _FIELDS[cls]
+
+
 def _decode_dataclass(cls: type[_Decoded], data: Mapping[str, Any], where: str) -> _Decoded:
-    hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if not field.init:
-            continue
+    for field, hint in _fields(cls):
         if field.name not in data:
             missing = field.default is dataclasses.MISSING
             if missing and field.default_factory is dataclasses.MISSING:
                 raise UndecodableNotice(f"{where}: {field.name} is missing")
             continue
-        values[field.name] = _decode(data[field.name], hints[field.name], f"{where}.{field.name}")
+        values[field.name] = _decode(data[field.name], hint, f"{where}.{field.name}")
     return cls(**values)
 
 
