@@ -74,7 +74,7 @@ def _minutes_left(notice: Reminder) -> int:
     leaves early (the head of a large fan-out) or late (someone who linked after its time)
     still tells the truth. The minutes chosen with /remind when the time is unknown."""
     if notice.sent_at is None:
-        return int(notice.minutes or 0)
+        return notice.minutes or 0
     left = notice.starts_at - notice.sent_at
     return max(1, round(left.total_seconds() / 60))
 

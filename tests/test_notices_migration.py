@@ -5,7 +5,9 @@ reason, and the rest still leave."""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
+import bot
 from bot.clock import SimulatedClock
 from bot.models import (
     ChatIdentity,
@@ -23,6 +26,7 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.notice import Notice
 from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import registered
@@ -213,6 +217,21 @@ async def test_rows_queued_by_the_previous_version_leave_with_the_same_text(
     assert await deliver_all(dispatcher, inboxes) == len(rows)
     assert {reader: inboxes.received[reader] for reader in EXPECTED} == EXPECTED
     assert inboxes.files["Mai"] == ["a.pdf"]  # the attachment, sent as a file
+
+
+def test_every_notice_kind_is_registered_once() -> None:
+    """A notice defined but not registered would only fail when its first row leaves."""
+    for module in pkgutil.walk_packages(bot.__path__, "bot."):
+        if not module.name.endswith("__main__"):  # runs the command line
+            importlib.import_module(module.name)
+    defined: list[type[Notice]] = []
+    unseen = list(Notice.__subclasses__())
+    while unseen:
+        kind = unseen.pop()
+        defined.append(kind)
+        unseen += kind.__subclasses__()
+    assert sorted(build_notices().kinds) == sorted(kind.kind for kind in defined)
+    assert len(defined) == 12
 
 
 def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> None:
