@@ -117,7 +117,7 @@ def _old_rows(clock: SimulatedClock, mail_id: int, mail_key: str, author_id: int
     ]
 
 
-# What 0b06638 delivered for these rows (this test passes on that commit too), as plain text.
+# What 0b06638 delivered for these rows, as plain text (checked by running the test there).
 EXPECTED = {
     "Rem": [
         "⏰ In 15 minutes: Opening plenary\n🕒 Sat, Dec 2, 8:25 – 9:25 AM\n📍 Main hall — Av. 1\n"
