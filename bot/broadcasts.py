@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +26,46 @@ from bot.models import (
     TableMembership,
     Texts,
 )
+from bot.notice import Notice
 
 KINDS = ("everyone", "role", "region", "language", "table", "group")
 # How often the author's progress message is edited while messages leave.
 PROGRESS_EVERY = timedelta(seconds=3)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastMessage(Notice):
+    """An organiser's message, in each of the languages they wrote it in."""
+
+    kind: ClassVar[str] = "broadcast"
+    texts: Texts
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastReport(Notice):
+    """To the author, once nothing is left to send: how it went."""
+
+    kind: ClassVar[str] = "broadcast_report"
+    broadcast: int
+    delivered: int
+    unreachable: int
+    failed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastProgress(Notice):
+    """How a broadcast goes (/broadcast status, and the author's message edited in place while
+    it leaves): its status and how many messages are in each outbox state."""
+
+    kind: ClassVar[str] = "broadcast_progress"
+    broadcast: int
+    status: BroadcastStatus
+    recipients: int
+    pending: int
+    delivered: int
+    unreachable: int
+    failed: int
+    cancelled: int
 
 
 @dataclass(frozen=True)
@@ -111,15 +147,14 @@ async def confirm(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
         return 0
     event = await db.get_one(Event, broadcast.event_id)
     people = await recipients(db, event, Audience.from_json(broadcast.audience))
-    payload = {"texts": broadcast.texts}
+    notice = BroadcastMessage(texts=broadcast.texts)
     await outbox.enqueue_many(
         db,
         [
             outbox.Message(
                 f"broadcast:{broadcast.id}:{pid}",
                 pid,
-                "broadcast",
-                payload,
+                notice,
                 broadcast_id=broadcast.id,
             )
             for pid in people
@@ -182,14 +217,18 @@ def show_progress_in(broadcast: Broadcast, platform: str, chat_id: str, message_
     broadcast.progress_shown = None
 
 
-def progress_payload(broadcast: Broadcast, counts: Counter[OutboxStatus]) -> dict[str, Any]:
-    """What a progress message shows (see the `broadcast_progress` notice)."""
-    return {
-        "broadcast": broadcast.id,
-        "status": broadcast.status.value,
-        "recipients": broadcast.recipients,
-        **{status.value: counts[status] for status in OutboxStatus},
-    }
+def progress_notice(broadcast: Broadcast, counts: Counter[OutboxStatus]) -> BroadcastProgress:
+    """What a progress message shows."""
+    return BroadcastProgress(
+        broadcast=broadcast.id,
+        status=broadcast.status,
+        recipients=broadcast.recipients,
+        pending=counts[OutboxStatus.PENDING],
+        delivered=counts[OutboxStatus.DELIVERED],
+        unreachable=counts[OutboxStatus.UNREACHABLE],
+        failed=counts[OutboxStatus.FAILED],
+        cancelled=counts[OutboxStatus.CANCELLED],
+    )
 
 
 @dataclass(frozen=True)
@@ -200,7 +239,7 @@ class ProgressEdit:
     chat_id: str
     message_id: str
     author_id: int | None
-    payload: dict[str, Any]
+    notice: BroadcastProgress
 
 
 async def progress_due(
@@ -224,8 +263,10 @@ async def progress_due(
     edits = []
     for broadcast in (await db.execute(query)).scalars():
         counts = await progress(db, broadcast.id)
-        payload = progress_payload(broadcast, counts)
-        state = ":".join(str(value) for value in payload.values() if value != broadcast.id)[:100]
+        notice = progress_notice(broadcast, counts)
+        # The state shown (status and counts), stored to edit only when it changes.
+        values = notice.encode().values()
+        state = ":".join(str(value) for value in values if value != broadcast.id)[:100]
         recent = broadcast.progress_shown_at and now - broadcast.progress_shown_at < PROGRESS_EVERY
         if state == broadcast.progress_shown or (
             recent and broadcast.status == BroadcastStatus.QUEUED
@@ -241,7 +282,7 @@ async def progress_due(
                 broadcast.progress_chat,
                 broadcast.progress_message,
                 broadcast.author_id,
-                payload,
+                notice,
             )
         )
     return edits
@@ -266,13 +307,12 @@ async def finish(db: AsyncSession, now: datetime) -> list[int]:
                 db,
                 f"broadcast-report:{broadcast.id}",
                 broadcast.author_id,
-                "broadcast_report",
-                {
-                    "broadcast": broadcast.id,
-                    "delivered": counts[OutboxStatus.DELIVERED],
-                    "unreachable": counts[OutboxStatus.UNREACHABLE],
-                    "failed": counts[OutboxStatus.FAILED],
-                },
+                BroadcastReport(
+                    broadcast=broadcast.id,
+                    delivered=counts[OutboxStatus.DELIVERED],
+                    unreachable=counts[OutboxStatus.UNREACHABLE],
+                    failed=counts[OutboxStatus.FAILED],
+                ),
                 now,
             )
     return finished

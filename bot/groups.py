@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,9 @@ from bot.models import (
     ProposalStatus,
     ReferenceGroup,
     Role,
+    Texts,
 )
+from bot.notice import NOT_STORED, Notice
 from bot.text.matching import fold
 
 
@@ -31,6 +33,24 @@ def group_names(group: ReferenceGroup, number: int) -> list[str]:
     """The words a reader may name a group by: its `number` in the list shown, its key, its
     short name, its titles."""
     return [str(number), group.key, group.short or "", *group.title.values()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupPost(Notice):
+    """A member's post, to every other member. The author by id, read when it leaves
+    (`load_post`): no name is left in the outbox when the author erases their data (/forget)."""
+
+    kind: ClassVar[str] = "group_post"
+    group: Texts
+    author_id: int | None = None
+    text: str
+    author: str | None = field(default=None, metadata=NOT_STORED)  # older rows: the name
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupRequestApproved(Notice):
+    kind: ClassVar[str] = "group_request_approved"
+    group: Texts
 
 
 async def all_groups(db: AsyncSession, event: Event) -> list[ReferenceGroup]:
@@ -119,8 +139,7 @@ async def decide_request(
             db,
             f"group-approved:{membership.id}",
             person.id,
-            "group_request_approved",
-            {"group": group.title},
+            GroupRequestApproved(group=group.title),
             now,
         )
     else:
@@ -225,19 +244,26 @@ async def post(
     post_id = uuid.uuid4().hex
     # The author by id, read at delivery (`load_post`): no name is left in the outbox when
     # the author erases their data (/forget).
-    payload = {"group": group.title, "author_id": author.id, "text": text}
+    post = GroupPost(group=group.title, author_id=author.id, text=text)
     recipients = [member for member in members if member != author.id]
     for member in recipients:
-        await outbox.enqueue(
-            db, f"group-post:{post_id}:{member}", member, "group_post", payload, now
-        )
+        await outbox.enqueue(db, f"group-post:{post_id}:{member}", member, post, now)
     return PostResult(PostOutcome.SENT, len(recipients))
 
 
-async def load_post(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ShownPost:
+    """A group post as its reader sees it: its author as they are when it leaves."""
+
+    group: Texts
+    author: str  # empty once they erased their data
+    organisation: str
+    text: str
+
+
+async def load_post(db: AsyncSession, post: GroupPost) -> ShownPost:
     """A group post's author as they are now: nameless once they erased their data."""
-    author_id = payload.get("author_id")
-    author = await db.get(Participant, int(author_id)) if author_id is not None else None
+    author = await db.get(Participant, post.author_id) if post.author_id is not None else None
     if author is None or author.erased_at is not None:
-        return {**payload, "author": payload.get("author", ""), "organisation": ""}
-    return {**payload, "author": author.name, "organisation": author.organisation or ""}
+        return ShownPost(post.group, post.author or "", "", post.text)
+    return ShownPost(post.group, author.name, author.organisation or "", post.text)

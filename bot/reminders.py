@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import ClassVar, Self
 
 from sqlalchemy import (
     JSON,
@@ -52,9 +52,11 @@ from bot.models import (
     TableCapacity,
     TableMembership,
     TableRound,
+    Texts,
     Venue,
 )
 from bot.models.base import UTCDateTime
+from bot.notice import NOT_STORED, Notice
 
 log = logging.getLogger(__name__)
 
@@ -113,20 +115,39 @@ async def count(db: AsyncSession, session: Session, offset: int) -> int:
     return int((await db.execute(query)).scalar_one())
 
 
-def payload(
-    session: Session, event: Event, venue: Venue | None, offset: int | None
-) -> dict[str, Any]:
-    return {
-        "session_id": session.id,
-        "title": session.title,
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat() if session.ends_at else None,
-        "timezone": event.timezone,
-        "venue": (venue.names or venue.name) if venue else None,  # names: per language
-        "address": venue.address if venue else None,
-        "interpretation": session.interpretation,
-        "minutes": offset,
-    }
+@dataclass(frozen=True, kw_only=True)
+class Reminder(Notice):
+    """A session is about to begin (queued `minutes` before it, at the reader's /remind)."""
+
+    kind: ClassVar[str] = "reminder"
+    session_id: int
+    title: Texts
+    starts_at: datetime
+    ends_at: datetime | None
+    timezone: str
+    venue: str | Texts | None  # its names by language, or one name
+    address: str | None
+    interpretation: list[str]
+    minutes: int | None
+    # When it leaves (not stored): the text counts the minutes left from then.
+    sent_at: datetime | None = field(default=None, metadata=NOT_STORED)
+
+    def leaving(self, now: datetime) -> Self:
+        return replace(self, sent_at=now)
+
+    @classmethod
+    def of(cls, session: Session, event: Event, venue: Venue | None, offset: int | None) -> Self:
+        return cls(
+            session_id=session.id,
+            title=session.title,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            timezone=event.timezone,
+            venue=(venue.names or venue.name) if venue else None,
+            address=venue.address if venue else None,
+            interpretation=session.interpretation,
+            minutes=offset,
+        )
 
 
 def _key_prefix(session: Session) -> str:
@@ -225,7 +246,7 @@ def _missing(session: Session, offsets: Collection[int]) -> ColumnElement[bool]:
 async def _enqueue(
     db: AsyncSession,
     session: Session,
-    body: dict[str, Any],
+    notice: Reminder,
     people: Sequence[int],
     not_before: datetime,
     now: datetime,
@@ -250,8 +271,8 @@ async def _enqueue(
         rows = select(
             literal(_key_prefix(session), String) + cast(Participant.id, String),
             Participant.id,
-            literal("reminder", String),
-            literal(body, JSON),
+            literal(notice.kind, String),
+            literal(notice.encode(), JSON),
             literal(OutboxStatus.PENDING.value, String),
             literal(0, Integer),
             literal(not_before, UTCDateTime()),
@@ -328,10 +349,10 @@ async def queue_due(
     for (session_id, offset), people in sorted(missing.items()):
         session = by_id[session_id]
         venue = await db.get(Venue, session.venue_id) if session.venue_id else None
-        body = payload(session, event, venue, offset)
+        notice = Reminder.of(session, event, venue, offset)
         # The fan-out ends by the due time at `rate`; a late one leaves now.
         not_before = max(now, due(session, offset) - lead(len(people), rate))
-        number = await _enqueue(db, session, body, people, not_before, now)
+        number = await _enqueue(db, session, notice, people, not_before, now)
         late = due(session, offset) < now
         queued.append(Queued(session, offset, number, late))
         log.log(

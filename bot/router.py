@@ -17,7 +17,6 @@ from bot import inbox
 from bot.chat import Choice, Incoming, Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.delivery.worker import Loader
 from bot.models import Audience, ChatIdentity, Event, Participant, ProcessedDelivery, Role
 from bot.people import access, participants
 from bot.programme import meeting
@@ -91,9 +90,6 @@ class Router:
     _on_text: Handler | None = None
     _on_unknown: Handler | None = None
     _on_stale_button: Handler | None = None
-    # How each kind of outbox message reads: payload → reply, in the language in force.
-    notices: dict[str, Callable[[dict[str, Any]], Reply]] = field(default_factory=dict)
-    loaders: dict[str, Loader] = field(default_factory=dict)
 
     def command(
         self,
@@ -154,16 +150,6 @@ class Router:
 
     def on_unknown(self, handler: Handler) -> None:
         self._on_unknown = handler
-
-    def notice(
-        self, kind: str, renderer: Callable[[dict[str, Any]], Reply], load: Loader | None = None
-    ) -> None:
-        """A message the bot sends on its own; `load` reads what it needs beyond its payload."""
-        if kind in self.notices:
-            raise ValueError(f"notice {kind!r} is registered twice")
-        self.notices[kind] = renderer
-        if load is not None:
-            self.loaders[kind] = load
 
     def on_stale_button(self, handler: Handler) -> None:
         """For buttons of an older version of the bot, still on people's screens."""

@@ -1,12 +1,18 @@
 """Platform-neutral chat commands. Every command, alias and button is registered here, in one
-place, and nowhere else."""
+place, and nowhere else; and so is every notice (what the bot sends on its own)."""
 
 from __future__ import annotations
 
 from bot import groups as group_posts
+from bot import reminders as session_reminders
+from bot.broadcasts import BroadcastMessage, BroadcastProgress, BroadcastReport
 from bot.mail import relay
-from bot.people import invitations
+from bot.notice import Notices
+from bot.people.invitations import InvitationReuse
+from bot.programme.load import ProgrammeChange
 from bot.router import Router
+from bot.survey.store import SurveyInvitation, SurveyReminder
+from bot.tables.seating import TablePromoted
 from bot.text.i18n import lazy_gettext as _l
 from handlers import (
     account,
@@ -304,19 +310,26 @@ def build_router() -> Router:
     router.button("survey", survey.survey_button)
     router.button("mail", mail.mail_button)
     router.form("broadcast", broadcast.broadcast_form)
-    router.notice("reminder", notices.reminder)
-    router.notice("broadcast", notices.broadcast)
-    router.notice("broadcast_report", notices.broadcast_report)
-    router.notice("broadcast_progress", broadcast.progress)
-    router.notice("survey_invitation", survey.invitation)
-    router.notice(relay.NOTICE, mail.relayed, load=relay.load_relay)
-    router.notice("survey_reminder", survey.reminder)
-    router.notice("programme_change", notices.programme_change)
-    router.notice("table_promoted", notices.table_promoted)
-    router.notice(invitations.REUSE_NOTICE, account.invitation_reuse)
-    router.notice("group_post", notices.group_post, load=group_posts.load_post)
-    router.notice("group_request_approved", notices.group_request_approved)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)
     return router
+
+
+def build_notices() -> Notices:
+    """How each notice reads, for the delivery worker. A renderer lives in handlers/notices.py,
+    unless it shares its text or buttons with a command's reply: then beside that command."""
+    registry = Notices()
+    registry.register(session_reminders.Reminder, notices.reminder)
+    registry.register(BroadcastMessage, notices.broadcast)
+    registry.register(BroadcastReport, notices.broadcast_report)
+    registry.register(BroadcastProgress, broadcast.progress)  # also /broadcast status
+    registry.register(SurveyInvitation, survey.invitation)  # the survey's Answer button
+    registry.register(SurveyReminder, survey.reminder)
+    registry.register(relay.RelayedMail, mail.relayed, load=relay.load_relay)  # also /lists N
+    registry.register(ProgrammeChange, notices.programme_change)
+    registry.register(TablePromoted, notices.table_promoted)
+    registry.register(InvitationReuse, notices.invitation_reuse)
+    registry.register(group_posts.GroupPost, notices.group_post, load=group_posts.load_post)
+    registry.register(group_posts.GroupRequestApproved, notices.group_request_approved)
+    return registry

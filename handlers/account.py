@@ -127,19 +127,6 @@ async def link(ctx: Context) -> Reply | list[Reply]:
     )
 
 
-def invitation_reuse(payload: dict[str, Any]) -> Reply:
-    """To the person: someone sent their invitation code, already used, from another account."""
-    return Reply(
-        "⚠️ "
-        + _(
-            "Someone sent me your invitation code from a {platform} account that is not linked "
-            "to you. It did not work: your registration stays yours. If it was you, send /link "
-            "here to get a code for your other chat app. If it was not you, your code may have "
-            "been seen by others: please tell an organiser."
-        ).format(platform=escape(labels.platform(str(payload.get("platform", "")))))
-    )
-
-
 def welcome(ctx: Context) -> Reply:
     participant = ctx.participant
     greeting = (

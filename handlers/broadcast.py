@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
 from bot import broadcasts, groups
 from bot.chat import Choice, Field, Form, Reply
@@ -270,7 +269,7 @@ async def broadcast_button(ctx: Context) -> Reply:
         broadcasts.show_progress_in(
             found, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.message_id
         )
-    reply = progress(broadcasts.progress_payload(found, Counter({OutboxStatus.PENDING: queued})))
+    reply = progress(broadcasts.progress_notice(found, Counter({OutboxStatus.PENDING: queued})))
     return Reply(
         "✅ "
         + _("Broadcast #{number} is queued for {count} recipients.").format(
@@ -300,37 +299,35 @@ async def _status(ctx: Context, number: str | None) -> Reply:
     if found is None:
         return Reply(_("No such broadcast."))
     counts = await broadcasts.progress(ctx.db, found.id)
-    return progress(broadcasts.progress_payload(found, counts))
+    return progress(broadcasts.progress_notice(found, counts))
 
 
-def progress(payload: dict[str, Any]) -> Reply:
+def progress(notice: broadcasts.BroadcastProgress) -> Reply:
     """How a broadcast goes: asked for with /broadcast status, and the author's message that is
     edited in place while it leaves."""
-    status = BroadcastStatus(payload["status"])
+    status = notice.status
     states = {
         BroadcastStatus.DRAFT: _("not sent (preview)"),
         BroadcastStatus.QUEUED: _("sending"),
         BroadcastStatus.DONE: _("finished"),
         BroadcastStatus.CANCELLED: _("cancelled"),
     }
-    number = payload["broadcast"]
+    number = notice.broadcast
     lines = [
         bold(_("Broadcast #{number}").format(number=number)) + f" — {states[status]}",
         _("Sent {sent} of {total}").format(
-            sent=formatting.number(payload[OutboxStatus.DELIVERED]),
-            total=formatting.number(payload["recipients"]),
+            sent=formatting.number(notice.delivered),
+            total=formatting.number(notice.recipients),
         ),
         _("Unreachable: {unreachable} · failed: {failed} · waiting: {waiting}").format(
-            unreachable=formatting.number(payload[OutboxStatus.UNREACHABLE]),
-            failed=formatting.number(payload[OutboxStatus.FAILED]),
-            waiting=formatting.number(payload[OutboxStatus.PENDING]),
+            unreachable=formatting.number(notice.unreachable),
+            failed=formatting.number(notice.failed),
+            waiting=formatting.number(notice.pending),
         ),
     ]
-    if payload[OutboxStatus.CANCELLED]:
+    if notice.cancelled:
         lines.append(
-            _("Withdrawn before leaving: {count}").format(
-                count=formatting.number(payload[OutboxStatus.CANCELLED])
-            )
+            _("Withdrawn before leaving: {count}").format(count=formatting.number(notice.cancelled))
         )
     choices = (
         (

@@ -3,8 +3,6 @@ written), /mailinglist on|off, /lists, and an organiser's re-send."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chat import Choice, Document, Reply
@@ -25,31 +23,29 @@ RECENT = 8
 OTHERS_SHOWN = 30  # attachments named in the paragraph of those not sent
 
 
-def relayed(payload: dict[str, Any]) -> Reply:
+def relayed(mail: relay.ShownMail) -> Reply:
     """A list message as a delegate reads it: who wrote, what about, when (in their language
     and the meeting's time zone); then the text as written; then the attachments."""
-    sender = payload["sender_name"] or payload["sender_address"]
-    if payload["sender_name"] and payload["sender_address"]:
-        sender = f"{payload['sender_name']} <{payload['sender_address']}>"
-    sent_at: datetime = payload["sent_at"]
+    sender = mail.sender_name or mail.sender_address
+    if mail.sender_name and mail.sender_address:
+        sender = f"{mail.sender_name} <{mail.sender_address}>"
     lines = [
-        "📬 " + bold(escape(_("Mailing list {list}").format(list=payload["list"]))),
+        "📬 " + bold(escape(_("Mailing list {list}").format(list=mail.list_name))),
         _("From: {sender}").format(sender=escape(sender)),
-        _("Subject: {subject}").format(subject=bold(_subject(payload["subject"]))),
-        _("Date: {date}").format(date=formatting.moment(sent_at, ZoneInfo(payload["timezone"]))),
+        _("Subject: {subject}").format(subject=bold(_subject(mail.subject))),
+        _("Date: {date}").format(date=formatting.moment(mail.sent_at, ZoneInfo(mail.timezone))),
     ]
-    if payload["group"]:
-        group = localised(payload["group"])
+    if mail.group:
+        group = localised(mail.group)
         lines.append(_("For the reference group {group}").format(group=escape(group)))
-    text = payload["text"]
+    text = mail.text
     body = escape(text[: relay.RELAY_LIMIT]) if text else italic(_("(no text)"))
     parts = ["\n".join(lines), body]
     if len(text) > relay.RELAY_LIMIT:
         parts.append(italic(_("(The message is longer: the rest is in the list's archive.)")))
-    most = int(payload.get("files", relay.FILES))
-    documents = _sent_files(payload["attachments"], most)
-    if payload["attachments"]:
-        parts.append(_attachment_list(payload, most))
+    documents = _sent_files(mail.attachments, mail.files)
+    if mail.attachments:
+        parts.append(_attachment_list(mail, mail.files))
     return Reply("\n\n".join(parts), documents=tuple(documents))
 
 
@@ -58,20 +54,17 @@ def _subject(subject: str) -> str:
     return excerpt(subject, relay.SUBJECT_SHOWN) if subject.strip() else "–"
 
 
-Attachment = tuple[str, int, bytes | None]  # name, size, data (None: not kept to forward)
-
-
-def _sent_files(attachments: list[Attachment], most: int) -> tuple[Document, ...]:
+def _sent_files(attachments: list[relay.Attachment], most: int) -> tuple[Document, ...]:
     """The first `most` attachments small enough to forward, each sent as a file."""
     kept = [(name, data) for name, _size, data in attachments if data is not None]
     return tuple(Document(data, name) for name, data in kept[:most])
 
 
-def _attachment_list(payload: dict[str, Any], most: int) -> str:
+def _attachment_list(mail: relay.ShownMail, most: int) -> str:
     """Up to `most` attachments, a line each (sent as files below, or too large to forward);
     beyond that, the ones not sent in one paragraph (never one message each), with where the
     message can be read again."""
-    attachments: list[Attachment] = payload["attachments"]
+    attachments = mail.attachments
     if len(attachments) <= most:
         too_large = " — " + _("too large to forward")
         return "\n".join(
@@ -94,7 +87,7 @@ def _attachment_list(payload: dict[str, Any], most: int) -> str:
         ).format(count=formatting.number(len(names)), names=_cut_list(names, OTHERS_SHOWN))
     )
     again = _("Read this message again with /lists {number}.")
-    lines.append(italic(again.format(number=payload["mail"])))
+    lines.append(italic(again.format(number=mail.mail)))
     return "\n".join(lines)
 
 
@@ -194,7 +187,9 @@ async def _read(ctx: Context, mail_id: int) -> Reply:
         or not await relay.readable(ctx.db, ctx.participant, [mail], ctx.role)
     ):
         return _no_message(str(mail_id))
-    return relayed(await relay.load_relay(ctx.db, {"mail": mail.id, "key": mail.message_key}))
+    return relayed(
+        await relay.load_relay(ctx.db, relay.RelayedMail(mail=mail.id, key=mail.message_key))
+    )
 
 
 def _no_message(number: str) -> Reply:

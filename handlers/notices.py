@@ -4,118 +4,137 @@ language, from the data queued with them)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.broadcasts import BroadcastMessage, BroadcastReport
 from bot.chat import Reply
+from bot.groups import GroupRequestApproved, ShownPost
+from bot.models import Texts
+from bot.people.invitations import InvitationReuse
+from bot.programme.load import ChangeKind, ProgrammeChange
+from bot.reminders import Reminder
+from bot.tables.seating import TablePromoted
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, italic
+from handlers import labels
 
 
-def table_promoted(payload: dict[str, Any]) -> Reply:
+def table_promoted(notice: TablePromoted) -> Reply:
     return Reply(
         "🎉 "
         + _("A seat freed up: you now have a seat at Act {act}: {table} ({round}).").format(
-            act=payload["act"],
-            table=escape(localised(payload["table"])),
-            round=escape(localised(payload["round"])),
+            act=notice.act,
+            table=escape(localised(notice.table)),
+            round=escape(localised(notice.round)),
         )
     )
 
 
-def group_post(payload: dict[str, Any]) -> Reply:
-    author = escape(payload.get("author") or _("a former participant"))
-    if payload.get("author") and payload.get("organisation"):
-        author += f" ({escape(payload['organisation'])})"
+def group_post(post: ShownPost) -> Reply:
+    author = escape(post.author or _("a former participant"))
+    if post.author and post.organisation:
+        author += f" ({escape(post.organisation)})"
     heading = _("New in {group}, from {author}:").format(
-        group=bold(escape(localised(payload["group"]))), author=author
+        group=bold(escape(localised(post.group))), author=author
     )
-    return Reply(f"📣 {heading}\n\n{escape(payload['text'])}")
+    return Reply(f"📣 {heading}\n\n{escape(post.text)}")
 
 
-def group_request_approved(payload: dict[str, Any]) -> Reply:
+def group_request_approved(notice: GroupRequestApproved) -> Reply:
     return Reply(
         "✅ "
         + _("Your request to join {group} was approved.").format(
-            group=bold(escape(localised(payload["group"])))
+            group=bold(escape(localised(notice.group)))
         )
     )
 
 
-def _when(payload: dict[str, Any], start_key: str, end_key: str) -> str:
-    tz = ZoneInfo(payload["timezone"])
-    start = datetime.fromisoformat(payload[start_key])
-    end = datetime.fromisoformat(payload[end_key]) if payload.get(end_key) else None
+def invitation_reuse(notice: InvitationReuse) -> Reply:
+    """To the person: someone sent their invitation code, already used, from another account."""
+    return Reply(
+        "⚠️ "
+        + _(
+            "Someone sent me your invitation code from a {platform} account that is not linked "
+            "to you. It did not work: your registration stays yours. If it was you, send /link "
+            "here to get a code for your other chat app. If it was not you, your code may have "
+            "been seen by others: please tell an organiser."
+        ).format(platform=escape(labels.platform(notice.platform)))
+    )
+
+
+def _when(timezone: str, start: datetime, end: datetime | None) -> str:
+    tz = ZoneInfo(timezone)
     day = formatting.short_day(start.astimezone(tz).date())
     return f"{day}, {formatting.time_range(start, end, tz)}"
 
 
-def _minutes_left(payload: dict[str, Any]) -> int:
+def _minutes_left(notice: Reminder) -> int:
     """How long until the session, counted from when the reminder leaves: a reminder that
     leaves early (the head of a large fan-out) or late (someone who linked after its time)
     still tells the truth. The minutes chosen with /remind when the time is unknown."""
-    if "sent_at" not in payload:
-        return int(payload["minutes"])
-    left = datetime.fromisoformat(payload["starts_at"]) - datetime.fromisoformat(payload["sent_at"])
+    if notice.sent_at is None:
+        return notice.minutes or 0
+    left = notice.starts_at - notice.sent_at
     return max(1, round(left.total_seconds() / 60))
 
 
-def _venue(name: str | dict[str, str] | None) -> str:
+def _venue(name: str | Texts | None) -> str:
     """A venue's name as queued: one string, or its names by language (read in the reader's)."""
     return localised(name) if isinstance(name, dict) else (name or "")
 
 
-def reminder(payload: dict[str, Any]) -> Reply:
-    minutes = _minutes_left(payload)
+def reminder(notice: Reminder) -> Reply:
+    minutes = _minutes_left(notice)
     lines = [
         "⏰ "
         + ngettext("In {minutes} minute:", "In {minutes} minutes:", minutes).format(minutes=minutes)
         + " "
-        + bold(escape(localised(payload["title"]))),
-        "🕒 " + _when(payload, "starts_at", "ends_at"),
+        + bold(escape(localised(notice.title))),
+        "🕒 " + _when(notice.timezone, notice.starts_at, notice.ends_at),
     ]
-    if payload.get("venue"):
-        address = f" — {escape(payload['address'])}" if payload.get("address") else ""
-        lines.append(f"📍 {escape(_venue(payload['venue']))}{address}")
-    if payload.get("interpretation"):
-        names = [formatting.language_name(code) for code in payload["interpretation"]]
+    if notice.venue:
+        address = f" — {escape(notice.address)}" if notice.address else ""
+        lines.append(f"📍 {escape(_venue(notice.venue))}{address}")
+    if notice.interpretation:
+        names = [formatting.language_name(code) for code in notice.interpretation]
         lines.append(
             "🎧 " + _("Interpretation: {languages}").format(languages=formatting.join(names))
         )
-    lines.append(f"/s{payload['session_id']}")
+    lines.append(f"/s{notice.session_id}")
     return Reply("\n".join(lines))
 
 
-def programme_change(payload: dict[str, Any]) -> Reply:
+def programme_change(notice: ProgrammeChange) -> Reply:
     lines = ["📢 " + bold(_("The programme has changed:"))]
-    for change in payload["changes"]:
-        title = bold(escape(localised(change["title"])))
-        if change["kind"] == "removed":
+    for change in notice.changes:
+        title = bold(escape(localised(change.title)))
+        if change.kind == ChangeKind.REMOVED:
             lines.append("• " + _("{session} is cancelled.").format(session=title))
             continue
-        if (change["old_start"], change["old_end"]) != (change["new_start"], change["new_end"]):
+        if (change.old_start, change.old_end) != (change.new_start, change.new_end):
+            assert change.old_start and change.new_start  # a moved session has both
             lines.append(
                 "• "
                 + _("{session} moved from {old} to {new}.").format(
                     session=title,
-                    old=_when(change | {"timezone": payload["timezone"]}, "old_start", "old_end"),
-                    new=_when(change | {"timezone": payload["timezone"]}, "new_start", "new_end"),
+                    old=_when(notice.timezone, change.old_start, change.old_end),
+                    new=_when(notice.timezone, change.new_start, change.new_end),
                 )
             )
-        if change["old_venue"] != change["new_venue"]:
+        if change.old_venue != change.new_venue:
             lines.append(
                 "• "
                 + _("{session} now takes place at {venue}.").format(
-                    session=title, venue=escape(_venue(change["new_venue"]) or "—")
+                    session=title, venue=escape(_venue(change.new_venue) or "—")
                 )
             )
     return Reply("\n".join(lines))
 
 
-def broadcast(payload: dict[str, Any]) -> Reply:
+def broadcast(notice: BroadcastMessage) -> Reply:
     """An organiser's text in the reader's language, or in English with a note."""
-    texts: dict[str, str] = payload["texts"]
+    texts = notice.texts
     text = texts.get(current_language())
     if text is None:
         note = _("(This message is not available in your language.)")
@@ -123,16 +142,16 @@ def broadcast(payload: dict[str, Any]) -> Reply:
     return Reply(f"📢 {escape(text)}")
 
 
-def broadcast_report(payload: dict[str, Any]) -> Reply:
+def broadcast_report(notice: BroadcastReport) -> Reply:
     return Reply(
         "📊 "
         + _(
             "Broadcast #{number} is finished: {delivered} delivered, {unreachable} unreachable, "
             "{failed} failed."
         ).format(
-            number=payload["broadcast"],
-            delivered=formatting.number(payload["delivered"]),
-            unreachable=formatting.number(payload["unreachable"]),
-            failed=formatting.number(payload["failed"]),
+            number=notice.broadcast,
+            delivered=formatting.number(notice.delivered),
+            unreachable=formatting.number(notice.unreachable),
+            failed=formatting.number(notice.failed),
         )
     )

@@ -4,7 +4,6 @@ language; organisers open and close it. Buttons carry `survey:ACTION:SURVEY:…`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from bot.chat import Choice, Reply
 from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
@@ -12,6 +11,7 @@ from bot.router import Context
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
+from bot.survey.store import SurveyInvitation, SurveyReminder
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, italic
@@ -292,21 +292,21 @@ async def _status(ctx: Context, every: list[Survey]) -> Reply:
     return Reply("\n\n".join(lines))
 
 
-def invitation(payload: dict[str, Any]) -> Reply:
+def invitation(notice: SurveyInvitation) -> Reply:
     return Reply(
         "📝 "
         + _(
             "Your opinion counts: please answer the survey “{title}”. It takes a few minutes."
-        ).format(title=escape(localised(payload["title"]))),
-        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+        ).format(title=escape(localised(notice.title))),
+        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
     )
 
 
-def reminder(payload: dict[str, Any]) -> Reply:
+def reminder(notice: SurveyReminder) -> Reply:
     return Reply(
         "⏰ "
         + _("A reminder: the survey “{title}” is waiting for your answers. Thank you!").format(
-            title=escape(localised(payload["title"]))
+            title=escape(localised(notice.title))
         ),
-        choices=((Choice(_("Answer now"), f"survey:go:{payload['survey']}"),),),
+        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
     )

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.broadcasts import BroadcastMessage
 from bot.chat import Reply
 from bot.clock import SimulatedClock
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 
 
@@ -50,8 +52,7 @@ async def _queue(
             outbox.Message(
                 f"test:{n}",
                 person,
-                "broadcast",
-                {"texts": {"en": f"Hello {n}"}},
+                BroadcastMessage(texts={"en": f"Hello {n}"}),
                 expires_at=deadline,
             )
             for n in range(count)
@@ -65,7 +66,7 @@ def _worker(dispatcher: Dispatcher, deliverer: Flaky, interval: float = 1.0) -> 
     return DeliveryWorker(
         dispatcher.sessions,
         dispatcher.clock,
-        dispatcher.router.notices,
+        build_notices(),
         {"test": deliverer},
         per_chat_interval=interval,
     )

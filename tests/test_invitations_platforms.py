@@ -17,6 +17,7 @@ from bot.people import invitations
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     Call,
@@ -120,10 +121,9 @@ async def test_a_code_used_on_telegram_gives_a_slack_account_nothing_of_its_owne
     worker = DeliveryWorker(
         sessions,
         clock,
-        dispatcher.router.notices,
+        build_notices(),
         {"telegram": telegram, "slack": slack},
         per_chat_interval=0,
-        loaders=dispatcher.router.loaders,
     )
     assert await worker.deliver_due() == 1
     [warning] = await fake_telegram.messages(

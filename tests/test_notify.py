@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.broadcasts import BroadcastMessage
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.delivery import outbox
@@ -17,6 +18,7 @@ from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Partici
 from bot.people import participants
 from bot.router import Dispatcher
 from bot.text.i18n import _, use_language
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes
@@ -56,7 +58,10 @@ async def _queue(
 ) -> None:
     async with dispatcher.sessions() as db:
         message = outbox.Message(
-            f"test:{text}", person, "broadcast", {"texts": {"en": text}}, expires_at=expires_at
+            f"test:{text}",
+            person,
+            BroadcastMessage(texts={"en": text}),
+            expires_at=expires_at,
         )
         await outbox.enqueue_many(db, [message], dispatcher.clock.now())
         await db.commit()
@@ -64,9 +69,7 @@ async def _queue(
 
 def _worker(dispatcher: Dispatcher, inboxes: dict[str, Inboxes]) -> DeliveryWorker:
     """A delivery worker serving the platforms of `inboxes`, as one process would."""
-    return DeliveryWorker(
-        dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, dict(inboxes)
-    )
+    return DeliveryWorker(dispatcher.sessions, dispatcher.clock, build_notices(), dict(inboxes))
 
 
 async def _deliver(dispatcher: Dispatcher) -> dict[str, Inboxes]:

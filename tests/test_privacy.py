@@ -26,6 +26,7 @@ from bot.models import (
 )
 from bot.reports import snapshot
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all
 
@@ -151,10 +152,9 @@ async def test_forget_leaves_no_name_in_the_outbox(
     one_at_a_time = DeliveryWorker(
         sessions,
         dispatcher.clock,
-        dispatcher.router.notices,
+        build_notices(),
         {"test": inboxes},
         batch=1,
-        loaders=dispatcher.router.loaders,
     )
     assert await one_at_a_time.deliver_due() == 1  # one delivered, one waiting
     [delivered] = list(inboxes.received.values())

@@ -13,6 +13,8 @@ from bot.app.scheduler import Every, Scheduler
 from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Role
 from bot.router import Dispatcher
+from handlers import broadcast as broadcast_handlers
+from handlers import build_notices
 from tests.support.chat import registered
 from tests.support.outbox import Inboxes, plain
 
@@ -51,8 +53,8 @@ async def test_the_running_scheduler_reports_a_finished_broadcast_not_the_worker
     assert "Sent 0 of 2" in await olga.press("Send", message_id="preview-9")
 
     inboxes = Inboxes()
-    sessions, clock, notices = dispatcher.sessions, dispatcher.clock, dispatcher.router.notices
-    worker = DeliveryWorker(sessions, clock, notices, {"test": inboxes})
+    sessions, clock = dispatcher.sessions, dispatcher.clock
+    worker = DeliveryWorker(sessions, clock, build_notices(), {"test": inboxes})
     while await worker.deliver_due():
         pass
     assert inboxes.received["Minister 0"] == ["📢 The buses leave at 8:45."]
@@ -61,7 +63,7 @@ async def test_the_running_scheduler_reports_a_finished_broadcast_not_the_worker
     assert "Olga" not in inboxes.received and not inboxes.edited
 
     runs = Runs()
-    routine = bookkeeping.routine(sessions, clock, notices["broadcast_progress"], {"test": inboxes})
+    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, {"test": inboxes})
     scheduler = Scheduler(
         sessions,
         clock,

@@ -12,9 +12,11 @@ from bot.config import SlackSettings
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker
+from bot.groups import GroupPost
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
 from tests.support.fake_slack import (
@@ -181,14 +183,13 @@ async def test_the_outbox_reaches_slack_accounts_and_honours_retry_after(
                 db,
                 f"test:{number}",
                 pid,
-                "group_post",
-                {"author": "Olga", "group": {"en": "Firewalls"}, "text": "Hi"},
+                GroupPost(group={"en": "Firewalls"}, text="Hi"),
                 now,
             )
         await db.commit()
     fake_slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=1)
     fake_slack.fail_next("conversations.open", "account_inactive")  # U123 left the workspace
-    worker = DeliveryWorker(sessions, dispatcher.clock, dispatcher.router.notices, {"slack": slack})
+    worker = DeliveryWorker(sessions, dispatcher.clock, build_notices(), {"slack": slack})
     while await worker.deliver_due():
         pass
     async with sessions() as db:

@@ -19,6 +19,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage
 from bot.platforms.slack import SlackAdapter, to_mrkdwn
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     FakeSlack,
@@ -323,7 +324,7 @@ async def test_a_group_post_reaches_slack_members_as_written_and_never_as_a_ment
         [queued] = (await db.execute(select(OutboxMessage.payload))).scalars()
         assert queued["text"].startswith("<!here> R&D at 10 <room 2>")  # as she wrote it
 
-    worker = DeliveryWorker(sessions, dispatcher.clock, dispatcher.router.notices, {"slack": slack})
+    worker = DeliveryWorker(sessions, dispatcher.clock, build_notices(), {"slack": slack})
     while await worker.deliver_due():
         pass
     [relayed] = await fake_slack.messages(

@@ -14,6 +14,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Role
 from bot.platforms.telegram import PLATFORM, TelegramAdapter
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message, user
 
@@ -26,7 +27,7 @@ async def running_bot(
     await adapter.start()
     stopping = asyncio.Event()
     worker = DeliveryWorker(
-        dispatcher.sessions, dispatcher.clock, dispatcher.router.notices, {PLATFORM: adapter}
+        dispatcher.sessions, dispatcher.clock, build_notices(), {PLATFORM: adapter}
     )
     delivering = asyncio.create_task(worker.run(stopping, interval=0.05))
     yield adapter

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.broadcasts import BroadcastMessage
 from bot.chat import Reply
 from bot.config import TelegramSettings
 from bot.delivery import outbox
@@ -18,6 +19,7 @@ from bot.models import Event, Role
 from bot.platforms.telegram import TelegramAdapter
 from bot.programme.meeting import current_event
 from bot.router import Dispatcher
+from handlers import build_notices
 from tests.support.chat import registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message
 from tests.support.population import add_telegram_participants
@@ -143,7 +145,7 @@ async def test_during_a_broadcast_a_persons_help_passes_the_queue(
         assert event is not None
         people = await add_telegram_participants(db, event.id, 200)
         notices = [
-            outbox.Message(f"test:{person}", person, "broadcast", {"texts": {"en": "Buses"}})
+            outbox.Message(f"test:{person}", person, BroadcastMessage(texts={"en": "Buses"}))
             for person in people
         ]
         await outbox.enqueue_many(db, notices, clock.now())
@@ -151,7 +153,7 @@ async def test_during_a_broadcast_a_persons_help_passes_the_queue(
     worker = DeliveryWorker(
         dispatcher.sessions,
         clock,
-        dispatcher.router.notices,
+        build_notices(),
         {"telegram": telegram},
         concurrency=64,
     )

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot import broadcasts
 from bot.app.scheduler import Every
-from bot.broadcasts import ProgressEdit
+from bot.broadcasts import BroadcastProgress, ProgressEdit
 from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 # delivery worker's pass did before; each job is a query or two when there is nothing to do.
 SECONDS = 1.0
 
-# The text of a progress message from its payload (the `broadcast_progress` notice).
-ProgressRenderer = Callable[[dict[str, Any]], Reply]
+# The text of a progress message (the `broadcast_progress` notice).
+ProgressRenderer = Callable[[BroadcastProgress], Reply]
 
 
 class Editor(Protocol):
@@ -108,7 +108,7 @@ class ProgressMessages:
     def _render(self, edit: ProgressEdit, language: str) -> Reply | None:
         try:
             with use_language(language):
-                return self.render(edit.payload)
+                return self.render(edit.notice)
         except Exception:
             log.exception("an edit of message %s cannot be rendered", edit.message_id)
             return None

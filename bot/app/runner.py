@@ -17,7 +17,8 @@ from bot.delivery.leader import hold_scheduler_role
 from bot.delivery.worker import Deliverer, DeliveryWorker
 from bot.programme.meeting import current_event, meeting_clock
 from bot.router import Dispatcher, forget_old_deliveries
-from handlers import build_router
+from handlers import broadcast as broadcast_handlers
+from handlers import build_notices, build_router
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,13 @@ async def run(
     worker = DeliveryWorker(
         sessions,
         clock,
-        router.notices,
+        build_notices(),
         deliverers,
-        loaders=router.loaders,
     )
     # Reminders start early enough to leave at the platform's rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rate = (telegram.rate if telegram is not None else 30.0) * 0.95
-    routine = bookkeeping.routine(sessions, clock, router.notices["broadcast_progress"], deliverers)
+    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, deliverers)
     scheduler = Scheduler(sessions, clock, settings.event, rate=rate, every=routine)
     background: list[asyncio.Task[None]] = []
     try:

@@ -11,7 +11,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import case, exists, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -19,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
+from bot.notice import Notice
 from bot.text.i18n import choose_language
 
 LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave at 30/s
@@ -30,8 +30,7 @@ HANDOVER = timedelta(minutes=1)
 class Message:
     key: str
     participant_id: int
-    kind: str
-    payload: dict[str, Any]
+    notice: Notice
     expires_at: datetime | None = None
     broadcast_id: int | None = None
 
@@ -40,13 +39,12 @@ async def enqueue(
     db: AsyncSession,
     key: str,
     participant_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    notice: Notice,
     now: datetime,
     not_before: datetime | None = None,
 ) -> None:
     """Queue one message; a second message with the same key is silently not queued."""
-    await enqueue_many(db, [Message(key, participant_id, kind, payload)], now, not_before)
+    await enqueue_many(db, [Message(key, participant_id, notice)], now, not_before)
 
 
 async def enqueue_many(
@@ -59,12 +57,16 @@ async def enqueue_many(
     """Queue many messages in few statements (a post to a large group, a broadcast); returns
     how many were new (a message whose key is already queued is not queued again)."""
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    payloads: dict[int, dict[str, object]] = {}  # a fan-out shares one notice: encoded once
+    for message in messages:
+        if id(message.notice) not in payloads:
+            payloads[id(message.notice)] = message.notice.encode()
     rows = [
         {
             "key": message.key,
             "participant_id": message.participant_id,
-            "kind": message.kind,
-            "payload": message.payload,
+            "kind": message.notice.kind,
+            "payload": payloads[id(message.notice)],
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "not_before": not_before or now,

@@ -13,11 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Reply
 from bot.clock import Clock
@@ -25,15 +23,9 @@ from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
 from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
-from bot.text.i18n import use_language
+from bot.notice import Notices, UndecodableNotice
 
 log = logging.getLogger(__name__)
-
-# A notice's text from its payload; the worker adds `sent_at`, the time it leaves (ISO).
-Renderer = Callable[[dict[str, Any]], Reply]
-# What a notice needs beyond its payload, read from the database before rendering (a list
-# message's text and attachments, kept once rather than in every recipient's row).
-Loader = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Unreachable(Exception):
@@ -62,18 +54,16 @@ class DeliveryWorker:
         self,
         sessions: SessionFactory,
         clock: Clock,
-        renderers: Mapping[str, Renderer],
+        notices: Notices,
         deliverers: Mapping[str, Deliverer],
         *,
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
-        loaders: Mapping[str, Loader] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.renderers = renderers
-        self.loaders = loaders or {}
+        self.notices = notices
         self.deliverers = deliverers
         self.platforms = list(deliverers)
         self.concurrency = concurrency
@@ -138,12 +128,15 @@ class DeliveryWorker:
                 return None
             language = await outbox.reader_language(db, row.participant_id, account)
             try:
-                # When it leaves, for texts that tell how long until something (a reminder).
-                payload = row.payload | {"sent_at": now.isoformat()}
-                if row.kind in self.loaders:
-                    payload = await self.loaders[row.kind](db, payload)
-                with use_language(language):
-                    reply = self.renderers[row.kind](payload)
+                # As it leaves: a text that tells how long until something counts from now.
+                notice = self.notices.decode(row.kind, row.payload).leaving(now)
+            except UndecodableNotice as error:  # a row this version cannot read (a bug)
+                log.error("outbox message %s cannot be read: %s", row.id, error)
+                outbox.give_up(row, f"cannot be read: {error}"[:500], now)
+                await db.commit()
+                return None
+            try:
+                reply = await self.notices.render(db, notice, language)
             except Exception as error:  # a message that cannot be rendered cannot be sent
                 log.exception("outbox message %s cannot be rendered", row.id)
                 outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)

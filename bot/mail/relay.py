@@ -8,9 +8,9 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -32,16 +32,48 @@ from bot.models import (
     Participant,
     ReferenceGroup,
     Role,
+    Texts,
 )
+from bot.notice import Notice
 
 log = logging.getLogger(__name__)
 
-NOTICE = "mail"
 # Longer messages are cut in the relay (the archive keeps them whole): a dozen chat messages.
 RELAY_LIMIT = 12_000
 SUBJECT_SHOWN = 300  # characters of a subject shown in chat (a subject can be 130,000 long)
 FILES = MailSettings.attachment_files  # attachments sent as files when not configured
 _TAG = re.compile(r"\[([^\[\]]{1,64})\]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelayedMail(Notice):
+    """A list message, to one recipient: the archived message by id (read once for all its
+    recipients when it leaves, `load_relay`) and how many attachments go as files."""
+
+    kind: ClassVar[str] = "mail"
+    mail: int
+    key: str | None = None  # the Message-ID hash: an id alone could name another database's row
+    files: int = FILES
+
+
+Attachment = tuple[str, int, bytes | None]  # name, size, data (None: not kept to forward)
+
+
+@dataclass(frozen=True)
+class ShownMail:
+    """A relayed list message as its reader sees it (read from the archive)."""
+
+    mail: int
+    list_name: str
+    sender_name: str
+    sender_address: str
+    subject: str
+    sent_at: datetime
+    timezone: str
+    text: str
+    group: Texts | None
+    attachments: list[Attachment]
+    files: int = FILES  # how many attachments are sent as files
 
 
 @dataclass(frozen=True)
@@ -353,9 +385,9 @@ async def relay(
     is how many attachments are sent as files (MAIL_ATTACHMENT_FILES), the rest only listed."""
     people = await recipients(db, mail)
     key = f"mail:{mail.id}{round_}"
-    payload = {"mail": mail.id, "key": mail.message_key, "files": files}
+    notice = RelayedMail(mail=mail.id, key=mail.message_key, files=files)
     await outbox.enqueue_many(
-        db, [outbox.Message(f"{key}:{pid}", pid, NOTICE, payload) for pid in people], now
+        db, [outbox.Message(f"{key}:{pid}", pid, notice) for pid in people], now
     )
     return len(people)
 
@@ -378,16 +410,16 @@ async def recent(db: AsyncSession, event: Event, limit: int = 10) -> Sequence[Ma
 
 # Recently relayed messages, read once for all their recipients (rows do not change), by id
 # and Message-ID hash (an id alone could name another row in another database).
-_LOADED: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+_LOADED: OrderedDict[tuple[int, str], ShownMail] = OrderedDict()
 _LOADED_MOST = 8
 
 
-async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any]:
+async def load_relay(db: AsyncSession, notice: RelayedMail) -> ShownMail:
     """What a relay notice shows: the archived message, its list, its group, its attachments."""
-    cached = (int(payload["mail"]), str(payload.get("key")))
+    cached = (notice.mail, str(notice.key))
     if cached in _LOADED:
         _LOADED.move_to_end(cached)
-        return {**payload, **_LOADED[cached]}
+        return replace(_LOADED[cached], files=notice.files)
     mail = await db.get_one(MailMessage, cached[0])
     event = await db.get_one(Event, mail.event_id)
     group = await db.get(ReferenceGroup, mail.group_id) if mail.group_id else None
@@ -398,18 +430,19 @@ async def load_relay(db: AsyncSession, payload: dict[str, Any]) -> dict[str, Any
             .order_by(MailAttachment.id)
         )
     ).scalars()
-    loaded = {  # what the rows say; the payload (how many files, when sent) is the caller's
-        "list": mail.list_name or mail.list_id or "",
-        "sender_name": mail.sender_name,
-        "sender_address": mail.sender_address,
-        "subject": mail.subject,
-        "sent_at": mail.sent_at or mail.received_at,
-        "timezone": event.timezone,
-        "text": mail.text,
-        "group": group.title if group else None,
-        "attachments": [(file.name, file.size, file.data) for file in files],
-    }
+    loaded = ShownMail(  # what the rows say; how many files is the notice's
+        mail=mail.id,
+        list_name=mail.list_name or mail.list_id or "",
+        sender_name=mail.sender_name,
+        sender_address=mail.sender_address,
+        subject=mail.subject,
+        sent_at=mail.sent_at or mail.received_at,
+        timezone=event.timezone,
+        text=mail.text,
+        group=group.title if group else None,
+        attachments=[(file.name, file.size, file.data) for file in files],
+    )
     _LOADED[mail.id, mail.message_key] = loaded
     while len(_LOADED) > _LOADED_MOST:
         _LOADED.popitem(last=False)
-    return {**payload, **loaded}
+    return replace(loaded, files=notice.files)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import ClassVar
 
 import segno
 from sqlalchemy import delete, exists, func, select
@@ -35,6 +36,7 @@ from bot.models import (
     LinkCode,
     Participant,
 )
+from bot.notice import Notice
 from bot.people import participants
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -45,8 +47,15 @@ LINK_CODE_VALIDITY = timedelta(minutes=10)
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(hours=1)
 LOCK_OUT = timedelta(hours=1)
-# The notice that tells a person someone sent their (spent) invitation code from elsewhere.
-REUSE_NOTICE = "invitation_reuse"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvitationReuse(Notice):
+    """To the person: someone sent their invitation code, already used, from an account of
+    `platform` that is not theirs."""
+
+    kind: ClassVar[str] = "invitation_reuse"
+    platform: str = ""
 
 
 def new_code() -> str:
@@ -174,8 +183,7 @@ async def _by_invitation(
             db,
             f"invitation-reuse:{participant.id}:{now:%Y%m%d%H}",
             participant.id,
-            REUSE_NOTICE,
-            {"platform": identity.platform},
+            InvitationReuse(platform=identity.platform),
             now,
         )
         failed = await _failed(db, key, now)

@@ -31,7 +31,8 @@ from bot.router import Dispatcher
 from bot.text.i18n import _, use_language
 from bot.text.markup import to_plain
 from bot.text.numbers import parse_number
-from handlers import build_router
+from handlers import broadcast as broadcast_handlers
+from handlers import build_notices, build_router
 
 PLATFORM = "console"
 _QUIT = {"/quit", "/exit", "/q"}
@@ -50,9 +51,8 @@ class ConsoleChat:
         self.worker = DeliveryWorker(
             dispatcher.sessions,
             dispatcher.clock,
-            dispatcher.router.notices,
+            build_notices(),
             {PLATFORM: self},
-            loaders=dispatcher.router.loaders,
         )
         # Not started: the console steps the scheduler's routine by hand after each line.
         self.scheduler = Scheduler(
@@ -61,7 +61,7 @@ class ConsoleChat:
             every=bookkeeping.routine(
                 dispatcher.sessions,
                 dispatcher.clock,
-                dispatcher.router.notices["broadcast_progress"],
+                broadcast_handlers.progress,
                 {PLATFORM: self},
             ),
         )

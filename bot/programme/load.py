@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from bot.models import (
     Texts,
     Venue,
 )
+from bot.notice import Notice
 from bot.programme.spec import ProgrammeSpec, RoundSpec, SessionSpec
 
 
@@ -53,6 +54,31 @@ class SessionChange:
             name: value.isoformat() if isinstance(value, datetime) else value
             for name, value in data.items()
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangedSession:
+    """A session's change as a programme change notice tells it, venues by their names."""
+
+    kind: ChangeKind
+    key: str
+    title: Texts
+    old_start: datetime | None = None
+    new_start: datetime | None = None
+    old_end: datetime | None = None
+    new_end: datetime | None = None
+    old_venue: str | Texts | None = None
+    new_venue: str | Texts | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgrammeChange(Notice):
+    """To each person concerned, after a programme reload: the sessions of theirs that moved
+    or were cancelled."""
+
+    kind: ClassVar[str] = "programme_change"
+    timezone: str
+    changes: list[ChangedSession]
 
 
 @dataclass
@@ -140,7 +166,7 @@ async def _notify(
     now: datetime,
 ) -> None:
     """One notice per affected participant, listing every change that concerns them."""
-    per_person: dict[int, list[dict[str, Any]]] = {}
+    per_person: dict[int, list[ChangedSession]] = {}
     for change in changes.sessions:
         if change.kind == ChangeKind.REMOVED:
             people = concerned_by_removed.get(change.key, [])
@@ -148,10 +174,17 @@ async def _notify(
             people = await reminders.concerned(db, sessions[change.key])
         else:
             continue
-        described = change.as_json() | {
-            "old_venue": venue_names.get(change.old_venue or "", change.old_venue),
-            "new_venue": venue_names.get(change.new_venue or "", change.new_venue),
-        }
+        described = ChangedSession(
+            kind=change.kind,
+            key=change.key,
+            title=change.title,
+            old_start=change.old_start,
+            new_start=change.new_start,
+            old_end=change.old_end,
+            new_end=change.new_end,
+            old_venue=venue_names.get(change.old_venue or "", change.old_venue),
+            new_venue=venue_names.get(change.new_venue or "", change.new_venue),
+        )
         for person in people:
             per_person.setdefault(person, []).append(described)
     await outbox.enqueue_many(
@@ -160,8 +193,7 @@ async def _notify(
             outbox.Message(
                 f"programme-change:{event.id}:{now:%Y%m%dT%H%M%S}:{person}",
                 person,
-                "programme_change",
-                {"timezone": event.timezone, "changes": described},
+                ProgrammeChange(timezone=event.timezone, changes=described),
             )
             for person, described in per_person.items()
         ],

@@ -5,16 +5,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
-from bot.models import Event, Participant, Survey, SurveyParticipation, SurveyStatus
+from bot.models import Event, Participant, Survey, SurveyParticipation, SurveyStatus, Texts
+from bot.notice import Notice
 from bot.survey.spec import SurveySpec
 
 # Reminders queued in one book-keeping pass at the most (the rest in the next passes).
 REMINDERS_PER_PASS = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class SurveyInvitation(Notice):
+    """A survey opened: please answer it (with its button)."""
+
+    kind: ClassVar[str] = "survey_invitation"
+    survey: int
+    title: Texts
+
+
+@dataclass(frozen=True, kw_only=True)
+class SurveyReminder(Notice):
+    """The survey still waits for the reader's answers (once, after its delay)."""
+
+    kind: ClassVar[str] = "survey_reminder"
+    survey: int
+    title: Texts
 
 
 def spec_of(survey: Survey) -> SurveySpec:
@@ -92,13 +112,10 @@ async def open_survey(db: AsyncSession, survey: Survey, now: datetime) -> int:
     ]
     for start in range(0, len(rows), 1000):
         await db.execute(insert(SurveyParticipation), rows[start : start + 1000])
-    payload = {"survey": survey.id, "title": spec_of(survey).title}
+    invitation = SurveyInvitation(survey=survey.id, title=spec_of(survey).title)
     await outbox.enqueue_many(
         db,
-        [
-            outbox.Message(f"survey-invite:{survey.id}:{pid}", pid, "survey_invitation", payload)
-            for pid in people
-        ],
+        [outbox.Message(f"survey-invite:{survey.id}:{pid}", pid, invitation) for pid in people],
         now,
     )
     return len(people)
@@ -132,13 +149,11 @@ async def remind_due(db: AsyncSession, now: datetime) -> int:
         ).all()
         if not due:
             continue
-        payload = {"survey": survey.id, "title": spec_of(survey).title}
+        reminder = SurveyReminder(survey=survey.id, title=spec_of(survey).title)
         await outbox.enqueue_many(
             db,
             [
-                outbox.Message(
-                    f"survey-reminder:{survey.id}:{pid}", pid, "survey_reminder", payload
-                )
+                outbox.Message(f"survey-reminder:{survey.id}:{pid}", pid, reminder)
                 for _id, pid in due
             ],
             now,

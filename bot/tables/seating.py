@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,8 +30,20 @@ from bot.models import (
     TableMembership,
     TablePosition,
     TableRound,
+    Texts,
 )
+from bot.notice import Notice
 from bot.people import access
+
+
+@dataclass(frozen=True, kw_only=True)
+class TablePromoted(Notice):
+    """A seat freed up and the first on the waiting list now has it."""
+
+    kind: ClassVar[str] = "table_promoted"
+    act: int
+    table: Texts
+    round: Texts
 
 
 @dataclass
@@ -366,8 +379,7 @@ async def _remove(db: AsyncSession, seat: TableMembership, now: datetime) -> Non
         db,
         f"table-promoted:{first.id}",
         first.participant_id,
-        "table_promoted",
-        {"act": table.act, "table": table.title, "round": table_round.title},
+        TablePromoted(act=table.act, table=table.title, round=table_round.title),
         now,
     )
 

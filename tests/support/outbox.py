@@ -11,6 +11,8 @@ from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.router import Dispatcher
 from bot.text.markup import to_plain
+from handlers import broadcast as broadcast_handlers
+from handlers import build_notices
 
 
 @dataclass
@@ -47,13 +49,10 @@ async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = 
     worker = DeliveryWorker(
         sessions,
         clock,
-        dispatcher.router.notices,
+        build_notices(),
         {platform: inboxes},
-        loaders=dispatcher.router.loaders,
     )
-    routine = bookkeeping.routine(
-        sessions, clock, dispatcher.router.notices["broadcast_progress"], {platform: inboxes}
-    )
+    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, {platform: inboxes})
     scheduler = Scheduler(sessions, clock, every=routine)  # stepped by hand, never started
     delivered = 0
     while True:
