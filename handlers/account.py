@@ -9,6 +9,7 @@ from typing import Any
 from babel import Locale
 
 from bot import formatting, invitations, participants
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.markup import bold, escape, excerpt
@@ -18,9 +19,18 @@ from bot.router import Context
 from handlers import labels
 
 
+class LanguageButton(Button, prefix="lang"):
+    """A language code; any other text asks again (a language an older version offered)."""
+
+    code: str
+
+
 def language_choices() -> tuple[tuple[Choice, ...], ...]:
     return (
-        tuple(Choice(formatting.native_language_name(code), f"lang:{code}") for code in LANGUAGES),
+        tuple(
+            Choice(formatting.native_language_name(code), LanguageButton(code).pack())
+            for code in LANGUAGES
+        ),
     )
 
 
@@ -221,11 +231,10 @@ async def choose_language(ctx: Context) -> Reply:
     return _set_language(ctx, code)
 
 
-async def language_button(ctx: Context) -> Reply:
-    if ctx.payload not in LANGUAGES:
+async def language_button(ctx: Context, button: LanguageButton) -> Reply:
+    if button.code not in LANGUAGES:
         return Reply(_("Which language should I use?"), choices=language_choices(), edit=True)
-    reply = _set_language(ctx, ctx.payload)
-    return Reply(reply.text, edit=True)
+    return _set_language(ctx, button.code).edited()
 
 
 def _set_language(ctx: Context, code: str) -> Reply:

@@ -9,8 +9,8 @@ from bot.chat import Reply
 from bot.i18n import _, ngettext
 from bot.markup import bold, escape, excerpt
 from bot.models import ChatIdentity, Participant, Role
-from bot.router import Context
-from handlers import answers, labels, syntax
+from bot.router import Context, EventContext
+from handlers import labels, syntax
 from handlers.syntax import is_keyword, keyword, role_from
 
 
@@ -112,9 +112,7 @@ def _role_count(role: Role, count: int) -> str:
     return counted[role].format(count=count)
 
 
-async def show_snapshot(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_snapshot(ctx: EventContext) -> Reply:
     figures = await snapshot.snapshot(ctx.db, ctx.event)
     roles = figures.roles
     lines = [

@@ -9,8 +9,8 @@ from bot.i18n import _, localised
 from bot.markup import bold, escape, excerpt
 from bot.matching import find
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
-from bot.router import Context
-from handlers import answers, labels
+from bot.router import Context, EventContext
+from handlers import labels
 from handlers.syntax import keyword
 from handlers.tables import round_names, table_label, table_names
 
@@ -24,10 +24,9 @@ def _usage() -> str:
     )
 
 
-async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
+async def _find_table(ctx: EventContext, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
     """The table `words` name among the rounds the reader may see: a round hidden from them
     (civil society only, to a government account) is answered as one that does not exist."""
-    assert ctx.event is not None
     visible = await tables.rounds(ctx.db, ctx.event, ctx.role)
     if not words:
         return Reply(_("Usage:") + "\n" + _usage())
@@ -67,9 +66,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     return Reply(_("I do not know the table “{name}”.").format(name=excerpt(act_word)))
 
 
-async def table_command(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def table_command(ctx: EventContext) -> Reply:
     words = list(ctx.args)
     index = next((i for i, word in enumerate(words) if keyword(word) in ACTIONS), len(words))
     action = (keyword(words[index]) if index < len(words) else None) or "roster"
