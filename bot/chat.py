@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,11 @@ class Reply:
     form: Form | None = None
     images: tuple[Image, ...] = ()
     documents: tuple[Document, ...] = ()
+
+    def edited(self) -> Reply:
+        """The same reply, replacing the message whose button was pressed; its pictures,
+        documents and form stay."""
+        return replace(self, edit=True)
 
     def files(self) -> list[Document]:
         """Pictures and documents alike, for a platform that sends both as files."""

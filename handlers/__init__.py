@@ -10,13 +10,14 @@ from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
 from bot.programme.load import ProgrammeChange
-from bot.router import Router
+from bot.router import EVENT, PARTICIPANT, Router
 from bot.survey.store import SurveyInvitation, SurveyReminder
 from bot.tables.seating import TablePromoted
 from bot.text.i18n import lazy_gettext as _l
 from handlers import (
     account,
     agenda,
+    answers,
     broadcast,
     fallback,
     groups,
@@ -54,6 +55,7 @@ def build_router() -> Router:
         usage=_l("[today|tomorrow|YYYY-MM-DD|day N]"),
         fr="programme",
         es="programa",
+        needs=EVENT,
     )
     router.command(
         "next",
@@ -62,6 +64,7 @@ def build_router() -> Router:
         personal=True,
         fr="suivant",
         es="siguiente",
+        needs=EVENT,
     )
     router.command(
         "session",
@@ -70,6 +73,7 @@ def build_router() -> Router:
         usage="N",
         fr="seance",
         es="sesion",
+        needs=EVENT,
     )
     router.command(
         "remind",
@@ -79,6 +83,7 @@ def build_router() -> Router:
         personal=True,
         fr="rappel",
         es="recordatorio",
+        needs=PARTICIPANT,
     )
     router.command(
         "home",
@@ -87,6 +92,7 @@ def build_router() -> Router:
         personal=True,
         fr="accueil",
         es="inicio",
+        needs=EVENT,
     )
     router.command(
         "notify",
@@ -96,6 +102,7 @@ def build_router() -> Router:
         personal=True,
         fr="notifier",
         es="notificar",
+        needs=PARTICIPANT,
     )
     router.command(
         "link",
@@ -136,6 +143,7 @@ def build_router() -> Router:
         organisers_only=True,
         fr="etat",
         es="resumen",
+        needs=EVENT,
     )
     router.command(
         "tables",
@@ -143,6 +151,7 @@ def build_router() -> Router:
         help=_l("the Act tables of a round, with the seats left for you"),
         usage=_l("[ROUND]"),
         es="mesas",
+        needs=EVENT,
     )
     router.command(
         "join",
@@ -152,6 +161,7 @@ def build_router() -> Router:
         personal=True,
         fr="rejoindre",
         es="unirse",
+        needs=PARTICIPANT,
     )
     router.command(
         "leave",
@@ -177,6 +187,7 @@ def build_router() -> Router:
         usage=_l("ACT [ROUND] [roster|close|reopen|assign|remove|facilitator|rapporteur …]"),
         personal=True,
         es="mesa",
+        needs=EVENT,
     )
     router.command(
         "groups",
@@ -184,6 +195,7 @@ def build_router() -> Router:
         help=_l("the reference groups, yours marked"),
         fr="groupes",
         es="grupos",
+        needs=EVENT,
     )
     router.command(
         "subscribe",
@@ -193,6 +205,7 @@ def build_router() -> Router:
         personal=True,
         fr="sabonner",
         es="suscribir",
+        needs=EVENT,
     )
     router.command(
         "unsubscribe",
@@ -202,6 +215,7 @@ def build_router() -> Router:
         personal=True,
         fr="desabonner",
         es="desuscribir",
+        needs=EVENT,
     )
     router.command(
         "post",
@@ -211,6 +225,7 @@ def build_router() -> Router:
         personal=True,
         fr="publier",
         es="publicar",
+        needs=PARTICIPANT,
     )
     router.command(
         "propose",
@@ -220,6 +235,7 @@ def build_router() -> Router:
         personal=True,
         fr="proposer",
         es="proponer",
+        needs=PARTICIPANT,
     )
     router.command(
         "requests",
@@ -228,6 +244,7 @@ def build_router() -> Router:
         organisers_only=True,
         fr="demandes",
         es="solicitudes",
+        needs=EVENT,
     )
     router.command(
         "proposals",
@@ -236,6 +253,7 @@ def build_router() -> Router:
         organisers_only=True,
         fr="propositions",
         es="propuestas",
+        needs=EVENT,
     )
     router.command(
         "group",
@@ -245,6 +263,7 @@ def build_router() -> Router:
         organisers_only=True,
         fr="groupe",
         es="grupo",
+        needs=EVENT,
     )
     router.command(
         "broadcast",
@@ -254,6 +273,7 @@ def build_router() -> Router:
         organisers_only=True,
         fr="communication",
         es="difusion",
+        needs=PARTICIPANT,
     )
     router.command(
         "survey",
@@ -261,8 +281,10 @@ def build_router() -> Router:
         help=_l("answer the meeting's evaluation survey"),
         usage=_l("[open|close KEY | status]"),
         personal=True,
+        organiser_subcommand=survey.organising,
         fr="enquete",
         es="encuesta",
+        needs=PARTICIPANT,
     )
     router.command(
         "results",
@@ -281,6 +303,7 @@ def build_router() -> Router:
         personal=True,
         fr="listediffusion",
         es="listacorreo",
+        needs=PARTICIPANT,
     )
     router.command(
         "lists",
@@ -290,29 +313,42 @@ def build_router() -> Router:
         personal=True,
         fr="listes",
         es="listas",
+        needs=PARTICIPANT,
     )
-    router.pattern(r"s([0-9]{1,9})", agenda.show_session)
-    router.button("lang", account.language_button)
-    router.button("agenda", agenda.agenda_button)
-    router.button("forget", privacy.forget_button)
-    router.button("tables", tables.tables_button)
-    router.button("join", tables.join_button)
-    router.button("move", tables.move_button)
-    router.button("stay", tables.stay_button)
-    router.button("leave", tables.leave_button)
-    router.button("subscribe", groups.subscribe_button)
-    router.button("unsubscribe", groups.unsubscribe_button)
-    router.button("request", groups.request_button)
-    router.button("proposal", groups.proposal_button)
-    router.button("remind", reminders.remind_button)
-    router.button("notify", notify.notify_button)
-    router.button("broadcast", broadcast.broadcast_button)
-    router.button("survey", survey.survey_button)
-    router.button("mail", mail.mail_button)
-    router.form("broadcast", broadcast.broadcast_form)
+    router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
+    router.button(account.LanguageButton, account.language_button)
+    router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
+    router.button(privacy.ForgetButton, privacy.forget_button)
+    router.button(tables.TablesButton, tables.tables_button, needs=EVENT)
+    router.button(tables.JoinButton, tables.join_button, needs=PARTICIPANT)
+    router.button(tables.MoveButton, tables.move_button, needs=PARTICIPANT)
+    router.button(tables.StayButton, tables.stay_button)
+    router.button(tables.LeaveButton, tables.leave_button, needs=PARTICIPANT)
+    router.button(groups.SubscribeButton, groups.subscribe_button, needs=EVENT)
+    router.button(groups.UnsubscribeButton, groups.unsubscribe_button, needs=EVENT)
+    router.button(groups.RequestButton, groups.request_button, organisers_only=True)
+    router.button(groups.ProposalButton, groups.proposal_button, organisers_only=True)
+    router.button(reminders.RemindButton, reminders.remind_button, needs=PARTICIPANT)
+    router.button(notify.NotifyButton, notify.notify_button, needs=PARTICIPANT)
+    router.button(broadcast.BroadcastButton, broadcast.broadcast_button, organisers_only=True)
+    router.button(survey.SurveyButton, survey.survey_button, needs=PARTICIPANT)
+    router.button(mail.MailSetButton, mail.mail_set_button, needs=PARTICIPANT)
+    router.button(mail.MailReadButton, mail.mail_read_button, needs=PARTICIPANT)
+    router.button(mail.MailCancelButton, mail.mail_cancel_button, needs=PARTICIPANT)
+    router.button(
+        mail.MailAgainButton, mail.mail_again_button, needs=PARTICIPANT, organisers_only=True
+    )
+    router.button(
+        mail.MailAgainYesButton,
+        mail.mail_again_yes_button,
+        needs=PARTICIPANT,
+        organisers_only=True,
+    )
+    router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)
+    router.on_missing(event=answers.no_programme, participant=answers.registered_only)
     return router
 
 

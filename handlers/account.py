@@ -8,6 +8,7 @@ from typing import Any
 
 from babel import Locale
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import Role
 from bot.people import invitations, participants
@@ -19,9 +20,18 @@ from bot.text.matching import fold
 from handlers import labels
 
 
+class LanguageButton(Button, prefix="lang"):
+    """A language code; any other text asks again (a language an older version offered)."""
+
+    code: str
+
+
 def language_choices() -> tuple[tuple[Choice, ...], ...]:
     return (
-        tuple(Choice(formatting.native_language_name(code), f"lang:{code}") for code in LANGUAGES),
+        tuple(
+            Choice(formatting.native_language_name(code), LanguageButton(code).pack())
+            for code in LANGUAGES
+        ),
     )
 
 
@@ -209,11 +219,10 @@ async def choose_language(ctx: Context) -> Reply:
     return _set_language(ctx, code)
 
 
-async def language_button(ctx: Context) -> Reply:
-    if ctx.payload not in LANGUAGES:
+async def language_button(ctx: Context, button: LanguageButton) -> Reply:
+    if button.code not in LANGUAGES:
         return Reply(_("Which language should I use?"), choices=language_choices(), edit=True)
-    reply = _set_language(ctx, ctx.payload)
-    return Reply(reply.text, edit=True)
+    return _set_language(ctx, button.code).edited()
 
 
 def _set_language(ctx: Context, code: str) -> Reply:

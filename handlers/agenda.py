@@ -6,11 +6,12 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import Audience, Event
 from bot.programme import agenda
 from bot.programme.meeting import local_day
-from bot.router import Context
+from bot.router import EventContext
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic
@@ -20,6 +21,15 @@ from handlers import answers
 from handlers.render import session_detail, session_line
 
 PAGE_SIZE = 8
+
+
+class AgendaButton(Button, prefix="agenda"):
+    """A day and a page of the agenda, edited in place. A day or page that does not read is
+    the day shown by default, or the first page (buttons of older versions)."""
+
+    day: str
+    page: int | None = None
+
 
 # Relative days as people type them, in the three languages (accents optional).
 _RELATIVE_DAYS = {
@@ -73,9 +83,7 @@ def _default_day(today: date, days: list[date]) -> date:
     return upcoming[0] if upcoming else days[-1]
 
 
-async def show_agenda(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_agenda(ctx: EventContext) -> Reply:
     audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     if not days.every:
@@ -104,24 +112,19 @@ async def show_agenda(ctx: Context) -> Reply:
     return await _agenda_page(ctx, days, day, 1)
 
 
-async def agenda_button(ctx: Context) -> Reply:
-    """`agenda:2017-12-02:2` — a day and a page, edited in place."""
-    if ctx.event is None:
-        return answers.no_programme()
-    day_text, _sep, page_text = ctx.payload.partition(":")
+async def agenda_button(ctx: EventContext, button: AgendaButton) -> Reply:
+    day_text = button.day
     audiences = ctx.audiences
     days = await agenda.programme_days(ctx.db, ctx.event, audiences)
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
         day = _default_day(local_day(ctx.event, ctx.clock.now()), days.every)
-    page = parse_number(page_text, minimum=1) or 1
-    reply = await _agenda_page(ctx, days, day, page)
-    return Reply(reply.text, reply.choices, edit=True)
+    page = button.page or 1
+    return (await _agenda_page(ctx, days, day, page)).edited()
 
 
-async def _agenda_page(ctx: Context, days: agenda.Days, day: date, page: int) -> Reply:
-    assert ctx.event is not None
+async def _agenda_page(ctx: EventContext, days: agenda.Days, day: date, page: int) -> Reply:
     audiences = ctx.audiences
     beside = _alongside(ctx.event, day, ctx.audiences)
     if day not in days.every:
@@ -185,20 +188,26 @@ def _navigation(days: list[date], day: date, page: agenda.Page) -> tuple[tuple[C
     rows: list[tuple[Choice, ...]] = []
     paging = []
     if page.page > 1:
-        paging.append(Choice("‹ " + _("Earlier"), f"agenda:{day}:{page.page - 1}"))
+        paging.append(Choice("‹ " + _("Earlier"), AgendaButton(str(day), page.page - 1).pack()))
     if page.page < page.pages:
-        paging.append(Choice(_("Later") + " ›", f"agenda:{day}:{page.page + 1}"))
+        paging.append(Choice(_("Later") + " ›", AgendaButton(str(day), page.page + 1).pack()))
     if paging:
         rows.append(tuple(paging))
     index = days.index(day)
     moves = []
     if index > 0:
         moves.append(
-            Choice("« " + formatting.short_day(days[index - 1]), f"agenda:{days[index - 1]}:1")
+            Choice(
+                "« " + formatting.short_day(days[index - 1]),
+                AgendaButton(str(days[index - 1]), 1).pack(),
+            )
         )
     if index < len(days) - 1:
         moves.append(
-            Choice(formatting.short_day(days[index + 1]) + " »", f"agenda:{days[index + 1]}:1")
+            Choice(
+                formatting.short_day(days[index + 1]) + " »",
+                AgendaButton(str(days[index + 1]), 1).pack(),
+            )
         )
     if moves:
         rows.append(tuple(moves))
@@ -206,13 +215,11 @@ def _navigation(days: list[date], day: date, page: agenda.Page) -> tuple[tuple[C
 
 
 def _day_choices(days: list[date]) -> tuple[tuple[Choice, ...], ...]:
-    choices = [Choice(formatting.short_day(day), f"agenda:{day}:1") for day in days]
+    choices = [Choice(formatting.short_day(day), AgendaButton(str(day), 1).pack()) for day in days]
     return tuple(tuple(choices[i : i + 3]) for i in range(0, len(choices), 3))
 
 
-async def show_next(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_next(ctx: EventContext) -> Reply:
     now = ctx.clock.now()
     found = await agenda.now_and_next(ctx.db, ctx.event, ctx.audiences, now)
     if found.first is None:
@@ -235,9 +242,7 @@ async def show_next(ctx: Context) -> Reply:
     return Reply("\n".join(parts))
 
 
-async def show_session(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_session(ctx: EventContext) -> Reply:
     reference = ctx.match.group(1) if ctx.match else " ".join(ctx.args)
     if not reference:
         return Reply(

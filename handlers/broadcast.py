@@ -16,11 +16,12 @@ from collections import Counter
 from datetime import datetime
 
 from bot import broadcasts, groups
+from bot.buttons import Button
 from bot.chat import Choice, Field, Form, Reply
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.people.csv_import import REGIONS
 from bot.programme.meeting import zone
-from bot.router import Context
+from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, localised
@@ -29,6 +30,14 @@ from bot.text.matching import find
 from bot.text.numbers import parse_number
 from handlers import account, answers, labels, syntax
 from handlers.syntax import is_keyword, keyword
+
+
+class BroadcastButton(Button, prefix="broadcast"):
+    """An organiser's action on broadcast `number`: "send", "cancel" or "status". The number
+    is read as /broadcast status NUMBER reads it."""
+
+    action: str
+    number: str
 
 
 def _syntax() -> str:
@@ -68,9 +77,8 @@ def _texts(lines: list[str]) -> dict[str, str]:
     }
 
 
-async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str:
+async def _audience(ctx: EventContext, words: list[str]) -> broadcasts.Audience | str:
     """The audience named by `words`, or what is wrong with them."""
-    assert ctx.event is not None
     if not words:
         return _("Say who the broadcast is for.")
     kind, rest = keyword(words[0]), " ".join(words[1:])
@@ -120,9 +128,7 @@ async def _audience(ctx: Context, words: list[str]) -> broadcasts.Audience | str
     return _("Say who the broadcast is for.")
 
 
-async def broadcast(ctx: Context) -> Reply:
-    if ctx.event is None or ctx.participant is None:
-        return _usage()
+async def broadcast(ctx: ParticipantContext) -> Reply:
     first, *following = ctx.incoming.text.split("\n")
     words = first.split()[1:]
     if not words and not following:  # where the platform has forms, a form; else how to
@@ -136,10 +142,13 @@ async def broadcast(ctx: Context) -> Reply:
 
 async def broadcast_form(ctx: Context) -> Reply:
     """The broadcast form, filled in (a Slack modal): the same as the command."""
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="broadcast"))
-    if ctx.event is None or ctx.participant is None:
+    member = PARTICIPANT.get(ctx)
+    if member is None:
         return _usage()
+    return await _broadcast_form(member)
+
+
+async def _broadcast_form(ctx: ParticipantContext) -> Reply:
     values = dict(ctx.incoming.values)
     head = values.get("audience", "")
     if values.get("at", "").strip():
@@ -158,8 +167,7 @@ def _shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-async def _compose_form(ctx: Context) -> Form:
-    assert ctx.event is not None
+async def _compose_form(ctx: EventContext) -> Form:
     audiences = [Choice(_("Everyone"), "everyone")]
     audiences += [Choice(labels.role(role), f"role {role.value}") for role in Role]
     audiences += [Choice(labels.region(region), f"region {region}") for region in REGIONS]
@@ -198,9 +206,8 @@ async def _compose_form(ctx: Context) -> Form:
     )
 
 
-async def _compose(ctx: Context, head: str, texts: dict[str, str]) -> Reply:
+async def _compose(ctx: ParticipantContext, head: str, texts: dict[str, str]) -> Reply:
     """A preview of the broadcast `head` (AUDIENCE [at TIME]) with `texts`, to send or not."""
-    assert ctx.event is not None and ctx.participant is not None
     send_at = ctx.clock.now()
     when = _AT.search(head)
     if when:
@@ -241,20 +248,17 @@ async def _compose(ctx: Context, head: str, texts: dict[str, str]) -> Reply:
         "\n".join(lines),
         choices=(
             (
-                Choice(_("Send"), f"broadcast:send:{draft.id}"),
-                Choice(_("Cancel"), f"broadcast:cancel:{draft.id}"),
+                Choice(_("Send"), BroadcastButton("send", str(draft.id)).pack()),
+                Choice(_("Cancel"), BroadcastButton("cancel", str(draft.id)).pack()),
             ),
         ),
     )
 
 
-async def broadcast_button(ctx: Context) -> Reply:
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="broadcast"))
-    action, _sep, number = ctx.payload.partition(":")
+async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
+    action, number = button.action, button.number
     if action == "status":
-        reply = await _status(ctx, number)
-        return Reply(reply.text, reply.choices, edit=True)
+        return (await _status(ctx, number)).edited()
     found = await _latest(ctx, number)
     if found is None:
         return answers.stale_button()
@@ -331,8 +335,8 @@ def progress(notice: broadcasts.BroadcastProgress) -> Reply:
         )
     choices = (
         (
-            Choice(_("Refresh"), f"broadcast:status:{number}"),
-            Choice(_("Cancel"), f"broadcast:cancel:{number}"),
+            Choice(_("Refresh"), BroadcastButton("status", str(number)).pack()),
+            Choice(_("Cancel"), BroadcastButton("cancel", str(number)).pack()),
         ),
     )
     return Reply("\n".join(lines), choices=choices if status == BroadcastStatus.QUEUED else ())

@@ -6,29 +6,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import groups
+from bot.buttons import Button
 from bot.chat import Choice, Reply
-from bot.models import GroupMembershipStatus, ReferenceGroup, Role
+from bot.models import GroupMembershipStatus, ReferenceGroup
 from bot.programme.meeting import local_day
-from bot.router import Context
+from bot.router import Context, EventContext, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
-from bot.text.numbers import parse_number
 from handlers import answers
 from handlers.syntax import is_keyword
 
 MAX_POST = 3000
 
 
-async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGroup | Reply:
-    """The group a reader names, or a reply that suggests one."""
-    assert ctx.event is not None
+class SubscribeButton(Button, prefix="subscribe"):
+    group_id: int
+
+
+class UnsubscribeButton(Button, prefix="unsubscribe"):
+    group_id: int
+
+
+class RequestButton(Button, prefix="request", command="requests"):
+    """An organiser's answer ("yes" or "no") to a request to join after the deadline."""
+
+    answer: str
+    request_id: int | None
+
+
+class ProposalButton(Button, prefix="proposal", command="proposals"):
+    """An organiser's answer ("yes" or "no") to a proposed group."""
+
+    answer: str
+    proposal_id: int | None
+
+
+GroupButton = type[SubscribeButton] | type[UnsubscribeButton]
+
+
+async def _group(
+    ctx: EventContext, words: Sequence[str], button: GroupButton
+) -> ReferenceGroup | Reply:
+    """The group a reader names, or a reply that suggests one (buttons of `button`)."""
     every = await groups.all_groups(ctx.db, ctx.event)
     if not words:
         return Reply(
             _("Which group? /groups lists them."),
-            choices=tuple((Choice(localised(g.title), f"{verb}:{g.id}"),) for g in every),
+            choices=tuple((Choice(localised(g.title), button(g.id).pack()),) for g in every),
         )
     found = find(" ".join(words), [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)])
     if found.item is not None:
@@ -38,17 +64,13 @@ async def _group(ctx: Context, words: Sequence[str], verb: str) -> ReferenceGrou
         return Reply(message + " " + _("/groups lists them."))
     return Reply(
         message + " " + _("Did you mean:"),
-        choices=tuple((Choice(localised(g.title), f"{verb}:{g.id}"),) for g in found.suggestions),
+        choices=tuple(
+            (Choice(localised(g.title), button(g.id).pack()),) for g in found.suggestions
+        ),
     )
 
 
-def _registered_only() -> Reply:
-    return answers.registered_only()
-
-
-async def list_groups(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def list_groups(ctx: EventContext) -> Reply:
     every = await groups.all_groups(ctx.db, ctx.event)
     if not every:
         return Reply(_("There are no reference groups yet. /propose suggests one."))
@@ -75,30 +97,24 @@ async def list_groups(ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-async def subscribe(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
-    found = await _group(ctx, ctx.args, "subscribe")
+async def subscribe(ctx: EventContext) -> Reply:
+    found = await _group(ctx, ctx.args, SubscribeButton)
     return found if isinstance(found, Reply) else await _subscribe(ctx, found)
 
 
-async def subscribe_button(ctx: Context) -> Reply:
-    group = await _group_by_id(ctx)
+async def subscribe_button(ctx: EventContext, button: SubscribeButton) -> Reply:
+    group = await _group_by_id(ctx, button.group_id)
     return group if isinstance(group, Reply) else await _subscribe(ctx, group)
 
 
-async def _group_by_id(ctx: Context) -> ReferenceGroup | Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def _group_by_id(ctx: EventContext, group_id: int) -> ReferenceGroup | Reply:
     every = {g.id: g for g in await groups.all_groups(ctx.db, ctx.event)}
-    group_id = parse_number(ctx.payload)
-    group = every.get(group_id) if group_id is not None else None
-    return group or answers.stale_button()
+    return every.get(group_id) or answers.stale_button()
 
 
 async def _subscribe(ctx: Context, group: ReferenceGroup) -> Reply:
     if ctx.participant is None:
-        return _registered_only()
+        return answers.registered_only()
     result = await groups.subscribe(ctx.db, ctx.participant, group, ctx.clock.now())
     title = bold(escape(localised(group.title)))
     messages = {
@@ -113,15 +129,13 @@ async def _subscribe(ctx: Context, group: ReferenceGroup) -> Reply:
     return Reply(messages[result].format(group=title))
 
 
-async def unsubscribe(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
-    found = await _group(ctx, ctx.args, "unsubscribe")
+async def unsubscribe(ctx: EventContext) -> Reply:
+    found = await _group(ctx, ctx.args, UnsubscribeButton)
     return found if isinstance(found, Reply) else await _unsubscribe(ctx, found)
 
 
-async def unsubscribe_button(ctx: Context) -> Reply:
-    group = await _group_by_id(ctx)
+async def unsubscribe_button(ctx: EventContext, button: UnsubscribeButton) -> Reply:
+    group = await _group_by_id(ctx, button.group_id)
     return group if isinstance(group, Reply) else await _unsubscribe(ctx, group)
 
 
@@ -132,11 +146,7 @@ async def _unsubscribe(ctx: Context, group: ReferenceGroup) -> Reply:
     return Reply(_("You are not a member of {group}.").format(group=title))
 
 
-async def propose(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
-    if ctx.participant is None:
-        return _registered_only()
+async def propose(ctx: ParticipantContext) -> Reply:
     title = " ".join(ctx.args).strip()
     if not 3 <= len(title) <= 150:
         return Reply(_("Give the group a title: /propose TITLE (3 to 150 characters)."))
@@ -146,11 +156,7 @@ async def propose(ctx: Context) -> Reply:
     )
 
 
-async def post(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
-    if ctx.participant is None:
-        return _registered_only()
+async def post(ctx: ParticipantContext) -> Reply:
     text = ctx.incoming.text.partition(" ")[2].strip()  # keeps the author's line breaks
     every = await groups.all_groups(ctx.db, ctx.event)
     named = [(g, groups.group_names(g, n)) for n, g in enumerate(every, 1)]
@@ -162,7 +168,7 @@ async def post(ctx: Context) -> Reply:
             group, body = found.item, parts[cut] if len(parts) > cut else ""
             break
     if group is None:
-        found_group = await _group(ctx, ctx.args[:1], "subscribe")
+        found_group = await _group(ctx, ctx.args[:1], SubscribeButton)
         return found_group if isinstance(found_group, Reply) else Reply("")
     if not body.strip():
         return Reply(_("Write your message after the group: /post GROUP TEXT."))
@@ -189,9 +195,7 @@ async def post(ctx: Context) -> Reply:
     )
 
 
-async def requests(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def requests(ctx: EventContext) -> Reply:
     pending = await groups.pending_requests(ctx.db, ctx.event)
     if not pending:
         return Reply(_("No request is waiting."))
@@ -200,18 +204,15 @@ async def requests(ctx: Context) -> Reply:
         lines.append(f"#{membership.id} {escape(person.name)} → {escape(localised(group.title))}")
         choices.append(
             (
-                Choice(f"✅ #{membership.id}", f"request:yes:{membership.id}"),
-                Choice(f"✖ #{membership.id}", f"request:no:{membership.id}"),
+                Choice(f"✅ #{membership.id}", RequestButton("yes", membership.id).pack()),
+                Choice(f"✖ #{membership.id}", RequestButton("no", membership.id).pack()),
             )
         )
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
-async def request_button(ctx: Context) -> Reply:
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="requests"))
-    answer, _sep, number = ctx.payload.partition(":")
-    request_id = parse_number(number)
+async def request_button(ctx: Context, button: RequestButton) -> Reply:
+    answer, request_id = button.answer, button.request_id
     decided = (
         await groups.decide_request(ctx.db, request_id, answer == "yes", ctx.clock.now())
         if request_id is not None
@@ -224,9 +225,7 @@ async def request_button(ctx: Context) -> Reply:
     return Reply(message.format(name=escape(person.name), group=escape(localised(group.title))))
 
 
-async def proposals(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def proposals(ctx: EventContext) -> Reply:
     pending = await groups.pending_proposals(ctx.db, ctx.event)
     if not pending:
         return Reply(_("No proposal is waiting."))
@@ -235,18 +234,15 @@ async def proposals(ctx: Context) -> Reply:
         lines.append(f"#{proposal.id} {escape(localised(proposal.title))}")
         choices.append(
             (
-                Choice(f"✅ #{proposal.id}", f"proposal:yes:{proposal.id}"),
-                Choice(f"✖ #{proposal.id}", f"proposal:no:{proposal.id}"),
+                Choice(f"✅ #{proposal.id}", ProposalButton("yes", proposal.id).pack()),
+                Choice(f"✖ #{proposal.id}", ProposalButton("no", proposal.id).pack()),
             )
         )
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
-async def proposal_button(ctx: Context) -> Reply:
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="proposals"))
-    answer, _sep, number = ctx.payload.partition(":")
-    proposal_id = parse_number(number)
+async def proposal_button(ctx: Context, button: ProposalButton) -> Reply:
+    answer, proposal_id = button.answer, button.proposal_id
     decided = (
         await groups.decide_proposal(ctx.db, proposal_id, answer == "yes", ctx.clock.now())
         if proposal_id is not None
@@ -263,10 +259,8 @@ async def proposal_button(ctx: Context) -> Reply:
     )
 
 
-async def group_settings(ctx: Context) -> Reply:
+async def group_settings(ctx: EventContext) -> Reply:
     """`/group GROUP announce on|off`."""
-    if ctx.event is None:
-        return answers.no_programme()
     words = list(ctx.args)
     if (
         len(words) < 3
@@ -276,7 +270,7 @@ async def group_settings(ctx: Context) -> Reply:
         command = ctx.router.commands["group"]
         name = command.name_in(current_language())
         return Reply(_("Usage:") + f"\n/{name} " + escape(str(command.usage)))
-    found = await _group(ctx, words[:-2], "subscribe")
+    found = await _group(ctx, words[:-2], SubscribeButton)
     if isinstance(found, Reply):
         return found
     found.announcement_only = is_keyword(words[-1], "on")

@@ -18,25 +18,26 @@ from bot.models import (
 )
 from bot.programme.meeting import local_day, zone
 from bot.reports import dashboard
-from bot.router import Context
+from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape
-from handlers import answers, labels
+from handlers import labels
 from handlers.account import language_choices
+from handlers.broadcast import BroadcastButton
 from handlers.render import session_line, table_label
+from handlers.tables import TablesButton
 
 ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
 
 
-async def home(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
-    if ctx.participant is None:
+async def home(ctx: EventContext) -> Reply:
+    member = PARTICIPANT.get(ctx)
+    if member is None:
         return _guest()
-    if ctx.role == Role.ORGANISER:
-        return await _organiser(ctx, ctx.event)
-    return await _personal(ctx, ctx.event)
+    if member.role == Role.ORGANISER:
+        return await _organiser(member, member.event)
+    return await _personal(member, member.event)
 
 
 def _guest() -> Reply:
@@ -70,11 +71,14 @@ async def _organiser(ctx: Context, event: Event) -> Reply:
     commands = [f"/{ctx.router.commands[name].name_in(language)}" for name in ORGANISER_COMMANDS]
     paragraphs += [_broadcasts(figures.broadcasts), " · ".join(commands)]
     round_buttons = [
-        Choice(localised(fill.table_round.title), f"tables:{fill.table_round.id}")
+        Choice(localised(fill.table_round.title), TablesButton(fill.table_round.id).pack())
         for fill in figures.rounds
     ]
     progress_buttons = [
-        Choice(_("Progress of #{number}").format(number=sent.id), f"broadcast:status:{sent.id}")
+        Choice(
+            _("Progress of #{number}").format(number=sent.id),
+            BroadcastButton("status", str(sent.id)).pack(),
+        )
         for sent in figures.broadcasts
         if sent.status == BroadcastStatus.QUEUED
     ]
@@ -157,8 +161,7 @@ def _broadcasts(recent: list[dashboard.BroadcastDelivery]) -> str:
 # Everyone else
 
 
-async def _personal(ctx: Context, event: Event) -> Reply:
-    assert ctx.participant is not None
+async def _personal(ctx: ParticipantContext, event: Event) -> Reply:
     now = ctx.clock.now()
     view = await dashboard.personal_view(ctx.db, event, ctx.participant, now)
     paragraphs = [

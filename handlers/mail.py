@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.buttons import Button
 from bot.chat import Choice, Document, Reply
 from bot.mail import relay
 from bot.models import MailStatus, Role
-from bot.router import Context
+from bot.router import Context, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic
@@ -103,10 +104,8 @@ def _cut_list(entries: list[str], most: int) -> str:
     return ", ".join(entries[:most]) + ", " + more.format(count=formatting.number(left))
 
 
-async def mailing_list(ctx: Context) -> Reply:
+async def mailing_list(ctx: ParticipantContext) -> Reply:
     participant = ctx.participant
-    if participant is None:
-        return Reply(_("Only registered participants can do this."))
     words = {fold(word) for word in ctx.args}
     if words & _ON or words & _OFF:
         participant.mailing_list = bool(words & _ON)
@@ -134,16 +133,14 @@ def _state(receiving: bool) -> Reply:
             (
                 Choice(
                     _("Turn off") if receiving else _("Turn on"),
-                    f"mail:set:{'off' if receiving else 'on'}",
+                    MailSetButton("off" if receiving else "on").pack(),
                 ),
             ),
         ),
     )
 
 
-async def recent_messages(ctx: Context) -> Reply:
-    if ctx.event is None or ctx.participant is None:
-        return Reply(_("Only registered participants can do this."))
+async def recent_messages(ctx: ParticipantContext) -> Reply:
     if ctx.args:  # /lists NUMBER (or #NUMBER)
         number = parse_number(ctx.args[0].removeprefix("#"))
         if number is None:
@@ -169,10 +166,15 @@ async def recent_messages(ctx: Context) -> Reply:
             )
         lines.append(line)
         if mail.status == MailStatus.RELAYED:
-            row = [Choice(_("Read #{number}").format(number=mail.id), f"mail:read:{mail.id}")]
+            row = [
+                Choice(_("Read #{number}").format(number=mail.id), MailReadButton(mail.id).pack())
+            ]
             if organiser:
                 row.append(
-                    Choice(_("Re-send #{number}").format(number=mail.id), f"mail:again:{mail.id}")
+                    Choice(
+                        _("Re-send #{number}").format(number=mail.id),
+                        MailAgainButton(mail.id).pack(),
+                    )
                 )
             rows.append(tuple(row))
     return Reply("\n\n".join(lines), choices=tuple(rows))
@@ -197,27 +199,58 @@ def _no_message(number: str) -> Reply:
     return Reply(message.format(number=excerpt(number, 24)))
 
 
-async def mail_button(ctx: Context) -> Reply:
-    action, _sep, value = ctx.payload.partition(":")
-    mail_id = parse_number(value)
-    if ctx.participant is None:
+class MailSetButton(Button, prefix="mail:set"):
+    """Whether I relay the list to the reader: "on" or "off"."""
+
+    value: str
+
+
+class MailReadButton(Button, prefix="mail:read"):
+    mail_id: int
+
+
+class MailCancelButton(Button, prefix="mail:cancel"):
+    """The organiser did not send the message again (its number is not read)."""
+
+    mail_id: int | None
+
+
+class MailAgainButton(Button, prefix="mail:again", command="lists"):
+    """An organiser asks to send the message again: first the question."""
+
+    mail_id: int
+
+
+class MailAgainYesButton(Button, prefix="mail:again-yes", command="lists"):
+    """The organiser confirmed: the message goes again."""
+
+    mail_id: int
+
+
+async def mail_set_button(ctx: ParticipantContext, button: MailSetButton) -> Reply:
+    if button.value not in ("on", "off"):
         return answers.stale_button()
-    if action == "set" and value in ("on", "off"):
-        ctx.participant.mailing_list = value == "on"
-        reply = _state(relay.takes_list(ctx.participant))
-        return Reply(reply.text, reply.choices, edit=True)
-    if action == "read" and mail_id is not None:
-        return await _read(ctx, mail_id)
-    if action == "cancel":
-        return Reply(_("Nothing was sent."), edit=True)
-    if action in ("again", "again-yes") and mail_id is not None:
-        return await _resend(ctx, mail_id, confirmed=action == "again-yes")
-    return answers.stale_button()
+    ctx.participant.mailing_list = button.value == "on"
+    return _state(relay.takes_list(ctx.participant)).edited()
+
+
+async def mail_read_button(ctx: ParticipantContext, button: MailReadButton) -> Reply:
+    return await _read(ctx, button.mail_id)
+
+
+async def mail_cancel_button(ctx: ParticipantContext, button: MailCancelButton) -> Reply:
+    return Reply(_("Nothing was sent."), edit=True)
+
+
+async def mail_again_button(ctx: ParticipantContext, button: MailAgainButton) -> Reply:
+    return await _resend(ctx, button.mail_id, confirmed=False)
+
+
+async def mail_again_yes_button(ctx: ParticipantContext, button: MailAgainYesButton) -> Reply:
+    return await _resend(ctx, button.mail_id, confirmed=True)
 
 
 async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="lists"))
     mail = await relay.message(ctx.db, ctx.event, mail_id) if ctx.event is not None else None
     if mail is None:
         return _no_message(str(mail_id))
@@ -233,8 +266,8 @@ async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
             ).format(subject=_subject(mail.subject), count=formatting.number(count)),
             choices=(
                 (
-                    Choice(_("Yes, send it again"), f"mail:again-yes:{mail.id}"),
-                    Choice(_("No"), f"mail:cancel:{mail.id}"),
+                    Choice(_("Yes, send it again"), MailAgainYesButton(mail.id).pack()),
+                    Choice(_("No"), MailCancelButton(mail.id).pack()),
                 ),
             ),
         )

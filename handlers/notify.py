@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import ChatIdentity
 from bot.people import participants
-from bot.router import Context
+from bot.router import ParticipantContext
 from bot.text.i18n import _
 from bot.text.matching import fold
-from handlers import answers
 
 # The platforms one may choose, by the name the bot uses for them and the name people know.
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
@@ -20,9 +20,11 @@ _AUTO = {"auto", "automatic", "automatique", "automatico", "default", "defaut", 
 def _choices(accounts: Sequence[ChatIdentity]) -> tuple[tuple[Choice, ...], ...]:
     linked = {account.platform for account in accounts}
     platforms = [
-        Choice(label, f"notify:{name}") for name, label in PLATFORM_NAMES.items() if name in linked
+        Choice(label, NotifyButton(name).pack())
+        for name, label in PLATFORM_NAMES.items()
+        if name in linked
     ]
-    return ((*platforms, Choice(_("Automatic"), "notify:auto")),)
+    return ((*platforms, Choice(_("Automatic"), NotifyButton("auto").pack())),)
 
 
 def _current(chosen: str | None, accounts: Sequence[ChatIdentity]) -> str:
@@ -38,9 +40,7 @@ def _current(chosen: str | None, accounts: Sequence[ChatIdentity]) -> str:
     return text
 
 
-async def notify(ctx: Context) -> Reply:
-    if ctx.participant is None:
-        return answers.registered_only()
+async def notify(ctx: ParticipantContext) -> Reply:
     if not ctx.args:
         accounts = await participants.linked_accounts(ctx.db, ctx.participant)
         return Reply(
@@ -50,16 +50,18 @@ async def notify(ctx: Context) -> Reply:
     return await _set(ctx, fold(" ".join(ctx.args)))
 
 
-async def notify_button(ctx: Context) -> Reply:
-    if ctx.participant is None:
-        return answers.stale_button()
-    reply = await _set(ctx, ctx.payload)
-    return Reply(reply.text, reply.choices, edit=True)
+class NotifyButton(Button, prefix="notify"):
+    """A platform's name, or "auto"; anything else asks again."""
+
+    platform: str
 
 
-async def _set(ctx: Context, value: str) -> Reply:
+async def notify_button(ctx: ParticipantContext, button: NotifyButton) -> Reply:
+    return (await _set(ctx, button.platform)).edited()
+
+
+async def _set(ctx: ParticipantContext, value: str) -> Reply:
     participant = ctx.participant
-    assert participant is not None
     if value not in PLATFORM_NAMES and value not in _AUTO:
         accounts = await participants.linked_accounts(ctx.db, participant)
         return Reply(

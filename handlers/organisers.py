@@ -6,11 +6,11 @@ from bot.chat import Reply
 from bot.models import Participant, Role
 from bot.people import invitations, participants
 from bot.reports import snapshot
-from bot.router import Context
+from bot.router import Context, EventContext
 from bot.text import formatting
 from bot.text.i18n import _, ngettext
 from bot.text.markup import bold, escape, excerpt
-from handlers import answers, labels, syntax
+from handlers import labels, syntax
 from handlers.syntax import is_keyword, keyword, role_from
 
 
@@ -97,9 +97,7 @@ def _role_count(role: Role, count: int) -> str:
     return counted[role].format(count=count)
 
 
-async def show_snapshot(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_snapshot(ctx: EventContext) -> Reply:
     figures = await snapshot.snapshot(ctx.db, ctx.event)
     roles = figures.roles
     lines = [

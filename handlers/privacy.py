@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import MembershipStatus
 from bot.people import privacy
@@ -11,6 +12,12 @@ from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from handlers import labels
+
+
+class ForgetButton(Button, prefix="forget"):
+    """ "yes" erases; anything else keeps."""
+
+    answer: str
 
 
 def _yes_no(value: bool | None) -> str:
@@ -88,15 +95,15 @@ async def forget(ctx: Context) -> Reply:
         ),
         choices=(
             (
-                Choice(_("Yes, erase my data"), "forget:yes"),
-                Choice(_("No, keep it"), "forget:no"),
+                Choice(_("Yes, erase my data"), ForgetButton("yes").pack()),
+                Choice(_("No, keep it"), ForgetButton("no").pack()),
             ),
         ),
     )
 
 
-async def forget_button(ctx: Context) -> Reply:
-    if ctx.payload != "yes":
+async def forget_button(ctx: Context, button: ForgetButton) -> Reply:
+    if button.answer != "yes":
         return Reply(_("Nothing was erased."), edit=True)
     await privacy.erase(ctx.db, ctx.identity, ctx.clock.now())
     return Reply(

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.reminders import OFFSETS
-from bot.router import Context
+from bot.router import ParticipantContext
 from bot.text.i18n import _
 from bot.text.matching import fold
 from bot.text.numbers import parse_number
-from handlers import answers
 
 _OFF = {"off", "non", "no", "0", "desactiver", "desactivar", "aucun", "ninguno"}
 
 
+class RemindButton(Button, prefix="remind"):
+    """Minutes before each session, or "off"; anything else asks again."""
+
+    value: str
+
+
 def _choices() -> tuple[tuple[Choice, ...], ...]:
-    offsets = [Choice(_("{minutes} min").format(minutes=m), f"remind:{m}") for m in OFFSETS]
-    return ((*offsets, Choice(_("Off"), "remind:off")),)
+    offsets = [
+        Choice(_("{minutes} min").format(minutes=m), RemindButton(str(m)).pack()) for m in OFFSETS
+    ]
+    return ((*offsets, Choice(_("Off"), RemindButton("off").pack())),)
 
 
 def _current(minutes: int | None) -> str:
@@ -24,9 +32,7 @@ def _current(minutes: int | None) -> str:
     return _("I remind you {minutes} minutes before each of your sessions.").format(minutes=minutes)
 
 
-async def remind(ctx: Context) -> Reply:
-    if ctx.participant is None:
-        return answers.registered_only()
+async def remind(ctx: ParticipantContext) -> Reply:
     if not ctx.args:
         return Reply(
             _current(ctx.participant.reminder_minutes) + "\n" + _("Change it:"),
@@ -35,15 +41,11 @@ async def remind(ctx: Context) -> Reply:
     return _set(ctx, ctx.args[0])
 
 
-async def remind_button(ctx: Context) -> Reply:
-    if ctx.participant is None:
-        return answers.stale_button()
-    reply = _set(ctx, ctx.payload)
-    return Reply(reply.text, reply.choices, edit=True)
+async def remind_button(ctx: ParticipantContext, button: RemindButton) -> Reply:
+    return _set(ctx, button.value).edited()
 
 
-def _set(ctx: Context, value: str) -> Reply:
-    assert ctx.participant is not None
+def _set(ctx: ParticipantContext, value: str) -> Reply:
     minutes = parse_number(value)
     if fold(value) in _OFF:
         ctx.participant.reminder_minutes = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
-from bot.models import Role, Survey, SurveyParticipation, SurveyStatus
-from bot.router import Context
+from bot.models import Survey, SurveyParticipation, SurveyStatus
+from bot.router import Context, ParticipantContext
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec
@@ -21,6 +22,18 @@ from handlers import answers
 from handlers.syntax import keyword
 
 
+class SurveyButton(Button, prefix="survey"):
+    """`action` on survey `survey_id`: "go" (start or go on), "b" (back) without a question;
+    "a" (answer), "t" (tick), "d" (done), "s" (skip) on question number `question` (a
+    question's button pressed after it was answered asks the current question again), with
+    the answer's `value` (a scale's value, an option's number)."""
+
+    action: str
+    survey_id: int
+    question: int | None = None
+    value: str | None = None
+
+
 def _usage() -> Reply:
     return Reply(
         _("Send /survey to answer the meeting's survey.")
@@ -29,9 +42,7 @@ def _usage() -> Reply:
     )
 
 
-async def survey(ctx: Context) -> Reply:
-    if ctx.event is None or ctx.participant is None:
-        return Reply(_("Only registered participants can answer the survey."))
+async def survey(ctx: ParticipantContext) -> Reply:
     if ctx.args:
         return await _organise(ctx, ctx.args[0].lower(), ctx.args[1:])
     found = await flow.open_survey_of(ctx.db, ctx.event)
@@ -45,8 +56,7 @@ async def survey(ctx: Context) -> Reply:
     return _ask(found, spec, place, intro=intro)
 
 
-async def _not_open(ctx: Context) -> Reply:
-    assert ctx.event is not None
+async def _not_open(ctx: ParticipantContext) -> Reply:
     last = await flow.last_survey_of(ctx.db, ctx.event)
     if last is not None and last.status == SurveyStatus.CLOSED:
         return Reply(_("The survey is closed. Thank you for your interest!"))
@@ -80,16 +90,19 @@ def _ask(
     )
     lines.append(bold(escape(localised(question.text))))
     rows: list[tuple[Choice, ...]] = []
-    prefix = f"survey:{{}}:{found.id}:{index}"
+
+    def data(action: str, value: str | None = None) -> str:
+        return SurveyButton(action, found.id, index, value).pack()
+
     if question.kind == "scale":
         if question.low or question.high:
             lines.append(
                 italic(escape(f"1 = {localised(question.low)} · 5 = {localised(question.high)}"))
             )
-        rows.append(tuple(Choice(v, prefix.format("a") + f":{v}") for v in flow.SCALE))
+        rows.append(tuple(Choice(v, data("a", v)) for v in flow.SCALE))
     elif question.kind == "single":
         for number_, option in enumerate(question.options):
-            rows.append((Choice(localised(option.label), prefix.format("a") + f":{number_}"),))
+            rows.append((Choice(localised(option.label), data("a", str(number_))),))
     elif question.kind == "multiple":
         ticked = flow.selection(place)
         hint = _("Tick all that apply, then press Done.")
@@ -99,30 +112,27 @@ def _ask(
         for number_, option in enumerate(question.options):
             box = "☑️" if option.code in ticked else "⬜"
             label = f"{box} {localised(option.label)}"
-            rows.append((Choice(label, prefix.format("t") + f":{number_}"),))
-        rows.append((Choice(_("Done"), prefix.format("d")),))
+            rows.append((Choice(label, data("t", str(number_))),))
+        rows.append((Choice(_("Done"), data("d")),))
     else:
         lines.append(italic(_("Type your answer and send it.")))
     navigation = []
     if (place.progress or {}).get("asked"):
-        navigation.append(Choice("« " + _("Back"), f"survey:b:{found.id}"))
+        navigation.append(Choice("« " + _("Back"), SurveyButton("b", found.id).pack()))
     if not question.required:
-        navigation.append(Choice(_("Skip"), prefix.format("s")))
+        navigation.append(Choice(_("Skip"), data("s")))
     if navigation:
         rows.append(tuple(navigation))
     return Reply("\n\n".join(lines), choices=tuple(rows), edit=edit)
 
 
-async def survey_button(ctx: Context) -> Reply:
-    action, _sep, rest = ctx.payload.partition(":")
-    survey_text, _sep, rest = rest.partition(":")
-    survey_id = parse_number(survey_text)
-    found = await ctx.db.get(Survey, survey_id) if survey_id is not None else None
+async def survey_button(ctx: ParticipantContext, button: SurveyButton) -> Reply:
+    action = button.action
+    found = await ctx.db.get(Survey, button.survey_id)
     if (
         found is None
         or found.status == SurveyStatus.DRAFT  # not open yet: as if it did not exist
-        or ctx.participant is None
-        or found.event_id != getattr(ctx.event, "id", 0)
+        or found.event_id != ctx.event.id
     ):
         return answers.stale_button()
     if found.status != SurveyStatus.OPEN:
@@ -137,11 +147,10 @@ async def survey_button(ctx: Context) -> Reply:
     if action == "b":
         flow.back(place)
         return _finish_or_ask(ctx, found, spec, place, edit=True)
-    index, _sep, value = rest.partition(":")
     current = flow.current_question(spec, flow.answers_of(place))
-    if current is None or parse_number(index) != spec.questions.index(current):
+    if current is None or button.question != spec.questions.index(current):
         return _ask(found, spec, place, edit=True)  # a button of an earlier question
-    return _press(ctx, found, spec, place, current, action, value)
+    return _press(ctx, found, spec, place, current, action, button.value or "")
 
 
 def _press(
@@ -235,15 +244,19 @@ def pick_survey(every: list[Survey], words: Sequence[str]) -> Survey | None:
     return None
 
 
-async def _organise(ctx: Context, action: str, words: tuple[str, ...]) -> Reply:
-    """/survey open|close|status for organisers (the role is checked here: /survey itself is
-    for everyone)."""
-    typed, action = action, keyword(action) or action
-    if action not in ("open", "close", "status"):
+ORGANISING = ("open", "close", "status")
+
+
+def organising(args: Sequence[str]) -> bool:
+    """Whether `/survey ARGS` is an organiser's subcommand (the router checks the role)."""
+    return bool(args) and keyword(args[0].lower()) in ORGANISING
+
+
+async def _organise(ctx: ParticipantContext, action: str, words: tuple[str, ...]) -> Reply:
+    """/survey open|close|status for organisers."""
+    action = keyword(action) or action
+    if action not in ORGANISING:
         return _usage()
-    if ctx.role != Role.ORGANISER:
-        return Reply(_("Only organisers can use /{command}.").format(command="survey " + typed))
-    assert ctx.event is not None
     every = await store.surveys(ctx.db, ctx.event)
     if not every:
         return Reply(_("No survey is loaded: coordbot survey load FILE"))
@@ -298,7 +311,7 @@ def invitation(notice: SurveyInvitation) -> Reply:
         + _(
             "Your opinion counts: please answer the survey “{title}”. It takes a few minutes."
         ).format(title=escape(localised(notice.title))),
-        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
+        choices=((Choice(_("Answer now"), SurveyButton("go", notice.survey).pack()),),),
     )
 
 
@@ -308,5 +321,5 @@ def reminder(notice: SurveyReminder) -> Reply:
         + _("A reminder: the survey “{title}” is waiting for your answers. Thank you!").format(
             title=escape(localised(notice.title))
         ),
-        choices=((Choice(_("Answer now"), f"survey:go:{notice.survey}"),),),
+        choices=((Choice(_("Answer now"), SurveyButton("go", notice.survey).pack()),),),
     )

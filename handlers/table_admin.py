@@ -6,12 +6,12 @@ from __future__ import annotations
 from bot.chat import Reply
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.people import participants
-from bot.router import Context
+from bot.router import Context, EventContext
 from bot.tables import seating
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
-from handlers import answers, labels
+from handlers import labels
 from handlers.render import table_label
 from handlers.syntax import keyword
 
@@ -25,10 +25,9 @@ def _usage() -> str:
     )
 
 
-async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
+async def _find_table(ctx: EventContext, words: list[str]) -> tuple[TableRound, ActTable] | Reply:
     """The table `words` name among the rounds the reader may see: a round hidden from them
     (civil society only, to a government account) is answered as one that does not exist."""
-    assert ctx.event is not None
     visible = await seating.rounds(ctx.db, ctx.event, ctx.role)
     if not words:
         return Reply(_("Usage:") + "\n" + _usage())
@@ -71,9 +70,7 @@ async def _find_table(ctx: Context, words: list[str]) -> tuple[TableRound, ActTa
     return Reply(_("I do not know the table “{name}”.").format(name=excerpt(act_word)))
 
 
-async def table_command(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def table_command(ctx: EventContext) -> Reply:
     words = list(ctx.args)
     index = next((i for i, word in enumerate(words) if keyword(word) in ACTIONS), len(words))
     action = (keyword(words[index]) if index < len(words) else None) or "roster"

@@ -4,38 +4,62 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import ActTable, MembershipStatus, Session, TablePosition, TableRound
 from bot.people import access
 from bot.programme.meeting import zone
-from bot.router import Context
+from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import Found, find
-from bot.text.numbers import parse_number
 from handlers import answers, labels
 from handlers.render import table_label
 
 Rows = tuple[tuple[Choice, ...], ...]
 
 
+class TablesButton(Button, prefix="tables"):
+    """The tables of a round; a round that is not (or no longer) one of the reader's is
+    answered as a wrong round number is."""
+
+    round_id: int | None
+
+
+class JoinButton(Button, prefix="join"):
+    round_id: int
+    act: int
+
+
+class MoveButton(Button, prefix="move"):
+    """The participant agreed to leave their table for this one."""
+
+    table_id: int
+
+
+class StayButton(Button, prefix="stay"):
+    pass
+
+
+class LeaveButton(Button, prefix="leave"):
+    round_id: int
+
+
 async def _table_choices(
-    ctx: Context, options: Sequence[tuple[TableRound, ActTable]]
+    ctx: EventContext, options: Sequence[tuple[TableRound, ActTable]]
 ) -> list[Choice]:
     """A button for each table of a round; each says the day, as an Act may meet on two days."""
-    assert ctx.event is not None
     sessions = await seating.sessions_of(ctx.db, [table_round for table_round, _t in options])
     return [_table_choice(ctx, sessions[r.id], r, t) for r, t in options]
 
 
 def _table_choice(
-    ctx: Context, session: Session, table_round: TableRound, table: ActTable
+    ctx: EventContext, session: Session, table_round: TableRound, table: ActTable
 ) -> Choice:
-    assert ctx.event is not None
     day = formatting.short_day(session.starts_at.astimezone(zone(ctx.event)).date())
-    return Choice(f"{table_label(table)} · {day}", f"join:{table_round.id}:{table.act}")
+    return Choice(f"{table_label(table)} · {day}", JoinButton(table_round.id, table.act).pack())
 
 
 def _grid(choices: Sequence[Choice], width: int = 5) -> Rows:
@@ -43,11 +67,10 @@ def _grid(choices: Sequence[Choice], width: int = 5) -> Rows:
 
 
 async def _round_choice(
-    ctx: Context, words: Sequence[str]
+    ctx: EventContext, words: Sequence[str]
 ) -> tuple[TableRound | None, Reply | None]:
     """The round named by `words`, else the next one that has not ended, else a reply that
     says what went wrong."""
-    assert ctx.event is not None
     # Without words, the current rounds alone are read: none at all when no round is visible.
     visible = (
         await seating.rounds(ctx.db, ctx.event, ctx.role)
@@ -65,7 +88,10 @@ async def _round_choice(
         return found.item, None
     return None, _did_you_mean(
         _("I do not know the round “{name}”.").format(name=excerpt(" ".join(words))),
-        [Choice(localised(r.title), f"tables:{r.id}") for r in found.suggestions or visible],
+        [
+            Choice(localised(r.title), TablesButton(r.id).pack())
+            for r in found.suggestions or visible
+        ],
     )
 
 
@@ -75,34 +101,29 @@ def _did_you_mean(message: str, choices: Sequence[Choice]) -> Reply:
     return Reply(message + " " + _("Did you mean:"), choices=tuple((c,) for c in choices))
 
 
-def _round_heading(ctx: Context, table_round: TableRound, session: Session) -> str:
-    assert ctx.event is not None
+def _round_heading(ctx: EventContext, table_round: TableRound, session: Session) -> str:
     when = formatting.time_range(session.starts_at, session.ends_at, zone(ctx.event))
     day = formatting.day(session.starts_at.astimezone(zone(ctx.event)).date())
     return f"{bold(escape(localised(table_round.title)))}\n🕒 {day}, {when}"
 
 
-async def show_tables(ctx: Context) -> Reply:
-    if ctx.event is None:
-        return answers.no_programme()
+async def show_tables(ctx: EventContext) -> Reply:
     table_round, problem = await _round_choice(ctx, ctx.args)
     if problem or table_round is None:
         return problem or Reply("")
     return await _tables_reply(ctx, table_round)
 
 
-async def tables_button(ctx: Context) -> Reply:
-    assert ctx.event is not None
+async def tables_button(ctx: EventContext, button: TablesButton) -> Reply:
     visible = {r.id: r for r in await seating.rounds(ctx.db, ctx.event, ctx.role)}
-    round_id = parse_number(ctx.payload)
+    round_id = button.round_id
     table_round = visible.get(round_id) if round_id is not None else None
     if table_round is None:
         return Reply(_("There are no tables for you in this programme."))
-    reply = await _tables_reply(ctx, table_round)
-    return Reply(reply.text, reply.choices, edit=True)
+    return (await _tables_reply(ctx, table_round)).edited()
 
 
-async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
+async def _tables_reply(ctx: EventContext, table_round: TableRound) -> Reply:
     seat_role = access.seat_role(ctx.role)
     board = await seating.board(ctx.db, table_round, ctx.participant)
     mine, earlier, views = board.mine, board.earlier, board.views
@@ -134,7 +155,7 @@ async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
         lines += ["", _("Join a table: /join ACT, or a button below.")]
         choices = _grid(
             [
-                Choice(str(v.table.act), f"join:{table_round.id}:{v.table.act}")
+                Choice(str(v.table.act), JoinButton(table_round.id, v.table.act).pack())
                 for v in views
                 if not v.table.closed
             ]
@@ -142,16 +163,7 @@ async def _tables_reply(ctx: Context, table_round: TableRound) -> Reply:
     return Reply("\n".join(lines), choices=choices)
 
 
-async def join_table(ctx: Context) -> Reply | list[Reply]:
-    if ctx.event is None:
-        return answers.no_programme()
-    if ctx.participant is None:
-        return Reply(
-            _(
-                "Only registered participants can join a table. Open the invitation link "
-                "you received, or send me its code."
-            )
-        )
+async def join_table(ctx: ParticipantContext) -> Reply | list[Reply]:
     if not ctx.args:
         table_round, problem = await _round_choice(ctx, ())
         if table_round is None:
@@ -205,40 +217,32 @@ async def join_table(ctx: Context) -> Reply | list[Reply]:
         return Reply(
             _("Act {act} meets in several rounds. Which one?").format(act=matches[0][1].act),
             choices=tuple(
-                (Choice(localised(r.title), f"join:{r.id}:{t.act}"),) for r, t in matches
+                (Choice(localised(r.title), JoinButton(r.id, t.act).pack()),) for r, t in matches
             ),
         )
     table_round, table = matches[0]
     return await _join(ctx, table)
 
 
-async def join_button(ctx: Context) -> Reply:
-    """`join:ROUND:ACT`."""
-    assert ctx.event is not None
-    round_text, _sep, act_text = ctx.payload.partition(":")
-    round_id, act = parse_number(round_text), parse_number(act_text)
+async def join_button(ctx: ParticipantContext, button: JoinButton) -> Reply:
+    round_id, act = button.round_id, button.act
     visible = {r.id: r for r in await seating.rounds(ctx.db, ctx.event, ctx.role)}
     table_round = visible.get(round_id) if round_id is not None else None
     table = next((t for t in table_round.tables if t.act == act), None) if table_round else None
-    if table is None or ctx.participant is None:
+    if table is None:
         return answers.stale_button()
     return await _join(ctx, table)
 
 
-async def move_button(ctx: Context) -> Reply:
-    """`move:TABLE` — the participant agreed to leave their table for this one."""
-    assert ctx.event is not None
-    table_id = parse_number(ctx.payload)
+async def move_button(ctx: ParticipantContext, button: MoveButton) -> Reply:
     for table_round in await seating.rounds(ctx.db, ctx.event, ctx.role):
         for table in table_round.tables:
-            if table.id == table_id and ctx.participant is not None:
-                reply = await _join(ctx, table, move=True)
-                return Reply(reply.text, reply.choices, edit=True)
+            if table.id == button.table_id:
+                return (await _join(ctx, table, move=True)).edited()
     return answers.stale_button()
 
 
-async def _join(ctx: Context, table: ActTable, move: bool = False) -> Reply:
-    assert ctx.participant is not None
+async def _join(ctx: ParticipantContext, table: ActTable, move: bool = False) -> Reply:
     result = await seating.join(ctx.db, ctx.participant, table, ctx.clock.now(), move=move)
     label = table_label(table)
     outcome = seating.Outcome
@@ -266,20 +270,30 @@ async def _join(ctx: Context, table: ActTable, move: bool = False) -> Reply:
             _("You are already at {current} in this round. Move to {table}?").format(
                 current=table_label(result.current), table=label
             ),
-            choices=((Choice(_("Yes, move"), f"move:{table.id}"), Choice(_("No, stay"), "stay:")),),
+            choices=(
+                (
+                    Choice(_("Yes, move"), MoveButton(table.id).pack()),
+                    Choice(_("No, stay"), StayButton().pack()),
+                ),
+            ),
         )
     if result.outcome == outcome.CLOSED:
         return Reply(_("{table} is closed.").format(table=label))
     return Reply(_("This round is not open to you."))
 
 
-async def stay_button(ctx: Context) -> Reply:
+async def stay_button(ctx: Context, button: StayButton) -> Reply:
     return Reply(_("Fine: you keep your seat."), edit=True)
 
 
 async def leave_table(ctx: Context) -> Reply:
-    if ctx.event is None or ctx.participant is None:
+    member = PARTICIPANT.get(ctx)
+    if member is None:
         return Reply(_("You are not at any table."))
+    return await _leave_table(member)
+
+
+async def _leave_table(ctx: ParticipantContext) -> Reply:
     seats = await seating.current_seats(ctx.db, ctx.participant.id, ctx.clock.now())
     upcoming = [(m, t, r) for m, t, r, _s in seats]
     if ctx.args:
@@ -296,7 +310,7 @@ async def leave_table(ctx: Context) -> Reply:
                 (
                     Choice(
                         localised(r.title) + " — " + _("Act {act}").format(act=t.act),
-                        f"leave:{r.id}",
+                        LeaveButton(r.id).pack(),
                     ),
                 )
                 for _m, t, r in upcoming
@@ -305,16 +319,11 @@ async def leave_table(ctx: Context) -> Reply:
     return await _leave(ctx, upcoming[0][2].id)
 
 
-async def leave_button(ctx: Context) -> Reply:
-    round_id = parse_number(ctx.payload)
-    if round_id is None or ctx.participant is None:
-        return answers.stale_button()
-    reply = await _leave(ctx, round_id)
-    return Reply(reply.text, edit=True)
+async def leave_button(ctx: ParticipantContext, button: LeaveButton) -> Reply:
+    return Reply((await _leave(ctx, button.round_id)).text, edit=True)
 
 
-async def _leave(ctx: Context, round_id: int) -> Reply:
-    assert ctx.participant is not None
+async def _leave(ctx: ParticipantContext, round_id: int) -> Reply:
     left = await seating.leave(ctx.db, ctx.participant.id, round_id, ctx.clock.now())
     if left is None:
         return Reply(_("You are not at any table."))
