@@ -13,8 +13,8 @@ from bot import access
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ActTable, Event, Participant, Role, Session, TableRound
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.demo import MEETING_ZONE
 
 CLOSED_ROLES = [None, Role.GOVERNMENT, Role.INTERNATIONAL]
 ORGANISER_COMMANDS = [

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.outbox import Inboxes, deliver_all
 
 AFTER_DEADLINE = datetime(2018, 1, 6, 9, 0, tzinfo=MEETING_ZONE)

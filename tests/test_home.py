@@ -9,8 +9,8 @@ from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.models import Event, Participant, Role
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, OutboxMessage, Participant
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.support.fake_telegram import FakeTelegram, text_message
 from tests.support.processes import environment, free_port, run, start, stop

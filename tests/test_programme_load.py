@@ -11,7 +11,7 @@ from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ActTable, Event, ReferenceGroup, Session, TableCapacity, TableRound
 from bot.programme.load import ChangeKind, load_programme
-from tests.conftest import demo_spec
+from tests.support.demo import demo_spec
 
 
 async def _count(sessions: SessionFactory, model: type[object]) -> int:

@@ -17,8 +17,8 @@ from bot.models import ChatIdentity, Event, OutboxMessage, Participant, Role, Se
 from bot.programme.load import load_programme
 from bot.router import Dispatcher
 from bot.scheduler import MARGIN, ReminderScheduler
-from tests.conftest import MEETING_ZONE, demo_spec
 from tests.support.chat import ChatUser, registered
+from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
 from tests.support.population import add_telegram_participants

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from bot import broadcasts
 from bot.db import create_engine, session_factory, upgrade
 from bot.models import Event, Participant
-from tests.conftest import DEMO_FILE
 from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.population import add_telegram_participants
 from tests.support.processes import run

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, Event, Role
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 from tests.support.factories import make_participant
 from tests.support.fake_slack import (
     BOT_TOKEN,

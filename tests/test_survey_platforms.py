@@ -10,8 +10,8 @@ from bot.models import Event, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
-from tests.conftest import DEMO_FILE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_slack import FakeSlack, slash_command_body
 from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user
 from tests.test_console import _coordbot

@@ -11,8 +11,8 @@ from bot import distribution, tables
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.outbox import Inboxes, deliver_all
 
 
