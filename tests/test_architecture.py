@@ -17,7 +17,7 @@ PLATFORM_SDKS = ("telegram", "slack_bolt", "slack_sdk")
 
 
 def _imported_modules(path: Path) -> set[str]:
-    modules = set()
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)

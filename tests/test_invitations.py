@@ -6,6 +6,7 @@ import asyncio
 import csv
 from datetime import timedelta
 from pathlib import Path
+from typing import Unpack
 
 from sqlalchemy import func, select, text
 
@@ -16,12 +17,15 @@ from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, Participant, Role
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
-from tests.support.factories import make_participant
+from tests.support.factories import ParticipantFields, make_participant
 from tests.support.outbox import Inboxes, deliver_all
 
 
 async def _invited(
-    sessions: SessionFactory, event: Event, clock: SimulatedClock, **fields: str
+    sessions: SessionFactory,
+    event: Event,
+    clock: SimulatedClock,
+    **fields: Unpack[ParticipantFields],
 ) -> tuple[int, str]:
     async with sessions() as db:
         person = await make_participant(db, event.id, clock.now(), **fields)

@@ -282,7 +282,7 @@ async def test_sqlite_writers_go_on_while_a_heavy_mail_is_read(
     assert locked == []
     assert len(inboxes.received[amina.external_id]) == 1
     async with sessions() as db:
-        assert await db.scalar(select(func.count()).select_from(OutboxMessage)) >= 1
+        assert (await db.scalar(select(func.count()).select_from(OutboxMessage)) or 0) >= 1
 
 
 async def test_a_heavy_mail_read_by_imap_is_kept_as_failed_and_the_next_one_relayed(

@@ -53,6 +53,7 @@ async def test_a_changed_programme_reports_added_removed_and_moved_sessions(
     changed_sessions = []
     for item in spec.sessions:
         if item.key == "d2-small-tables":
+            assert item.ends_at is not None
             item = dataclasses.replace(
                 item,
                 starts_at=item.starts_at + timedelta(minutes=30),

@@ -136,6 +136,7 @@ async def test_a_moved_session_is_told_once_to_each_person_concerned(
     changed = []
     for item in spec.sessions:
         if item.key == "d2-small-tables":
+            assert item.ends_at is not None
             item = dataclasses.replace(
                 item,
                 starts_at=item.starts_at + timedelta(minutes=30),

@@ -135,9 +135,7 @@ async def test_the_distribution_export_reads_like_annex_1(
         ("Bea", Role.CIVIL_SOCIETY, None),
     ]:
         user = ChatUser(dispatcher, external_id=name)
-        await link_to_new_participant(
-            user, role, demo_event.id, name=name, **({"country": country} if country else {})
-        )
+        await link_to_new_participant(user, role, demo_event.id, name=name, country=country)
         await user.send("/join 1 d2-tables")
     async with dispatcher.sessions() as db:
         [table_round] = [

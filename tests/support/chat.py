@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from bot import participants
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.markup import to_plain
 from bot.models import Role
 from bot.router import Dispatcher
-from tests.support.factories import make_participant
+from tests.support.factories import ParticipantFields, make_participant
 
 
 @dataclass
@@ -76,7 +77,7 @@ class ChatUser:
 
 
 async def link_to_new_participant(
-    user: ChatUser, role: Role, event_id: int, **fields: str | bool
+    user: ChatUser, role: Role, event_id: int, **fields: Unpack[ParticipantFields]
 ) -> int:
     """Register a participant with `role` and make `user`'s chat account speak for them."""
     dispatcher = user.dispatcher
@@ -101,7 +102,7 @@ async def registered(
 ) -> ChatUser:
     """A registered participant, chatting from an account named after them."""
     user = ChatUser(dispatcher, external_id=name)
-    fields = {"name": name}
+    fields: ParticipantFields = {"name": name}
     if language:
         fields["language"] = language
     if organisation:

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Participant, Role
 
 _numbers = itertools.count(1)
+
+
+class ParticipantFields(TypedDict, total=False):
+    """What a test may say about a participant besides their role (see make_participant)."""
+
+    name: str | None
+    language: str | None
+    email: str | None
+    organisation: str | None
+    country: str | None
+    government_conference: bool | None
+    form_of_address: str | None
 
 
 async def make_participant(
