@@ -31,11 +31,12 @@ from tests.support.databases import (
     postgres_unreachable_reason,
 )
 from tests.support.demo import MEETING_ZONE, demo_spec
-from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.processes import free_port
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

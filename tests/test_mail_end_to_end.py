@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, OutboxMessage, Participant
 from tests.support.demo import DEMO_FILE
-from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram, text_message
+from tests.support.mail import LIST_ID
 from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 from tests.test_mail_intake import heavy_mail
-from tests.test_mail_relay import LIST_ID, list_mail
+from tests.test_mail_relay import list_mail
 from tests.test_slack_end_to_end import register_people
 
 

@@ -17,20 +17,18 @@ from bot.platforms.slack import SlackAdapter
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack, button_value
+from tests.support.slack_requests import (
     app_home_opened_event,
     app_mention_event,
     block_action_body,
-    button_value,
     event_body,
     message_im_event,
     signed_headers,
     slash_command,
     slash_command_body,
 )
+from tests.support.slack_workspace import APP_TOKEN, BOT_TOKEN
 
 
 async def post(adapter: SlackAdapter, body: str, headers: dict[str, str]) -> int:

@@ -14,12 +14,11 @@ from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, Event, Role
 from tests.support.demo import DEMO_FILE
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack, button_value
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_requests import (
     block_action_body,
-    button_value,
     event_body,
     message_im_event,
     selected,
@@ -27,8 +26,7 @@ from tests.support.fake_slack import (
     slash_command_body,
     view_submission_body,
 )
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 
 
 async def register_people(database: Path) -> None:

@@ -20,13 +20,12 @@ from bot.models import ChatIdentity, Event, OutboxMessage
 from bot.platforms.slack import SlackAdapter, to_mrkdwn
 from bot.router import Dispatcher
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack, button_value
+from tests.support.slack_requests import (
     app_home_opened_event,
     app_mention_event,
     block_action,
     block_action_body,
-    button_value,
     event_body,
     event_callback,
     message_im_event,
