@@ -4,7 +4,6 @@ Spanish."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +26,7 @@ from tests.support.slack_requests import (
     view_submission_body,
 )
 from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
+from tests.support.waiting import eventually
 
 
 async def register_people(database: Path) -> None:
@@ -75,14 +75,16 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
 
     async def post(body: str) -> None:
         async with aiohttp.ClientSession() as client:
-            for _attempt in range(100):  # until the bot listens
+
+            async def accepted() -> bool:
                 try:
                     async with client.post(url, data=body, headers=signed_headers(body)) as r:
                         assert r.status == 200
-                        return
+                        return True
                 except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.2)
-            raise AssertionError("the bot never listened on Slack's port")
+                    return False  # the bot does not listen yet
+
+            await eventually(accepted, within=20, what="the bot listening on Slack's port")
 
     bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
     try:

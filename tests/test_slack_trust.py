@@ -3,7 +3,6 @@ wrong shape, replays, and mentions typed by a person."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -34,6 +33,7 @@ from tests.support.slack_requests import (
     slash_command_body,
     view_submission,
 )
+from tests.support.waiting import logged
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 JSON = "application/json"
@@ -55,14 +55,6 @@ async def signed_post(
         adapter, body, signed_headers(body, content_type=content_type) | headers
     )
     return status
-
-
-async def logged(caplog: pytest.LogCaptureFixture, text: str, within: float = 10) -> None:
-    """Returns once a log line contains `text` (the bot's own account that it did something)."""
-    deadline = time.monotonic() + within
-    while not any(text in record.getMessage() for record in caplog.records):
-        assert time.monotonic() < deadline, f"never logged: {text}"
-        await asyncio.sleep(0.02)
 
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
