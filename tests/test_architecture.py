@@ -49,10 +49,12 @@ def test_only_adapters_import_a_platform_sdk() -> None:
 # names a few subjects (section 0), so only the floors a reader relies on are told apart here.
 LAYERS = ("entry", "platforms", "handlers", "domain", "models")
 ENTRY_MODULES = ("bot.__main__", "bot.cli", "bot.runner", "bot.app")
-# Arrows known to run up, each with the reason it is tolerated; a new one fails the test.
+# Arrows known to run up (importer, imported module or package), each with the reason it is
+# tolerated; a new one fails the test.
 KNOWN_UPWARD = {
-    # The console is an adapter and its own composition root (review section 0).
-    ("bot.platforms.console", "bot.app.bookkeeping"),
+    # The console is an adapter and its own composition root (review section 0): it wires the
+    # scheduler and the book-keeping itself, which the other adapters leave to `bot.app`.
+    ("bot.platforms.console", "bot.app"),
 }
 
 
@@ -95,7 +97,9 @@ def test_no_import_runs_up_a_layer() -> None:
         f"{importer} ({_layer(importer)}) imports {imported} ({_layer(imported)})"
         for importer, imported in _our_imports()
         if LAYERS.index(_layer(imported)) < LAYERS.index(_layer(importer))
-        and (importer, imported) not in KNOWN_UPWARD
+        and not any(
+            importer == known and _within(imported, package) for known, package in KNOWN_UPWARD
+        )
     )
     assert upward == []
 
