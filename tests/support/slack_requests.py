@@ -26,6 +26,23 @@ from tests.support.slack_workspace import (
     direct_channel,
 )
 
+__all__ = [
+    "app_home_opened_event",
+    "app_mention_event",
+    "block_action",
+    "block_action_body",
+    "event_body",
+    "event_callback",
+    "message_im_event",
+    "new_trigger_id",
+    "selected",
+    "signed_headers",
+    "slash_command",
+    "slash_command_body",
+    "view_submission",
+    "view_submission_body",
+]
+
 
 def signed_headers(
     body: str | bytes,

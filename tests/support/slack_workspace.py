@@ -6,6 +6,21 @@ Shared by the fake Web API (`fake_slack`) and the requests Slack sends to an app
 
 from __future__ import annotations
 
+__all__ = [
+    "APP_ID",
+    "APP_TOKEN",
+    "BOT_ID",
+    "BOT_NAME",
+    "BOT_TOKEN",
+    "BOT_USER_ID",
+    "RESPONSE_URL",
+    "SIGNING_SECRET",
+    "TEAM_DOMAIN",
+    "TEAM_ID",
+    "VERIFICATION_TOKEN",
+    "direct_channel",
+]
+
 BOT_TOKEN = "xoxb-0001-0001-fake-bot-token"
 APP_TOKEN = "xapp-1-A0001-0001-fake-app-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
