@@ -27,16 +27,16 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers
+	$(BIN)/mypy bot handlers tests benchmarks
 
 test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python benchmarks/commands.py
-	$(BIN)/python benchmarks/delivery.py
-	$(BIN)/python benchmarks/mail_parse.py
-	$(BIN)/python benchmarks/mail_intake.py
+	$(BIN)/python -m benchmarks.commands
+	$(BIN)/python -m benchmarks.delivery
+	$(BIN)/python -m benchmarks.mail_parse
+	$(BIN)/python -m benchmarks.mail_intake
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

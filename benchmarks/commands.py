@@ -11,27 +11,22 @@ import asyncio
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.chat import Incoming, Sender  # noqa: E402
-from bot.clock import SimulatedClock  # noqa: E402
-from bot.db import create_engine, session_factory, upgrade  # noqa: E402
-from bot.models import Audience, ChatIdentity, Event, Participant, Role, SessionKind  # noqa: E402
-from bot.programme.load import load_programme  # noqa: E402
-from bot.programme.spec import ProgrammeSpec, SessionSpec, VenueSpec  # noqa: E402
-from bot.router import Dispatcher  # noqa: E402
-from handlers import build_router  # noqa: E402
-from tests.support.databases import (  # noqa: E402
+from bot.chat import Incoming, Sender
+from bot.clock import SimulatedClock
+from bot.db import create_engine, session_factory, upgrade
+from bot.models import Audience, ChatIdentity, Event, Participant, Role, SessionKind
+from bot.programme.load import load_programme
+from bot.programme.spec import ProgrammeSpec, SessionSpec, VenueSpec
+from bot.router import Dispatcher
+from handlers import build_router
+from tests.support.databases import (
     create_postgres_database,
     drop_postgres_database,
     postgres_unreachable_reason,
@@ -74,7 +69,7 @@ def programme(sessions: int) -> ProgrammeSpec:
         languages=["en", "fr", "es"],
         default_language="en",
         country=None,
-        venues=[VenueSpec(f"room-{n}", f"Room {n}", "Somewhere 1", None) for n in range(20)],
+        venues=[VenueSpec(f"room-{n}", f"Room {n}", None, "Somewhere 1", None) for n in range(20)],
         sessions=items,
         rounds=[],
         groups=[],

@@ -7,7 +7,7 @@ process on PostgreSQL:
   (c) the bot killed with SIGKILL in the middle of a broadcast, then restarted: losses and
       duplicates.
 
-`make bench` runs it after benchmarks/commands.py. Targets: ≥ 29 messages/s, no loss, no
+`make bench` runs it after `python -m benchmarks.commands`. Targets: ≥ 29 messages/s, no loss, no
 duplicate but the message in flight at the kill, no reminder later than T + 5 s.
 """
 
@@ -26,22 +26,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, cast, select, text, update
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot import broadcasts  # noqa: E402
-from bot.db import create_engine, session_factory, upgrade  # noqa: E402
-from bot.models import ChatIdentity, Event, Participant, Role, Session  # noqa: E402
-from bot.paths import EVENTS  # noqa: E402
-from bot.programme.check import check_file  # noqa: E402
-from bot.programme.load import load_programme  # noqa: E402
-from tests.support.databases import (  # noqa: E402
+from bot import broadcasts
+from bot.db import create_engine, session_factory, upgrade
+from bot.models import ChatIdentity, Event, Participant, Role, Session
+from bot.paths import EVENTS, ROOT
+from bot.programme.check import check_file
+from bot.programme.load import load_programme
+from tests.support.databases import (
     create_postgres_database,
     drop_postgres_database,
     postgres_unreachable_reason,
 )
-from tests.support.fake_telegram import TOKEN, Call, FakeTelegram  # noqa: E402
-from tests.support.population import add_telegram_participants  # noqa: E402
+from tests.support.fake_telegram import TOKEN, Call, FakeTelegram
+from tests.support.population import add_telegram_participants
 
 ZONE = ZoneInfo("America/Mexico_City")
 

@@ -30,19 +30,15 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import DEMO_FILE  # noqa: E402
-from tests.support.fake_telegram import FakeTelegram, text_message  # noqa: E402
-from tests.support.processes import environment, free_port, run, start, stop  # noqa: E402
-from tests.test_mail_intake import foreign_mail_with_a_huge_header, heavy_mail  # noqa: E402
-from tests.test_mail_relay import LIST_ID  # noqa: E402
+from tests.support.demo import DEMO_FILE
+from tests.support.fake_telegram import FakeTelegram, text_message
+from tests.support.mail import LIST_ID
+from tests.support.processes import environment, free_port, run, start, stop
+from tests.test_mail_intake import foreign_mail_with_a_huge_header, heavy_mail
 
 
 def connect(port: int) -> smtplib.SMTP:

@@ -2,7 +2,7 @@
 issue 16: 80,000 short lines, 100,000 quoted lines, a 200 kB line that starts like "On …
 wrote:", an HTML body of 40,000 "[", a 1.3 MB From:, a Subject: of 12,000 and 40,000 encoded
 words. Each case runs in a fresh process (peak memory is per process).
-`make bench`, or `python benchmarks/mail_parse.py [case ...]`.
+`make bench`, or `python -m benchmarks.mail_parse [case ...]`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.support import heavy_mail  # noqa: E402
+from bot.paths import ROOT
+from tests.support import heavy_mail
 
 CASES: dict[str, Callable[[], bytes]] = {
     "80,000 short lines": lambda: heavy_mail.many_lines(80_000),
@@ -60,7 +57,10 @@ def main() -> None:
     print(f"{'case':<26} {'size':>9} {'time':>9} {'RSS grown':>10} {'traced peak':>12}")
     for case in args.cases or list(CASES):
         run = subprocess.run(
-            [sys.executable, __file__, "--child", case], capture_output=True, text=True
+            [sys.executable, "-m", "benchmarks.mail_parse", "--child", case],
+            capture_output=True,
+            cwd=ROOT,
+            text=True,
         )
         if run.returncode:
             print(f"{case:<26} failed: {run.stderr.strip().splitlines()[-1:]}")

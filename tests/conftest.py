@@ -7,9 +7,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,13 +17,10 @@ from bot.config import MailSettings, SlackSettings, TelegramSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.mail.service import MailService
 from bot.models import Event
-from bot.paths import EVENTS
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
-from bot.programme.check import check_file
 from bot.programme.load import load_programme
 from bot.programme.meeting import current_event
-from bot.programme.spec import ProgrammeSpec
 from bot.router import Dispatcher
 from handlers import build_router
 from tests.support.chat import ChatUser
@@ -36,15 +31,15 @@ from tests.support.databases import (
     empty_all_tables,
     postgres_unreachable_reason,
 )
-from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.demo import MEETING_ZONE, demo_spec
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.processes import free_port
 from tests.support.queries import Statements, counting
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 
-DEMO_FILE = EVENTS / "puerto-vallarta-2017.yaml"
-MEETING_ZONE = ZoneInfo("America/Mexico_City")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -99,13 +94,6 @@ def sessions(engine: AsyncEngine) -> SessionFactory:
 def clock() -> SimulatedClock:
     """The meeting's first morning, 08:10 in Puerto Vallarta."""
     return SimulatedClock(datetime(2017, 12, 2, 8, 10, tzinfo=MEETING_ZONE))
-
-
-@cache
-def demo_spec() -> ProgrammeSpec:
-    spec, problems = check_file(DEMO_FILE)
-    assert spec is not None, problems
-    return spec
 
 
 @pytest.fixture

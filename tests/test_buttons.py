@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -40,11 +40,10 @@ from handlers.privacy import ForgetButton
 from handlers.reminders import RemindButton
 from handlers.survey import SurveyButton
 from handlers.tables import JoinButton, LeaveButton, MoveButton, StayButton, TablesButton
-from tests.conftest import demo_spec
 from tests.support.chat import ChatUser, registered
+from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.mail import port_of
 from tests.support.outbox import Inboxes, deliver_all
-from tests.test_groups import AFTER_DEADLINE
 from tests.test_mail_relay import list_mail, send
 from tests.test_numbers import database_rows
 from tests.test_survey import load_demo_survey
@@ -115,6 +114,9 @@ LONGEST: list[Button] = [
     MailAgainYesButton(MAX_NUMBER),
 ]
 
+# The demo's reference groups take no new members without approval after this.
+AFTER_DEADLINE = datetime(2018, 1, 6, 9, 0, tzinfo=MEETING_ZONE)
+
 
 @pytest.mark.parametrize(("data", "button"), WRITTEN_BEFORE, ids=[d for d, _b in WRITTEN_BEFORE])
 def test_data_written_before_reads_as_the_same_button_and_is_written_the_same(
@@ -163,8 +165,7 @@ async def round_id(dispatcher: Dispatcher, demo_event: Event) -> int:
 
 
 async def _press(user: ChatUser, data: str) -> str:
-    user.last = await user.dispatcher.handle(user._incoming(button=data, message_id="m1"))
-    return user._read()
+    return await user.press_unseen(data, message_id="m1")
 
 
 async def test_buttons_written_before_still_act(
@@ -246,8 +247,7 @@ async def test_a_non_organiser_submitting_the_broadcast_form_is_refused_and_noth
     async def submit(user: ChatUser) -> str:
         sender = Sender(user.external_id, user.external_id, None)
         incoming = Incoming("test", user.external_id, sender, form="broadcast", values=values)
-        user.last = await dispatcher.handle(incoming)
-        return user._read()
+        return await user.handle(incoming)
 
     before = await database_rows(sessions)
     assert await submit(ana) == "Only organisers can use /broadcast."

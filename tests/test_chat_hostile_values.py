@@ -14,8 +14,9 @@ from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
-from tests.support.fake_slack import FakeSlack, slash_command_body
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user
+from tests.support.slack_requests import slash_command_body
 from tests.test_slack import signed_post
 
 # 307 characters: a NUL, a lone surrogate (JSON may carry one as \ud83d), accents written as

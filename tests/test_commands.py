@@ -188,8 +188,8 @@ async def test_plain_text_in_private_gets_a_hint(chat: ChatUser, demo_event: Eve
 
 async def test_a_button_from_an_older_bot_gets_a_hint(chat: ChatUser, demo_event: Event) -> None:
     chat.last = []
-    reply = await chat.dispatcher.handle(chat._incoming(button="vote:42"))
-    assert "no longer works" in reply[0].text
+    await chat.press_unseen("vote:42", message_id=None)
+    assert "no longer works" in chat.last[0].text
 
 
 async def test_a_failing_handler_answers_politely_and_keeps_no_half_written_data(

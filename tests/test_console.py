@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE, DEMO_PEOPLE_FILE
 
-PEOPLE_FILE = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv")
+PEOPLE_FILE = DEMO_PEOPLE_FILE
 
 
 def _coordbot(database: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

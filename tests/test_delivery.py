@@ -27,6 +27,7 @@ class Flaky:
         self.failures = failures
         self.blocked = blocked
         self.sent: list[tuple[str, str, float]] = []
+        self.edited: list[tuple[str, str, str]] = []
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
         if self.blocked:
@@ -35,6 +36,9 @@ class Flaky:
             self.failures -= 1
             raise ConnectionError("502 Bad Gateway")
         self.sent.append((external_id, reply.text, time.monotonic()))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        self.edited.append((chat_id, message_id, reply.text))
 
 
 async def _queue(

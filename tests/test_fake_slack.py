@@ -16,11 +16,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.support.fake_slack import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import (
     block_action_body,
     event_body,
     event_callback,
@@ -31,6 +28,7 @@ from tests.support.fake_slack import (
     slash_command_body,
     view_submission_body,
 )
+from tests.support.slack_workspace import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Agenda*"}}]
 

@@ -11,6 +11,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.paths import EVENTS, LOCALES
+from tests.support.catalogs import texts
 
 GLOSSARY = Path(__file__).resolve().parent.parent / "docs" / "glossary.md"
 COLUMNS = ("concept", "en", "fr", "es", "avoid")
@@ -90,9 +91,8 @@ def catalog_strings(language: str) -> list[tuple[str, str]]:
         # inclusive form the glossary asks for people we do not know.
         if not message.id or message.context in ADDRESSED:
             continue
-        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        found += [(msgid, string) for string in strings if string]
+        msgid = texts(message.id)[0]
+        found += [(msgid, string) for string in texts(message.string) if string]
     return found
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import registered
+from tests.support.factories import make_group
 from tests.support.outbox import Inboxes, deliver_all
-
-AFTER_DEADLINE = datetime(2018, 1, 6, 9, 0, tzinfo=MEETING_ZONE)
 
 
 async def test_groups_are_listed_with_mine_marked(
@@ -41,14 +39,17 @@ async def test_names_in_any_language_and_did_you_mean(
 async def test_after_the_deadline_an_organiser_approves(
     dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
 ) -> None:
+    async with dispatcher.sessions() as db:  # its deadline passed yesterday
+        yesterday = clock.now() - timedelta(days=1)
+        await make_group(db, demo_event.id, title="Night shelters", interest_deadline=yesterday)
+        await db.commit()
     olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
     ana = await registered(dispatcher, demo_event.id, "Ana", language="fr")
-    clock.set(AFTER_DEADLINE)
-    assert "⏳" in await ana.send("/subscribe firewalls")
+    assert "⏳" in await ana.send("/subscribe night shelters")
     assert "Seule l’équipe d’organisation peut utiliser /requests" in await ana.send("/requests")
     pending = await olga.send("/requests")
-    assert "Ana → Firewalls" in pending
-    assert "Ana joins Firewalls" in await olga.press("✅")
+    assert "Ana → Night shelters" in pending
+    assert "Ana joins Night shelters" in await olga.press("✅")
     inboxes = Inboxes()
     await deliver_all(dispatcher, inboxes)
     assert inboxes.received["Ana"] and "acceptée" in inboxes.received["Ana"][0]

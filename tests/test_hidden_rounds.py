@@ -66,11 +66,8 @@ async def test_a_survey_not_open_yet_is_answered_as_one_that_does_not_exist(
     assert draft is not None
     delegate = await registered(dispatcher, demo_event.id, "Amina")
     for action in ("go", "b", "a"):
-        delegate.last = await dispatcher.handle(
-            delegate._incoming(button=f"survey:{action}:{draft}:0:1", message_id="m1")
+        seen = await delegate.press_unseen(f"survey:{action}:{draft}:0:1", message_id="m1")
+        unknown = await delegate.press_unseen(
+            f"survey:{action}:{draft + 1000}:0:1", message_id="m1"
         )
-        seen = delegate._read()
-        delegate.last = await dispatcher.handle(
-            delegate._incoming(button=f"survey:{action}:{draft + 1000}:0:1", message_id="m1")
-        )
-        assert seen == delegate._read() == NO_BUTTON
+        assert seen == unknown == NO_BUTTON

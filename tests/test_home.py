@@ -9,8 +9,8 @@ from bot.clock import SimulatedClock
 from bot.models import Event, Participant, Role
 from bot.people import participants
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
 

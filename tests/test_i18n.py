@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot.paths import LOCALES
 from bot.text.i18n import LANGUAGES, _, choose_language, lazy_gettext, negotiate, use_language
+from tests.support.catalogs import texts
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
@@ -40,13 +41,10 @@ def test_every_catalogued_text_is_translated(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_placeholders_are_the_same_in_msgid_and_msgstr(language: str) -> None:
     for message in _catalog(language):
-        if not message.id or not any(
-            message.string if isinstance(message.string, tuple) else (message.string,)
-        ):
+        if not message.id or not any(texts(message.string)):
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for string in strings:
+        ids = texts(message.id)
+        for string in texts(message.string):
             assert sorted(PLACEHOLDER.findall(ids[0])) == sorted(PLACEHOLDER.findall(string)), (
                 f"{language}: {message.id!r} → {string!r}"
             )

@@ -6,6 +6,7 @@ import asyncio
 import csv
 from datetime import timedelta
 from pathlib import Path
+from typing import Unpack
 
 from sqlalchemy import func, select, text
 
@@ -16,12 +17,15 @@ from bot.models import ChatIdentity, Event, Participant, Role
 from bot.people import invitations, participants
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
-from tests.support.factories import make_participant
+from tests.support.factories import ParticipantFields, make_participant
 from tests.support.outbox import Inboxes, deliver_all
 
 
 async def _invited(
-    sessions: SessionFactory, event: Event, clock: SimulatedClock, **fields: str
+    sessions: SessionFactory,
+    event: Event,
+    clock: SimulatedClock,
+    **fields: Unpack[ParticipantFields],
 ) -> tuple[int, str]:
     async with sessions() as db:
         person = await make_participant(db, event.id, clock.now(), **fields)
@@ -212,7 +216,12 @@ async def test_accounts_racing_with_one_code_link_one_of_them(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
     person_id, code = await _invited(sessions, demo_event, clock, name="Ana Pérez")
-    start = asyncio.Event()
+    racing = [
+        (platform, f"{platform}-{number}")
+        for platform in ("telegram", "slack")
+        for number in range(4)
+    ]
+    ready = asyncio.Barrier(len(racing))
 
     async def send_code(platform: str, external_id: str) -> invitations.Outcome:
         async with sessions() as db:
@@ -220,18 +229,12 @@ async def test_accounts_racing_with_one_code_link_one_of_them(
                 db, platform, Sender(external_id), clock.now()
             )
             await db.commit()
-            await start.wait()  # every account is ready before anyone sends the code
+            await ready.wait()  # every account is ready before anyone sends the code
             result = await invitations.redeem(db, identity, code, clock.now())
             await db.commit()
             return result.outcome
 
-    racers = [
-        asyncio.create_task(send_code(platform, f"{platform}-{number}"))
-        for platform in ("telegram", "slack")
-        for number in range(4)
-    ]
-    await asyncio.sleep(0.2)
-    start.set()
+    racers = [asyncio.create_task(send_code(platform, account)) for platform, account in racing]
     outcomes = sorted(await asyncio.gather(*racers))
     assert outcomes.count(invitations.Outcome.LINKED) == 1
     assert outcomes.count(invitations.Outcome.IN_USE) == 7

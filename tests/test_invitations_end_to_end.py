@@ -9,11 +9,11 @@ import signal
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE, DEMO_PEOPLE_FILE
 from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram, text_message, user
 from tests.support.processes import environment, run, start
 
-PEOPLE = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv")
+PEOPLE = DEMO_PEOPLE_FILE
 
 
 async def test_two_delegates_link_their_telegram_accounts_through_their_invitations(

@@ -19,20 +19,19 @@ from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    Call,
-    FakeSlack,
-    app_mention_event,
-    block_action_body,
-    event_body,
-    message_im_event,
-)
+from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_telegram import (
     BOT_USERNAME,
     FakeTelegram,
     group_chat,
     text_message,
     user,
+)
+from tests.support.slack_requests import (
+    app_mention_event,
+    block_action_body,
+    event_body,
+    message_im_event,
 )
 from tests.test_slack import signed_post
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 import asyncio
 import re
 import smtplib
-import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, OutboxMessage, Participant
-from tests.conftest import DEMO_FILE
-from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.demo import DEMO_FILE
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram, text_message
+from tests.support.mail import LIST_ID
 from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
+from tests.support.waiting import listening
 from tests.test_mail_intake import heavy_mail
-from tests.test_mail_relay import LIST_ID, list_mail
+from tests.test_mail_relay import list_mail
 from tests.test_slack_end_to_end import register_people
 
 
@@ -51,15 +53,14 @@ async def queued_notices(database: Path) -> int:
     return int(count or 0)
 
 
-def send_when_listening(port: int, raw: bytes) -> None:
-    for _attempt in range(150):  # until the bot listens
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-                client.sendmail("bounces@lists.example.org", ["bot@example.org"], raw)
-                return
-        except ConnectionRefusedError:
-            time.sleep(0.2)
-    raise AssertionError("the bot never listened for mail")
+async def send_when_listening(port: int, raw: bytes) -> None:
+    await listening(port)
+    await asyncio.to_thread(_send, port, raw)
+
+
+def _send(port: int, raw: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.sendmail("bounces@lists.example.org", ["bot@example.org"], raw)
 
 
 async def test_mail_sent_by_smtp_reaches_telegram_and_slack_in_each_readers_language(
@@ -84,8 +85,8 @@ async def test_mail_sent_by_smtp_reaches_telegram_and_slack_in_each_readers_lang
     bot = await start(env, "--verbose", "run")
     try:
         await fake_telegram.wait_for("getMe", within=30)
-        await asyncio.to_thread(send_when_listening, smtp_port, raw)
-        await asyncio.to_thread(send_when_listening, smtp_port, raw)  # delivered twice by the list
+        await send_when_listening(smtp_port, raw)
+        await send_when_listening(smtp_port, raw)  # delivered twice by the list
         [french] = await fake_telegram.messages(
             lambda c: c.method == "sendMessage" and c.params.get("chat_id") == "42", within=30
         )
@@ -107,14 +108,7 @@ async def test_mail_sent_by_smtp_reaches_telegram_and_slack_in_each_readers_lang
 
 def _start_sending(port: int, raw: bytes) -> smtplib.SMTP:
     """An SMTP conversation up to the end of the message's data; its answer is left to read."""
-    for _attempt in range(150):  # until the bot listens
-        try:
-            client = smtplib.SMTP("127.0.0.1", port, timeout=120)
-            break
-        except ConnectionRefusedError:
-            time.sleep(0.2)
-    else:
-        raise AssertionError("the bot never listened for mail")
+    client = smtplib.SMTP("127.0.0.1", port, timeout=120)
     client.ehlo()
     client.mail("bounces@lists.example.org")
     client.rcpt("bot@example.org")
@@ -148,6 +142,7 @@ async def test_start_is_answered_while_a_heavy_mail_is_being_read(
     log: list[str] = []
     try:
         await fake_telegram.wait_for("getMe", within=30)
+        await listening(smtp_port)
         client = await asyncio.to_thread(_start_sending, smtp_port, heavy_mail())
         await asyncio.wait_for(_log_until(bot, "reading list mail", log), 60)
         answer = asyncio.ensure_future(asyncio.to_thread(client.getreply))

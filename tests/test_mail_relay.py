@@ -32,6 +32,7 @@ from tests.support.chat import registered
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
 from tests.support.mail import LIST_ID, port_of
 from tests.support.outbox import Inboxes, deliver_all
+from tests.support.waiting import eventually
 
 
 def list_mail(
@@ -252,15 +253,9 @@ async def test_mail_read_from_an_imap_mailbox_is_relayed_once(
         mailbox.deliver(list_mail().as_bytes())
         mailbox.deliver(list_mail(list_id="<other.lists.example.net>").as_bytes())
         await service.start()
-        for _wait in range(600):
-            if len(mailbox.seen()) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: len(mailbox.seen()) == 2, within=30, what="both mails seen")
         mailbox.deliver(list_mail().as_bytes())  # the same message, delivered again
-        for _wait in range(600):
-            if len(mailbox.seen()) == 3:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: len(mailbox.seen()) == 3, within=30, what="the third seen")
     finally:
         await service.stop()
         await mailbox.stop()

@@ -4,7 +4,7 @@ delivery workers honour it (several processes too), and a verified e-mail links 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from bot.router import Dispatcher
 from bot.text.i18n import _, use_language
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
-from tests.support.factories import make_participant
+from tests.support.factories import ParticipantFields, make_participant
 from tests.support.outbox import Inboxes
 
 # Long enough for a message to count as the account's latest use (it is recorded every 5 min).
@@ -37,7 +37,7 @@ async def _link(user: ChatUser, person: int) -> None:
 
 
 async def _on_both(
-    dispatcher: Dispatcher, clock: SimulatedClock, event: Event, **fields: str
+    dispatcher: Dispatcher, clock: SimulatedClock, event: Event, **fields: Unpack[ParticipantFields]
 ) -> tuple[dict[str, ChatUser], int]:
     """A participant with a Telegram account, then a Slack account, used last."""
     name = fields.setdefault("name", "Ana")

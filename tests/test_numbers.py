@@ -185,8 +185,7 @@ async def test_a_hostile_number_in_a_forged_button_is_a_stale_button(
 ) -> None:
     async def send(user: ChatUser, value: str) -> str:
         data = template.format(n=value, round=meeting.round_id)
-        user.last = await user.dispatcher.handle(user._incoming(button=data, message_id="m1"))
-        return user._read()
+        return await user.press_unseen(data, message_id="m1")
 
     await _send_each(meeting, sessions, caplog, who, HOSTILE, expected, send)
 
@@ -201,8 +200,7 @@ async def test_hostile_numbers_inside_the_survey_ask_the_question_again(
     survey_id = delegate.choices[0].data.split(":")[2]
 
     async def press(user: ChatUser, data: str) -> str:
-        user.last = await user.dispatcher.handle(user._incoming(button=data, message_id="m1"))
-        return user._read()
+        return await user.press_unseen(data, message_id="m1")
 
     async def each_hostile(template: str, expected: str) -> None:
         async def send(user: ChatUser, value: str) -> str:
@@ -235,8 +233,7 @@ async def test_hostile_times_in_the_broadcast_form_are_refused(
             form="broadcast",
             values=(("audience", "everyone"), ("en", "Hello"), ("at", value)),
         )
-        user.last = await user.dispatcher.handle(incoming)
-        return user._read()
+        return await user.handle(incoming)
 
     times = ["２０１７-12-03 10:00", "2017-12-03 ١٠:٠٠", "99999-12-03 10:00", "2017-12-03 10:00²"]
     await _send_each(meeting, sessions, caplog, "organiser", times, "Utilisation", send)

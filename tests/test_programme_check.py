@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.programme.check import check_file, check_text
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 
 
 def _line_of(text: str, fragment: str) -> int:

@@ -11,7 +11,7 @@ from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import ActTable, Event, ReferenceGroup, Session, TableCapacity, TableRound
 from bot.programme.load import ChangeKind, load_programme
-from tests.conftest import demo_spec
+from tests.support.demo import demo_spec
 
 
 async def _count(sessions: SessionFactory, model: type[object]) -> int:
@@ -53,6 +53,7 @@ async def test_a_changed_programme_reports_added_removed_and_moved_sessions(
     changed_sessions = []
     for item in spec.sessions:
         if item.key == "d2-small-tables":
+            assert item.ends_at is not None
             item = dataclasses.replace(
                 item,
                 starts_at=item.starts_at + timedelta(minutes=30),

@@ -13,8 +13,8 @@ from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Participant, Role, Session
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 
 
 async def _session(sessions: SessionFactory, key: str) -> Session:

@@ -8,7 +8,7 @@ from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Participant, Role
 from bot.people.csv_import import ImportReport, import_participants, read_csv
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_PEOPLE_FILE
 
 HEADER = "name,email,organisation,role,region,country,language,gender,migrant_background,youth\n"
 
@@ -25,7 +25,7 @@ async def _import(
 async def test_the_demo_participants_import_in_the_reports_proportions(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    text = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv").read_text(encoding="utf-8")
+    text = DEMO_PEOPLE_FILE.read_text(encoding="utf-8")
     report = await _import(sessions, demo_event, text, clock)
     assert report.rejected == []
     assert 75 <= report.created <= 85

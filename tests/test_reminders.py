@@ -18,8 +18,8 @@ from bot.models import ChatIdentity, Event, OutboxMessage, Participant, Role, Se
 from bot.people import invitations, participants
 from bot.programme.load import load_programme
 from bot.router import Dispatcher
-from tests.conftest import MEETING_ZONE, demo_spec
 from tests.support.chat import ChatUser, registered
+from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
 from tests.support.population import add_telegram_participants
@@ -137,6 +137,7 @@ async def test_a_moved_session_is_told_once_to_each_person_concerned(
     changed = []
     for item in spec.sessions:
         if item.key == "d2-small-tables":
+            assert item.ends_at is not None
             item = dataclasses.replace(
                 item,
                 starts_at=item.starts_at + timedelta(minutes=30),

@@ -14,12 +14,12 @@ from bot.db import create_engine, session_factory
 from bot.models import Role
 from bot.people import participants
 from bot.programme.meeting import current_event
-from tests.conftest import DEMO_FILE, MEETING_ZONE
+from tests.support.demo import DEMO_FILE, DEMO_PEOPLE_FILE, MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.fake_telegram import Call, FakeTelegram, text_message, user
 from tests.support.processes import environment, run, start, stop
 
-PEOPLE = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv")
+PEOPLE = DEMO_PEOPLE_FILE
 
 
 async def _registered_on_telegram(database: Path, telegram_id: int) -> None:

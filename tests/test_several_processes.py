@@ -8,7 +8,7 @@ import asyncio
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from bot import broadcasts
 from bot.db import create_engine, session_factory, upgrade
-from bot.models import Event, Participant
-from tests.conftest import DEMO_FILE
+from bot.models import Event, OutboxMessage, OutboxStatus, Participant
 from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.population import add_telegram_participants
 from tests.support.processes import run
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 PEOPLE = 120
@@ -113,11 +114,24 @@ def _holders(logs: list[Path]) -> list[int]:
     ]
 
 
-async def _wait(condition: Callable[[], bool], within: float) -> None:
-    for _ in range(int(within / 0.2)):
-        if condition():
-            return
-        await asyncio.sleep(0.2)
+async def _nothing_pending(url: str) -> bool:
+    """No outbox row is left to send: every one the processes claimed is recorded as sent."""
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as db:
+            pending = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
+            return (await db.execute(pending.limit(1))).first() is None
+    finally:
+        await engine.dispose()
+
+
+def _buses_sent(fake_telegram: FakeTelegram) -> Counter[str]:
+    """How many times each chat was sent the broadcast."""
+    return Counter(
+        str(call.params["chat_id"])
+        for call in fake_telegram.calls
+        if call.method == "sendMessage" and "Buses" in str(call.params.get("text"))
+    )
 
 
 async def test_two_processes_share_a_broadcast_and_one_scheduler(
@@ -127,7 +141,7 @@ async def test_two_processes_share_a_broadcast_and_one_scheduler(
 ) -> None:
     logs = [log for _process, log in processes]
     await fake_telegram.wait_for("getMe", 2, within=60)
-    await _wait(lambda: len(_holders(logs)) == 1, 30)
+    await eventually(lambda: len(_holders(logs)) == 1, 30, what="one scheduler")
     [leader] = _holders(logs)
 
     await _people(database)
@@ -137,12 +151,8 @@ async def test_two_processes_share_a_broadcast_and_one_scheduler(
         PEOPLE,
         within=60,
     )
-    await asyncio.sleep(2)  # time for a duplicate to show, if there were one
-    chats = Counter(
-        call.params["chat_id"]
-        for call in fake_telegram.calls
-        if call.method == "sendMessage" and "Buses" in str(call.params.get("text"))
-    )
+    await eventually(lambda: _nothing_pending(database), 30, what="every message recorded")
+    chats = _buses_sent(fake_telegram)
     assert len(chats) == PEOPLE and max(chats.values()) == 1
     assert len(received) == PEOPLE
     senders = Counter(
@@ -155,5 +165,10 @@ async def test_two_processes_share_a_broadcast_and_one_scheduler(
     processes[leader][0].send_signal(signal.SIGKILL)
     await processes[leader][0].wait()
     follower = 1 - leader
-    await _wait(lambda: follower in _holders(logs), 15)
+    await eventually(lambda: follower in _holders(logs), 15, what="the follower takes over")
     assert follower in _holders(logs), logs[follower].read_text(encoding="utf-8")
+
+    # A duplicate sent late would have come by the time both processes are gone.
+    processes[follower][0].send_signal(signal.SIGTERM)
+    await asyncio.wait_for(processes[follower][0].wait(), 30)
+    assert _buses_sent(fake_telegram) == chats

@@ -4,7 +4,6 @@ Spanish."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -12,14 +11,13 @@ from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
 from bot.models import ChatIdentity, Event, Role
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack, button_value
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_requests import (
     block_action_body,
-    button_value,
     event_body,
     message_im_event,
     selected,
@@ -27,8 +25,8 @@ from tests.support.fake_slack import (
     slash_command_body,
     view_submission_body,
 )
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.processes import environment, free_port, run, start, stop
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
+from tests.support.waiting import eventually
 
 
 async def register_people(database: Path) -> None:
@@ -77,14 +75,16 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
 
     async def post(body: str) -> None:
         async with aiohttp.ClientSession() as client:
-            for _attempt in range(100):  # until the bot listens
+
+            async def accepted() -> bool:
                 try:
                     async with client.post(url, data=body, headers=signed_headers(body)) as r:
                         assert r.status == 200
-                        return
+                        return True
                 except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.2)
-            raise AssertionError("the bot never listened on Slack's port")
+                    return False  # the bot does not listen yet
+
+            await eventually(accepted, within=20, what="the bot listening on Slack's port")
 
     bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
     try:

@@ -3,7 +3,6 @@ wrong shape, replays, and mentions typed by a person."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -21,13 +20,12 @@ from bot.platforms.slack import SlackAdapter, to_mrkdwn
 from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.factories import make_participant
-from tests.support.fake_slack import (
-    FakeSlack,
+from tests.support.fake_slack import FakeSlack, button_value
+from tests.support.slack_requests import (
     app_home_opened_event,
     app_mention_event,
     block_action,
     block_action_body,
-    button_value,
     event_body,
     event_callback,
     message_im_event,
@@ -36,6 +34,7 @@ from tests.support.fake_slack import (
     slash_command_body,
     view_submission,
 )
+from tests.support.waiting import logged
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 JSON = "application/json"
@@ -57,14 +56,6 @@ async def signed_post(
         adapter, body, signed_headers(body, content_type=content_type) | headers
     )
     return status
-
-
-async def logged(caplog: pytest.LogCaptureFixture, text: str, within: float = 10) -> None:
-    """Returns once a log line contains `text` (the bot's own account that it did something)."""
-    deadline = time.monotonic() + within
-    while not any(text in record.getMessage() for record in caplog.records):
-        assert time.monotonic() < deadline, f"never logged: {text}"
-        await asyncio.sleep(0.02)
 
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

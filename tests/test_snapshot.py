@@ -8,10 +8,10 @@ from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.models import Event, Role
 from bot.people.csv_import import import_participants, read_csv
-from tests.conftest import DEMO_FILE
 from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.demo import DEMO_PEOPLE_FILE
 
-PEOPLE = DEMO_FILE.with_name("puerto-vallarta-2017-participants.csv")
+PEOPLE = DEMO_PEOPLE_FILE
 
 
 async def test_the_snapshot_of_the_demo_meeting(

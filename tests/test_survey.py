@@ -156,7 +156,7 @@ async def test_typed_text_where_buttons_are_expected_asks_again_and_closed_is_cl
     await answer_one(ana, 0)
     assert buttons(ana, "b")
     await ana.press_data(buttons(ana, "b")[0])  # back: the first question again
-    assert "pregunta 1 de" in ana._read()
+    assert "pregunta 1 de" in ana.read()
     assert "Solo el equipo organizador" in await ana.send(f"/survey close {key}")
     await olga.send(f"/survey close {key}")
     assert "cerrada" in await ana.send("/encuesta")

@@ -10,10 +10,11 @@ from bot.models import Event, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.router import Dispatcher
-from tests.conftest import DEMO_FILE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
-from tests.support.fake_slack import FakeSlack, slash_command_body
+from tests.support.demo import DEMO_FILE
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user
+from tests.support.slack_requests import slash_command_body
 from tests.test_console import _coordbot
 from tests.test_slack import signed_post
 from tests.test_survey import SURVEY_FILE, answer_all, load_demo_survey

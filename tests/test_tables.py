@@ -11,8 +11,8 @@ from bot.clock import SimulatedClock
 from bot.models import Event, Role
 from bot.router import Dispatcher
 from bot.tables import annex, seating
-from tests.conftest import MEETING_ZONE
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.outbox import Inboxes, deliver_all
 
 
@@ -147,9 +147,7 @@ async def test_the_distribution_export_reads_like_annex_1(
         ("Bea", Role.CIVIL_SOCIETY, None),
     ]:
         user = ChatUser(dispatcher, external_id=name)
-        await link_to_new_participant(
-            user, role, demo_event.id, name=name, **({"country": country} if country else {})
-        )
+        await link_to_new_participant(user, role, demo_event.id, name=name, country=country)
         await user.send("/join 1 d2-tables")
     async with dispatcher.sessions() as db:
         [table_round] = [

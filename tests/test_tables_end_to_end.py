@@ -16,6 +16,7 @@ from bot.platforms.telegram import PLATFORM, TelegramAdapter
 from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
+from tests.support.factories import ParticipantFields
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message, user
 
 
@@ -40,7 +41,9 @@ async def _telegram_person(
     dispatcher: Dispatcher, event: Event, telegram_id: int, role: Role, language: str | None
 ) -> dict[str, object]:
     account = ChatUser(dispatcher, external_id=str(telegram_id), platform=PLATFORM)
-    fields = {"name": f"P{telegram_id}"} | ({"language": language} if language else {})
+    fields: ParticipantFields = {"name": f"P{telegram_id}"}
+    if language:
+        fields["language"] = language
     await link_to_new_participant(account, role, event.id, **fields)
     return user(telegram_id, language_code=None, first_name=f"P{telegram_id}")
 

@@ -5,6 +5,7 @@ Each join runs in its own transaction on its own connection, all started togethe
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -16,21 +17,22 @@ from bot.models import (
     MembershipStatus,
     Participant,
     Role,
+    SeatRole,
     TableMembership,
-    TableRound,
 )
 from bot.tables import seating
-from tests.support.factories import make_participant
+from tests.support.factories import make_participant, make_round, make_table
 
 
-async def _act_table(sessions: SessionFactory, round_key: str, act: int) -> int:
+async def _table(
+    sessions: SessionFactory, event: Event, clock: SimulatedClock, seats: dict[SeatRole, int]
+) -> int:
+    """A table open to everyone, in a round starting tomorrow, with these `seats`."""
     async with sessions() as db:
-        query = (
-            select(ActTable.id)
-            .join(TableRound)
-            .where(TableRound.key == round_key, ActTable.act == act)
-        )
-        return (await db.execute(query)).scalar_one()
+        table_round = await make_round(db, event.id, clock.now() + timedelta(days=1))
+        table = await make_table(db, table_round.id, seats)
+        await db.commit()
+        return table.id
 
 
 async def _people(
@@ -49,12 +51,18 @@ async def _join(
     person_id: int,
     table_id: int,
     clock: SimulatedClock,
-    start: asyncio.Event,
+    ready: asyncio.Barrier,
 ) -> seating.Outcome:
     async with sessions() as db:
+        # PostgreSQL: every transaction is open and has read before anyone joins. SQLite begins
+        # each with BEGIN IMMEDIATE, one writer at a time, so there the racers set off together.
+        one_writer_at_a_time = db.get_bind().dialect.name == "sqlite"
+        if one_writer_at_a_time:
+            await ready.wait()
         person = await db.get_one(Participant, person_id)
         table = await db.get_one(ActTable, table_id)
-        await start.wait()  # every transaction is open and has read before anyone joins
+        if not one_writer_at_a_time:
+            await ready.wait()
         result = await seating.join(db, person, table, clock.now())
         await db.commit()
         return result.outcome
@@ -63,12 +71,10 @@ async def _join(
 async def test_twelve_delegates_race_for_eight_seats(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    table_id = await _act_table(sessions, "d2-tables", 9)  # 8 civil society seats
+    table_id = await _table(sessions, demo_event, clock, {SeatRole.CIVIL_SOCIETY: 8})
     people = await _people(sessions, demo_event, clock, 12, Role.CIVIL_SOCIETY)
-    start = asyncio.Event()
-    racers = [asyncio.create_task(_join(sessions, p, table_id, clock, start)) for p in people]
-    await asyncio.sleep(0.2)
-    start.set()
+    ready = asyncio.Barrier(len(people))
+    racers = [asyncio.create_task(_join(sessions, p, table_id, clock, ready)) for p in people]
     outcomes = await asyncio.gather(*racers)
 
     assert sorted(outcomes).count(seating.Outcome.SEATED) == 8
@@ -84,17 +90,14 @@ async def test_twelve_delegates_race_for_eight_seats(
 async def test_two_people_and_the_last_seat(
     sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
 ) -> None:
-    table_id = await _act_table(sessions, "d2-tables", 3)  # 6 government seats
+    table_id = await _table(sessions, demo_event, clock, {SeatRole.GOVERNMENT: 6})
     first_five = await _people(sessions, demo_event, clock, 5, Role.GOVERNMENT)
-    start = asyncio.Event()
-    start.set()
-    for person in first_five:
-        assert await _join(sessions, person, table_id, clock, start) == seating.Outcome.SEATED
+    for person in first_five:  # one after the other: each is alone at the barrier
+        alone = asyncio.Barrier(1)
+        assert await _join(sessions, person, table_id, clock, alone) == seating.Outcome.SEATED
     two = await _people(sessions, demo_event, clock, 2, Role.INTERNATIONAL)
-    start = asyncio.Event()
-    racers = [asyncio.create_task(_join(sessions, p, table_id, clock, start)) for p in two]
-    await asyncio.sleep(0.2)
-    start.set()
+    ready = asyncio.Barrier(len(two))
+    racers = [asyncio.create_task(_join(sessions, p, table_id, clock, ready)) for p in two]
     assert sorted(await asyncio.gather(*racers)) == [
         seating.Outcome.SEATED,
         seating.Outcome.WAITLISTED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram, button_press, text_message
 from tests.support.processes import environment, run, start, stop
 

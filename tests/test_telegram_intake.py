@@ -34,16 +34,9 @@ from tests.support.fake_telegram import (
     user,
 )
 from tests.support.processes import free_port
+from tests.support.waiting import eventually
 
 SECRET = "s3cret-for-the-webhook"
-
-
-async def _until(condition: Callable[[], bool], within: float = 10) -> None:
-    """Wait for a condition that no fake announces (a counter of the fake's)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never came true"
-        await asyncio.sleep(0.05)
 
 
 def _to(chat: int) -> Callable[[Call], bool]:
@@ -124,7 +117,7 @@ async def test_a_polling_failure_loop_writes_a_line_not_megabytes(
     for _ in range(40):
         fake_telegram.fail_next("getUpdates", 502, "Bad Gateway")
     with caplog.at_level(logging.INFO):
-        await _until(lambda: not fake_telegram.failures["getUpdates"], within=30)
+        await eventually(lambda: not fake_telegram.failures["getUpdates"], within=30)
         await fake_telegram.push(text_message("/help"))
         [answer] = await fake_telegram.wait_for("sendMessage")
     assert "/start —" in answer.params["text"]
@@ -148,7 +141,7 @@ async def test_a_second_poller_gets_409_logs_it_once_and_takes_over_when_the_fir
         with caplog.at_level(logging.WARNING):
             await second.start()
             running.append(second)
-            await _until(lambda: fake_telegram.conflicts >= 3)
+            await eventually(lambda: fake_telegram.conflicts >= 3)
             for chat in range(1, 6):
                 await fake_telegram.push(text_message("/help", user(chat)))
             await fake_telegram.wait_for("sendMessage", 5)

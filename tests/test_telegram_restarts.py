@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import session_factory
 from bot.models import ChatIdentity, Event, Participant, ProcessedDelivery
-from tests.conftest import DEMO_FILE
+from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import FakeTelegram, text_message, user
 from tests.support.population import add_telegram_participants
 from tests.support.processes import environment, run, start, stop

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
 from bot.models import Role
 from bot.people import participants
 from bot.router import Dispatcher
 from bot.text.markup import to_plain
-from tests.support.factories import make_participant
+from tests.support.factories import ParticipantFields, make_participant
 
 
 @dataclass
@@ -21,9 +22,10 @@ class ChatUser:
     private: bool = True
     last: list[Reply] = field(default_factory=list)
 
-    def _incoming(
+    def incoming(
         self, text: str = "", button: str | None = None, message_id: str | None = None
     ) -> Incoming:
+        """What the platform adapter would hand the bot for this user's message or press."""
         parsed = parse_command(text) if button is None else None
         command, args = parsed if parsed else (None, ())
         return Incoming(
@@ -38,15 +40,20 @@ class ChatUser:
             message_id=message_id,
         )
 
-    def _read(self) -> str:
+    def read(self) -> str:
+        """The last replies as the reader sees them: plain text, one blank line between."""
         # CLDR puts thin and narrow no-break spaces in time ranges; tests compare plain spaces.
         text = "\n\n".join(to_plain(reply.text) for reply in self.last)
         return text.replace("\u2009", " ").replace("\u202f", " ").replace("\xa0", " ")
 
+    async def handle(self, incoming: Incoming) -> str:
+        """Hand the bot any `incoming` (a submitted form, say); returns the replies as read."""
+        self.last = await self.dispatcher.handle(incoming)
+        return self.read()
+
     async def send(self, text: str) -> str:
         """Send a message; returns the replies as the reader sees them (plain text)."""
-        self.last = await self.dispatcher.handle(self._incoming(text))
-        return self._read()
+        return await self.handle(self.incoming(text))
 
     @property
     def choices(self) -> list[Choice]:
@@ -56,20 +63,21 @@ class ChatUser:
         """Press the button whose label contains `label`, under the message `message_id`."""
         matches = [choice for choice in self.choices if label in choice.label]
         assert len(matches) == 1, f"no single button {label!r} in {self.choices}"
-        self.last = await self.dispatcher.handle(
-            self._incoming(button=matches[0].data, message_id=message_id)
-        )
-        return self._read()
+        return await self.press_unseen(matches[0].data, message_id)
 
     async def press_data(self, data: str) -> str:
         """Press a button by the data it carries."""
         assert data in [choice.data for choice in self.choices], f"no button {data!r}"
-        self.last = await self.dispatcher.handle(self._incoming(button=data, message_id="shown-1"))
-        return self._read()
+        return await self.press_unseen(data, message_id="shown-1")
+
+    async def press_unseen(self, data: str, message_id: str | None = "shown-1") -> str:
+        """Press a button carrying `data` whether or not the bot showed it: one on an old
+        message, from an older bot, or forged."""
+        return await self.handle(self.incoming(button=data, message_id=message_id))
 
 
 async def link_to_new_participant(
-    user: ChatUser, role: Role, event_id: int, **fields: str | bool
+    user: ChatUser, role: Role, event_id: int, **fields: Unpack[ParticipantFields]
 ) -> int:
     """Register a participant with `role` and make `user`'s chat account speak for them."""
     dispatcher = user.dispatcher
@@ -94,7 +102,7 @@ async def registered(
 ) -> ChatUser:
     """A registered participant, chatting from an account named after them."""
     user = ChatUser(dispatcher, external_id=name)
-    fields = {"name": name}
+    fields: ParticipantFields = {"name": name}
     if language:
         fields["language"] = language
     if organisation:

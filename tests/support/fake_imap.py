@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tests.support.recording_server import RecordingServer
+
 USER = "list-reader@example.org"
 PASSWORD = 'open "sesame" 42'  # quoted on the wire: the server must unquote it
 SEEN = b"\\Seen"
@@ -53,7 +55,7 @@ class _Session:
 
 
 @dataclass
-class FakeImap:
+class FakeImap(RecordingServer):
     idle: bool = True
     user: str = USER
     password: str = PASSWORD
@@ -63,12 +65,11 @@ class FakeImap:
     _server: asyncio.Server | None = None
     _sessions: list[_Session] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _changed: asyncio.Condition | None = None
     # Called as each command is recorded, before it is answered: a test acts at that moment.
     on_command: Callable[[Command], object] | None = None
 
     async def start(self) -> None:
-        self._changed = asyncio.Condition()
+        self._start_recording()
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -117,16 +118,13 @@ class FakeImap:
     async def until(
         self, wanted: Callable[[Command], bool], count: int = 1, within: float = 5
     ) -> list[Command]:
-        deadline = time.monotonic() + within
-        assert self._changed is not None
-        async with self._changed:
-            while len(found := [c for c in self.commands if wanted(c)]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{len(found)} wanted, expected {count}: {self.names()}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), left)
-        return found
+        """The commands that are `wanted`, once there are at least `count` of them."""
+        return await self._until(
+            lambda: [c for c in self.commands if wanted(c)],
+            count,
+            within,
+            lambda: f"commands: {self.names()}",
+        )
 
     # The server
 
@@ -167,11 +165,9 @@ class FakeImap:
                 session.writer.write(b"+ Ready for literal data\r\n")
             data += await session.reader.readexactly(int(literal.group(1)))
 
-    async def _record(self, name: str, args: list[Token]) -> None:
-        assert self._changed is not None
-        async with self._changed:
-            self.commands.append(command := Command(name, args))
-            self._changed.notify_all()
+    async def _record_command(self, name: str, args: list[Token]) -> None:
+        command = Command(name, args)
+        await self._record(lambda: self.commands.append(command))
         if self.on_command is not None:
             self.on_command(command)
 
@@ -197,11 +193,11 @@ class FakeImap:
             session.held = bytearray(b"+ idling\r\n")
             session.idling = True
             self._report_exists(session)
-            await self._record(name.decode(), args)
+            await self._record_command(name.decode(), args)
             write(bytes(session.held))
             session.held = None
         else:
-            await self._record(name.decode(), args)
+            await self._record_command(name.decode(), args)
 
         def done(status: bytes, text: bytes) -> None:
             if session.selected:  # as real servers do, with the answer to any command
@@ -254,7 +250,7 @@ class FakeImap:
             if line.rstrip(b"\r\n").upper() != b"DONE":
                 done(b"BAD", b"expected DONE")
                 return bool(line)
-            await self._record("DONE", [])
+            await self._record_command("DONE", [])
             done(b"OK", b"IDLE terminated")
         elif name == b"UID SEARCH":
             found = self._search(args)

@@ -15,11 +15,15 @@ import itertools
 import json
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+# Call and Failure are re-exported: tests read the calls they wait for.
+from tests.support.recording_server import ApiServer
+from tests.support.recording_server import Call as Call
+from tests.support.recording_server import Failure as Failure
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BOT_USERNAME = "coordbot_test_bot"
@@ -27,54 +31,23 @@ BOT_ID = 123456
 
 
 @dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float = field(default_factory=time.monotonic)
-
-
-@dataclass
-class Failure:
-    status: int
-    description: str
-    retry_after: int | None = None
-
-
-@dataclass
-class FakeTelegram:
+class FakeTelegram(ApiServer):
     """`enforce_limits` makes it refuse, as Telegram does, more than 30 messages in any second
     and more than one a second to the same chat (429 with retry_after)."""
 
     enforce_limits: bool = False
-    calls: list[Call] = field(default_factory=list)
     refused: int = 0
     conflicts: int = 0  # getUpdates refused with 409: another one was in flight
     last_get_updates: dict[str, Any] = field(default_factory=dict)  # its parameters
     updates: list[dict[str, Any]] = field(default_factory=list)
-    failures: dict[str, list[Failure]] = field(default_factory=dict)
-    url: str = ""
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _changed: asyncio.Condition | None = None
-    _runner: web.AppRunner | None = None
     _recent: deque[float] = field(default_factory=deque)
     _last_to_chat: dict[str, float] = field(default_factory=dict)
     _polling: int = 0
 
-    async def start(self) -> None:
-        self._changed = asyncio.Condition()
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # What tests do
 
@@ -85,36 +58,8 @@ class FakeTelegram:
 
     async def push(self, update: dict[str, Any]) -> int:
         update = {"update_id": next(self._update_ids), **update}
-        assert self._changed is not None
-        async with self._changed:
-            self.updates.append(update)
-            self._changed.notify_all()
+        await self._record(lambda: self.updates.append(update))
         return int(update["update_id"])
-
-    def of(self, *methods: str) -> list[Call]:
-        return [call for call in self.calls if call.method in methods]
-
-    async def wait_for(self, method: str, count: int = 1, within: float = 10) -> list[Call]:
-        """The calls of `method` once there are at least `count` of them."""
-        return await self.messages(lambda call: call.method == method, count, within)
-
-    async def messages(
-        self, wanted: Callable[[Call], bool], count: int = 1, within: float = 10
-    ) -> list[Call]:
-        """The calls that are `wanted`, once there are at least `count` of them."""
-        deadline = time.monotonic() + within
-        assert self._changed is not None
-        async with self._changed:
-            while len(found := [c for c in self.calls if wanted(c)]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"{len(found)} wanted calls, expected {count}: "
-                        f"{[c.method for c in self.calls]}"
-                    )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), left)
-        return found
 
     def sent_texts(self) -> list[str]:
         return [call.params["text"] for call in self.of("sendMessage", "editMessageText")]
@@ -141,17 +86,13 @@ class FakeTelegram:
                 },
                 status=429,
             )
-        assert self._changed is not None
-        async with self._changed:
-            self.calls.append(Call(method, params))
-            self._changed.notify_all()
-        pending = self.failures.get(method)
-        if pending:
-            failure = pending.pop(0)
+        await self._record_call(method, params)
+        failure = self._next_failure(method)
+        if failure is not None:
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": failure.status,
-                "description": failure.description,
+                "description": failure.error,
             }
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
@@ -205,10 +146,9 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 409, "description": description}, status=409
             )
-        pending = self.failures.get("getUpdates")
-        if pending:
-            failure = pending.pop(0)
-            body = {"ok": False, "error_code": failure.status, "description": failure.description}
+        failure = self._next_failure("getUpdates")
+        if failure is not None:
+            body = {"ok": False, "error_code": failure.status, "description": failure.error}
             return web.json_response(body, status=failure.status)
         self._polling += 1
         self.last_get_updates = params
