@@ -23,16 +23,12 @@ from bot import db as database
 from bot import events
 from bot import participants as participants_domain
 from bot.clock import SystemClock
-from bot.config import (
-    ConfigurationError,
-    MailSettings,
-    Settings,
-    SlackSettings,
-    TelegramSettings,
-)
+from bot.config import ConfigurationError, MailSettings, Settings
 from bot.i18n import localised, negotiate, set_process_language
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
+from bot.platforms import PLATFORMS, PlatformError
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, SessionChange, load_programme
 
@@ -86,13 +82,7 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 def _secrets_in_environment() -> list[str]:
-    names = (
-        "TELEGRAM_BOT_TOKEN",
-        "TELEGRAM_WEBHOOK_SECRET",
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_APP_TOKEN",
-    )
+    names = [name for platform in PLATFORMS for name in platform.secret_names]
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 
@@ -122,15 +112,16 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
     MAIL_IMAP_HOST) until stopped."""
-    from bot.platforms import PlatformError
     from bot.runner import NothingToRun
     from bot.runner import run as run_platforms
 
     try:
-        telegram, slack = TelegramSettings.from_env(), SlackSettings.from_env()
+        # Every platform's settings are checked before anything starts.
+        configured = [platform.from_env() for platform in PLATFORMS]
+        adapters = [build for build in configured if build is not None]
         mail = MailSettings.from_env()
         with _database_errors(settings):
-            asyncio.run(run_platforms(settings, telegram, slack, _local_time(at), mail))
+            asyncio.run(run_platforms(settings, adapters, _local_time(at), mail))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
@@ -315,7 +306,6 @@ def invite(
     participants who already have one are skipped unless --renew. A code links one chat
     account once; --participant ID gives one person a new code (their old one stops working)."""
     from bot.invitations import Invitation, issue, write_invitations
-    from bot.platforms import PlatformError
 
     username = (bot_name or "").lstrip("@")
     if not username:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from bot.db import SessionFactory
 from bot.i18n import choose_language, use_language
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
 from bot.pacing import background
+from bot.platforms import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ Loader = Callable[[AsyncSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 class Unreachable(Exception):
     """The person cannot be reached there (blocked the bot, left the workspace…)."""
-
-
-class Deliverer(Protocol):
-    async def deliver(self, external_id: str, reply: Reply) -> None:
-        """Send `reply` to the account; raise Unreachable, or any other error to retry."""
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        """Rewrite a message the bot sent earlier into that chat."""
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from bot.chat import Choice, Reply
 from bot.i18n import _
 from bot.matching import fold
 from bot.models import ChatIdentity
+from bot.platforms import DISPLAY_NAMES
 from bot.router import Context
 from handlers import answers
 
-# The platforms one may choose, by the name the bot uses for them and the name people know.
-PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
+# The platforms one may choose (the platform table's), by the name the bot uses for them and
+# the name people know.
+PLATFORM_NAMES = DISPLAY_NAMES
 _AUTO = {"auto", "automatic", "automatique", "automatico", "default", "defaut", "last"}
 
 

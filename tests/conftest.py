@@ -14,14 +14,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SimulatedClock
-from bot.config import MailSettings, SlackSettings, TelegramSettings
+from bot.config import MailSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.events import current_event
 from bot.mail.service import MailService
 from bot.models import Event
 from bot.paths import EVENTS
 from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import SlackSettings
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.check import check_file
 from bot.programme.load import load_programme
 from bot.programme.spec import ProgrammeSpec

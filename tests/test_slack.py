@@ -9,11 +9,11 @@ import aiohttp
 from sqlalchemy import select
 
 from bot import outbox
-from bot.config import SlackSettings
 from bot.db import SessionFactory
 from bot.delivery import DeliveryWorker
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import SlackSettings
 from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant

@@ -11,12 +11,12 @@ import pytest
 
 from bot import outbox
 from bot.chat import Reply
-from bot.config import TelegramSettings
 from bot.delivery import DeliveryWorker
 from bot.events import current_event
 from bot.models import Event, Role
 from bot.pacing import background
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message

@@ -34,7 +34,6 @@ from telegram.ext import Application
 
 from bot import inbox, markup
 from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
-from bot.config import TelegramSettings
 from bot.delivery import Unreachable
 from bot.i18n import LANGUAGES, use_language
 from bot.inbox import Stored
@@ -42,9 +41,9 @@ from bot.pacing import Pacer
 from bot.platforms import PlatformError
 from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
+from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
 from bot.router import Dispatcher, Router
 
-PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
@@ -129,6 +128,8 @@ def _log_refused(chat_id: int, step: _Step, error: BadRequest) -> None:
 
 
 class TelegramAdapter:
+    name = PLATFORM
+
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
@@ -155,6 +156,10 @@ class TelegramAdapter:
             settings, dispatcher.sessions, self._process, allowed_updates=Update.ALL_TYPES
         )
         self._webhook: web.AppRunner | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.settings.rate
 
     @property
     def username(self) -> str:

@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 
 from bot import inbox
-from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.inbox import ChatQueues, QuietLog, Stored
+from bot.platforms.telegram_settings import TelegramSettings
 
 PLATFORM = "telegram"
 MAX_UPDATE_ID = 2**63 - 1
