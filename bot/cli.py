@@ -529,7 +529,7 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
 @pass_settings
 def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) -> None:
     """Chat with the bot in this terminal, with no platform and no token."""
-    from bot.platforms.console import run_console
+    from bot.runner import run_console
 
     clock_start = _local_time(at)
     try:

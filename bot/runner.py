@@ -1,4 +1,6 @@
-"""`coordbot run`: every configured platform in one process, until SIGTERM or SIGINT."""
+"""The composition root: `coordbot run` (every configured platform in one process, until SIGTERM
+or SIGINT) and `coordbot chat` (the console), each wiring the router, dispatcher, delivery worker
+and adapters together."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot import participants
 from bot.bookkeeping import after_delivery_pass
+from bot.chat import Sender
 from bot.clock import Clock, SystemClock
 from bot.config import MailSettings, Settings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
@@ -17,6 +21,7 @@ from bot.delivery import DeliveryWorker
 from bot.events import current_event, meeting_clock
 from bot.leader import hold_scheduler_role
 from bot.platforms import AdapterFactory, Deliverer
+from bot.platforms.console import ConsoleChat
 from bot.router import Dispatcher, Router, forget_old_deliveries
 from bot.scheduler import ReminderScheduler
 from handlers import build_router
@@ -116,4 +121,37 @@ async def run(
             await service.stop()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
+        await engine.dispose()
+
+
+async def run_console(
+    settings: Settings, *, language: str | None, who: str | None, at: datetime | None
+) -> None:
+    """`coordbot chat`: the console as a guest, or as the participant `who` names (raises
+    LookupError when nobody matches)."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        await upgrade(settings.database_url)
+        external_id, name = "guest", None
+        async with sessions() as db:
+            event = await current_event(db, settings.event)
+            clock = meeting_clock(event, at)
+            if who and who.strip().lower() != "guest":
+                if event is None:
+                    raise LookupError("load a programme first: coordbot programme load FILE")
+                participant = await participants.chat_as(db, event, who, clock.now())
+                await db.flush()
+                external_id, name = f"participant-{participant.id}", participant.name
+                identity = await participants.identity_for(
+                    db, ConsoleChat.name, Sender(external_id, name, language), clock.now()
+                )
+                participants.link(identity, participant)
+            await db.commit()
+        router = build_router()
+        dispatcher = Dispatcher(router, sessions, clock, settings.event)
+        console = ConsoleChat(dispatcher, Sender(external_id, name, language))
+        worker = delivery_worker(sessions, clock, router, {console.name: console})
+        await console.run(after_each_line=worker.deliver_due)
+    finally:
         await engine.dispose()
