@@ -20,7 +20,7 @@ from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.delivery import DeliveryWorker
 from bot.events import current_event, meeting_clock
 from bot.leader import hold_scheduler_role
-from bot.platforms import AdapterFactory, Deliverer
+from bot.platforms import Adapter, AdapterFactory, Deliverer
 from bot.platforms.console import ConsoleChat
 from bot.router import Dispatcher, Router, forget_old_deliveries
 from bot.scheduler import ReminderScheduler
@@ -151,7 +151,8 @@ async def run_console(
         router = build_router()
         dispatcher = Dispatcher(router, sessions, clock, settings.event)
         console = ConsoleChat(dispatcher, Sender(external_id, name, language))
-        worker = delivery_worker(sessions, clock, router, {console.name: console})
+        adapters: dict[str, Adapter] = {console.name: console}  # an adapter like the others
+        worker = delivery_worker(sessions, clock, router, adapters)
         await console.run(after_each_line=worker.deliver_due)
     finally:
         await engine.dispose()
