@@ -1,116 +1,20 @@
-"""Settings read from the environment, in one place. Secrets never appear in a repr."""
+"""Settings read from the environment: the process's own and the mailing list's, and the rules
+every setting is read by. Each chat platform's settings live beside its adapter
+(bot/platforms/*_settings.py). Secrets never appear in a repr."""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 
 from bot.text.numbers import MAX_NUMBER, parse_decimal, parse_number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coordbot.sqlite3"
-PUBLIC_TELEGRAM_API = "https://api.telegram.org"
 
 
 class ConfigurationError(ValueError):
     """A setting is missing or wrong; the message says which and how to fix it (never what the
     setting holds: it may be a secret)."""
-
-
-# Telegram takes 1-256 characters of these; we ask for 16 at least, so that it cannot be guessed.
-_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
-SECRET_RULE = "16 to 256 characters of A-Z, a-z, 0-9, _ and -"
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    token: str = field(repr=False)
-    api_url: str = PUBLIC_TELEGRAM_API
-    webhook_url: str | None = None
-    webhook_secret: str | None = field(default=None, repr=False)
-    listen: str = "127.0.0.1"
-    port: int = 8443
-    path: str = "/telegram"
-    # Telegram's limits for bots: 30 messages a second overall, 20 a minute in one group.
-    rate: float = 30.0
-    group_rate_per_minute: float = 20.0
-
-    @classmethod
-    def from_env(cls) -> TelegramSettings | None:
-        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
-        if not token:
-            return None
-        webhook_url = os.environ.get("TELEGRAM_WEBHOOK_URL") or None
-        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None
-        if webhook_url and not secret:
-            raise ConfigurationError(
-                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: without a "
-                f"secret anyone could post updates to the webhook. Set it to {SECRET_RULE}."
-            )
-        if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret):
-            raise ConfigurationError(f"TELEGRAM_WEBHOOK_SECRET must be {SECRET_RULE}.")
-        port = _port("TELEGRAM_WEBHOOK_PORT", 8443)
-        rate = _rate("TELEGRAM_RATE", 30)
-        group_rate = _rate("TELEGRAM_GROUP_RATE", 20)
-        return cls(
-            token=token,
-            api_url=(os.environ.get("TELEGRAM_API_URL") or PUBLIC_TELEGRAM_API).rstrip("/"),
-            webhook_url=webhook_url,
-            webhook_secret=secret,
-            listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
-            port=port,
-            path="/" + os.environ.get("TELEGRAM_WEBHOOK_PATH", "/telegram").lstrip("/"),
-            rate=rate,
-            group_rate_per_minute=group_rate,
-        )
-
-
-PUBLIC_SLACK_API = "https://slack.com/api/"
-
-
-@dataclass(frozen=True)
-class SlackSettings:
-    """Slack: Socket Mode when an app-level token is given, else HTTP (Events API and
-    interactivity on `listen:port` + `path`, every request's signature checked)."""
-
-    bot_token: str = field(repr=False)
-    signing_secret: str | None = field(default=None, repr=False)
-    app_token: str | None = field(default=None, repr=False)
-    api_url: str = PUBLIC_SLACK_API
-    listen: str = "127.0.0.1"
-    port: int = 3000
-    path: str = "/slack/events"
-
-    @property
-    def socket_mode(self) -> bool:
-        return self.app_token is not None
-
-    @classmethod
-    def from_env(cls) -> SlackSettings | None:
-        token = os.environ.get("SLACK_BOT_TOKEN", "").strip()
-        if not token:
-            return None
-        app_token = os.environ.get("SLACK_APP_TOKEN", "").strip() or None
-        secret = os.environ.get("SLACK_SIGNING_SECRET", "").strip() or None
-        if app_token is None and secret is None:
-            raise ConfigurationError(
-                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode: Slack's "
-                "requests are checked with it) nor SLACK_APP_TOKEN (Socket Mode) is: see "
-                "docs/slack.md."
-            )
-        if app_token is not None and not app_token.startswith("xapp-"):
-            raise ConfigurationError("SLACK_APP_TOKEN must be an app-level token (xapp-…).")
-        port = _port("SLACK_PORT", 3000)
-        api_url = os.environ.get("SLACK_API_URL") or PUBLIC_SLACK_API
-        return cls(
-            bot_token=token,
-            signing_secret=secret,
-            app_token=app_token,
-            api_url=api_url.rstrip("/") + "/",
-            listen=os.environ.get("SLACK_LISTEN", "127.0.0.1"),
-            port=port,
-            path="/" + os.environ.get("SLACK_PATH", "/slack/events").lstrip("/"),
-        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +37,7 @@ def _words(name: str) -> tuple[str, ...]:
     )
 
 
-def _number(name: str, default: int, minimum: int = 0, maximum: int = MAX_NUMBER) -> int:
+def number_setting(name: str, default: int, minimum: int = 0, maximum: int = MAX_NUMBER) -> int:
     """A whole number from the environment (ASCII digits), from `minimum` to `maximum`."""
     text = os.environ.get(name, "").strip()
     if not text:
@@ -144,11 +48,12 @@ def _number(name: str, default: int, minimum: int = 0, maximum: int = MAX_NUMBER
     return number
 
 
-def _port(name: str, default: int) -> int:
-    return _number(name, default, minimum=1, maximum=65535)
+def port_setting(name: str, default: int) -> int:
+    """A TCP port from the environment."""
+    return number_setting(name, default, minimum=1, maximum=65535)
 
 
-def _rate(name: str, default: float) -> float:
+def rate_setting(name: str, default: float) -> float:
     """A rate of messages (a second or a minute): more than 0, at most 1000."""
     text = os.environ.get(name, "").strip()
     if not text:
@@ -221,19 +126,19 @@ class MailSettings:
                 host=imap_host,
                 user=user,
                 password=password,
-                port=_port("MAIL_IMAP_PORT", 993 if tls else 143),
+                port=port_setting("MAIL_IMAP_PORT", 993 if tls else 143),
                 tls=tls,
                 folder=os.environ.get("MAIL_IMAP_FOLDER", "").strip() or "INBOX",
-                poll_seconds=_number("MAIL_IMAP_POLL_SECONDS", 60, minimum=1, maximum=86400),
+                poll_seconds=number_setting("MAIL_IMAP_POLL_SECONDS", 60, minimum=1, maximum=86400),
             )
         return cls(
             list_ids=list_ids,
             allowed_senders=_words("MAIL_ALLOWED_SENDERS"),
             smtp_listen=os.environ.get("MAIL_SMTP_LISTEN", "").strip() or "127.0.0.1",
-            smtp_port=_port("MAIL_SMTP_PORT", 0) if smtp_port else None,
+            smtp_port=port_setting("MAIL_SMTP_PORT", 0) if smtp_port else None,
             imap=imap,
-            attachment_limit=_number("MAIL_ATTACHMENT_LIMIT", 2_000_000),
-            attachment_files=_number("MAIL_ATTACHMENT_FILES", 5, maximum=50),
-            read_seconds=_number("MAIL_READ_SECONDS", 20, minimum=1, maximum=600),
-            read_memory_mb=_number("MAIL_READ_MEMORY_MB", 288, minimum=128, maximum=65536),
+            attachment_limit=number_setting("MAIL_ATTACHMENT_LIMIT", 2_000_000),
+            attachment_files=number_setting("MAIL_ATTACHMENT_FILES", 5, maximum=50),
+            read_seconds=number_setting("MAIL_READ_SECONDS", 20, minimum=1, maximum=600),
+            read_memory_mb=number_setting("MAIL_READ_MEMORY_MB", 288, minimum=128, maximum=65536),
         )

@@ -8,12 +8,14 @@ from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.models import ChatIdentity
 from bot.people import participants
+from bot.platforms import DISPLAY_NAMES
 from bot.router import ParticipantContext
 from bot.text.i18n import _
 from bot.text.matching import fold
 
-# The platforms one may choose, by the name the bot uses for them and the name people know.
-PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
+# The platforms one may choose (the platform table's), by the name the bot uses for them and
+# the name people know.
+PLATFORM_NAMES = DISPLAY_NAMES
 _AUTO = {"auto", "automatic", "automatique", "automatico", "default", "defaut", "last"}
 
 

@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SimulatedClock
-from bot.config import MailSettings, SlackSettings, TelegramSettings
+from bot.config import MailSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.mail.service import MailService
 from bot.models import Event
 from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import SlackSettings
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.load import load_programme
 from bot.programme.meeting import current_event
 from bot.router import Dispatcher

@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.config import SlackSettings
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker
 from bot.groups import GroupPost
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import SlackSettings
 from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.chat import Document, Reply
-from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.models import ChatIdentity, Event, ProcessedDelivery
 from bot.platforms import PlatformError
 from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.router import Dispatcher
 from tests.support.fake_telegram import (
     BOT_USERNAME,

@@ -11,12 +11,12 @@ import pytest
 
 from bot.broadcasts import BroadcastMessage
 from bot.chat import Reply
-from bot.config import TelegramSettings
 from bot.delivery import outbox
 from bot.delivery.pacing import background
 from bot.delivery.worker import DeliveryWorker
 from bot.models import Event, Role
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.meeting import current_event
 from bot.router import Dispatcher
 from handlers import build_notices

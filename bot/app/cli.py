@@ -21,16 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db as database
 from bot.clock import SystemClock
-from bot.config import (
-    ConfigurationError,
-    MailSettings,
-    Settings,
-    SlackSettings,
-    TelegramSettings,
-)
+from bot.config import ConfigurationError, MailSettings, Settings
 from bot.logs import configure as configure_logging
 from bot.models import Participant, Role
 from bot.people import participants as participants_domain
+from bot.platforms import PLATFORMS, PlatformError
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme import meeting
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, SessionChange, load_programme
@@ -86,13 +82,7 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 def _secrets_in_environment() -> list[str]:
-    names = (
-        "TELEGRAM_BOT_TOKEN",
-        "TELEGRAM_WEBHOOK_SECRET",
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_APP_TOKEN",
-    )
+    names = [name for platform in PLATFORMS for name in platform.secret_names]
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 
@@ -127,10 +117,12 @@ def run(settings: Settings, at: str | None) -> None:
     from bot.platforms import PlatformError
 
     try:
-        telegram, slack = TelegramSettings.from_env(), SlackSettings.from_env()
+        # Every platform's settings are checked before anything starts.
+        configured = [platform.from_env() for platform in PLATFORMS]
+        adapters = [build for build in configured if build is not None]
         mail = MailSettings.from_env()
         with _database_errors(settings):
-            asyncio.run(run_platforms(settings, telegram, slack, _local_time(at), mail))
+            asyncio.run(run_platforms(settings, adapters, _local_time(at), mail))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
@@ -315,7 +307,6 @@ def invite(
     participants who already have one are skipped unless --renew. A code links one chat
     account once; --participant ID gives one person a new code (their old one stops working)."""
     from bot.people.invitations import Invitation, issue, write_invitations
-    from bot.platforms import PlatformError
 
     username = (bot_name or "").lstrip("@")
     if not username:
@@ -539,7 +530,7 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
 @pass_settings
 def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) -> None:
     """Chat with the bot in this terminal, with no platform and no token."""
-    from bot.platforms.console import run_console
+    from bot.app.runner import run_console
 
     clock_start = _local_time(at)
     try:

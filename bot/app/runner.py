@@ -1,20 +1,27 @@
-"""`coordbot run`: every configured platform in one process, until SIGTERM or SIGINT."""
+"""The composition root: `coordbot run` (every configured platform in one process, until SIGTERM
+or SIGINT) and `coordbot chat` (the console), each wiring the router, dispatcher, delivery worker
+and adapters together."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app import bookkeeping
 from bot.app.scheduler import Scheduler
-from bot.clock import SystemClock
-from bot.config import MailSettings, Settings, SlackSettings, TelegramSettings
-from bot.db import create_engine, session_factory, upgrade
+from bot.chat import Sender
+from bot.clock import Clock, SystemClock
+from bot.config import MailSettings, Settings
+from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.delivery.leader import hold_scheduler_role
-from bot.delivery.worker import Deliverer, DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
+from bot.people import participants
+from bot.platforms import Adapter, AdapterFactory, Deliverer
+from bot.platforms.console import ConsoleChat
 from bot.programme.meeting import current_event, meeting_clock
 from bot.router import Dispatcher, forget_old_deliveries
 from handlers import broadcast as broadcast_handlers
@@ -23,7 +30,9 @@ from handlers import build_notices, build_router
 log = logging.getLogger(__name__)
 
 
-class Platform(Protocol):
+class Service(Protocol):
+    """Started with the process and stopped with it: an adapter, the mail intake."""
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
@@ -32,13 +41,34 @@ class NothingToRun(Exception):
     pass
 
 
+def delivery_worker(
+    sessions: SessionFactory, clock: Clock, deliverers: Mapping[str, Deliverer]
+) -> DeliveryWorker:
+    """The worker that sends what the bot queued, through these adapters."""
+    return DeliveryWorker(sessions, clock, build_notices(), deliverers)
+
+
+def scheduler(
+    sessions: SessionFactory,
+    clock: Clock,
+    adapters: Mapping[str, Deliverer],
+    event_key: str | None = None,
+    rate: float = 30.0,
+) -> Scheduler:
+    """Session reminders and the routine (broadcasts' reports and progress, survey reminders,
+    expired codes), run by the process that holds the scheduler role."""
+    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, adapters)
+    return Scheduler(sessions, clock, event_key, rate=rate, every=routine)
+
+
 async def run(
     settings: Settings,
-    telegram: TelegramSettings | None,
-    slack: SlackSettings | None = None,
+    adapters: Sequence[AdapterFactory],
     at: datetime | None = None,
     mail: MailSettings | None = None,
 ) -> None:
+    """Serve the platforms `adapters` builds (read from the platform table by the caller, so
+    that settings are checked before anything starts)."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -49,58 +79,39 @@ async def run(
     router = build_router()
     dispatcher = Dispatcher(router, sessions, clock, settings.event)
 
-    platforms: list[Platform] = []
-    deliverers: dict[str, Deliverer] = {}
-    if telegram is not None:
-        from bot.platforms.telegram import PLATFORM, TelegramAdapter
-
-        adapter = TelegramAdapter(telegram, dispatcher)
-        platforms.append(adapter)
-        deliverers[PLATFORM] = adapter
-    if slack is not None:
-        from bot.platforms import slack as slack_platform
-
-        slack_adapter = slack_platform.SlackAdapter(slack, dispatcher)
-        platforms.append(slack_adapter)
-        deliverers[slack_platform.PLATFORM] = slack_adapter
+    platforms = [build(dispatcher) for build in adapters]
     if not platforms:
         await engine.dispose()
         raise NothingToRun(
             "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md) or "
             "SLACK_BOT_TOKEN (docs/slack.md), or try the bot in the terminal with `coordbot chat`"
         )
-
+    services: list[Service] = list(platforms)
     if mail is not None:  # mail in: after the chat platforms, which are what relays it
         from bot.mail.service import MailIntake, MailService
 
-        platforms.append(MailService(MailIntake(sessions, clock, mail, settings.event)))
+        services.append(MailService(MailIntake(sessions, clock, mail, settings.event)))
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
-    started: list[Platform] = []
-    worker = DeliveryWorker(
-        sessions,
-        clock,
-        build_notices(),
-        deliverers,
-    )
-    # Reminders start early enough to leave at the platform's rate, with a little to spare
+    started: list[Service] = []
+    deliverers = {platform.name: platform for platform in platforms}
+    worker = delivery_worker(sessions, clock, deliverers)
+    # Reminders start early enough to leave at the platforms' rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
-    rate = (telegram.rate if telegram is not None else 30.0) * 0.95
-    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, deliverers)
-    scheduler = Scheduler(sessions, clock, settings.event, rate=rate, every=routine)
+    rates = [platform.rate for platform in platforms if platform.rate is not None]
+    rate = (min(rates) if rates else 30.0) * 0.95
+    planner = scheduler(sessions, clock, deliverers, settings.event, rate)
     background: list[asyncio.Task[None]] = []
     try:
-        for platform in platforms:
-            await platform.start()
-            started.append(platform)
+        for service in services:
+            await service.start()
+            started.append(service)
         background = [
             asyncio.create_task(worker.run(stopping)),
-            asyncio.create_task(
-                hold_scheduler_role(engine, stopping, scheduler.start, scheduler.stop)
-            ),
+            asyncio.create_task(hold_scheduler_role(engine, stopping, planner.start, planner.stop)),
         ]
         log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")
         await stopping.wait()
@@ -110,9 +121,53 @@ async def run(
         for outcome in await asyncio.gather(*background, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("a background task failed", exc_info=outcome)
-        await scheduler.stopped()
-        for platform in reversed(started):
-            await platform.stop()
+        await planner.stopped()  # no routine run left holding a connection
+        for service in reversed(started):
+            await service.stop()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
+        await engine.dispose()
+
+
+async def run_console(
+    settings: Settings, *, language: str | None, who: str | None, at: datetime | None
+) -> None:
+    """`coordbot chat`: the console as a guest, or as the participant `who` names (raises
+    LookupError when nobody matches)."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        await upgrade(settings.database_url)
+        external_id, name = "guest", None
+        async with sessions() as db:
+            event = await current_event(db, settings.event)
+            clock = meeting_clock(event, at)
+            if who and who.strip().lower() != "guest":
+                if event is None:
+                    raise LookupError("load a programme first: coordbot programme load FILE")
+                participant = await participants.chat_as(db, event, who, clock.now())
+                await db.flush()
+                external_id, name = f"participant-{participant.id}", participant.name
+                identity = await participants.identity_for(
+                    db, ConsoleChat.name, Sender(external_id, name, language), clock.now()
+                )
+                participants.link(identity, participant)
+            await db.commit()
+        router = build_router()
+        dispatcher = Dispatcher(router, sessions, clock, settings.event)
+        console = ConsoleChat(dispatcher, Sender(external_id, name, language))
+        adapters: dict[str, Adapter] = {console.name: console}  # an adapter like the others
+        worker = delivery_worker(sessions, clock, adapters)
+        routine = scheduler(sessions, clock, adapters, settings.event)  # stepped, never started
+
+        async def after_each_line() -> None:
+            """What the bot sends on its own after a line: the routine first (what it queues,
+            such as survey reminders, leaves now), and once more after sending (a broadcast
+            just finished: its progress message shows the end)."""
+            await routine.run_every_once()
+            if await worker.deliver_due():
+                await routine.run_every_once()
+
+        await console.run(after_each_line=after_each_line)
+    finally:
         await engine.dispose()

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.chat import Reply
 from bot.clock import Clock
@@ -24,20 +24,13 @@ from bot.delivery import outbox
 from bot.delivery.pacing import background
 from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
 from bot.notice import Notices, UndecodableNotice
+from bot.platforms import Deliverer
 
 log = logging.getLogger(__name__)
 
 
 class Unreachable(Exception):
     """The person cannot be reached there (blocked the bot, left the workspace…)."""
-
-
-class Deliverer(Protocol):
-    async def deliver(self, external_id: str, reply: Reply) -> None:
-        """Send `reply` to the account; raise Unreachable, or any other error to retry."""
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        """Rewrite a message the bot sent earlier into that chat."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.chat import Sender
-from bot.models import ChatIdentity, Participant
+from bot.models import ChatIdentity, Event, Participant, Role
 from bot.models.base import stored
 from bot.text.i18n import LANGUAGES
 from bot.text.numbers import parse_number
@@ -175,6 +175,45 @@ async def search(db: AsyncSession, event_id: int, text: str, most: int = 10) -> 
         .limit(most)
     )
     return list((await db.execute(query)).scalars())
+
+
+# `coordbot chat --as ROLE`: the words taken for each role.
+ROLE_WORDS = {
+    "delegate": Role.CIVIL_SOCIETY,
+    "civil_society": Role.CIVIL_SOCIETY,
+    "government": Role.GOVERNMENT,
+    "international": Role.INTERNATIONAL,
+    "un": Role.INTERNATIONAL,
+    "organiser": Role.ORGANISER,
+    "organizer": Role.ORGANISER,
+    "facilitator": Role.FACILITATOR,
+    "rapporteur": Role.RAPPORTEUR,
+}
+
+
+async def chat_as(db: AsyncSession, event: Event, who: str, now: datetime) -> Participant:
+    """`coordbot chat --as WHO`: a participant by id, e-mail or name, or the first participant
+    with a role (one is created for the console when the registry has none). LookupError when
+    nobody matches."""
+    role = ROLE_WORDS.get(who.strip().lower())
+    if role is None:
+        found = await find_participant(db, event.id, who)
+        if found is None:
+            raise LookupError(f"no single participant matches {who!r} (try an id or an e-mail)")
+        return found
+    query = (
+        select(Participant)
+        .where(Participant.event_id == event.id, Participant.role == role)
+        .order_by(Participant.id)
+        .limit(1)
+    )
+    found = (await db.execute(query)).scalar_one_or_none()
+    if found is None:
+        found = Participant(
+            event_id=event.id, name=f"Console {role.value}", role=role, created_at=now
+        )
+        db.add(found)
+    return found
 
 
 async def unlink_accounts(

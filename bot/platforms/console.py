@@ -11,34 +11,27 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.app import bookkeeping
-from bot.app.scheduler import Scheduler
 from bot.chat import Choice, Document, Incoming, Reply, Sender, parse_command
-from bot.config import Settings
-from bot.db import create_engine, session_factory, upgrade
-from bot.delivery.worker import DeliveryWorker
-from bot.models import Event, Participant, Role
-from bot.people import participants
-from bot.programme import meeting
 from bot.router import Dispatcher
 from bot.text.i18n import _, use_language
 from bot.text.markup import to_plain
 from bot.text.numbers import parse_number
-from handlers import broadcast as broadcast_handlers
-from handlers import build_notices, build_router
 
 PLATFORM = "console"
 _QUIT = {"/quit", "/exit", "/q"}
 
 
 class ConsoleChat:
+    """One person at the terminal, and the messages the bot sends on its own to whoever once
+    used the console (wired in bot/app/runner.py, like every adapter)."""
+
+    name = PLATFORM
+    rate = None
+
     def __init__(
         self,
         dispatcher: Dispatcher,
@@ -48,23 +41,6 @@ class ConsoleChat:
         stdout: TextIO = sys.stdout,
     ) -> None:
         self.dispatcher = dispatcher
-        self.worker = DeliveryWorker(
-            dispatcher.sessions,
-            dispatcher.clock,
-            build_notices(),
-            {PLATFORM: self},
-        )
-        # Not started: the console steps the scheduler's routine by hand after each line.
-        self.scheduler = Scheduler(
-            dispatcher.sessions,
-            dispatcher.clock,
-            every=bookkeeping.routine(
-                dispatcher.sessions,
-                dispatcher.clock,
-                broadcast_handlers.progress,
-                {PLATFORM: self},
-            ),
-        )
         self.sender = sender
         self.stdin = stdin
         self.stdout = stdout
@@ -127,7 +103,15 @@ class ConsoleChat:
         self.stdout.write(f"> {line.rstrip()}\n")
         return line
 
-    async def run(self) -> None:
+    async def start(self) -> None:
+        """Nothing to connect to: `run` reads the terminal."""
+
+    async def stop(self) -> None:
+        """Nothing to close."""
+
+    async def run(self, after_each_line: Callable[[], Awaitable[object]]) -> None:
+        """Read lines until /quit or the end of input; after each line's replies,
+        `after_each_line` (the delivery worker's pass, so that what the line queued shows)."""
         with use_language(self.sender.language_code or "en"):
             self.stdout.write(
                 _(
@@ -147,15 +131,13 @@ class ConsoleChat:
                 break
             for reply in await self.dispatcher.handle(self.incoming(line)):
                 self.show(reply)
-            await self.deliver_due()
+            await after_each_line()
 
-    async def deliver_due(self) -> None:
-        """What the bot sends on its own after a line: the routine first (what it queues, such
-        as survey reminders, leaves now), and once more after sending (a broadcast just
-        finished: its progress message shows the end; its report leaves after the next line)."""
-        await self.scheduler.run_every_once()
-        if await self.worker.deliver_due():
-            await self.scheduler.run_every_once()
+    async def send(self, chat_id: str, reply: Reply, replacing: str | None = None) -> str | None:
+        """A reply is printed (a terminal cannot rewrite what it printed); its number is its
+        id."""
+        self.show(reply)
+        return str(self.shown)
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Messages the bot sends on its own, to this console's user or (a demo) to others
@@ -169,70 +151,3 @@ class ConsoleChat:
         """A terminal cannot rewrite what it printed: the new version is printed, marked."""
         self.stdout.write("✏️  ")
         self.show(reply)
-
-
-ROLE_WORDS = {
-    "delegate": Role.CIVIL_SOCIETY,
-    "civil_society": Role.CIVIL_SOCIETY,
-    "government": Role.GOVERNMENT,
-    "international": Role.INTERNATIONAL,
-    "un": Role.INTERNATIONAL,
-    "organiser": Role.ORGANISER,
-    "organizer": Role.ORGANISER,
-    "facilitator": Role.FACILITATOR,
-    "rapporteur": Role.RAPPORTEUR,
-}
-
-
-async def _console_participant(
-    db: AsyncSession, event: Event, who: str, now: datetime
-) -> Participant:
-    """`--as`: a participant by id, e-mail or name, or the first participant with a role (one is
-    created for the console when the registry has none)."""
-    role = ROLE_WORDS.get(who.strip().lower())
-    if role is None:
-        found = await participants.find_participant(db, event.id, who)
-        if found is None:
-            raise LookupError(f"no single participant matches {who!r} (try an id or an e-mail)")
-        return found
-    query = (
-        select(Participant)
-        .where(Participant.event_id == event.id, Participant.role == role)
-        .order_by(Participant.id)
-        .limit(1)
-    )
-    found = (await db.execute(query)).scalar_one_or_none()
-    if found is None:
-        found = Participant(
-            event_id=event.id, name=f"Console {role.value}", role=role, created_at=now
-        )
-        db.add(found)
-    return found
-
-
-async def run_console(
-    settings: Settings, *, language: str | None, who: str | None, at: datetime | None
-) -> None:
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    try:
-        await upgrade(settings.database_url)
-        external_id, name = "guest", None
-        async with sessions() as db:
-            event = await meeting.current_event(db, settings.event)
-            clock = meeting.meeting_clock(event, at)
-            if who and who.strip().lower() != "guest":
-                if event is None:
-                    raise LookupError("load a programme first: coordbot programme load FILE")
-                participant = await _console_participant(db, event, who, clock.now())
-                await db.flush()
-                external_id, name = f"participant-{participant.id}", participant.name
-                identity = await participants.identity_for(
-                    db, PLATFORM, Sender(external_id, name, language), clock.now()
-                )
-                participants.link(identity, participant)
-            await db.commit()
-        dispatcher = Dispatcher(build_router(), sessions, clock, settings.event)
-        await ConsoleChat(dispatcher, Sender(external_id, name, language)).run()
-    finally:
-        await engine.dispose()

@@ -38,7 +38,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
-from bot.config import SlackSettings
 from bot.delivery.worker import Unreachable
 from bot.platforms import PlatformError
 from bot.platforms.slack_requests import (
@@ -51,10 +50,10 @@ from bot.platforms.slack_requests import (
     parse_body,
     signature_problem,
 )
+from bot.platforms.slack_settings import PLATFORM, SlackSettings
 from bot.router import Dispatcher
 from bot.text import markup
 
-PLATFORM = "slack"
 log = logging.getLogger(__name__)
 
 # Slack's limits for one section's text and one message's blocks.
@@ -212,6 +211,9 @@ def form_values(view: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 class SlackAdapter:
+    name = PLATFORM
+    rate = None  # Slack's limits are per method and per channel: its SDK waits them out
+
     def __init__(self, settings: SlackSettings, dispatcher: Dispatcher) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
@@ -533,15 +535,27 @@ class SlackAdapter:
                         trigger_id=trigger_id, view=modal(reply.form, channel)
                     )
                 else:
-                    await self.send(channel, reply, pressed if reply.edit else None)
+                    await self._post(channel, reply, pressed if reply.edit else None)
             except Unreachable:
                 await self.dispatcher.set_reachable(PLATFORM, incoming.sender.external_id, False)
                 return
             except SlackApiError as error:  # logged; the person can ask again
                 log.warning("Slack: answering %s failed: %s", channel, error.response.get("error"))
 
-    async def send(self, channel: str, reply: Reply, replacing: str | None = None) -> str | None:
-        """Post a reply (or replace the message `replacing`); returns the message's ts."""
+    async def send(self, chat_id: str, reply: Reply, replacing: str | None = None) -> str | None:
+        """A reply into a channel, failures logged (a listener's answers go through `_answer`,
+        which knows who wrote and marks them unreachable)."""
+        try:
+            return await self._post(chat_id, reply, replacing)
+        except Unreachable as error:
+            log.info("Slack: %s cannot be reached: %s", chat_id, error)
+        except SlackApiError as error:
+            log.warning("Slack: posting to %s failed: %s", chat_id, error.response.get("error"))
+        return None
+
+    async def _post(self, channel: str, reply: Reply, replacing: str | None = None) -> str | None:
+        """Post a reply (or replace the message `replacing`); returns the message's ts. A person
+        who cannot be reached → Unreachable; any other error propagates."""
         try:
             if replacing is not None:
                 await self.client.chat_update(
@@ -577,7 +591,7 @@ class SlackAdapter:
             if error.response.get("error") in UNREACHABLE:
                 raise Unreachable(str(error.response.get("error"))) from error
             raise
-        await self.send(channel, reply)
+        await self._post(channel, reply)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        await self.send(chat_id, reply, replacing=message_id)
+        await self._post(chat_id, reply, replacing=message_id)

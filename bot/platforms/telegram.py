@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 from telegram import (
@@ -32,18 +34,17 @@ from telegram.ext import Application
 
 from bot import inbox
 from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
-from bot.config import TelegramSettings
 from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Unreachable
 from bot.inbox import Stored
 from bot.platforms import PlatformError
 from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
+from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
 from bot.router import Dispatcher, Router
 from bot.text import markup
 from bot.text.i18n import LANGUAGES, use_language
 
-PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,26 @@ def keyboard(choices: Sequence[Sequence[Choice]], bot_username: str) -> InlineKe
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One call of a reply to Telegram, and what it sends (for the log when it is refused)."""
+
+    what: str
+    call: Callable[[], Awaitable[object]]
+
+
+def _log_refused(chat_id: int, step: _Step, error: BadRequest) -> None:
+    log.warning(
+        "Telegram refused a message to chat %s (%s); it was: %r",
+        chat_id,
+        error.message,
+        step.what[:1000],
+    )
+
+
 class TelegramAdapter:
+    name = PLATFORM
+
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
@@ -137,6 +157,10 @@ class TelegramAdapter:
             settings, dispatcher.sessions, self._process, allowed_updates=Update.ALL_TYPES
         )
         self._webhook: web.AppRunner | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.settings.rate
 
     @property
     def username(self) -> str:
@@ -248,9 +272,15 @@ class TelegramAdapter:
         if replies is None:
             replies = await self._on_update(update)
         chat = update.effective_chat or update.effective_user
+        query = update.callback_query
+        pressed = query.message if query is not None else None
         for reply in replies:
+            # A reply that asks to edit replaces the message whose button was pressed.
+            replacing = (
+                str(pressed.message_id) if reply.edit and isinstance(pressed, Message) else None
+            )
             if chat is not None:
-                await self.send(chat.id, reply, update.callback_query)
+                await self.send(chat.id, reply, replacing)
         await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
 
     async def _on_update(self, update: Update) -> list[Reply]:
@@ -283,99 +313,115 @@ class TelegramAdapter:
         except TelegramError as error:
             log.info("Telegram: could not answer a button press: %s", error.message)
 
+    # What goes out: one path for replies and for the bot's own messages
+
+    async def send(
+        self, chat_id: int | str, reply: Reply, replacing: str | None = None
+    ) -> str | None:
+        """A reply to someone who wrote. Blocked → the account is marked unreachable; a part
+        Telegram refuses is logged and the rest still goes; any other error is logged (the
+        person can ask again)."""
+        try:
+            return await self._post(int(chat_id), reply, replacing, refused=_log_refused)
+        except Forbidden:
+            await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
+        except TelegramError as error:
+            log.warning("Telegram: sending to chat %s failed: %s", chat_id, error.message)
+        return None
+
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """For the delivery worker: a message of the bot's own to a person's private chat.
         Blocked → Unreachable; any other error propagates, and the worker retries later."""
-        chat_id = int(external_id)
-        buttons = keyboard(reply.choices, self.username)
         try:
-            if _fits_caption(reply):
-                await self._photo(chat_id, reply.images[0], reply.text, buttons)
-                return
-            parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-            for number, part in enumerate(parts):
-                await self.application.bot.send_message(
-                    chat_id,
-                    part,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=buttons if number == len(parts) - 1 else None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            for image in reply.images:
-                await self._photo(chat_id, image, markup.escape(image.caption), None)
-            for document in reply.documents:
-                await self._document(chat_id, document)
+            await self._post(int(external_id), reply)
         except Forbidden as error:
             raise Unreachable(error.message) from error
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         """For the delivery worker: rewrite a message of the bot's (a broadcast's progress)."""
+        text = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)[0]
+        buttons = keyboard(reply.choices, self.username)
+        await self._edit(int(chat_id), int(message_id), text, buttons)
+
+    async def _post(
+        self,
+        chat_id: int,
+        reply: Reply,
+        replacing: str | None = None,
+        refused: Callable[[int, _Step, BadRequest], None] | None = None,
+    ) -> str | None:
+        """Send `reply` (its first part in place of the message `replacing`); raises what
+        Telegram answers, except a refused part when `refused` takes it. Returns the id of the
+        last message."""
+        last = replacing
+        for step in self._steps(chat_id, reply, None if replacing is None else int(replacing)):
+            try:
+                sent = await step.call()
+            except BadRequest as error:
+                if refused is None:
+                    raise
+                refused(chat_id, step, error)
+                continue
+            if isinstance(sent, Message):
+                last = str(sent.message_id)
+        return last
+
+    def _steps(self, chat_id: int, reply: Reply, replacing: int | None) -> list[_Step]:
+        """A reply on Telegram, call by call: its text in parts Telegram takes (the first in
+        place of `replacing`, the buttons under the last), then its pictures and documents. A
+        single picture whose text fits in its caption carries the text and buttons instead."""
+        buttons = keyboard(reply.choices, self.username)
+        steps: list[_Step] = []
+        if _fits_caption(reply):
+            photo = partial(self._photo, chat_id, reply.images[0], reply.text, buttons)
+            steps.append(_Step(reply.text, photo))
+        else:
+            parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+            for number, part in enumerate(parts):
+                under = buttons if number == len(parts) - 1 else None
+                if number == 0 and replacing is not None:
+                    steps.append(_Step(part, partial(self._edit, chat_id, replacing, part, under)))
+                else:
+                    steps.append(_Step(part, partial(self._message, chat_id, part, under)))
+            for image in reply.images:
+                caption = markup.escape(image.caption)
+                steps.append(_Step(image.name, partial(self._photo, chat_id, image, caption, None)))
+        for document in reply.documents:
+            steps.append(_Step(document.name, partial(self._document, chat_id, document)))
+        return steps
+
+    async def _message(
+        self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None
+    ) -> Message:
+        return await self.application.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=buttons,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _edit(
+        self, chat_id: int, message_id: int, text: str, buttons: InlineKeyboardMarkup | None
+    ) -> None:
+        """Rewrite a message; the same text again is no error (Telegram says "not modified")."""
         try:
             await self.application.bot.edit_message_text(
-                markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)[0],
-                chat_id=int(chat_id),
-                message_id=int(message_id),
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.choices, self.username),
+                reply_markup=buttons,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise
 
-    async def send(self, chat_id: int, reply: Reply, pressed: CallbackQuery | None = None) -> None:
-        parts = markup.split(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-        buttons = keyboard(reply.choices, self.username)
-        if _fits_caption(reply):
-            parts = []  # the text goes as the picture's caption, below
-        for number, part in enumerate(parts):
-            last = number == len(parts) - 1
-            try:
-                if (
-                    number == 0
-                    and reply.edit
-                    and isinstance(pressed, CallbackQuery)
-                    and isinstance(pressed.message, Message)
-                ):
-                    await self._edit(pressed.message, part, buttons if last else None)
-                else:
-                    await self.application.bot.send_message(
-                        chat_id,
-                        part,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=buttons if last else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
-            except Forbidden:
-                await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
-                return
-            except BadRequest as error:
-                log.warning(
-                    "Telegram refused a message to chat %s (%s); it was: %r",
-                    chat_id,
-                    error.message,
-                    part[:1000],
-                )
-            except TelegramError as error:
-                log.warning("Telegram: sending to chat %s failed: %s", chat_id, error.message)
-                return
-        try:
-            for image in reply.images:
-                if parts:
-                    await self._photo(chat_id, image, markup.escape(image.caption), None)
-                else:
-                    await self._photo(chat_id, image, reply.text, buttons)
-            for document in reply.documents:
-                await self._document(chat_id, document)
-        except Forbidden:
-            await self.dispatcher.set_reachable(PLATFORM, str(chat_id), False)
-        except TelegramError as error:
-            log.warning("Telegram: a file to chat %s failed: %s", chat_id, error.message)
-
     async def _photo(
         self, chat_id: int, image: Image, caption: str, buttons: InlineKeyboardMarkup | None
-    ) -> None:
-        await self.application.bot.send_photo(
+    ) -> Message:
+        return await self.application.bot.send_photo(
             chat_id,
             InputFile(image.png, filename=image.name),
             caption=caption,
@@ -383,7 +429,7 @@ class TelegramAdapter:
             reply_markup=buttons,
         )
 
-    async def _document(self, chat_id: int, document: Document) -> None:
+    async def _document(self, chat_id: int, document: Document) -> Message:
         """Upload a file once; to the next reader, send Telegram's id of it (a list message's
         attachment to thousands of delegates is not uploaded thousands of times)."""
         digest = hashlib.sha256(document.data).hexdigest() + document.name
@@ -397,19 +443,7 @@ class TelegramAdapter:
             self._uploaded[digest] = sent.document.file_id
             while len(self._uploaded) > 64:
                 del self._uploaded[next(iter(self._uploaded))]
-
-    @staticmethod
-    async def _edit(message: Message, text: str, buttons: InlineKeyboardMarkup | None) -> None:
-        try:
-            await message.edit_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=buttons,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
+        return sent
 
 
 async def bot_username(settings: TelegramSettings) -> str:

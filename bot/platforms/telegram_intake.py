@@ -20,11 +20,10 @@ from typing import Any
 import aiohttp
 
 from bot import inbox
-from bot.config import TelegramSettings
 from bot.db import SessionFactory
 from bot.inbox import ChatQueues, QuietLog, Stored
+from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
 
-PLATFORM = "telegram"
 MAX_UPDATE_ID = 2**63 - 1
 log = logging.getLogger(__name__)
 
