@@ -146,9 +146,9 @@ async def test_a_message_claimed_again_after_its_lease_is_sent_once(
     await _queue(dispatcher, demo_event, clock)
     deliverer = Flaky()
     slow, quick = _worker(dispatcher, deliverer), _worker(dispatcher, deliverer)
-    [claimed] = await slow._claim()  # a worker stalled for longer than the lease…
+    [claimed] = await slow.claim()  # a worker stalled for longer than the lease…
     clock.advance(outbox.LEASE + timedelta(seconds=1))
     assert await quick.deliver_due() == 1  # …so another claims the message and sends it
-    await slow._deliver(claimed)  # the stalled one wakes up
+    await slow.deliver_one(claimed)  # the stalled one wakes up
     assert len(deliverer.sent) == 1
     assert [row.status for row in await _rows(dispatcher)] == [OutboxStatus.DELIVERED]

@@ -65,7 +65,9 @@ class DeliveryWorker:
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
-    async def _claim(self) -> list[int]:
+    async def claim(self) -> list[int]:
+        """Take due rows for this worker (leased: another worker takes them back if this one
+        stalls past the lease); their ids, to hand to `deliver_one`."""
         async with self.sessions() as db:
             claimed = [row.id for row in await outbox.claim(db, self.clock.now(), self.batch)]
             await db.commit()
@@ -73,17 +75,18 @@ class DeliveryWorker:
 
     async def deliver_due(self) -> int:
         """One pass: claim, send, record. Returns how many messages were handled."""
-        claimed = await self._claim()
+        claimed = await self.claim()
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(row_id: int) -> None:
             async with gate:
-                await self._deliver(row_id)
+                await self.deliver_one(row_id)
 
         await asyncio.gather(*(one(row_id) for row_id in claimed))
         return len(claimed)
 
-    async def _deliver(self, row_id: int) -> None:
+    async def deliver_one(self, row_id: int) -> None:
+        """Prepare, send and record one claimed row."""
         prepared = await self._prepare(row_id)
         if prepared is None:
             return
@@ -182,7 +185,7 @@ class DeliveryWorker:
             while True:
                 row_id = await queue.get()
                 try:
-                    await self._deliver(row_id)
+                    await self.deliver_one(row_id)
                 except Exception:
                     log.exception("delivering outbox message %s failed", row_id)
                 finally:
@@ -195,7 +198,7 @@ class DeliveryWorker:
                     await asyncio.sleep(0.02)
                     continue
                 try:
-                    claimed = await self._claim()
+                    claimed = await self.claim()
                 except Exception:
                     log.exception("claiming outbox messages failed")
                     claimed = []

@@ -401,9 +401,3 @@ def button_value(call: Call, prefix: str) -> str:
         if button["value"].startswith(prefix)
     )
 
-
-# Tests written before the split imported the requests and the workspace's ids from here, and
-# other branches may still add such tests: the names resolve. New tests import them from
-# `slack_requests` and `slack_workspace`.
-from tests.support.slack_requests import *  # noqa: E402, F403
-from tests.support.slack_workspace import *  # noqa: E402, F403
