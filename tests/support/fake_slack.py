@@ -400,4 +400,3 @@ def button_value(call: Call, prefix: str) -> str:
         for button in block["elements"]
         if button["value"].startswith(prefix)
     )
-
