@@ -21,10 +21,10 @@ from sqlalchemy import insert, select
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.db import create_engine, session_factory, upgrade
+from bot.dispatcher import Dispatcher
 from bot.models import Audience, ChatIdentity, Event, Participant, Role, SessionKind
 from bot.programme.load import load_programme
 from bot.programme.spec import ProgrammeSpec, SessionSpec, VenueSpec
-from bot.router import Dispatcher
 from handlers import build_router
 from tests.support.databases import (
     create_postgres_database,

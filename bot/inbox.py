@@ -1,7 +1,7 @@
 """The durable inbox: updates stored before they are confirmed, handled once, answered at least
 once; and the per-chat queues that handle them (in order within a chat, chats side by side).
 
-Rows live in `processed_deliveries` (see `bot.models.deliveries`); `bot.router.Dispatcher`
+Rows live in `processed_deliveries` (see `bot.models.deliveries`); `bot.dispatcher.Dispatcher`
 claims a stored row in the handler's transaction and keeps its replies there
 (`keep_replies=True`), so a crash after the commit loses no answer.
 """

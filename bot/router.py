@@ -1,139 +1,45 @@
-"""From one `Incoming` to its replies: who is writing, in which language, and which handler."""
+"""Which handler answers an `Incoming`: every command, alias, button and form, registered in one
+place (`handlers.build_router()`), with the guards each declares (private chat only, organisers
+only, what it needs) applied before it runs."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
-from enum import Enum
-from typing import Any, Generic, TypeVar, overload
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from babel.support import LazyProxy
 
-from bot import inbox
 from bot.buttons import Button, ButtonError
 from bot.chat import Choice, Incoming, Reply
-from bot.clock import Clock
-from bot.db import SessionFactory
-from bot.models import Audience, ChatIdentity, Event, Participant, ProcessedDelivery, Role
-from bot.people import access, participants
-from bot.programme import meeting
-from bot.text.i18n import _, choose_language, use_language
+from bot.context import (
+    ANYONE,
+    Context,
+    Handler,
+    HandlerResult,
+    Missing,
+    Need,
+)
+from bot.models import Role
+from bot.text.i18n import _
 
 log = logging.getLogger(__name__)
 
-HandlerResult = Reply | Sequence[Reply]
-Handler = Callable[["Context"], Awaitable[HandlerResult]]
 B = TypeVar("B", bound=Button)
-C = TypeVar("C", bound="Context")
-C_co = TypeVar("C_co", bound="Context", covariant=True)
-
-
-@dataclass
-class Context:
-    """Everything a handler may use while answering one message."""
-
-    incoming: Incoming
-    db: AsyncSession
-    clock: Clock
-    router: Router
-    event: Event | None
-    identity: ChatIdentity
-    language: str
-    args: tuple[str, ...] = ()
-    match: re.Match[str] | None = None
-
-    @property
-    def participant(self) -> Participant | None:
-        return self.identity.participant
-
-    @property
-    def role(self) -> Role | None:
-        """Whose eyes the answer is for. In a group, everyone's: the bot shows there only what
-        any member of the group may see."""
-        if not self.incoming.private or self.participant is None:
-            return None
-        return self.participant.role
-
-    @property
-    def audiences(self) -> tuple[Audience, ...]:
-        """The parts of the programme the answer may show (see `role`)."""
-        return access.audiences_of(self.participant if self.role is not None else None)
-
-    def _fields(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass
-class EventContext(Context):
-    """The context of a handler registered with `needs=EVENT`: a programme is loaded."""
-
-    event: Event
-
-
-@dataclass
-class ParticipantContext(EventContext):
-    """The context of a handler registered with `needs=PARTICIPANT`: a programme is loaded and
-    the writer is a registered participant of it."""
-
-    @property
-    def participant(self) -> Participant:
-        participant = self.identity.participant
-        assert participant is not None  # checked by the router before it made this context
-        return participant
-
-
-class Missing(Enum):
-    """What a handler needs and a message lacks; the router answers it (see `Router.on_missing`)."""
-
-    EVENT = "event"
-    PARTICIPANT = "participant"
-
-
-class Need(Generic[C_co]):
-    """What a handler needs before it runs, and the narrowed context it then gets. `needs=`
-    of `Router.command`/`button` takes one: ANYONE, EVENT or PARTICIPANT."""
-
-    def __init__(self, narrow: Callable[[Context], C_co | Missing]) -> None:
-        self.narrow = narrow
-
-    def get(self, ctx: Context) -> C_co | None:
-        """The narrowed context, or None: for a handler that answers a missing need its own
-        way (`/leave` when one is at no table)."""
-        narrowed = self.narrow(ctx)
-        return None if isinstance(narrowed, Missing) else narrowed
-
-
-def _with_event(ctx: Context) -> EventContext | Missing:
-    if ctx.event is None:
-        return Missing.EVENT
-    return ctx if isinstance(ctx, EventContext) else EventContext(**ctx._fields())
-
-
-def _with_participant(ctx: Context) -> ParticipantContext | Missing:
-    if ctx.event is None:
-        return Missing.EVENT
-    if ctx.participant is None:
-        return Missing.PARTICIPANT
-    return ctx if isinstance(ctx, ParticipantContext) else ParticipantContext(**ctx._fields())
-
-
-ANYONE: Need[Context] = Need(lambda ctx: ctx)
-EVENT: Need[EventContext] = Need(_with_event)
-PARTICIPANT: Need[ParticipantContext] = Need(_with_participant)
+C = TypeVar("C", bound=Context)
+# A text shown in the reader's language, translated when it is shown (`_l("…")`).
+LazyText = str | LazyProxy
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
     handler: Handler
-    help: Any  # a lazily translated string
+    help: LazyText
     aliases: tuple[str, ...] = ()
-    usage: Any = ""  # a lazily translated string
+    usage: LazyText = ""
     personal: bool = False  # answered only in a private chat
     organisers_only: bool = False
     local_names: tuple[tuple[str, str], ...] = ()  # (language, name): `/aide` for French readers
@@ -431,115 +337,3 @@ def _organisers_only(handler: Handler, command: str | None = None) -> Handler:
         return await handler(ctx)
 
     return checked
-
-
-@dataclass
-class Dispatcher:
-    """Runs one message through the router inside its own database transaction and language."""
-
-    router: Router
-    sessions: SessionFactory
-    clock: Clock
-    event_key: str | None = None
-
-    async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
-        """The replies to `incoming`; none when its delivery was handled before.
-
-        `keep_replies` (for an update of the durable inbox, see bot.inbox) stores the replies
-        with the delivery in the handler's transaction, until the adapter has sent them.
-        """
-        handler, extra = self.router.resolve(incoming)
-        if handler is None:
-            return []
-        async with self.sessions() as db:
-            if incoming.delivery_id is not None and not await _first_delivery(db, incoming):
-                log.info(
-                    "%s delivery %s seen before: skipped", incoming.platform, incoming.delivery_id
-                )
-                return []
-            event = await meeting.current_event(db, self.event_key)
-            identity = await participants.identity_for(
-                db, incoming.platform, incoming.sender, self.clock.now()
-            )
-            if identity.participant is None and incoming.sender.email and event is not None:
-                await participants.link_by_email(db, identity, event.id, incoming.sender.email)
-            language = choose_language(
-                participants.explicit_language(identity),
-                incoming.language_code,
-                event.default_language if event else "en",
-            )
-            with use_language(language):
-                context = Context(
-                    incoming, db, self.clock, self.router, event, identity, language, **extra
-                )
-                try:
-                    result = await handler(context)
-                    if keep_replies and incoming.delivery_id is not None:
-                        await inbox.keep_replies(
-                            db, incoming.platform, incoming.delivery_id, _replies(result)
-                        )
-                    await db.commit()
-                except Exception:
-                    log.exception("handling %s failed", incoming.command or incoming.button)
-                    await db.rollback()
-                    return [Reply(_("Sorry, something went wrong on my side. Please try again."))]
-        return _replies(result)
-
-    async def set_reachable(self, platform: str, external_id: str, reachable: bool) -> None:
-        async with self.sessions() as db:
-            await participants.set_reachable(db, platform, external_id, reachable)
-            await db.commit()
-
-
-def _replies(result: HandlerResult) -> list[Reply]:
-    return [result] if isinstance(result, Reply) else list(result)
-
-
-async def _first_delivery(db: AsyncSession, incoming: Incoming) -> bool:
-    """Mark a delivery handled in the message's own transaction; False when it was before.
-
-    A delivery stored in the inbox is claimed; any other gets its row now. The mark commits
-    with the handler's changes, so a crash mid-way lets the update be handled again (from the
-    inbox, or when the platform redelivers it), and a handled update is never handled again,
-    across restarts too. Stamped with real time (see `inbox.real_now`).
-    """
-    assert incoming.delivery_id is not None
-    now = inbox.real_now()
-    key = (
-        ProcessedDelivery.platform == incoming.platform,
-        ProcessedDelivery.delivery_id == incoming.delivery_id,
-    )
-    claimed = await db.execute(
-        update(ProcessedDelivery)
-        .where(*key, ProcessedDelivery.handled_at.is_(None))
-        .values(handled_at=now)
-    )
-    if int(getattr(claimed, "rowcount", 0) or 0) == 1:
-        return True
-    db.add(
-        ProcessedDelivery(
-            platform=incoming.platform,
-            delivery_id=incoming.delivery_id,
-            received_at=now,
-            handled_at=now,
-        )
-    )
-    try:
-        await db.flush()
-    except IntegrityError:
-        await db.rollback()
-        return False
-    return True
-
-
-async def forget_old_deliveries(db: AsyncSession, before: datetime) -> int:
-    """Platforms redeliver for a day at most (Telegram keeps updates 24 hours). `before` is
-    real time, as the rows' stamps are. Updates still waiting to be handled or answered stay."""
-    result = await db.execute(
-        delete(ProcessedDelivery).where(
-            ProcessedDelivery.received_at < before,
-            ProcessedDelivery.handled_at.is_not(None),
-            ProcessedDelivery.replies.is_(None),
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from bot import groups as group_posts
 from bot import reminders as session_reminders
 from bot.broadcasts import BroadcastMessage, BroadcastProgress, BroadcastReport
+from bot.context import EVENT, PARTICIPANT
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
 from bot.programme.load import ProgrammeChange
-from bot.router import EVENT, PARTICIPANT, Router
+from bot.router import Router
 from bot.survey.store import SurveyInvitation, SurveyReminder
 from bot.tables.seating import TablePromoted
 from bot.text.i18n import lazy_gettext as _l

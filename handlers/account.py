@@ -10,9 +10,9 @@ from babel import Locale
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import Context
 from bot.models import Role
 from bot.people import invitations, participants
-from bot.router import Context
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.text.markup import bold, escape, excerpt

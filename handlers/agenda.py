@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import EventContext
 from bot.models import Audience, Event
 from bot.programme import agenda
 from bot.programme.meeting import local_day
-from bot.router import EventContext
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic

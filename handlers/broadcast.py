@@ -18,10 +18,10 @@ from datetime import datetime
 from bot import broadcasts, groups
 from bot.buttons import Button
 from bot.chat import Choice, Field, Form, Reply
+from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.people.csv_import import REGIONS
 from bot.programme.meeting import zone
-from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, localised

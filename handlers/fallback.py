@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.chat import Reply
+from bot.context import Context
 from bot.people import invitations
-from bot.router import Context
 from bot.text.i18n import _
 from bot.text.markup import excerpt
 from handlers import account, answers, survey

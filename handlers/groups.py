@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from bot import groups
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import Context, EventContext, ParticipantContext
 from bot.models import GroupMembershipStatus, ReferenceGroup
 from bot.programme.meeting import local_day
-from bot.router import Context, EventContext, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, excerpt

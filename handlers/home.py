@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.chat import Choice, Reply
+from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.models import (
     BroadcastStatus,
     Event,
@@ -18,7 +19,6 @@ from bot.models import (
 )
 from bot.programme.meeting import local_day, zone
 from bot.reports import dashboard
-from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape

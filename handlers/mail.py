@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.buttons import Button
 from bot.chat import Choice, Document, Reply
+from bot.context import Context, ParticipantContext
 from bot.mail import relay
 from bot.models import MailStatus, Role
-from bot.router import Context, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic

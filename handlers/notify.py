@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import ParticipantContext
 from bot.models import ChatIdentity
 from bot.people import participants
 from bot.platforms import DISPLAY_NAMES
-from bot.router import ParticipantContext
 from bot.text.i18n import _
 from bot.text.matching import fold
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.chat import Reply
+from bot.context import Context, EventContext
 from bot.models import Participant, Role
 from bot.people import invitations, participants
 from bot.reports import snapshot
-from bot.router import Context, EventContext
 from bot.text import formatting
 from bot.text.i18n import _, ngettext
 from bot.text.markup import bold, escape, excerpt

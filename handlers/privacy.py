@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import Context
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
-from bot.router import Context
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import ParticipantContext
 from bot.reminders import OFFSETS
-from bot.router import ParticipantContext
 from bot.text.i18n import _
 from bot.text.matching import fold
 from bot.text.numbers import parse_number

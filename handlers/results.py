@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.chat import Image, Reply
-from bot.router import Context
+from bot.context import Context
 from bot.survey import results, store
 from bot.survey.results import Summary
 from bot.text import charts, formatting

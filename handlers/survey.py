@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import Context, ParticipantContext
 from bot.models import Survey, SurveyParticipation, SurveyStatus
-from bot.router import Context, ParticipantContext
 from bot.survey import flow, store
 from bot.survey.results import participation_counts
 from bot.survey.spec import QuestionSpec, SurveySpec

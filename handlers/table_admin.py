@@ -4,9 +4,9 @@ remove, name the facilitator and rapporteur, and close or reopen it."""
 from __future__ import annotations
 
 from bot.chat import Reply
+from bot.context import Context, EventContext
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.people import participants
-from bot.router import Context, EventContext
 from bot.tables import seating
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, excerpt

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
+from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.models import ActTable, MembershipStatus, Session, TablePosition, TableRound
 from bot.people import access
 from bot.programme.meeting import zone
-from bot.router import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext

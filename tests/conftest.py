@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import SimulatedClock
 from bot.config import MailSettings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
+from bot.dispatcher import Dispatcher
 from bot.mail.service import MailService
 from bot.models import Event
 from bot.platforms.slack import SlackAdapter
@@ -23,7 +24,6 @@ from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.load import load_programme
 from bot.programme.meeting import current_event
-from bot.router import Dispatcher
 from handlers import build_router
 from tests.support.chat import ChatUser
 from tests.support.databases import (

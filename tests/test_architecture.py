@@ -134,7 +134,7 @@ def _layer(module: str) -> str:
         return "platforms"
     if _within(module, "bot.models"):
         return "models"
-    if _within(module, "bot.router"):
+    if any(_within(module, m) for m in ("bot.router", "bot.context", "bot.dispatcher")):
         return "router"
     if any(_within(module, kernel) for kernel in KERNEL_MODULES):
         return "kernel"

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from bot.buttons import LIMIT, Button, ButtonError
 from bot.chat import Document, Form, Image, Incoming, Reply, Sender
 from bot.clock import SimulatedClock
+from bot.context import EVENT, PARTICIPANT
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.mail.service import MailService
 from bot.models import Event, Role, TableRound
 from bot.programme.load import load_programme
 from bot.reminders import OFFSETS
-from bot.router import EVENT, PARTICIPANT, Dispatcher
 from bot.survey import flow
 from bot.text.i18n import LANGUAGES
 from bot.text.numbers import MAX_NUMBER

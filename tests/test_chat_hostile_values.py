@@ -9,10 +9,10 @@ import unicodedata
 from sqlalchemy import select
 
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, GroupProposal, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram, button_press, text_message, user

@@ -8,10 +8,11 @@ import pytest
 
 from bot.chat import Reply
 from bot.clock import SimulatedClock
+from bot.context import Context
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Participant, Role
 from bot.people import participants
-from bot.router import Context, Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 
 

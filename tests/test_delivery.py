@@ -14,8 +14,8 @@ from bot.chat import Reply
 from bot.clock import SimulatedClock
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker, Unreachable
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.db import create_engine, session_factory
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity
-from bot.router import Dispatcher
 from handlers import build_router
 from tests.support.databases import empty_all_tables
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import SimulatedClock
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
-from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.factories import make_group
 from tests.support.outbox import Inboxes, deliver_all

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role, Survey
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
 from tests.test_survey import load_demo_survey
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from bot.chat import Sender
 from bot.clock import SimulatedClock
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Participant, Role
 from bot.people import participants
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant

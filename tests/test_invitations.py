@@ -13,9 +13,9 @@ from sqlalchemy import func, select, text
 from bot.chat import Sender
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, Participant, Role
 from bot.people import invitations, participants
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
 from tests.support.factories import ParticipantFields, make_participant
 from tests.support.outbox import Inboxes, deliver_all

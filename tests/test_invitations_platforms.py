@@ -12,11 +12,11 @@ from sqlalchemy import select
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, Participant
 from bot.people import invitations
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.factories import make_participant
 from tests.support.fake_slack import Call, FakeSlack

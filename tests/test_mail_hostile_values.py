@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import MailSettings
 from bot.db import SessionFactory, create_engine, session_factory
+from bot.dispatcher import Dispatcher
 from bot.mail.service import MailIntake, MailService
 from bot.models import Event, MailMessage, MailStatus, Role
-from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.mail import LIST_ID, port_of
 from tests.support.outbox import Inboxes, deliver_all

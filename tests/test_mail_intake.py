@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from bot.config import ImapSettings, MailSettings
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.mail.service import MailIntake, MailService
 from bot.models import Event, MailMessage, MailStatus, OutboxMessage, Role
-from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
 from tests.support.mail import LIST_ID, port_of, serving

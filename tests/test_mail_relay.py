@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bot import groups
 from bot.config import ImapSettings, MailSettings
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.mail import relay
 from bot.mail.service import MailIntake, MailService
 from bot.models import (
@@ -27,7 +28,6 @@ from bot.models import (
     ReferenceGroup,
     Role,
 )
-from bot.router import Dispatcher
 from tests.support.chat import registered
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
 from tests.support.mail import LIST_ID, port_of

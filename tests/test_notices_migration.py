@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 
 import bot
 from bot.clock import SimulatedClock
+from bot.dispatcher import Dispatcher
 from bot.models import (
     ChatIdentity,
     Event,
@@ -27,7 +28,6 @@ from bot.models import (
     OutboxStatus,
 )
 from bot.notice import Notice
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import registered
 from tests.support.outbox import Inboxes, deliver_all

@@ -14,9 +14,9 @@ from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant, Role
 from bot.people import participants
-from bot.router import Dispatcher
 from bot.text.i18n import _, use_language
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant

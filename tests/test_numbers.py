@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.chat import Incoming, Sender
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import Base, Event, Role, TableRound
-from bot.router import Dispatcher
 from bot.text.numbers import MAX_NUMBER, parse_number
 from tests.support.chat import ChatUser, registered
 from tests.test_survey import load_demo_survey

@@ -9,9 +9,9 @@ import pytest
 
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.people.csv_import import import_participants, read_csv
-from bot.router import Dispatcher
 from bot.text.i18n import use_language
 from handlers import labels
 from tests.support.chat import ChatUser, link_to_new_participant, registered

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from bot.app.cli import _secrets_in_environment
+from bot.dispatcher import Dispatcher
 from bot.platforms import PLATFORMS
-from bot.router import Dispatcher
 from handlers.notify import PLATFORM_NAMES
 
 SDKS = ("telegram", "slack_bolt", "slack_sdk")

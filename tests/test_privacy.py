@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -25,7 +26,6 @@ from bot.models import (
     TableMembership,
 )
 from bot.reports import snapshot
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot import reminders
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Participant, Role, Session
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.demo import MEETING_ZONE
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import groups
+from bot.dispatcher import Dispatcher
 from bot.mail import relay
 from bot.models import (
     Event,
@@ -25,7 +26,6 @@ from bot.models import (
     TablePosition,
 )
 from bot.people import access
-from bot.router import Dispatcher
 from bot.tables import seating
 from handlers import mail
 from tests.support.chat import ChatUser, link_to_new_participant, registered

@@ -14,10 +14,10 @@ from bot import reminders
 from bot.app.scheduler import MARGIN, Scheduler
 from bot.chat import Sender
 from bot.clock import SimulatedClock
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, OutboxMessage, Participant, Role, Session
 from bot.people import invitations, participants
 from bot.programme.load import load_programme
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.factories import make_participant

@@ -11,8 +11,8 @@ import pytest
 from bot.app import bookkeeping
 from bot.app.scheduler import Every, Scheduler
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
-from bot.router import Dispatcher
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices
 from tests.support.chat import registered

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.groups import GroupPost
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.slack_settings import SlackSettings
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import make_participant
@@ -96,7 +96,7 @@ async def test_requests_without_a_valid_recent_signature_are_refused(
 async def test_an_event_slack_delivers_again_is_handled_once(
     fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.router")
+    caplog.set_level(logging.INFO, logger="bot.dispatcher")
     body = event_body(message_im_event("agenda 2017-12-02"), event_id="Ev0042")
     assert await signed_post(slack, body) == 200
     await fake_slack.wait_for("chat.postMessage")

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from bot.db import SessionFactory
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, OutboxMessage
 from bot.platforms.slack import SlackAdapter, to_mrkdwn
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.factories import make_participant
 from tests.support.fake_slack import FakeSlack, button_value
@@ -213,7 +213,7 @@ async def test_a_slash_command_that_says_payload_is_read_as_typed(
 async def test_a_replayed_slash_command_is_handled_once(
     fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.router")
+    caplog.set_level(logging.INFO, logger="bot.dispatcher")
     body = slash_command_body("agenda 2017-12-02", channel_id="C0001")
     assert await signed_post(slack, body) == 200
     await fake_slack.wait_for("chat.postMessage")
@@ -226,7 +226,7 @@ async def test_a_replayed_slash_command_is_handled_once(
 async def test_a_replayed_button_press_is_handled_once(
     fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.router")
+    caplog.set_level(logging.INFO, logger="bot.dispatcher")
     await signed_post(slack, slash_command_body("agenda 2017-12-02"))
     [call] = await fake_slack.wait_for("chat.postMessage")
     later = button_value(call, "agenda:")
@@ -241,7 +241,7 @@ async def test_a_replayed_button_press_is_handled_once(
 async def test_a_replayed_app_home_event_is_handled_once(
     fake_slack: FakeSlack, slack: SlackAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.router")
+    caplog.set_level(logging.INFO, logger="bot.dispatcher")
     body = event_body(app_home_opened_event("U123"), event_id="Ev0078")
     assert await signed_post(slack, body) == 200
     await fake_slack.wait_for("views.publish")

@@ -14,9 +14,9 @@ from sqlalchemy import select, text
 
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import Event, OutboxMessage, Role, SurveyParticipation, SurveyResponse
 from bot.paths import EVENTS
-from bot.router import Dispatcher
 from bot.survey import store
 from bot.survey.check import check_survey_file
 from tests.support.chat import ChatUser, registered

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_slack import FakeSlack

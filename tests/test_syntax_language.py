@@ -11,9 +11,9 @@ import pytest
 
 from bot.config import MailSettings
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.mail import relay
 from bot.models import Event, Role
-from bot.router import Dispatcher
 from tests.support.chat import ChatUser, link_to_new_participant
 
 # Words of the English argument syntax. Command names (/join, /post…) stay as they are.

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SimulatedClock
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
-from bot.router import Dispatcher
 from bot.tables import annex, seating
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.demo import MEETING_ZONE

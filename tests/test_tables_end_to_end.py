@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import ChatUser, link_to_new_participant
 from tests.support.factories import ParticipantFields

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.chat import Document, Reply
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, ProcessedDelivery
 from bot.platforms import PlatformError
 from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
-from bot.router import Dispatcher
 from tests.support.fake_telegram import (
     BOT_USERNAME,
     TOKEN,

@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from bot import inbox
 from bot.chat import Document, Image, Incoming, Reply, Sender
 from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher, forget_old_deliveries
 from bot.inbox import Stored
 from bot.models import Event, ProcessedDelivery
 from bot.platforms.telegram import SECRET_HEADER, TelegramAdapter
 from bot.platforms.telegram_intake import TelegramIntake
 from bot.platforms.telegram_settings import TelegramSettings
-from bot.router import Dispatcher, forget_old_deliveries
 from tests.support.fake_telegram import (
     TOKEN,
     Call,

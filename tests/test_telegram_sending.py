@@ -14,11 +14,11 @@ from bot.chat import Reply
 from bot.delivery import outbox
 from bot.delivery.pacing import background
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.meeting import current_event
-from bot.router import Dispatcher
 from handlers import build_notices
 from tests.support.chat import registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message

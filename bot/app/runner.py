@@ -19,11 +19,11 @@ from bot.config import MailSettings, Settings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.delivery.leader import hold_scheduler_role
 from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher, forget_old_deliveries
 from bot.people import participants
 from bot.platforms import Adapter, AdapterFactory, Deliverer
 from bot.platforms.console import ConsoleChat
 from bot.programme.meeting import current_event, meeting_clock
-from bot.router import Dispatcher, forget_old_deliveries
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices, build_router
 

@@ -20,7 +20,7 @@ from bot.platforms import slack_settings, telegram_settings
 
 if TYPE_CHECKING:
     from bot.chat import Reply
-    from bot.router import Dispatcher
+    from bot.dispatcher import Dispatcher
 
 # Durations as timedelta (python-telegram-bot 23's behaviour), so no deprecation warning fires
 # when Telegram asks us to slow down. Set here, before any adapter imports telegram.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.chat import Choice, Document, Incoming, Reply, Sender, parse_command
-from bot.router import Dispatcher
+from bot.dispatcher import Dispatcher
 from bot.text.i18n import _, use_language
 from bot.text.markup import to_plain
 from bot.text.numbers import parse_number

@@ -39,6 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.delivery.worker import Unreachable
+from bot.dispatcher import Dispatcher
 from bot.platforms import PlatformError
 from bot.platforms.slack_requests import (
     MAX_BODY,
@@ -51,7 +52,6 @@ from bot.platforms.slack_requests import (
     signature_problem,
 )
 from bot.platforms.slack_settings import PLATFORM, SlackSettings
-from bot.router import Dispatcher
 from bot.text import markup
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigurationError, port_setting
 
 if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
     from bot.platforms import Adapter, AdapterFactory
-    from bot.router import Dispatcher
 
 PLATFORM = "slack"
 PUBLIC_SLACK_API = "https://slack.com/api/"

@@ -36,12 +36,13 @@ from bot import inbox
 from bot.chat import Choice, Document, Image, Incoming, Reply, Sender, parse_command
 from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Unreachable
+from bot.dispatcher import Dispatcher
 from bot.inbox import Stored
 from bot.platforms import PlatformError
 from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
 from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
-from bot.router import Dispatcher, Router
+from bot.router import Router
 from bot.text import markup
 from bot.text.i18n import LANGUAGES, use_language
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigurationError, port_setting, rate_setting
 
 if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
     from bot.platforms import Adapter, AdapterFactory
-    from bot.router import Dispatcher
 
 PLATFORM = "telegram"
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Unpack
 
 from bot.chat import Choice, Incoming, Reply, Sender, parse_command
+from bot.dispatcher import Dispatcher
 from bot.models import Role
 from bot.people import participants
-from bot.router import Dispatcher
 from bot.text.markup import to_plain
 from tests.support.factories import ParticipantFields, make_participant
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.config import MailSettings
+from bot.dispatcher import Dispatcher
 from bot.mail.service import MailIntake, MailService
-from bot.router import Dispatcher
 
 LIST_ID = "actioncommittee.lists.example.org"
 SETTINGS = MailSettings(list_ids=(LIST_ID,), smtp_port=0, attachment_limit=100_000)

@@ -9,7 +9,7 @@ from bot.app import bookkeeping
 from bot.app.scheduler import Scheduler
 from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
-from bot.router import Dispatcher
+from bot.dispatcher import Dispatcher
 from bot.text.markup import to_plain
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices
