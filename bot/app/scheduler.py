@@ -39,6 +39,20 @@ from bot.programme.meeting import current_event
 
 log = logging.getLogger(__name__)
 
+
+class _CancelledAtShutdown(logging.Filter):
+    """APScheduler's asyncio executor cancels the runs it has not started yet when it shuts
+    down, and logs each as "Error running job" with a traceback. A run that has started handles
+    its own cancellation (`Scheduler._run`), so a cancelled run seen there is a shutdown, not a
+    failure: it is not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
+logging.getLogger("apscheduler.executors.default").addFilter(_CancelledAtShutdown())
+
 MARGIN = reminders.MARGIN
 WATCH_SECONDS = 5
 

@@ -55,5 +55,5 @@ async def stop(process: asyncio.subprocess.Process) -> str:
     _out, err = await asyncio.wait_for(process.communicate(), 30)
     log = err.decode()
     assert process.returncode == 0, log
-    assert "Traceback" not in log
+    assert "Traceback" not in log, log
     return log
