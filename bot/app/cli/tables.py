@@ -1,0 +1,44 @@
+"""`coordbot tables …`: act tables, the distribution of participants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.cli.shared import _run, pass_settings
+from bot.config import Settings
+from bot.models import Role
+from bot.programme import meeting
+
+
+@click.group("tables")
+def tables_group() -> None:
+    """Act tables: the distribution of participants."""
+
+
+@tables_group.command("export")
+@click.option("--round", "round_key", help="The round's id (default: the last round).")
+@click.option("--out", "folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", default="en", type=click.Choice(["en", "fr", "es"]))
+@pass_settings
+def export_tables(settings: Settings, round_key: str | None, folder: Path, lang: str) -> None:
+    """Write who sits where (Theme | States | Civil society) as CSV and Markdown."""
+    from bot.tables import annex
+    from bot.tables import seating as tables_domain
+
+    async def work(db: AsyncSession) -> tuple[str, list[annex.Row]]:
+        event = await meeting.current_event(db, settings.event)
+        if event is None:
+            raise click.ClickException("load a programme first: coordbot programme load FILE")
+        every = await tables_domain.rounds(db, event, Role.ORGANISER)
+        chosen = [r for r in every if r.key == round_key] if round_key else every[-1:]
+        if not chosen:
+            known = ", ".join(r.key for r in every) or "none"
+            raise click.ClickException(f"no round {round_key!r} (rounds: {known})")
+        return chosen[0].key, await annex.distribution(db, chosen[0], lang)
+
+    key, rows = _run(work, settings)
+    for written in annex.write(rows, folder, f"distribution-{key}"):
+        click.echo(f"Wrote {written}")
