@@ -24,7 +24,8 @@ def main(context: click.Context, verbose: bool) -> None:
     The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
     configure_logging(verbose, secrets=_secrets_in_environment())
     context.obj = Settings.from_env()
-    # Messages of the command line follow the terminal's language (LC_ALL, LC_MESSAGES, LANG).
+    # Messages of the command line follow the terminal's language: the first of LC_MESSAGES,
+    # LANGUAGE, LC_ALL, LC_CTYPE and LANG that is set (Babel's order). Help texts stay English.
     set_process_language(negotiate(default_locale("LC_MESSAGES")))
 
 

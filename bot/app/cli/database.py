@@ -9,6 +9,7 @@ import click
 from bot import db as database
 from bot.app.cli.shared import pass_settings
 from bot.config import Settings
+from bot.text.i18n import _
 
 
 @click.group()
@@ -22,7 +23,7 @@ def db() -> None:
 def upgrade(settings: Settings, revision: str) -> None:
     """Migrate the database to REVISION (the newest by default)."""
     asyncio.run(database.upgrade(settings.database_url, revision))
-    click.echo(f"Database migrated to {revision}.")
+    click.echo(_("Database migrated to {revision}.").format(revision=revision))
 
 
 @db.command()
@@ -31,7 +32,7 @@ def upgrade(settings: Settings, revision: str) -> None:
 def downgrade(settings: Settings, revision: str) -> None:
     """Undo migrations down to REVISION (`base` removes every table)."""
     asyncio.run(database.downgrade(settings.database_url, revision))
-    click.echo(f"Database migrated down to {revision}.")
+    click.echo(_("Database migrated down to {revision}.").format(revision=revision))
 
 
 @db.command()

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _participant_or_fail, _run, pass_settings
+from bot.app.cli.shared import _participant_or_fail, _run, counted, no_event, pass_settings
 from bot.clock import SystemClock
 from bot.config import ConfigurationError, Settings
 from bot.models import Participant, Role
@@ -18,6 +18,8 @@ from bot.people import participants as participants_domain
 from bot.platforms import PlatformError
 from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme import meeting
+from bot.text.formatting import number
+from bot.text.i18n import _, ngettext
 
 
 @click.group()
@@ -38,7 +40,7 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
     async def work(db: AsyncSession) -> Any:
         event = await meeting.current_event(db, settings.event)
         if event is None:
-            raise click.ClickException("load a programme first: coordbot programme load FILE")
+            raise no_event()
         report = await import_participants(db, event, rows, SystemClock().now())
         if dry_run:
             await db.rollback()
@@ -46,11 +48,15 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
 
     report = _run(work, settings)
     for rejected in report.rejected:
-        click.echo(f"{file}:{rejected.row}: rejected: {rejected.reason}")
-    prefix = "Would have created" if dry_run else "Created"
-    click.echo(
-        f"{prefix} {report.created}, updated {report.updated}, rejected {len(report.rejected)}."
-    )
+        line = _("{file}:{row}: rejected: {reason}")
+        click.echo(line.format(file=file, row=rejected.row, reason=rejected.reason))
+    if dry_run:
+        summary = _("Would have created {created}, updated {updated}, rejected {rejected}.")
+    else:
+        summary = _("Created {created}, updated {updated}, rejected {rejected}.")
+    counts = (report.created, report.updated, len(report.rejected))
+    created, updated, rejected_rows = (number(count) for count in counts)
+    click.echo(summary.format(created=created, updated=updated, rejected=rejected_rows))
 
 
 @participants.command()
@@ -97,7 +103,7 @@ def invite(
         except ConfigurationError as error:
             raise click.ClickException(str(error)) from error
         if telegram is None:
-            raise click.ClickException("give --bot USERNAME or set TELEGRAM_BOT_TOKEN")
+            raise click.ClickException(_("give --bot USERNAME or set TELEGRAM_BOT_TOKEN"))
         from bot.platforms.telegram import bot_username
 
         try:
@@ -108,7 +114,7 @@ def invite(
     async def work(db: AsyncSession) -> tuple[list[Invitation], int]:
         event = await meeting.current_event(db, settings.event)
         if event is None:
-            raise click.ClickException("load a programme first: coordbot programme load FILE")
+            raise no_event()
         query = (
             select(Participant)
             .where(Participant.event_id == event.id, Participant.erased_at.is_(None))
@@ -124,9 +130,20 @@ def invite(
 
     issued, skipped = _run(work, settings)
     table = write_invitations(issued, folder, username)
-    click.echo(f"{len(issued)} invitations written to {table}.")
+    # English keeps its wording for a count of one: "1 invitations", "1 participants".
+    written = ngettext(
+        "{count} invitations written to {table}.",
+        "{count} invitations written to {table}.",
+        len(issued),
+    )
+    click.echo(counted(written, len(issued), table=table))
     if skipped:
-        click.echo(f"{skipped} participants already had a code (--renew issues new ones).")
+        had = ngettext(
+            "{count} participants already had a code (--renew issues new ones).",
+            "{count} participants already had a code (--renew issues new ones).",
+            skipped,
+        )
+        click.echo(counted(had, skipped))
 
 
 @participants.command("role")
@@ -141,7 +158,7 @@ def change_role(settings: Settings, reference: str, role: str) -> None:
         person.role = Role(role)
         return person.name
 
-    click.echo(f"{_run(work, settings)} is now {role}.")
+    click.echo(_("{name} is now {role}.").format(name=_run(work, settings), role=role))
 
 
 @participants.command()
@@ -156,10 +173,18 @@ def unlink(settings: Settings, reference: str, platform: str | None) -> None:
         person = await _participant_or_fail(db, settings, reference)
         return await participants_domain.unlink_accounts(db, person, platform)
 
-    click.echo(f"{_run(work, settings)} chat account(s) unlinked.")
+    unlinked = _run(work, settings)
+    # English keeps its wording, "account(s)", also for one account.
+    text = ngettext(
+        "{count} chat account(s) unlinked.", "{count} chat account(s) unlinked.", unlinked
+    )
+    click.echo(counted(text, unlinked))
+    folder = _("FOLDER")  # the placeholder of the command's syntax, in the reader's language
+    command = f"`coordbot participants invite --participant {reference} --out {folder}`"
     click.echo(
-        "Their invitation stays used: give them a new one with "
-        f"`coordbot participants invite --participant {reference} --out FOLDER`."
+        _("Their invitation stays used: give them a new one with {command}.").format(
+            command=command
+        )
     )
 
 
@@ -174,4 +199,4 @@ def revoke(settings: Settings, reference: str) -> None:
         person.invitation_hash = None
         return person.name
 
-    click.echo(f"The invitation of {_run(work, settings)} no longer works.")
+    click.echo(_("The invitation of {name} no longer works.").format(name=_run(work, settings)))

@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, pass_settings
+from bot.app.cli.shared import _run, counted, nothing_loaded, pass_settings
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.programme.check import check_file
 from bot.programme.load import ChangeKind, ProgrammeChanges, SessionChange, load_programme
-from bot.text.i18n import localised
+from bot.text.i18n import _, localised, ngettext
 
 
 @click.group()
@@ -34,7 +34,7 @@ def check(files: tuple[Path, ...]) -> None:
             click.echo(str(problem))
         failed = failed or bool(problems)
         if not problems:
-            click.echo(f"{file}: OK")
+            click.echo(_("{file}: OK").format(file=file))
     if failed:
         sys.exit(1)
 
@@ -45,7 +45,7 @@ def _span(start: datetime | None, end: datetime | None) -> str:
 
 
 def _describe_change(change: SessionChange) -> str:
-    title = localised(change.title, "en")
+    title = localised(change.title)
     if change.kind == ChangeKind.ADDED:
         return f"  + {change.key}: {title} ({change.new_start:%Y-%m-%d %H:%M} UTC)"
     if change.kind == ChangeKind.REMOVED:
@@ -56,9 +56,39 @@ def _describe_change(change: SessionChange) -> str:
             old = _span(change.old_start, change.old_end)
             moves.append(f"{old} → {_span(change.new_start, change.new_end)} UTC")
         if change.old_venue != change.new_venue:
-            moves.append(f"venue {change.old_venue or '—'} → {change.new_venue or '—'}")
+            moves.append(
+                _("venue {old} → {new}").format(
+                    old=change.old_venue or "—", new=change.new_venue or "—"
+                )
+            )
         return f"  ~ {change.key}: {title}: " + "; ".join(moves)
-    return f"  * {change.key}: {title} (texts or details updated)"
+    return f"  * {change.key}: {title} (" + _("texts or details updated") + ")"
+
+
+def _summary(changes: ProgrammeChanges) -> str:
+    """`Created puerto-vallarta-2017: 22 sessions, 9 venues, …`: each count with its own noun,
+    as languages agree them differently. English keeps its wording, also for a count of one."""
+    n = changes.counts
+    parts = {
+        "event": changes.event_key,
+        "sessions": counted(
+            ngettext("{count} sessions", "{count} sessions", n["sessions"]), n["sessions"]
+        ),
+        "venues": counted(ngettext("{count} venues", "{count} venues", n["venues"]), n["venues"]),
+        "rounds": counted(
+            ngettext("{count} table rounds", "{count} table rounds", n["rounds"]), n["rounds"]
+        ),
+        "tables": counted(ngettext("{count} tables", "{count} tables", n["tables"]), n["tables"]),
+        "groups": counted(
+            ngettext("{count} reference groups", "{count} reference groups", n["reference_groups"]),
+            n["reference_groups"],
+        ),
+    }
+    if changes.event_created:
+        text = _("Created {event}: {sessions}, {venues}, {rounds} ({tables}), {groups}.")
+    else:
+        text = _("Updated {event}: {sessions}, {venues}, {rounds} ({tables}), {groups}.")
+    return text.format(**parts)
 
 
 @programme.command()
@@ -71,7 +101,7 @@ def load(settings: Settings, file: Path, as_json: bool) -> None:
     if spec is None:
         for problem in problems:
             click.echo(str(problem), err=True)
-        raise click.ClickException(f"{file} has {len(problems)} problem(s); nothing was loaded")
+        raise click.ClickException(nothing_loaded(file, len(problems)))
 
     async def work(db: AsyncSession) -> ProgrammeChanges:
         return await load_programme(db, spec, SystemClock().now())
@@ -80,16 +110,10 @@ def load(settings: Settings, file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(changes.as_json(), ensure_ascii=False, indent=2))
         return
-    counts = changes.counts
-    verb = "Created" if changes.event_created else "Updated"
-    click.echo(
-        f"{verb} {changes.event_key}: {counts['sessions']} sessions, {counts['venues']} venues, "
-        f"{counts['rounds']} table rounds ({counts['tables']} tables), "
-        f"{counts['reference_groups']} reference groups."
-    )
+    click.echo(_summary(changes))
     if changes.sessions and not changes.event_created:
-        click.echo("Changes:")
+        click.echo(_("Changes:"))
         for change in changes.sessions:
             click.echo(_describe_change(change))
     elif not changes.event_created:
-        click.echo("No session changed.")
+        click.echo(_("No session changed."))

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -19,6 +20,8 @@ from bot.config import Settings
 from bot.models import Participant
 from bot.people import participants as participants_domain
 from bot.programme import meeting
+from bot.text.formatting import number
+from bot.text.i18n import _, ngettext
 
 T = TypeVar("T")
 
@@ -52,7 +55,8 @@ def _database_errors(settings: Settings) -> Iterator[None]:
     except (SQLAlchemyError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         where = make_url(settings.database_url).render_as_string()
-        raise click.ClickException(f"database {where}: {reason}") from error
+        message = _("database {where}: {reason}").format(where=where, reason=reason)
+        raise click.ClickException(message) from error
 
 
 def _local_time(value: str | None) -> datetime | None:
@@ -62,7 +66,7 @@ def _local_time(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError as error:
         raise click.BadParameter(
-            "write the time as 'YYYY-MM-DD HH:MM'", param_hint="--at"
+            _("write the time as 'YYYY-MM-DD HH:MM'"), param_hint="--at"
         ) from error
 
 
@@ -78,5 +82,26 @@ async def _participant_or_fail(db: AsyncSession, settings: Settings, reference: 
     event = await meeting.current_event(db, settings.event)
     found = await participants_domain.find_participant(db, event.id, reference) if event else None
     if found is None or found.erased_at is not None:
-        raise click.ClickException(f"no single participant matches {reference!r}")
+        message = _("no single participant matches {reference}").format(reference=repr(reference))
+        raise click.ClickException(message)
     return found
+
+
+def counted(text: str, count: int, **values: object) -> str:
+    """Fill a text chosen by `ngettext`: its `{count}` written as the reader writes numbers."""
+    return text.format(count=number(count), **values)
+
+
+def no_event() -> click.ClickException:
+    return click.ClickException(_("load a programme first: coordbot programme load FILE"))
+
+
+def nothing_loaded(file: Path, problems: int) -> str:
+    """Why a file with mistakes changed nothing (its mistakes are printed before)."""
+    # English keeps its wording, "problem(s)", also for one problem.
+    text = ngettext(
+        "{file} has {count} problem(s); nothing was loaded",
+        "{file} has {count} problem(s); nothing was loaded",
+        problems,
+    )
+    return text.format(file=file, count=number(problems))

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, pass_settings
+from bot.app.cli.shared import _run, counted, no_event, nothing_loaded, pass_settings
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.programme import meeting
+from bot.text.i18n import _, ngettext, pgettext
 
 
 @click.group("survey")
@@ -31,7 +32,7 @@ def check_survey(file: Path) -> None:
         click.echo(str(problem))
     if problems:
         sys.exit(1)
-    click.echo(f"{file}: OK")
+    click.echo(_("{file}: OK").format(file=file))
 
 
 @survey_group.command("load")
@@ -46,23 +47,35 @@ def load_survey(settings: Settings, file: Path) -> None:
     if spec is None:
         for problem in problems:
             click.echo(str(problem), err=True)
-        raise click.ClickException(f"{file} has {len(problems)} problem(s); nothing was loaded")
+        raise click.ClickException(nothing_loaded(file, len(problems)))
 
     async def work(db: AsyncSession) -> store.Loaded:
         event = await meeting.current_event(db, settings.event)
         if event is None:
-            raise click.ClickException("load a programme first: coordbot programme load FILE")
+            raise no_event()
         return await store.load(db, event, spec, SystemClock().now())
 
     loaded = _run(work, settings)
     if loaded.kept_answers:  # not an error: reloading the same file is harmless
-        click.echo(f"{spec.key} has answers already: its questions were kept as they are.")
+        kept = _("{survey} has answers already: its questions were kept as they are.")
+        click.echo(kept.format(survey=spec.key))
         return
-    verb = "Created" if loaded.created else "Updated"
-    click.echo(
-        f"{verb} survey {spec.key}: {len(spec.questions)} questions. "
-        f"Open it in chat with /survey open {spec.key}."
-    )
+    # English keeps its wording, "questions", also for one question.
+    questions = len(spec.questions)
+    if loaded.created:
+        text = ngettext(
+            "Created survey {survey}: {count} questions.",
+            "Created survey {survey}: {count} questions.",
+            questions,
+        )
+    else:
+        text = ngettext(
+            "Updated survey {survey}: {count} questions.",
+            "Updated survey {survey}: {count} questions.",
+            questions,
+        )
+    how = _("Open it in chat with /survey open {survey}.").format(survey=spec.key)
+    click.echo(counted(text, questions, survey=spec.key) + " " + how)
 
 
 @survey_group.command("export")
@@ -81,8 +94,9 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
         every = await store.surveys(db, event) if event is not None else []
         chosen = [s for s in every if s.key == key] if key else every[-1:]
         if not chosen:
-            known = ", ".join(s.key for s in every) or "none"
-            raise click.ClickException(f"no survey {key!r} (surveys: {known})")
+            known = ", ".join(s.key for s in every) or pgettext("surveys", "none")
+            message = _("no survey {survey} (surveys: {known})")
+            raise click.ClickException(message.format(survey=repr(key), known=known))
         spec = store.spec_of(chosen[0])
         sets = await results.answer_sets(db, chosen[0])
         _invited, _started, finished = await results.participation_counts(db, chosen[0])
@@ -94,4 +108,4 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ((f"survey-{survey_key}.csv", table), (f"survey-{survey_key}.md", summary)):
         (folder / name).write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {folder / name}")
+        click.echo(_("Wrote {file}").format(file=folder / name))

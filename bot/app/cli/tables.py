@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, pass_settings
+from bot.app.cli.shared import _run, no_event, pass_settings
 from bot.config import Settings
 from bot.models import Role
 from bot.programme import meeting
+from bot.text.i18n import _, pgettext
 
 
 @click.group("tables")
@@ -31,14 +32,15 @@ def export_tables(settings: Settings, round_key: str | None, folder: Path, lang:
     async def work(db: AsyncSession) -> tuple[str, list[annex.Row]]:
         event = await meeting.current_event(db, settings.event)
         if event is None:
-            raise click.ClickException("load a programme first: coordbot programme load FILE")
+            raise no_event()
         every = await tables_domain.rounds(db, event, Role.ORGANISER)
         chosen = [r for r in every if r.key == round_key] if round_key else every[-1:]
         if not chosen:
-            known = ", ".join(r.key for r in every) or "none"
-            raise click.ClickException(f"no round {round_key!r} (rounds: {known})")
+            known = ", ".join(r.key for r in every) or pgettext("rounds", "none")
+            message = _("no round {round} (rounds: {known})")
+            raise click.ClickException(message.format(round=repr(round_key), known=known))
         return chosen[0].key, await annex.distribution(db, chosen[0], lang)
 
     key, rows = _run(work, settings)
     for written in annex.write(rows, folder, f"distribution-{key}"):
-        click.echo(f"Wrote {written}")
+        click.echo(_("Wrote {file}").format(file=written))
