@@ -24,9 +24,17 @@ def main(context: click.Context, verbose: bool) -> None:
     The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
     configure_logging(verbose, secrets=_secrets_in_environment())
     context.obj = Settings.from_env()
-    # Messages of the command line follow the terminal's language: the first of LC_MESSAGES,
-    # LANGUAGE, LC_ALL, LC_CTYPE and LANG that is set (Babel's order). Help texts stay English.
-    set_process_language(negotiate(default_locale("LC_MESSAGES")))
+    set_process_language(terminal_language())
+
+
+def terminal_language() -> str | None:
+    """The language of the terminal, for what the command line prints (its help texts stay
+    English): the first of LC_MESSAGES, LANGUAGE, LC_ALL and LANG that is set.
+
+    LANG comes before LC_CTYPE, which Babel reads first otherwise: when the terminal's locale
+    (say `LANG=fr_FR.UTF-8`) is not installed, Python itself sets `LC_CTYPE=C.UTF-8` in its
+    environment (PEP 538), and the French operator would read English."""
+    return negotiate(default_locale(("LC_MESSAGES", "LANGUAGE", "LC_ALL", "LANG")))
 
 
 def _secrets_in_environment() -> list[str]:
