@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _participant_or_fail, _run, counted, no_event, pass_settings
+from bot.app.cli.shared import counted, in_transaction, no_event, participant_or_fail, pass_settings
 from bot.clock import SystemClock
 from bot.config import ConfigurationError, Settings
 from bot.models import Participant, Role
@@ -46,7 +46,7 @@ def import_(settings: Settings, file: Path, dry_run: bool) -> None:
             await db.rollback()
         return report
 
-    report = _run(work, settings)
+    report = in_transaction(work, settings)
     for rejected in report.rejected:
         line = _("{file}:{row}: rejected: {reason}")
         click.echo(line.format(file=file, row=rejected.row, reason=rejected.reason))
@@ -122,13 +122,13 @@ def invite(
         )
         now = SystemClock().now()
         if references:
-            chosen = [await _participant_or_fail(db, settings, ref) for ref in references]
+            chosen = [await participant_or_fail(db, settings, ref) for ref in references]
             return [Invitation(p, issue(p, now)) for p in chosen], 0
         people = list((await db.execute(query)).scalars())
         fresh = [Invitation(p, issue(p, now)) for p in people if renew or not p.invitation_hash]
         return fresh, len(people) - len(fresh)
 
-    issued, skipped = _run(work, settings)
+    issued, skipped = in_transaction(work, settings)
     table = write_invitations(issued, folder, username)
     # English keeps its wording for a count of one: "1 invitations", "1 participants".
     written = ngettext(
@@ -154,11 +154,11 @@ def change_role(settings: Settings, reference: str, role: str) -> None:
     """Give the participant REFERENCE (id, e-mail or name) a new ROLE."""
 
     async def work(db: AsyncSession) -> str:
-        person = await _participant_or_fail(db, settings, reference)
+        person = await participant_or_fail(db, settings, reference)
         person.role = Role(role)
         return person.name
 
-    click.echo(_("{name} is now {role}.").format(name=_run(work, settings), role=role))
+    click.echo(_("{name} is now {role}.").format(name=in_transaction(work, settings), role=role))
 
 
 @participants.command()
@@ -170,10 +170,10 @@ def unlink(settings: Settings, reference: str, platform: str | None) -> None:
     used: give them a new one with `invite --participant REFERENCE`."""
 
     async def work(db: AsyncSession) -> int:
-        person = await _participant_or_fail(db, settings, reference)
+        person = await participant_or_fail(db, settings, reference)
         return await participants_domain.unlink_accounts(db, person, platform)
 
-    unlinked = _run(work, settings)
+    unlinked = in_transaction(work, settings)
     # English keeps its wording, "account(s)", also for one account.
     text = ngettext(
         "{count} chat account(s) unlinked.", "{count} chat account(s) unlinked.", unlinked
@@ -195,8 +195,10 @@ def revoke(settings: Settings, reference: str) -> None:
     """Revoke the invitation code of participant REFERENCE (linked accounts stay linked)."""
 
     async def work(db: AsyncSession) -> str:
-        person = await _participant_or_fail(db, settings, reference)
+        person = await participant_or_fail(db, settings, reference)
         person.invitation_hash = None
         return person.name
 
-    click.echo(_("The invitation of {name} no longer works.").format(name=_run(work, settings)))
+    click.echo(
+        _("The invitation of {name} no longer works.").format(name=in_transaction(work, settings))
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, counted, nothing_loaded, pass_settings
+from bot.app.cli.shared import counted, in_transaction, nothing_loaded, pass_settings
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.programme.check import check_file
@@ -106,7 +106,7 @@ def load(settings: Settings, file: Path, as_json: bool) -> None:
     async def work(db: AsyncSession) -> ProgrammeChanges:
         return await load_programme(db, spec, SystemClock().now())
 
-    changes = _run(work, settings)
+    changes = in_transaction(work, settings)
     if as_json:
         click.echo(json.dumps(changes.as_json(), ensure_ascii=False, indent=2))
         return

@@ -6,7 +6,7 @@ import asyncio
 
 import click
 
-from bot.app.cli.shared import AT_OPTION, _database_errors, _local_time, pass_settings
+from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_settings
 from bot.config import ConfigurationError, MailSettings, Settings
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate
@@ -28,8 +28,8 @@ def run(settings: Settings, at: str | None) -> None:
         configured = [platform.from_env() for platform in PLATFORMS]
         adapters = [build for build in configured if build is not None]
         mail = MailSettings.from_env()
-        with _database_errors(settings):
-            asyncio.run(run_platforms(settings, adapters, _local_time(at), mail))
+        with database_errors(settings):
+            asyncio.run(run_platforms(settings, adapters, local_time(at), mail))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
@@ -49,9 +49,9 @@ def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) 
     """Chat with the bot in this terminal, with no platform and no token."""
     from bot.app.runner import run_console
 
-    clock_start = _local_time(at)
+    clock_start = local_time(at)
     try:
-        with _database_errors(settings):
+        with database_errors(settings):
             asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
     except LookupError as error:
         raise click.ClickException(str(error)) from error

@@ -28,7 +28,7 @@ T = TypeVar("T")
 pass_settings = click.make_pass_decorator(Settings)
 
 
-def _run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings) -> T:
+def in_transaction(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings) -> T:
     """Migrate if needed, then run `work` in one transaction; database trouble is a clear
     message, not a traceback."""
 
@@ -43,12 +43,12 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings) -> T:
         finally:
             await engine.dispose()
 
-    with _database_errors(settings):
+    with database_errors(settings):
         return asyncio.run(run())
 
 
 @contextmanager
-def _database_errors(settings: Settings) -> Iterator[None]:
+def database_errors(settings: Settings) -> Iterator[None]:
     """A database that cannot be reached or used is a one-line message, not a traceback."""
     try:
         yield
@@ -59,7 +59,8 @@ def _database_errors(settings: Settings) -> Iterator[None]:
         raise click.ClickException(message) from error
 
 
-def _local_time(value: str | None) -> datetime | None:
+def local_time(value: str | None) -> datetime | None:
+    """The `--at` option: a local time of the event, or None for now."""
     if not value:
         return None
     try:
@@ -78,7 +79,8 @@ AT_OPTION = click.option(
 )
 
 
-async def _participant_or_fail(db: AsyncSession, settings: Settings, reference: str) -> Participant:
+async def participant_or_fail(db: AsyncSession, settings: Settings, reference: str) -> Participant:
+    """The one participant an id, e-mail or name designates, else a clear error."""
     event = await meeting.current_event(db, settings.event)
     found = await participants_domain.find_participant(db, event.id, reference) if event else None
     if found is None or found.erased_at is not None:
@@ -93,6 +95,7 @@ def counted(text: str, count: int, **values: object) -> str:
 
 
 def no_event() -> click.ClickException:
+    """What a command that needs the event says when no programme was loaded yet."""
     return click.ClickException(_("load a programme first: coordbot programme load FILE"))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, counted, no_event, nothing_loaded, pass_settings
+from bot.app.cli.shared import counted, in_transaction, no_event, nothing_loaded, pass_settings
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.programme import meeting
@@ -55,7 +55,7 @@ def load_survey(settings: Settings, file: Path) -> None:
             raise no_event()
         return await store.load(db, event, spec, SystemClock().now())
 
-    loaded = _run(work, settings)
+    loaded = in_transaction(work, settings)
     if loaded.kept_answers:  # not an error: reloading the same file is harmless
         kept = _("{survey} has answers already: its questions were kept as they are.")
         click.echo(kept.format(survey=spec.key))
@@ -104,7 +104,7 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
             summary = results.markdown(spec, results.summarise(spec, sets), finished)
         return spec.key, results.csv_text(spec, sets), summary
 
-    survey_key, table, summary = _run(work, settings)
+    survey_key, table, summary = in_transaction(work, settings)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ((f"survey-{survey_key}.csv", table), (f"survey-{survey_key}.md", summary)):
         (folder / name).write_text(text, encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.cli.shared import _run, no_event, pass_settings
+from bot.app.cli.shared import in_transaction, no_event, pass_settings
 from bot.config import Settings
 from bot.models import Role
 from bot.programme import meeting
@@ -41,6 +41,6 @@ def export_tables(settings: Settings, round_key: str | None, folder: Path, lang:
             raise click.ClickException(message.format(round=repr(round_key), known=known))
         return chosen[0].key, await annex.distribution(db, chosen[0], lang)
 
-    key, rows = _run(work, settings)
+    key, rows = in_transaction(work, settings)
     for written in annex.write(rows, folder, f"distribution-{key}"):
         click.echo(_("Wrote {file}").format(file=written))
