@@ -1,0 +1,59 @@
+"""`coordbot run` and `coordbot chat`: serve the chat platforms, or chat in this terminal."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_settings
+from bot.config import ConfigurationError, MailSettings, Settings
+from bot.platforms import PLATFORMS
+from bot.text.i18n import negotiate
+
+
+@click.command()
+@AT_OPTION
+@pass_settings
+def run(settings: Settings, at: str | None) -> None:
+    """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
+    SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
+    MAIL_IMAP_HOST) until stopped."""
+    from bot.app.runner import NothingToRun
+    from bot.app.runner import run as run_platforms
+    from bot.platforms import PlatformError
+
+    try:
+        # Every platform's settings are checked before anything starts.
+        configured = [platform.from_env() for platform in PLATFORMS]
+        adapters = [build for build in configured if build is not None]
+        mail = MailSettings.from_env()
+        with database_errors(settings):
+            asyncio.run(run_platforms(settings, adapters, local_time(at), mail))
+    except (ConfigurationError, PlatformError, NothingToRun) as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command()
+@click.option("--lang", type=click.Choice(["en", "fr", "es"]), help="Your chat app's language.")
+@click.option(
+    "--as",
+    "who",
+    metavar="PARTICIPANT-OR-ROLE",
+    help="Chat as a participant (id, e-mail or name) or as the first one with a role "
+    "(delegate, government, international, organiser, facilitator, rapporteur).",
+)
+@AT_OPTION
+@pass_settings
+def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) -> None:
+    """Chat with the bot in this terminal, with no platform and no token."""
+    from bot.app.runner import run_console
+
+    clock_start = local_time(at)
+    try:
+        with database_errors(settings):
+            asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    except KeyboardInterrupt:
+        pass
