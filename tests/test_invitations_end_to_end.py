@@ -66,12 +66,12 @@ async def test_two_delegates_link_their_telegram_accounts_through_their_invitati
     status, out, err = await run(
         env, "participants", "unlink", french["email"], "--platform", "telegram"
     )
-    assert status == 0 and "1 chat account(s) unlinked" in out and "--participant" in out, err
+    assert status == 0 and "1 chat account unlinked" in out and "--participant" in out, err
     again = tmp_path / "again"
     status, out, err = await run(
         env, "participants", "invite", "--participant", french["email"], "--out", str(again)
     )
-    assert status == 0 and "1 invitations written" in out, err
+    assert status == 0 and "1 invitation written" in out, err
     with (again / "invitations.csv").open(encoding="utf-8") as written:
         [renewed] = list(csv.DictReader(written))
     assert renewed["name"] == french["name"] and renewed["code"] != french["code"]

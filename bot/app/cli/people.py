@@ -130,16 +130,15 @@ def invite(
 
     issued, skipped = in_transaction(work, settings)
     table = write_invitations(issued, folder, username)
-    # English keeps its wording for a count of one: "1 invitations", "1 participants".
     written = ngettext(
-        "{count} invitations written to {table}.",
+        "{count} invitation written to {table}.",
         "{count} invitations written to {table}.",
         len(issued),
     )
     click.echo(counted(written, len(issued), table=table))
     if skipped:
         had = ngettext(
-            "{count} participants already had a code (--renew issues new ones).",
+            "{count} participant already had a code (--renew issues a new one).",
             "{count} participants already had a code (--renew issues new ones).",
             skipped,
         )
@@ -174,10 +173,7 @@ def unlink(settings: Settings, reference: str, platform: str | None) -> None:
         return await participants_domain.unlink_accounts(db, person, platform)
 
     unlinked = in_transaction(work, settings)
-    # English keeps its wording, "account(s)", also for one account.
-    text = ngettext(
-        "{count} chat account(s) unlinked.", "{count} chat account(s) unlinked.", unlinked
-    )
+    text = ngettext("{count} chat account unlinked.", "{count} chat accounts unlinked.", unlinked)
     click.echo(counted(text, unlinked))
     folder = _("FOLDER")  # the placeholder of the command's syntax, in the reader's language
     command = f"`coordbot participants invite --participant {reference} --out {folder}`"

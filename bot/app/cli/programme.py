@@ -67,20 +67,20 @@ def _describe_change(change: SessionChange) -> str:
 
 def _summary(changes: ProgrammeChanges) -> str:
     """`Created puerto-vallarta-2017: 22 sessions, 9 venues, …`: each count with its own noun,
-    as languages agree them differently. English keeps its wording, also for a count of one."""
+    as languages agree them differently."""
     n = changes.counts
     parts = {
         "event": changes.event_key,
         "sessions": counted(
-            ngettext("{count} sessions", "{count} sessions", n["sessions"]), n["sessions"]
+            ngettext("{count} session", "{count} sessions", n["sessions"]), n["sessions"]
         ),
-        "venues": counted(ngettext("{count} venues", "{count} venues", n["venues"]), n["venues"]),
+        "venues": counted(ngettext("{count} venue", "{count} venues", n["venues"]), n["venues"]),
         "rounds": counted(
-            ngettext("{count} table rounds", "{count} table rounds", n["rounds"]), n["rounds"]
+            ngettext("{count} table round", "{count} table rounds", n["rounds"]), n["rounds"]
         ),
-        "tables": counted(ngettext("{count} tables", "{count} tables", n["tables"]), n["tables"]),
+        "tables": counted(ngettext("{count} table", "{count} tables", n["tables"]), n["tables"]),
         "groups": counted(
-            ngettext("{count} reference groups", "{count} reference groups", n["reference_groups"]),
+            ngettext("{count} reference group", "{count} reference groups", n["reference_groups"]),
             n["reference_groups"],
         ),
     }

@@ -101,10 +101,9 @@ def no_event() -> click.ClickException:
 
 def nothing_loaded(file: Path, problems: int) -> str:
     """Why a file with mistakes changed nothing (its mistakes are printed before)."""
-    # English keeps its wording, "problem(s)", also for one problem.
     text = ngettext(
-        "{file} has {count} problem(s); nothing was loaded",
-        "{file} has {count} problem(s); nothing was loaded",
+        "{file} has {count} problem; nothing was loaded",
+        "{file} has {count} problems; nothing was loaded",
         problems,
     )
     return text.format(file=file, count=number(problems))

@@ -60,17 +60,16 @@ def load_survey(settings: Settings, file: Path) -> None:
         kept = _("{survey} has answers already: its questions were kept as they are.")
         click.echo(kept.format(survey=spec.key))
         return
-    # English keeps its wording, "questions", also for one question.
     questions = len(spec.questions)
     if loaded.created:
         text = ngettext(
-            "Created survey {survey}: {count} questions.",
+            "Created survey {survey}: {count} question.",
             "Created survey {survey}: {count} questions.",
             questions,
         )
     else:
         text = ngettext(
-            "Updated survey {survey}: {count} questions.",
+            "Updated survey {survey}: {count} question.",
             "Updated survey {survey}: {count} questions.",
             questions,
         )
