@@ -7,8 +7,8 @@ from datetime import timedelta
 from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
-from tests.support.chat import registered
-from tests.support.outbox import Inboxes, deliver_all, plain
+from tests.support.chat import plain, registered
+from tests.support.outbox import Inboxes, deliver_all
 
 BUSES = "/broadcast role government\nEN: The buses leave at 8:45.\nFR: Les bus partent à 8 h 45."
 

@@ -15,8 +15,8 @@ from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices
-from tests.support.chat import registered
-from tests.support.outbox import Inboxes, plain
+from tests.support.chat import plain, registered
+from tests.support.outbox import Inboxes
 
 
 class Runs:

@@ -13,6 +13,15 @@ from bot.text.markup import to_plain
 from tests.support.factories import ParticipantFields, make_participant
 
 
+def plain(reply: Reply) -> str:
+    """A reply as its reader sees it: plain text, CLDR's thin and no-break spaces (in times and
+    numbers) compared as plain spaces."""
+    text = to_plain(reply.text)
+    for space in ("\xa0", "\u2009", "\u202f"):
+        text = text.replace(space, " ")
+    return text
+
+
 @dataclass
 class ChatUser:
     dispatcher: Dispatcher
@@ -42,9 +51,7 @@ class ChatUser:
 
     def read(self) -> str:
         """The last replies as the reader sees them: plain text, one blank line between."""
-        # CLDR puts thin and narrow no-break spaces in time ranges; tests compare plain spaces.
-        text = "\n\n".join(to_plain(reply.text) for reply in self.last)
-        return text.replace("\u2009", " ").replace("\u202f", " ").replace("\xa0", " ")
+        return "\n\n".join(plain(reply) for reply in self.last)
 
     async def handle(self, incoming: Incoming) -> str:
         """Hand the bot any `incoming` (a submitted form, say); returns the replies as read."""

@@ -10,9 +10,9 @@ from bot.app.scheduler import Scheduler
 from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.dispatcher import Dispatcher
-from bot.text.markup import to_plain
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices
+from tests.support.chat import plain
 
 
 @dataclass
@@ -33,13 +33,6 @@ class Inboxes:
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         self.edited[chat_id, message_id].append(reply)
-
-
-def plain(reply: Reply) -> str:
-    text = to_plain(reply.text)
-    for space in ("\xa0", "\u2009", "\u202f"):  # CLDR spacing, compared as plain spaces
-        text = text.replace(space, " ")
-    return text
 
 
 async def deliver_all(dispatcher: Dispatcher, inboxes: Inboxes, platform: str = "test") -> int:
