@@ -363,7 +363,9 @@ def build_notices() -> Notices:
     registry.register(BroadcastProgress, broadcast.progress)  # also /broadcast status
     registry.register(SurveyInvitation, survey.invitation)  # the survey's Answer button
     registry.register(SurveyReminder, survey.reminder)
-    registry.register(relay.RelayedMail, mail.relayed, load=relay.load_relay)  # also /lists N
+    registry.register(
+        relay.RelayedMail, mail.relayed, load=relay.RecentRelays().load
+    )  # also /lists N
     registry.register(ProgrammeChange, notices.programme_change)
     registry.register(TablePromoted, notices.table_promoted)
     registry.register(InvitationReuse, notices.invitation_reuse)

@@ -408,19 +408,36 @@ async def recent(db: AsyncSession, event: Event, limit: int = 10) -> Sequence[Ma
     return (await db.execute(query)).scalars().all()
 
 
-# Recently relayed messages, read once for all their recipients (rows do not change), by id
-# and Message-ID hash (an id alone could name another row in another database).
-_LOADED: OrderedDict[tuple[int, str], ShownMail] = OrderedDict()
-_LOADED_MOST = 8
-
-
 async def load_relay(db: AsyncSession, notice: RelayedMail) -> ShownMail:
     """What a relay notice shows: the archived message, its list, its group, its attachments."""
-    cached = (notice.mail, str(notice.key))
-    if cached in _LOADED:
-        _LOADED.move_to_end(cached)
-        return replace(_LOADED[cached], files=notice.files)
-    mail = await db.get_one(MailMessage, cached[0])
+    shown, _message_key = await _shown(db, notice.mail)
+    return replace(shown, files=notice.files)
+
+
+class RecentRelays:
+    """`load_relay` for the delivery worker: a message relayed to thousands is read once for
+    all of them (archived rows do not change), the last few kept by id and Message-ID hash (an
+    id alone could name another row in another database)."""
+
+    def __init__(self, most: int = 8) -> None:
+        self.most = most
+        self._loaded: OrderedDict[tuple[int, str], ShownMail] = OrderedDict()
+
+    async def load(self, db: AsyncSession, notice: RelayedMail) -> ShownMail:
+        shown = self._loaded.get((notice.mail, str(notice.key)))
+        if shown is None:
+            shown, message_key = await _shown(db, notice.mail)
+            self._loaded[shown.mail, message_key] = shown
+            while len(self._loaded) > self.most:
+                self._loaded.popitem(last=False)
+        else:
+            self._loaded.move_to_end((notice.mail, str(notice.key)))
+        return replace(shown, files=notice.files)
+
+
+async def _shown(db: AsyncSession, mail_id: int) -> tuple[ShownMail, str]:
+    """The archived message as notices show it, and its Message-ID hash."""
+    mail = await db.get_one(MailMessage, mail_id)
     event = await db.get_one(Event, mail.event_id)
     group = await db.get(ReferenceGroup, mail.group_id) if mail.group_id else None
     files = (
@@ -430,7 +447,7 @@ async def load_relay(db: AsyncSession, notice: RelayedMail) -> ShownMail:
             .order_by(MailAttachment.id)
         )
     ).scalars()
-    loaded = ShownMail(  # what the rows say; how many files is the notice's
+    shown = ShownMail(  # what the rows say; how many files is the notice's
         mail=mail.id,
         list_name=mail.list_name or mail.list_id or "",
         sender_name=mail.sender_name,
@@ -442,7 +459,4 @@ async def load_relay(db: AsyncSession, notice: RelayedMail) -> ShownMail:
         group=group.title if group else None,
         attachments=[(file.name, file.size, file.data) for file in files],
     )
-    _LOADED[mail.id, mail.message_key] = loaded
-    while len(_LOADED) > _LOADED_MOST:
-        _LOADED.popitem(last=False)
-    return replace(loaded, files=notice.files)
+    return shown, mail.message_key
