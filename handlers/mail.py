@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.buttons import Button
 from bot.chat import Choice, Document, Reply
-from bot.context import Context, ParticipantContext
+from bot.context import ParticipantContext
 from bot.mail import relay
 from bot.models import MailStatus, Role
 from bot.text import formatting
@@ -180,9 +180,8 @@ async def recent_messages(ctx: ParticipantContext) -> Reply:
     return Reply("\n\n".join(lines), choices=tuple(rows))
 
 
-async def _read(ctx: Context, mail_id: int) -> Reply:
-    assert ctx.participant is not None
-    mail = await relay.message(ctx.db, ctx.event, mail_id) if ctx.event is not None else None
+async def _read(ctx: ParticipantContext, mail_id: int) -> Reply:
+    mail = await relay.message(ctx.db, ctx.event, mail_id)
     if (
         mail is None
         or mail.status != MailStatus.RELAYED
@@ -250,8 +249,8 @@ async def mail_again_yes_button(ctx: ParticipantContext, button: MailAgainYesBut
     return await _resend(ctx, button.mail_id, confirmed=True)
 
 
-async def _resend(ctx: Context, mail_id: int, confirmed: bool) -> Reply:
-    mail = await relay.message(ctx.db, ctx.event, mail_id) if ctx.event is not None else None
+async def _resend(ctx: ParticipantContext, mail_id: int, confirmed: bool) -> Reply:
+    mail = await relay.message(ctx.db, ctx.event, mail_id)
     if mail is None:
         return _no_message(str(mail_id))
     if mail.status != MailStatus.RELAYED:
