@@ -157,3 +157,22 @@ async def test_detection_reads_the_words_not_the_links(provider: FakeTranslation
         assert await translator.detect("Hola, gracias por todo https://example.org/meeting") == (
             "es"
         )
+
+
+def test_tags_a_provider_moved_leave_plain_words_and_the_links() -> None:
+    text = '<b>Hola</b> mira <a href="https://example.org/a">esto</a> y <code>/post 3 hola</code>.'
+    protected = protect(text)
+    assert "<code>/post 3 hola</code>" in protected.pieces  # code is literal: kept whole
+    # As a provider might answer: the bold's opening and closing tags swapped.
+    swapped = protected.text.replace("⟦0⟧", "#").replace("⟦1⟧", "⟦0⟧").replace("#", "⟦1⟧")
+    assert restore(swapped, protected.pieces) == (
+        "Hola mira esto y <code>/post 3 hola</code>. https://example.org/a"
+    )
+    # The link's opening tag lost: its address is still there, the markup still valid.
+    assert restore(protected.text.replace("⟦2⟧", ""), protected.pieces) == (
+        "Hola mira esto y <code>/post 3 hola</code>. https://example.org/a"
+    )
+    # A closing tag lost is put at the end: valid, nothing lost.
+    assert restore(protected.text.replace("⟦1⟧", ""), protected.pieces) == (
+        '<b>Hola mira <a href="https://example.org/a">esto</a> y <code>/post 3 hola</code>. </b>'
+    )

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 _PROTECTED = re.compile(
     "|".join(
         (
-            # The bot's markup (bot/text/markup.py): its tags, and entities such as &amp;.
+            # The bot's markup (bot/text/markup.py): code kept whole (it is literal), the
+            # other tags, and entities such as &amp;.
+            r"<code>[^<]*</code>",
             r"</?(?:b|i|code|a)(?:\s+href=\"[^\"]*\")?>",
             r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);",
             # Links, with or without a scheme, up to the space; final punctuation stays text.
@@ -31,6 +33,7 @@ _PROTECTED = re.compile(
     )
 )
 _PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")
+_TAG = re.compile(r"<(/?)(b|i|code|a)(?:\s+href=\"([^\"]*)\")?>")
 
 
 @dataclass(frozen=True)
@@ -64,20 +67,57 @@ def protect(text: str) -> Protected:
     return Protected(_PROTECTED.sub(swap, text), tuple(pieces))
 
 
-def restore(translated: str, pieces: tuple[str, ...]) -> str:
-    """The translation with each placeholder replaced by its piece; a piece whose placeholder
-    did not come back is appended, after a space, in its original order."""
+def _well_formed(text: str) -> bool:
+    """Every tag closed, in order: what Telegram accepts and the other adapters convert."""
+    still_open: list[str] = []
+    for match in _TAG.finditer(text):
+        name = match.group(2)
+        if not match.group(1):
+            still_open.append(name)
+        elif not still_open or still_open.pop() != name:
+            return False
+    return not still_open
+
+
+def _put_back(translated: str, pieces: tuple[str, ...], keep_tags: bool) -> str:
     seen: set[int] = set()
+    links: list[str] = []
 
     def back(match: re.Match[str]) -> str:
         index = int(match.group(1))
         if index >= len(pieces):
             return ""  # a placeholder the provider invented
         seen.add(index)
-        return pieces[index]
+        tag = _TAG.fullmatch(pieces[index])
+        if tag is None or keep_tags:
+            return pieces[index]
+        if tag.group(3) is not None:
+            links.append(tag.group(3))
+        return ""
 
     text = _PLACEHOLDER.sub(back, translated)
-    missing = [piece for index, piece in enumerate(pieces) if index not in seen]
-    if missing:
-        text = text.rstrip() + " " + " ".join(missing)
+    missing: list[str] = []
+    for index, piece in enumerate(pieces):
+        tag = _TAG.fullmatch(piece)
+        if index in seen:
+            continue
+        if keep_tags or tag is None:
+            missing.append(piece)
+        elif tag.group(3) is not None:
+            missing.append(tag.group(3))
+    if missing or links:
+        text = text.rstrip() + " " + " ".join(missing + links)
     return text
+
+
+def restore(translated: str, pieces: tuple[str, ...]) -> str:
+    """The translation with each placeholder replaced by its piece; a piece whose placeholder
+    did not come back is appended, after a space, in its original order.
+
+    If the tags would then not nest (the provider moved or lost one), the translation keeps
+    its words without the formatting, and the links' addresses are appended: a message the
+    platform refuses would be worse than one without bold."""
+    text = _put_back(translated, pieces, keep_tags=True)
+    if _well_formed(text) or not any(_TAG.fullmatch(piece) for piece in pieces):
+        return text
+    return _put_back(translated, pieces, keep_tags=False)
