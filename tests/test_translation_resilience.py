@@ -182,3 +182,21 @@ async def test_requests_the_service_refuses_do_not_open_the_circuit(
             with pytest.raises(TranslationUnavailable, match="400"):
                 await translator.translate(TEXT, "es", "xx")
         assert await translator.translate(TEXT, "es", "en") == DONE
+
+
+async def test_waiting_for_a_free_slot_past_the_deadline_is_not_the_services_fault(
+    fake_libretranslate: FakeLibreTranslate,
+) -> None:
+    clock = ManualClock()
+    short = dataclasses.replace(QUICK, concurrency=1, call_deadline=0.1)
+    service, resilient = _with_clock(fake_libretranslate, short, clock)
+    try:
+        async with resilient._slots:  # every slot busy with other texts
+            for _ in range(short.failures_to_open):
+                with pytest.raises(TranslationUnavailable, match="no free slot"):
+                    await service.translate(TEXT, "es", "en")
+        assert not _open(resilient)
+        assert fake_libretranslate.calls == []
+        assert await service.translate(TEXT, "es", "en") == DONE
+    finally:
+        await service.close()

@@ -47,3 +47,8 @@ def retry_after_seconds(header: str | None) -> float | None:
 
 class ServiceUnreachable(TranslationUnavailable):
     """No answer at all: connection refused or reset, DNS, TLS."""
+
+
+class NoFreeSlot(TranslationUnavailable):
+    """The call waited for one of the bot's own request slots past its deadline: too much to
+    translate at once, not the service's fault (the circuit does not count it)."""

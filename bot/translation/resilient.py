@@ -17,7 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.translation.errors import ServiceRefused, ServiceTimedOut, ServiceUnreachable
+from bot.translation.errors import (
+    NoFreeSlot,
+    ServiceRefused,
+    ServiceTimedOut,
+    ServiceUnreachable,
+)
 from bot.translation.provider import TranslationUnavailable, Translator
 from bot.translation.split import TextLimit
 
@@ -110,7 +115,7 @@ def _transient(error: TranslationUnavailable) -> bool:
 def _service_fault(error: TranslationUnavailable) -> bool:
     if isinstance(error, ServiceRefused):
         return error.service_fault
-    return True
+    return not isinstance(error, NoFreeSlot)
 
 
 class ResilientTranslator:
@@ -173,15 +178,7 @@ class ResilientTranslator:
             try:
                 if left <= 0:
                     raise ServiceTimedOut(f"{self.name}: no answer within {policy.call_deadline} s")
-                async with self._slots:
-                    # The timeout starts once a slot is free: waiting for one is not the
-                    # service's slowness (the deadline still bounds the whole call).
-                    left = deadline - time.monotonic()
-                    try:
-                        async with asyncio.timeout(min(policy.attempt_timeout, max(left, 0))):
-                            return await request()
-                    except TimeoutError as error:
-                        raise ServiceTimedOut(f"{self.name}: attempt timed out") from error
+                return await self._attempt(request, deadline)
             except TranslationUnavailable as error:
                 if not _transient(error) or attempt >= policy.attempts:
                     raise
@@ -190,6 +187,24 @@ class ResilientTranslator:
                     raise
                 log.info("%s: %s; trying again in %.2f s", self.name, error, wait)
                 await asyncio.sleep(wait)
+
+    async def _attempt(self, request: Callable[[], Awaitable[T]], deadline: float) -> T:
+        """One request, in a slot, within the attempt's timeout and the call's deadline."""
+        try:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                await self._slots.acquire()
+        except TimeoutError as error:
+            raise NoFreeSlot(f"{self.name}: no free slot before the deadline") from error
+        try:
+            # The attempt's timeout starts once a slot is free: waiting for one is not the
+            # service's slowness (the deadline still bounds the whole call).
+            left = max(deadline - time.monotonic(), 0)
+            async with asyncio.timeout(min(self.resilience.attempt_timeout, left)):
+                return await request()
+        except TimeoutError as error:
+            raise ServiceTimedOut(f"{self.name}: attempt timed out") from error
+        finally:
+            self._slots.release()
 
     def _wait_before(self, attempt: int, error: TranslationUnavailable) -> float | None:
         """Seconds to wait before attempt `attempt + 1`, None to give up now."""
