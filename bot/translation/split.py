@@ -17,7 +17,9 @@ _SPACE = re.compile(r"\s+")
 @dataclass(frozen=True)
 class TextLimit:
     """The most one request may carry, as `measure` counts it (characters for LibreTranslate,
-    bytes of JSON for DeepL)."""
+    bytes of JSON for DeepL). A measure adds up: that of `a + b` is that of `a` plus that of
+    `b`, less that of "" (a JSON string's quotes), so pieces are grouped without measuring
+    each group again."""
 
     size: int
     measure: Callable[[str], int] = len
@@ -85,15 +87,20 @@ def _fitting(pieces: list[Piece], limit: TextLimit, finer: list[re.Pattern[str]]
 def _grouped(pieces: list[Piece], limit: TextLimit) -> list[Piece]:
     """Neighbouring pieces joined again while they fit: fewer requests, and sentences keep
     their context."""
+    empty = limit.measure("")
     groups: list[Piece] = []
+    group_size = 0
     for piece in pieces:
+        size = limit.measure(piece.text)
         if groups:
             last = groups[-1]
-            joined = last.text + last.gap + piece.text
-            if limit.fits(joined):
-                groups[-1] = Piece(joined, piece.gap)
+            joined_size = group_size + limit.measure(last.gap) + size - 2 * empty
+            if joined_size <= limit.size:
+                groups[-1] = Piece(last.text + last.gap + piece.text, piece.gap)
+                group_size = joined_size
                 continue
         groups.append(piece)
+        group_size = size
     return groups
 
 
