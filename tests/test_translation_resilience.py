@@ -11,11 +11,11 @@ import time
 
 import pytest
 
+from bot.translation.libretranslate import LibreTranslate
 from bot.translation.provider import TranslationUnavailable
 from bot.translation.resilient import Resilience, ResilientTranslator
 from bot.translation.service import TranslationService
-from bot.translation.settings import build_translator
-from tests.support.fake_translation import QUICK, FakeLibreTranslate, settings_for, translator_for
+from tests.support.fake_translation import QUICK, FakeLibreTranslate, translator_for
 
 TEXT = "Hola. Gracias."
 DONE = "[en] Hola. [en] Gracias."
@@ -39,11 +39,10 @@ def _open(translator: ResilientTranslator) -> bool:
 def _with_clock(
     server: FakeLibreTranslate, resilience: Resilience, clock: ManualClock
 ) -> tuple[TranslationService, ResilientTranslator]:
-    service = build_translator(settings_for(server), resilience)
-    resilient = service.translator
-    assert isinstance(resilient, ResilientTranslator)
-    resilient.circuit._clock = clock
-    return service, resilient
+    """The service as build_translator makes it, with the circuit on the test's clock."""
+    provider = LibreTranslate(server.url, server.api_key)
+    resilient = ResilientTranslator(provider, resilience, clock)
+    return TranslationService(resilient), resilient
 
 
 async def test_server_errors_are_retried_with_growing_waits(

@@ -134,7 +134,6 @@ class ResilientTranslator:
             self.resilience.failures_to_open, self.resilience.open_seconds, clock
         )
         self._slots = asyncio.Semaphore(self.resilience.concurrency)
-        self._clock = clock
 
     @property
     def limit(self) -> TextLimit | None:
