@@ -1,4 +1,4 @@
-"""The interface between the translation service and whoever uses it."""
+"""The interface every translation provider implements, and the one error they raise."""
 
 from __future__ import annotations
 
@@ -13,4 +13,5 @@ class Translator(Protocol):
     name: str
 
     async def detect(self, text: str) -> str | None: ...
+
     async def translate(self, text: str, source: str, target: str) -> str: ...
