@@ -36,6 +36,7 @@ from tests.support.databases import (
 from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.fake_translation import FakeDeepL, FakeLibreTranslate
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.processes import free_port
@@ -126,6 +127,24 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     """A fake Slack Web API server on a free local port."""
     server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_libretranslate() -> AsyncIterator[FakeLibreTranslate]:
+    """A fake LibreTranslate server on a free local port (tests/support/fake_translation.py)."""
+    server = FakeLibreTranslate()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_deepl() -> AsyncIterator[FakeDeepL]:
+    """A fake DeepL API server on a free local port."""
+    server = FakeDeepL()
     await server.start()
     yield server
     await server.stop()

@@ -51,10 +51,22 @@ GOOD_SECRET = "s3cret-token_0123456789"
             "MAIL_READ_SECONDS",
             "from 1 to 600",
         ),
+        (
+            {"TRANSLATE_URL": "http://127.0.0.1:5000", "DEEPL_API_KEY": "k3y-0123:fx"},
+            "TRANSLATE_URL and DEEPL_API_KEY",
+            "keep the one service",
+        ),
+        ({"TRANSLATE_URL": "127.0.0.1:5000"}, "TRANSLATE_URL", "http:// or https://"),
+        (
+            {"DEEPL_API_KEY": "k3y-0123:fx", "TRANSLATE_DEADLINE": "١٠"},
+            "TRANSLATE_DEADLINE",
+            "from 1 to 600",
+        ),
     ],
     ids=["short-secret", "secret-with-spaces", "long-secret", "arabic-port", "big-port", "nan",
          "negative-rate", "inf", "fullwidth-slack-port", "superscript-smtp-port",
-         "zero-reading-time"],
+         "zero-reading-time", "two-translation-services", "translate-url-without-scheme",
+         "arabic-translation-deadline"],
 )  # fmt: skip
 async def test_a_malformed_setting_is_one_line_naming_it(
     tmp_path: Path, settings: dict[str, str], named: str, rule: str
@@ -66,7 +78,7 @@ async def test_a_malformed_setting_is_one_line_naming_it(
     [line] = [line for line in err.splitlines() if line.strip()]
     assert named in line and rule in line
     for name, value in settings.items():
-        if "SECRET" in name or "TOKEN" in name:
+        if "SECRET" in name or "TOKEN" in name or "KEY" in name:
             assert value not in err
 
 

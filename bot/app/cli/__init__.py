@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.logs import configure as configure_logging
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate, set_process_language
+from bot.translation.settings import SECRET_NAMES as TRANSLATION_SECRETS
 
 
 @click.group()
@@ -39,6 +40,7 @@ def terminal_language() -> str | None:
 
 def _secrets_in_environment() -> list[str]:
     names = [name for platform in PLATFORMS for name in platform.secret_names]
+    names += TRANSLATION_SECRETS
     return [os.environ[name] for name in names if os.environ.get(name)]
 
 

@@ -10,6 +10,7 @@ from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_sett
 from bot.config import ConfigurationError, MailSettings, Settings
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate
+from bot.translation.settings import TranslationSettings
 
 
 @click.command()
@@ -28,6 +29,10 @@ def run(settings: Settings, at: str | None) -> None:
         configured = [platform.from_env() for platform in PLATFORMS]
         adapters = [build for build in configured if build is not None]
         mail = MailSettings.from_env()
+        # Checked here with the others, so that a wrong one stops the bot before it starts.
+        # TODO(issue 18, at merge): pass build_translator(translation) and its deadline to
+        # the runner once tflow's `run(..., translator=, translation_deadline=)` is in.
+        TranslationSettings.from_env()
         with database_errors(settings):
             asyncio.run(run_platforms(settings, adapters, local_time(at), mail))
     except (ConfigurationError, PlatformError, NothingToRun) as error:
