@@ -1,0 +1,2 @@
+"""Translation of what people write (issue 18): the provider interface, the stored texts and
+their translations, and how a reader sees them."""
