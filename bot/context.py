@@ -37,6 +37,8 @@ class Context:
     language: str
     args: tuple[str, ...] = ()
     match: re.Match[str] | None = None
+    # A translation provider is configured (/translate, and what people write is translated).
+    translating: bool = False
 
     @property
     def participant(self) -> Participant | None:

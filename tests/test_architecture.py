@@ -75,6 +75,7 @@ KERNEL_MODULES = (
     "bot.paths",
     "bot.specfile",
     "bot.text",
+    "bot.translation",
 )
 # Arrows known to run up (importer, imported module or package), each with the reason it is
 # tolerated; a new one fails the test.
