@@ -20,9 +20,11 @@ _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
 
 
 class OriginalButton(Button, prefix="original"):
-    """The stored text whose original to show."""
+    """The stored text whose original to show, and the start of its hash (only those who were
+    sent it can show it)."""
 
     text_id: int
+    check: str
 
 
 def _from(source: str | None) -> str:
@@ -45,7 +47,7 @@ def shown(text: ReadText) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
     body = escape(text.text)
     if text.shown == Shown.TRANSLATED and text.text_id is not None:
         line = _from(text.source) + " · " + _("See the original")
-        button = Choice(_("See the original"), OriginalButton(text.text_id).pack())
+        button = Choice(_("See the original"), OriginalButton(text.text_id, text.check).pack())
         return f"{body}\n\n{italic(line)}", ((button,),)
     if text.shown == Shown.NOT_TRANSLATED:
         note = _("(Automatic translation is not available at the moment: shown as written.)")
@@ -56,7 +58,7 @@ def shown(text: ReadText) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
 async def original_button(ctx: ParticipantContext, button: OriginalButton) -> Reply:
     """The text as its author wrote it, as a new message under the translation."""
     stored = await store.original(ctx.db, button.text_id)
-    if stored is None:  # its author erased it
+    if stored is None or not stored.text_hash.startswith(button.check) or not button.check:
         return answers.stale_button()
     return Reply(escape(stored.text))
 

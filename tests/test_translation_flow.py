@@ -57,7 +57,7 @@ async def test_a_spanish_post_reaches_each_member_in_their_language(
     sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
 ) -> None:
     dispatcher = translating(sessions, clock)
-    luis, _, fatou, _ = await members(dispatcher, demo_event)
+    luis, emma, fatou, _ = await members(dispatcher, demo_event)
     translator = FakeTranslator()
     assert "Enviado a 3 miembros" in await luis.send(f"/post firewalls {POST}")
     inboxes = Inboxes()
@@ -80,6 +80,13 @@ async def test_a_spanish_post_reaches_each_member_in_their_language(
     [button] = [choice for row in inboxes.replies["Fatou"][0].choices for choice in row]
     assert button.label == "Voir l’original"
     assert await fatou.press_unseen(button.data) == POST
+    # Ids are easy to guess: without the start of the text's hash, no original is shown.
+    text_id = button.data.split(":")[1]
+    assert "no longer works" in await emma.press_unseen(f"original:{text_id}:00000000")
+
+    # /mydata says which of the author's texts were translated, and into what.
+    mine = await luis.send("/misdatos")
+    assert "Traducido automáticamente (inglés y francés): Hola a todos" in mine
 
     # A re-send of the same text costs nothing: it is translated already.
     await luis.send(f"/post firewalls {POST}")
@@ -221,3 +228,18 @@ async def test_without_a_provider_posts_leave_as_today(
     async with sessions() as db:  # nothing of what people write is kept for translation
         assert (await db.execute(select(func.count(TranslatedText.id)))).scalar_one() == 0
         assert (await db.execute(select(func.count(Translation.id)))).scalar_one() == 0
+
+
+async def test_forget_unties_the_translated_texts_from_their_author(
+    sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
+) -> None:
+    dispatcher = translating(sessions, clock)
+    luis, *_ = await members(dispatcher, demo_event)
+    await luis.send(f"/post firewalls {POST}")
+    await deliver_all(dispatcher, Inboxes(), translator=FakeTranslator())
+    async with sessions() as db:
+        assert (await db.execute(select(TranslatedText.author_id))).scalar_one() is not None
+    await luis.send("/olvidar")
+    assert "Listo" in await luis.press("Sí, borrar")
+    async with sessions() as db:
+        assert (await db.execute(select(TranslatedText.author_id))).scalar_one() is None

@@ -26,6 +26,9 @@ from bot.translation import store
 DEFAULT_DEADLINE = timedelta(seconds=10)
 
 
+CHECK = 8  # hex digits of the hash a "See the original" button carries
+
+
 class NotYet(Exception):
     """The translation is still being made, and the message may wait for it: the delivery
     worker leaves the message for a moment (no attempt counted, nothing queued again)."""
@@ -66,6 +69,9 @@ class ReadText:
     shown: Shown = Shown.AS_WRITTEN
     source: str | None = None
     text_id: int | None = None
+    # The start of the original's sha256: the "See the original" button carries it, so that
+    # only someone who was sent the text can ask for it (ids are easy to guess, hashes not).
+    check: str = ""
 
 
 async def read(db: AsyncSession, text: str) -> ReadText:
@@ -80,7 +86,8 @@ async def read(db: AsyncSession, text: str) -> ReadText:
     if found.source == reader.language:
         return ReadText(text, source=found.source, text_id=found.text_id)
     if found.status == TranslationStatus.DONE and found.translated is not None:
-        return ReadText(found.translated, Shown.TRANSLATED, found.source, found.text_id)
+        check = store.text_hash(text)[:CHECK]
+        return ReadText(found.translated, Shown.TRANSLATED, found.source, found.text_id, check)
     pending = found.status == TranslationStatus.PENDING
     if pending and reader.now - found.requested_at < reader.deadline:
         raise NotYet
