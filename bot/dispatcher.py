@@ -33,8 +33,8 @@ class Dispatcher:
     sessions: SessionFactory
     clock: Clock
     event_key: str | None = None
-    # A translation provider is configured: what people write is queued for translation.
-    translating: bool = False
+    # The configured translation provider's name: what people write is queued for translation.
+    translation_provider: str | None = None
 
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
         """The replies to `incoming`; none when its delivery was handled before.
@@ -71,7 +71,7 @@ class Dispatcher:
                     event,
                     identity,
                     language,
-                    translating=self.translating,
+                    translation_provider=self.translation_provider,
                     **extra,
                 )
                 try:

@@ -230,11 +230,11 @@ async def post(
     group: ReferenceGroup,
     text: str,
     now: datetime,
-    translate: bool = False,
+    translation_provider: str | None = None,
 ) -> PostResult:
-    """Queue the post for every other member, in the same transaction; with `translate` (a
-    provider is configured), its translations into the meeting's languages are asked for in
-    that transaction too, and made in the background before it leaves."""
+    """Queue the post for every other member, in the same transaction; with a translation
+    provider configured, its translations into the meeting's languages are asked for in that
+    transaction too, and made in the background before it leaves."""
     organiser = author.role == Role.ORGANISER
     members = list(
         (
@@ -255,8 +255,8 @@ async def post(
     # the author erases their data (/forget).
     post = GroupPost(group=group.title, author_id=author.id, text=text)
     recipients = [member for member in members if member != author.id]
-    if translate and recipients:
-        await translations.request(db, text, author.id, now)
+    if translation_provider is not None and recipients:
+        await translations.request(db, text, author.id, translation_provider, now)
     for member in recipients:
         await outbox.enqueue(db, f"group-post:{post_id}:{member}", member, post, now)
     return PostResult(PostOutcome.SENT, len(recipients))

@@ -179,7 +179,7 @@ async def post(ctx: ParticipantContext) -> Reply:
             )
         )
     result = await groups.post(
-        ctx.db, ctx.participant, group, body.strip(), ctx.clock.now(), translate=ctx.translating
+        ctx.db, ctx.participant, group, body.strip(), ctx.clock.now(), ctx.translation_provider
     )
     title = bold(escape(localised(group.title)))
     if result.outcome == groups.PostOutcome.NOT_A_MEMBER:

@@ -25,6 +25,7 @@ from bot.models import (
     Translation,
 )
 from bot.translation.queue import TranslationQueue
+from bot.translation.reading import Translating
 from handlers import build_notices, build_router
 from tests.support.chat import ChatUser, registered
 from tests.support.outbox import Inboxes, deliver_all
@@ -37,7 +38,7 @@ NOTE_ES = "Traducción automática no disponible por ahora: se muestra tal como 
 
 
 def translating(sessions: SessionFactory, clock: SimulatedClock) -> Dispatcher:
-    return Dispatcher(build_router(), sessions, clock, translating=True)
+    return Dispatcher(build_router(), sessions, clock, translation_provider=FakeTranslator.name)
 
 
 async def members(
@@ -169,7 +170,7 @@ async def test_a_slow_service_delays_a_message_no_longer_than_the_deadline(
         clock,
         build_notices(),
         {"test": inboxes},
-        translation_deadline=timedelta(seconds=10),
+        translating=Translating(translator.name, timedelta(seconds=10)),
     )
     queue = TranslationQueue(sessions, clock, translator)
     job = asyncio.create_task(queue.run())
@@ -243,3 +244,27 @@ async def test_forget_unties_the_translated_texts_from_their_author(
     assert "Listo" in await luis.press("Sí, borrar")
     async with sessions() as db:
         assert (await db.execute(select(TranslatedText.author_id))).scalar_one() is None
+
+
+class OtherTranslator(FakeTranslator):
+    name = "other"
+
+
+async def test_another_provider_makes_its_own_translations_of_a_known_text(
+    sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
+) -> None:
+    dispatcher = translating(sessions, clock)
+    luis, *_ = await members(dispatcher, demo_event)
+    await luis.send(f"/post firewalls {POST}")
+    await deliver_all(dispatcher, Inboxes(), translator=FakeTranslator())
+
+    other = OtherTranslator()
+    switched = Dispatcher(build_router(), sessions, clock, translation_provider=other.name)
+    luis.dispatcher = switched
+    await luis.send(f"/post firewalls {POST}")
+    inboxes = Inboxes()
+    await deliver_all(switched, inboxes, translator=other)
+    assert other.calls == {"translate": 2}  # the language is the text's, known already
+    assert inboxes.received["Emma"][0].endswith(
+        "Automatic translation from Spanish · See the original"
+    )

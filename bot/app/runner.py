@@ -25,7 +25,7 @@ from bot.platforms import Adapter, AdapterFactory, Deliverer
 from bot.platforms.console import ConsoleChat
 from bot.programme.meeting import current_event, meeting_clock
 from bot.translation.provider import Translator
-from bot.translation.reading import DEFAULT_DEADLINE
+from bot.translation.reading import DEFAULT_DEADLINE, Translating
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices, build_router
 
@@ -47,13 +47,11 @@ def delivery_worker(
     sessions: SessionFactory,
     clock: Clock,
     deliverers: Mapping[str, Deliverer],
-    translation_deadline: timedelta | None = None,
+    translating: Translating | None = None,
 ) -> DeliveryWorker:
-    """The worker that sends what the bot queued, through these adapters (waiting up to
-    `translation_deadline` for what people wrote to be translated, when a provider is set)."""
-    return DeliveryWorker(
-        sessions, clock, build_notices(), deliverers, translation_deadline=translation_deadline
-    )
+    """The worker that sends what the bot queued, through these adapters (waiting up to a
+    deadline for what people wrote to be translated, when a provider is set)."""
+    return DeliveryWorker(sessions, clock, build_notices(), deliverers, translating=translating)
 
 
 def scheduler(
@@ -92,8 +90,9 @@ async def run(
         await forget_old_deliveries(db, SystemClock().now() - timedelta(days=2))
         await db.commit()
     router = build_router()
-    translating = translator is not None
-    dispatcher = Dispatcher(router, sessions, clock, settings.event, translating=translating)
+    provider = translator.name if translator is not None else None
+    translating = Translating(provider, translation_deadline) if provider is not None else None
+    dispatcher = Dispatcher(router, sessions, clock, settings.event, translation_provider=provider)
 
     platforms = [build(dispatcher) for build in adapters]
     if not platforms:
@@ -114,9 +113,7 @@ async def run(
         loop.add_signal_handler(number, stopping.set)
     started: list[Service] = []
     deliverers = {platform.name: platform for platform in platforms}
-    worker = delivery_worker(
-        sessions, clock, deliverers, translation_deadline if translating else None
-    )
+    worker = delivery_worker(sessions, clock, deliverers, translating)
     # Reminders start early enough to leave at the platforms' rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rates = [platform.rate for platform in platforms if platform.rate is not None]

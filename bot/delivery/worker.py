@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
 from bot.notice import Notices, UndecodableNotice
 from bot.platforms import Deliverer
 from bot.translation import store as translations
-from bot.translation.reading import NotYet, Reader, reading
+from bot.translation.reading import NotYet, Reader, Translating, reading
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,10 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
-        translation_deadline: timedelta | None = None,
+        translating: Translating | None = None,
     ) -> None:
-        """`translation_deadline`: a translation provider is configured, and a message waits at
-        most this long for the translation of what someone wrote (None: shown as written)."""
+        """`translating`: a translation provider is configured, and a message waits at most its
+        deadline for the translation of what someone wrote (None: shown as written)."""
         self.sessions = sessions
         self.clock = clock
         self.notices = notices
@@ -70,7 +70,7 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
-        self.translation_deadline = translation_deadline
+        self.translating = translating
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
@@ -176,11 +176,11 @@ class DeliveryWorker:
     ) -> Reader | None:
         """Who reads, for the translation of what people write; None: as written (no provider,
         or the person chose /translate off)."""
-        if self.translation_deadline is None:
+        if self.translating is None:
             return None
         if not await translations.wants_translation(db, participant_id):
             return None
-        return Reader(language, now, self.translation_deadline)
+        return Reader(language, now, self.translating)
 
     @contextlib.asynccontextmanager
     async def _pace(self, platform: str, external_id: str) -> Any:

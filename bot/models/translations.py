@@ -40,11 +40,13 @@ class TranslatedText(Base):
 
 
 class Translation(Base):
-    """One text in one target language: translated once, read by every reader of that language."""
+    """One text in one target language by one provider: translated once, read by every reader of
+    that language. (The source language is the text's own, detected once: with the text's hash,
+    the target and the provider, it is the key the issue asks for.)"""
 
     __tablename__ = "translations"
     __table_args__ = (
-        UniqueConstraint("text_id", "target"),
+        UniqueConstraint("text_id", "target", "provider"),
         Index("ix_translations_status", "status"),
     )
 
@@ -54,8 +56,9 @@ class Translation(Base):
     status: Mapped[TranslationStatus] = mapped_column(
         enum_column(TranslationStatus, "translation_status")
     )
-    # The provider that translated it ("libretranslate", "deepl"), once done.
-    provider: Mapped[str | None] = mapped_column(CleanString(32))
+    # The provider asked ("libretranslate", "deepl"): another provider configured later makes
+    # its own translations.
+    provider: Mapped[str] = mapped_column(CleanString(32))
     text: Mapped[str | None] = mapped_column(CleanText)
     error: Mapped[str | None] = mapped_column(CleanString(500))
     created_at: Mapped[datetime]

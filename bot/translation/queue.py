@@ -44,12 +44,12 @@ class TranslationQueue:
         """One pass: detect what is new, then translate what is known (a new text is translated
         in the same pass as its detection)."""
         async with self.sessions() as db:
-            work = await store.work(db)
+            work = await store.work(db, self.translator.name)
             await db.commit()
         if work.to_detect:
             await asyncio.gather(*(self._detect(*item) for item in work.to_detect))
             async with self.sessions() as db:
-                work = await store.work(db)
+                work = await store.work(db, self.translator.name)
                 await db.commit()
         await asyncio.gather(*(self._translate(*item) for item in work.to_translate))
 
@@ -72,11 +72,14 @@ class TranslationQueue:
             await db.commit()
 
     async def _translate(self, translation_id: int, text: str, source: str, target: str) -> None:
-        result, error = await self._call(lambda: self.translator.translate(text, source, target))
+        if source == target:  # asked for after the detection (another provider): no call
+            result, error = text, None
+        else:
+            result, error = await self._call(
+                lambda: self.translator.translate(text, source, target)
+            )
         if error is not None:
             log.warning("translation %s into %s failed: %s", translation_id, target, error)
         async with self.sessions() as db:
-            await store.translated(
-                db, translation_id, self.translator.name, result, error, self.clock.now()
-            )
+            await store.translated(db, translation_id, result, error, self.clock.now())
             await db.commit()

@@ -35,10 +35,19 @@ class NotYet(Exception):
 
 
 @dataclass(frozen=True)
+class Translating:
+    """A translation provider is configured: its name (stored with each translation) and how
+    long a message may wait for a translation."""
+
+    provider: str
+    deadline: timedelta = DEFAULT_DEADLINE
+
+
+@dataclass(frozen=True)
 class Reader:
     language: str
     now: datetime
-    deadline: timedelta = DEFAULT_DEADLINE
+    translating: Translating
 
 
 _reader: ContextVar[Reader | None] = ContextVar("translation_reader", default=None)
@@ -80,7 +89,7 @@ async def read(db: AsyncSession, text: str) -> ReadText:
     reader = _reader.get()
     if reader is None or not text.strip():
         return ReadText(text)
-    found = await store.find(db, text, reader.language)
+    found = await store.find(db, text, reader.language, reader.translating.provider)
     if found is None:  # queued before translation was configured
         return ReadText(text, Shown.NOT_TRANSLATED)
     if found.source == reader.language:
@@ -89,6 +98,6 @@ async def read(db: AsyncSession, text: str) -> ReadText:
         check = store.text_hash(text)[:CHECK]
         return ReadText(found.translated, Shown.TRANSLATED, found.source, found.text_id, check)
     pending = found.status == TranslationStatus.PENDING
-    if pending and reader.now - found.requested_at < reader.deadline:
+    if pending and reader.now - found.requested_at < reader.translating.deadline:
         raise NotYet
     return ReadText(text, Shown.NOT_TRANSLATED, found.source, found.text_id)

@@ -39,11 +39,12 @@ async def request(
     db: AsyncSession,
     text: str,
     author_id: int | None,
+    provider: str,
     now: datetime,
     targets: Sequence[str] = LANGUAGES,
 ) -> None:
-    """Ask for `text` in each target language, in the caller's transaction; asked again, nothing
-    changes (ON CONFLICT DO NOTHING), so a text queued twice is translated once."""
+    """Ask `provider` for `text` in each target language, in the caller's transaction; asked
+    again, nothing changes (ON CONFLICT DO NOTHING), so a text queued twice is translated once."""
     digest = text_hash(text)
     insert_text = _insert(db, TranslatedText)
     await db.execute(
@@ -65,12 +66,13 @@ async def request(
                 {
                     "text_id": text_id,
                     "target": target,
+                    "provider": provider,
                     "status": TranslationStatus.PENDING,
                     "created_at": now,
                 }
                 for target in targets
             ]
-        ).on_conflict_do_nothing(index_elements=["text_id", "target"])
+        ).on_conflict_do_nothing(index_elements=["text_id", "target", "provider"])
     )
 
 
@@ -86,13 +88,16 @@ class Found:
     requested_at: datetime
 
 
-async def find(db: AsyncSession, text: str, target: str) -> Found | None:
-    """`text` and its translation into `target`, in one query; None if never requested."""
+async def find(db: AsyncSession, text: str, target: str, provider: str) -> Found | None:
+    """`text` and its translation into `target` by `provider`, in one query; None if never
+    requested."""
     query = (
         select(TranslatedText, Translation)
         .outerjoin(
             Translation,
-            (Translation.text_id == TranslatedText.id) & (Translation.target == target),
+            (Translation.text_id == TranslatedText.id)
+            & (Translation.target == target)
+            & (Translation.provider == provider),
         )
         .where(TranslatedText.text_hash == text_hash(text))
     )
@@ -123,7 +128,7 @@ class Work:
     to_translate: list[tuple[int, str, str, str]]
 
 
-async def work(db: AsyncSession, limit: int = 100) -> Work:
+async def work(db: AsyncSession, provider: str, limit: int = 100) -> Work:
     to_detect = (
         await db.execute(
             select(TranslatedText.id, TranslatedText.text)
@@ -138,6 +143,7 @@ async def work(db: AsyncSession, limit: int = 100) -> Work:
             .join(TranslatedText, Translation.text_id == TranslatedText.id)
             .where(
                 Translation.status == TranslationStatus.PENDING,
+                Translation.provider == provider,
                 TranslatedText.detection == TranslationStatus.DONE,
             )
             .order_by(Translation.id)
@@ -166,19 +172,18 @@ async def detected(
     if source is None:
         stored.detection = TranslationStatus.FAILED
         for translation in translations:
-            _finish(translation, TranslationStatus.FAILED, None, None, error or "unknown", now)
+            _finish(translation, TranslationStatus.FAILED, None, error or "unknown", now)
         return
     stored.detection = TranslationStatus.DONE
     stored.source = source
     for translation in translations:
         if translation.target == source:
-            _finish(translation, TranslationStatus.DONE, None, stored.text, None, now)
+            _finish(translation, TranslationStatus.DONE, stored.text, None, now)
 
 
 async def translated(
     db: AsyncSession,
     translation_id: int,
-    provider: str,
     text: str | None,
     error: str | None,
     now: datetime,
@@ -188,19 +193,17 @@ async def translated(
     if translation.status != TranslationStatus.PENDING:
         return
     status = TranslationStatus.DONE if text is not None else TranslationStatus.FAILED
-    _finish(translation, status, provider, text, error, now)
+    _finish(translation, status, text, error, now)
 
 
 def _finish(
     translation: Translation,
     status: TranslationStatus,
-    provider: str | None,
     text: str | None,
     error: str | None,
     now: datetime,
 ) -> None:
     translation.status = status
-    translation.provider = provider
     translation.text = text
     translation.error = error[:500] if error else None
     translation.finished_at = now
@@ -215,13 +218,15 @@ async def of_author(db: AsyncSession, author_id: int) -> list[tuple[TranslatedTe
         .where(
             TranslatedText.author_id == author_id,
             Translation.status == TranslationStatus.DONE,
-            Translation.provider.is_not(None),
+            Translation.target != TranslatedText.source,  # the text itself, no call made
         )
         .order_by(TranslatedText.id, Translation.target)
     )
     texts: dict[int, tuple[TranslatedText, list[str]]] = {}
     for text, target in rows:
-        texts.setdefault(text.id, (text, []))[1].append(target)
+        targets = texts.setdefault(text.id, (text, []))[1]
+        if target not in targets:  # translated by two providers over time
+            targets.append(target)
     return list(texts.values())
 
 

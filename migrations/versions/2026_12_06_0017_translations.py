@@ -1,9 +1,9 @@
 """Translations of what people write: each text once, each target language once
 
 `translated_texts` keeps a text once (keyed by its sha256) with the language detected in it and
-its author (for /mydata); `translations` one row per text and target language, pending until
-the scheduler's routine translates it. `participants.translate` is the person's /translate
-choice (None: on when a provider is configured).
+its author (for /mydata); `translations` one row per text, target language and provider,
+pending until the scheduler's routine translates it. `participants.translate` is the person's
+/translate choice (None: on when a provider is configured).
 
 Revision ID: 0017
 Revises: 0016
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("text_id", sa.Integer(), nullable=False),
         sa.Column("target", sa.String(length=8), nullable=False),
         sa.Column("status", _status(), nullable=False),
-        sa.Column("provider", sa.String(length=32), nullable=True),
+        sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -72,7 +72,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_translations")),
-        sa.UniqueConstraint("text_id", "target", name=op.f("uq_translations_text_id_target")),
+        sa.UniqueConstraint(
+            "text_id",
+            "target",
+            "provider",
+            name=op.f("uq_translations_text_id_target_provider"),
+        ),
     )
     with op.batch_alter_table("translations") as batch:
         batch.create_index("ix_translations_status", ["status"], unique=False)

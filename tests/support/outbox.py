@@ -12,7 +12,7 @@ from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.translation.provider import Translator
-from bot.translation.reading import DEFAULT_DEADLINE
+from bot.translation.reading import DEFAULT_DEADLINE, Translating
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices
 from tests.support.chat import plain
@@ -57,7 +57,9 @@ async def deliver_all(
         clock,
         build_notices(),
         {platform: inboxes},
-        translation_deadline=translation_deadline if translator is not None else None,
+        translating=(
+            Translating(translator.name, translation_deadline) if translator is not None else None
+        ),
     )
     routine = bookkeeping.routine(
         sessions, clock, broadcast_handlers.progress, {platform: inboxes}, translator
