@@ -72,9 +72,11 @@ class TranslationQueue:
             await db.commit()
 
     async def _translate(self, translation_id: int, text: str, source: str, target: str) -> None:
-        if source == target:  # asked for after the detection (another provider): no call
-            result, error = text, None
-        else:
+        # Into the text's own language (asked by a provider configured after the detection):
+        # the text itself, no call.
+        result: str | None = text
+        error: str | None = None
+        if source != target:
             result, error = await self._call(
                 lambda: self.translator.translate(text, source, target)
             )
