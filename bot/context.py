@@ -37,6 +37,14 @@ class Context:
     language: str
     args: tuple[str, ...] = ()
     match: re.Match[str] | None = None
+    # The configured translation provider's name (None: nothing is translated).
+    translation_provider: str | None = None
+
+    @property
+    def translating(self) -> bool:
+        """A translation provider is configured: /translate, and what people write is queued
+        for translation."""
+        return self.translation_provider is not None
 
     @property
     def participant(self) -> Participant | None:

@@ -33,6 +33,8 @@ class Dispatcher:
     sessions: SessionFactory
     clock: Clock
     event_key: str | None = None
+    # The configured translation provider's name: what people write is queued for translation.
+    translation_provider: str | None = None
 
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
         """The replies to `incoming`; none when its delivery was handled before.
@@ -62,7 +64,15 @@ class Dispatcher:
             )
             with use_language(language):
                 context = Context(
-                    incoming, db, self.clock, self.router, event, identity, language, **extra
+                    incoming,
+                    db,
+                    self.clock,
+                    self.router,
+                    event,
+                    identity,
+                    language,
+                    translation_provider=self.translation_provider,
+                    **extra,
                 )
                 try:
                     result = await handler(context)

@@ -27,6 +27,8 @@ from bot.models import (
 )
 from bot.notice import NOT_STORED, Notice
 from bot.text.matching import fold
+from bot.translation import store as translations
+from bot.translation.reading import ReadText, read
 
 
 def group_names(group: ReferenceGroup, number: int) -> list[str]:
@@ -223,9 +225,16 @@ class PostResult:
 
 
 async def post(
-    db: AsyncSession, author: Participant, group: ReferenceGroup, text: str, now: datetime
+    db: AsyncSession,
+    author: Participant,
+    group: ReferenceGroup,
+    text: str,
+    now: datetime,
+    translation_provider: str | None = None,
 ) -> PostResult:
-    """Queue the post for every other member, in the same transaction."""
+    """Queue the post for every other member, in the same transaction; with a translation
+    provider configured, its translations into the meeting's languages are asked for in that
+    transaction too, and made in the background before it leaves."""
     organiser = author.role == Role.ORGANISER
     members = list(
         (
@@ -246,6 +255,8 @@ async def post(
     # the author erases their data (/forget).
     post = GroupPost(group=group.title, author_id=author.id, text=text)
     recipients = [member for member in members if member != author.id]
+    if translation_provider is not None and recipients:
+        await translations.request(db, text, author.id, translation_provider, now)
     for member in recipients:
         await outbox.enqueue(db, f"group-post:{post_id}:{member}", member, post, now)
     return PostResult(PostOutcome.SENT, len(recipients))
@@ -258,12 +269,15 @@ class ShownPost:
     group: Texts
     author: str  # empty once they erased their data
     organisation: str
-    text: str
+    text: ReadText  # as written, or translated into the reader's language
 
 
 async def load_post(db: AsyncSession, post: GroupPost) -> ShownPost:
-    """A group post's author as they are now: nameless once they erased their data."""
+    """A group post's author as they are now (nameless once they erased their data), and its
+    text in the reader's language when translated (raises `reading.NotYet` while the
+    translation may still be waited for)."""
+    text = await read(db, post.text)
     author = await db.get(Participant, post.author_id) if post.author_id is not None else None
     if author is None or author.erased_at is not None:
-        return ShownPost(post.group, post.author or "", "", post.text)
-    return ShownPost(post.group, author.name, author.organisation or "", post.text)
+        return ShownPost(post.group, post.author or "", "", text)
+    return ShownPost(post.group, author.name, author.organisation or "", text)

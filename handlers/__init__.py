@@ -33,6 +33,7 @@ from handlers import (
     survey,
     table_admin,
     tables,
+    translation,
 )
 
 
@@ -103,6 +104,15 @@ def build_router() -> Router:
         personal=True,
         fr="notifier",
         es="notificar",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "translate",
+        translation.translate,
+        help=_l("what others write, translated into your language"),
+        usage=_l("[on|off]"),
+        fr="traduction",
+        es="traduccion",
         needs=PARTICIPANT,
     )
     router.command(
@@ -331,6 +341,8 @@ def build_router() -> Router:
     router.button(groups.ProposalButton, groups.proposal_button, organisers_only=True)
     router.button(reminders.RemindButton, reminders.remind_button, needs=PARTICIPANT)
     router.button(notify.NotifyButton, notify.notify_button, needs=PARTICIPANT)
+    router.button(translation.TranslateButton, translation.translate_button, needs=PARTICIPANT)
+    router.button(translation.OriginalButton, translation.original_button, needs=PARTICIPANT)
     router.button(broadcast.BroadcastButton, broadcast.broadcast_button, organisers_only=True)
     router.button(survey.SurveyButton, survey.survey_button, needs=PARTICIPANT)
     router.button(mail.MailSetButton, mail.mail_set_button, needs=PARTICIPANT)

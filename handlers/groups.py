@@ -178,7 +178,9 @@ async def post(ctx: ParticipantContext) -> Reply:
                 length=len(body), limit=MAX_POST
             )
         )
-    result = await groups.post(ctx.db, ctx.participant, group, body.strip(), ctx.clock.now())
+    result = await groups.post(
+        ctx.db, ctx.participant, group, body.strip(), ctx.clock.now(), ctx.translation_provider
+    )
     title = bold(escape(localised(group.title)))
     if result.outcome == groups.PostOutcome.NOT_A_MEMBER:
         return Reply(

@@ -17,7 +17,7 @@ from bot.tables.seating import TablePromoted
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, italic
-from handlers import labels
+from handlers import labels, translation
 
 
 def table_promoted(notice: TablePromoted) -> Reply:
@@ -38,7 +38,8 @@ def group_post(post: ShownPost) -> Reply:
     heading = _("New in {group}, from {author}:").format(
         group=bold(escape(localised(post.group))), author=author
     )
-    return Reply(f"📣 {heading}\n\n{escape(post.text)}")
+    text, choices = translation.shown(post.text)  # translated, with a line saying so
+    return Reply(f"📣 {heading}\n\n{text}", choices=choices)
 
 
 def group_request_approved(notice: GroupRequestApproved) -> Reply:

@@ -11,6 +11,7 @@ from bot.programme.meeting import local_day
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
+from bot.translation import store as translations
 from handlers import labels
 
 
@@ -29,6 +30,11 @@ def _yes_no(value: bool | None) -> str:
 def _address(form: str | None) -> str:
     forms = {"feminine": _("feminine"), "masculine": _("masculine")}
     return forms.get(form or "", _("not given (inclusive forms)"))
+
+
+def _excerpt(text: str, most: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 async def my_data(ctx: Context) -> Reply:
@@ -75,6 +81,14 @@ async def my_data(ctx: Context) -> Reply:
             )
         for title in data.groups:
             lines.append(_("Reference group: {group}").format(group=escape(localised(title))))
+        # What they wrote that was sent to the translation service (docs/privacy.md).
+        for text, targets in await translations.of_author(ctx.db, person.id):
+            lines.append(
+                _("Translated automatically ({languages}): {text}").format(
+                    languages=formatting.join([formatting.language_name(t) for t in targets]),
+                    text=escape(_excerpt(text.text)),
+                )
+            )
     lines.append("")
     for account in data.accounts:
         since = formatting.day(local_day(ctx.event, account.created_at)) if ctx.event else ""

@@ -24,6 +24,7 @@ from bot.reminders import OFFSETS
 from bot.survey import flow
 from bot.text.i18n import LANGUAGES
 from bot.text.numbers import MAX_NUMBER
+from bot.translation.reading import CHECK
 from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
@@ -41,6 +42,7 @@ from handlers.privacy import ForgetButton
 from handlers.reminders import RemindButton
 from handlers.survey import SurveyButton
 from handlers.tables import JoinButton, LeaveButton, MoveButton, StayButton, TablesButton
+from handlers.translation import OriginalButton, TranslateButton
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.mail import port_of
@@ -71,6 +73,8 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("remind:off", RemindButton("off")),
     ("notify:telegram", NotifyButton("telegram")),
     ("notify:auto", NotifyButton("auto")),
+    ("translate:off", TranslateButton("off")),
+    ("original:7:0123abcd", OriginalButton(7, "0123abcd")),
     ("broadcast:send:5", BroadcastButton("send", "5")),
     ("broadcast:cancel:5", BroadcastButton("cancel", "5")),
     ("broadcast:status:5", BroadcastButton("status", "5")),
@@ -104,6 +108,8 @@ LONGEST: list[Button] = [
     ProposalButton("yes", MAX_NUMBER),
     RemindButton(max([*map(str, OFFSETS), "off"], key=len)),
     NotifyButton(max([*PLATFORM_NAMES, "auto"], key=len)),
+    TranslateButton("off"),
+    OriginalButton(MAX_NUMBER, "f" * CHECK),
     BroadcastButton("cancel", LONGEST_WORD),
     BroadcastButton("status", LONGEST_WORD),
     SurveyButton("a", MAX_NUMBER, MAX_NUMBER, max([*flow.SCALE, LONGEST_WORD], key=len)),

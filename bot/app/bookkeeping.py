@@ -4,7 +4,9 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
 - broadcasts: those with nothing left to send are done and their authors get the report; the
   authors' progress messages that are behind are edited in place;
 - survey reminders, once a survey's delay since the invitation has passed;
-- wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten.
+- wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten;
+- with a translation provider, what people wrote: its language detected, then translated into
+  the meeting's languages (`bot/translation/queue.py`), before the delivery worker sends it.
 
 Progress messages are edited here, by the job that decides them, rather than queued as outbox
 rows: an edit goes to one known message (a platform, a chat, a message id), not to a person
@@ -29,6 +31,8 @@ from bot.delivery.pacing import background
 from bot.people import invitations
 from bot.survey import store as surveys
 from bot.text.i18n import use_language
+from bot.translation.provider import Translator
+from bot.translation.queue import TranslationQueue
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,11 @@ def routine(
     clock: Clock,
     render_progress: ProgressRenderer,
     editors: Mapping[str, Editor],
+    translator: Translator | None = None,
 ) -> list[Every]:
     """The interval jobs, in the order a step by hand runs them (the report a finished
-    broadcast queues, then the survey reminders, go out in the delivery pass that follows)."""
+    broadcast queues, then the survey reminders, go out in the delivery pass that follows;
+    translations are made before the pass that sends them)."""
     progress = ProgressMessages(sessions, clock, render_progress, editors)
 
     async def remind_surveys() -> None:
@@ -65,11 +71,16 @@ def routine(
             await invitations.purge(db, clock.now())
             await db.commit()
 
-    return [
+    jobs = [
         Every("broadcasts", SECONDS, progress.finish_and_show),
         Every("survey-reminders", SECONDS, remind_surveys),
         Every("purge-codes", SECONDS, purge_codes),
     ]
+    if translator is not None:
+        jobs.append(
+            Every("translations", SECONDS, TranslationQueue(sessions, clock, translator).run)
+        )
+    return jobs
 
 
 class ProgressMessages:

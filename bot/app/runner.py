@@ -24,6 +24,8 @@ from bot.people import participants
 from bot.platforms import Adapter, AdapterFactory, Deliverer
 from bot.platforms.console import ConsoleChat
 from bot.programme.meeting import current_event, meeting_clock
+from bot.translation.provider import Translator
+from bot.translation.reading import DEFAULT_DEADLINE, Translating
 from handlers import broadcast as broadcast_handlers
 from handlers import build_notices, build_router
 
@@ -42,10 +44,14 @@ class NothingToRun(Exception):
 
 
 def delivery_worker(
-    sessions: SessionFactory, clock: Clock, deliverers: Mapping[str, Deliverer]
+    sessions: SessionFactory,
+    clock: Clock,
+    deliverers: Mapping[str, Deliverer],
+    translating: Translating | None = None,
 ) -> DeliveryWorker:
-    """The worker that sends what the bot queued, through these adapters."""
-    return DeliveryWorker(sessions, clock, build_notices(), deliverers)
+    """The worker that sends what the bot queued, through these adapters (waiting up to a
+    deadline for what people wrote to be translated, when a provider is set)."""
+    return DeliveryWorker(sessions, clock, build_notices(), deliverers, translating=translating)
 
 
 def scheduler(
@@ -54,10 +60,13 @@ def scheduler(
     adapters: Mapping[str, Deliverer],
     event_key: str | None = None,
     rate: float = 30.0,
+    translator: Translator | None = None,
 ) -> Scheduler:
     """Session reminders and the routine (broadcasts' reports and progress, survey reminders,
-    expired codes), run by the process that holds the scheduler role."""
-    routine = bookkeeping.routine(sessions, clock, broadcast_handlers.progress, adapters)
+    expired codes, translations), run by the process that holds the scheduler role."""
+    routine = bookkeeping.routine(
+        sessions, clock, broadcast_handlers.progress, adapters, translator
+    )
     return Scheduler(sessions, clock, event_key, rate=rate, every=routine)
 
 
@@ -66,9 +75,13 @@ async def run(
     adapters: Sequence[AdapterFactory],
     at: datetime | None = None,
     mail: MailSettings | None = None,
+    translator: Translator | None = None,
+    translation_deadline: timedelta = DEFAULT_DEADLINE,
 ) -> None:
     """Serve the platforms `adapters` builds (read from the platform table by the caller, so
-    that settings are checked before anything starts)."""
+    that settings are checked before anything starts). With a `translator` (tcore's
+    `build_translator(settings)`), what people write is translated before it leaves, waiting
+    at most `translation_deadline`; without one, it leaves as written."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -77,7 +90,9 @@ async def run(
         await forget_old_deliveries(db, SystemClock().now() - timedelta(days=2))
         await db.commit()
     router = build_router()
-    dispatcher = Dispatcher(router, sessions, clock, settings.event)
+    provider = translator.name if translator is not None else None
+    translating = Translating(provider, translation_deadline) if provider is not None else None
+    dispatcher = Dispatcher(router, sessions, clock, settings.event, translation_provider=provider)
 
     platforms = [build(dispatcher) for build in adapters]
     if not platforms:
@@ -98,12 +113,12 @@ async def run(
         loop.add_signal_handler(number, stopping.set)
     started: list[Service] = []
     deliverers = {platform.name: platform for platform in platforms}
-    worker = delivery_worker(sessions, clock, deliverers)
+    worker = delivery_worker(sessions, clock, deliverers, translating)
     # Reminders start early enough to leave at the platforms' rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rates = [platform.rate for platform in platforms if platform.rate is not None]
     rate = (min(rates) if rates else 30.0) * 0.95
-    planner = scheduler(sessions, clock, deliverers, settings.event, rate)
+    planner = scheduler(sessions, clock, deliverers, settings.event, rate, translator)
     background: list[asyncio.Task[None]] = []
     try:
         for service in services:

@@ -184,6 +184,16 @@ def leave_for_another_worker(row: OutboxMessage, now: datetime) -> None:
     row.not_before = now + HANDOVER
 
 
+# How long a message waiting for its translation is left before it is looked at again.
+MOMENT = timedelta(seconds=1)
+
+
+def leave_for_a_moment(row: OutboxMessage, now: datetime) -> None:
+    """Give the row back for a moment (its translation is on its way): no attempt counted."""
+    row.attempts -= 1
+    row.not_before = now + MOMENT
+
+
 def delivered(row: OutboxMessage, platform: str, now: datetime) -> None:
     row.status, row.platform, row.finished_at, row.error = (
         OutboxStatus.DELIVERED,

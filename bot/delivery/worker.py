@@ -15,7 +15,10 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Reply
 from bot.clock import Clock
@@ -25,6 +28,8 @@ from bot.delivery.pacing import background
 from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
 from bot.notice import Notices, UndecodableNotice
 from bot.platforms import Deliverer
+from bot.translation import store as translations
+from bot.translation.reading import NotYet, Reader, Translating, reading
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,10 @@ class DeliveryWorker:
         concurrency: int = 16,
         per_chat_interval: float = 1.0,
         batch: int = 64,
+        translating: Translating | None = None,
     ) -> None:
+        """`translating`: a translation provider is configured, and a message waits at most its
+        deadline for the translation of what someone wrote (None: shown as written)."""
         self.sessions = sessions
         self.clock = clock
         self.notices = notices
@@ -62,6 +70,7 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
+        self.translating = translating
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
 
@@ -131,8 +140,14 @@ class DeliveryWorker:
                 outbox.give_up(row, f"cannot be read: {error}"[:500], now)
                 await db.commit()
                 return None
+            reader = await self._reader(db, row.participant_id, language, now)
             try:
-                reply = await self.notices.render(db, notice, language)
+                with reading(reader):
+                    reply = await self.notices.render(db, notice, language)
+            except NotYet:  # its translation is on its way, and there is time to wait for it
+                outbox.leave_for_a_moment(row, now)
+                await db.commit()
+                return None
             except Exception as error:  # a message that cannot be rendered cannot be sent
                 log.exception("outbox message %s cannot be rendered", row.id)
                 outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)
@@ -155,6 +170,17 @@ class DeliveryWorker:
                 log.warning("delivering outbox message %s failed: %s", row.id, error)
                 outbox.retry_later(row, f"{type(error).__name__}: {error}"[:500], now)
             await db.commit()
+
+    async def _reader(
+        self, db: AsyncSession, participant_id: int, language: str, now: datetime
+    ) -> Reader | None:
+        """Who reads, for the translation of what people write; None: as written (no provider,
+        or the person chose /translate off)."""
+        if self.translating is None:
+            return None
+        if not await translations.wants_translation(db, participant_id):
+            return None
+        return Reader(language, now, self.translating)
 
     @contextlib.asynccontextmanager
     async def _pace(self, platform: str, external_id: str) -> Any:

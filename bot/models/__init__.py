@@ -34,6 +34,7 @@ from bot.models.programme import (
     Venue,
 )
 from bot.models.surveys import Survey, SurveyParticipation, SurveyResponse, SurveyStatus
+from bot.models.translations import TranslatedText, Translation, TranslationStatus
 
 __all__ = [
     "DEFAULT_REMINDER_MINUTES",
@@ -73,5 +74,8 @@ __all__ = [
     "TablePosition",
     "TableRound",
     "Texts",
+    "TranslatedText",
+    "Translation",
+    "TranslationStatus",
     "Venue",
 ]

@@ -65,6 +65,9 @@ class Participant(Base):
     # Mailing-list updates in chat (/mailinglist); None: the default of their role (on for
     # civil-society delegates).
     mailing_list: Mapped[bool | None]
+    # What others write, translated into their language (/translate); None: on when a
+    # translation provider is configured.
+    translate: Mapped[bool | None]
     # Optional, self-declared, and used only in aggregate figures.
     gender: Mapped[str | None] = mapped_column(CleanString(16))
     migrant_background: Mapped[bool | None]

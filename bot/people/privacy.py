@@ -20,6 +20,7 @@ from bot.models import (
     SurveyResponse,
     TableMembership,
     TableRound,
+    TranslatedText,
 )
 
 
@@ -102,6 +103,13 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         .where(SurveyResponse.participant_id == participant.id)
         .values(participant_id=None)
     )
+    # Their texts kept for translation are tied to nobody (posts already queued still leave).
+    await db.execute(
+        update(TranslatedText)
+        .where(TranslatedText.author_id == participant.id)
+        .values(author_id=None)
+    )
+    participant.translate = None
     participant.name = ""
     participant.email = None
     participant.organisation = None

@@ -1,0 +1,238 @@
+"""Texts to translate and their translations, in the database: requested in the transaction
+that queues the text, translated by the scheduler's routine (`bot/translation/queue.py`), read
+at delivery (`bot/translation/reading.py`).
+
+A text is kept once, by its sha256, and translated once per target language, never per reader:
+a post to 10,000 people costs one detection and at most two translations, and a re-send costs
+nothing (the rows are there already).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Participant, TranslatedText, Translation, TranslationStatus
+
+# The meeting's languages: every text is requested in each (the one it is written in is
+# settled by the detection, with no call).
+LANGUAGES = ("en", "fr", "es")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _insert(db: AsyncSession, table: type[TranslatedText] | type[Translation]) -> object:
+    dialect = db.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def request(
+    db: AsyncSession,
+    text: str,
+    author_id: int | None,
+    provider: str,
+    now: datetime,
+    targets: Sequence[str] = LANGUAGES,
+) -> None:
+    """Ask `provider` for `text` in each target language, in the caller's transaction; asked
+    again, nothing changes (ON CONFLICT DO NOTHING), so a text queued twice is translated once."""
+    digest = text_hash(text)
+    insert_text = _insert(db, TranslatedText)
+    await db.execute(
+        insert_text.values(  # type: ignore[attr-defined]
+            text_hash=digest,
+            text=text,
+            detection=TranslationStatus.PENDING,
+            author_id=author_id,
+            created_at=now,
+        ).on_conflict_do_nothing(index_elements=["text_hash"])
+    )
+    text_id = (
+        await db.execute(select(TranslatedText.id).where(TranslatedText.text_hash == digest))
+    ).scalar_one()
+    insert_translation = _insert(db, Translation)
+    await db.execute(
+        insert_translation.values(  # type: ignore[attr-defined]
+            [
+                {
+                    "text_id": text_id,
+                    "target": target,
+                    "provider": provider,
+                    "status": TranslationStatus.PENDING,
+                    "created_at": now,
+                }
+                for target in targets
+            ]
+        ).on_conflict_do_nothing(index_elements=["text_id", "target", "provider"])
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    """A text as stored, and its translation into one language (None: never requested)."""
+
+    text_id: int
+    source: str | None
+    detection: TranslationStatus
+    status: TranslationStatus | None
+    translated: str | None
+    requested_at: datetime
+
+
+async def find(db: AsyncSession, text: str, target: str, provider: str) -> Found | None:
+    """`text` and its translation into `target` by `provider`, in one query; None if never
+    requested."""
+    query = (
+        select(TranslatedText, Translation)
+        .outerjoin(
+            Translation,
+            (Translation.text_id == TranslatedText.id)
+            & (Translation.target == target)
+            & (Translation.provider == provider),
+        )
+        .where(TranslatedText.text_hash == text_hash(text))
+    )
+    row = (await db.execute(query)).first()
+    if row is None:
+        return None
+    stored, translation = row
+    return Found(
+        stored.id,
+        stored.source,
+        stored.detection,
+        translation.status if translation is not None else None,
+        translation.text if translation is not None else None,
+        stored.created_at,
+    )
+
+
+async def original(db: AsyncSession, text_id: int) -> TranslatedText | None:
+    return await db.get(TranslatedText, text_id)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the routine has to do: texts whose language is not known yet, and translations
+    whose text's language is (`(translation id, text, source, target)`)."""
+
+    to_detect: list[tuple[int, str]]
+    to_translate: list[tuple[int, str, str, str]]
+
+
+async def work(db: AsyncSession, provider: str, limit: int = 100) -> Work:
+    to_detect = (
+        await db.execute(
+            select(TranslatedText.id, TranslatedText.text)
+            .where(TranslatedText.detection == TranslationStatus.PENDING)
+            .order_by(TranslatedText.id)
+            .limit(limit)
+        )
+    ).all()
+    to_translate = (
+        await db.execute(
+            select(Translation.id, TranslatedText.text, TranslatedText.source, Translation.target)
+            .join(TranslatedText, Translation.text_id == TranslatedText.id)
+            .where(
+                Translation.status == TranslationStatus.PENDING,
+                Translation.provider == provider,
+                TranslatedText.detection == TranslationStatus.DONE,
+            )
+            .order_by(Translation.id)
+            .limit(limit)
+        )
+    ).all()
+    return Work(
+        [(text_id, text) for text_id, text in to_detect],
+        [(id_, text, source or "", target) for id_, text, source, target in to_translate],
+    )
+
+
+async def detected(
+    db: AsyncSession, text_id: int, source: str | None, error: str | None, now: datetime
+) -> None:
+    """Record the language found in a text. The translation into that language is the text
+    itself (no call); with no language (unsure, or the service failed) none can be made."""
+    stored = await db.get_one(TranslatedText, text_id)
+    translations = (
+        await db.execute(
+            select(Translation).where(
+                Translation.text_id == text_id, Translation.status == TranslationStatus.PENDING
+            )
+        )
+    ).scalars()
+    if source is None:
+        stored.detection = TranslationStatus.FAILED
+        for translation in translations:
+            _finish(translation, TranslationStatus.FAILED, None, error or "unknown", now)
+        return
+    stored.detection = TranslationStatus.DONE
+    stored.source = source
+    for translation in translations:
+        if translation.target == source:
+            _finish(translation, TranslationStatus.DONE, stored.text, None, now)
+
+
+async def translated(
+    db: AsyncSession,
+    translation_id: int,
+    text: str | None,
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Record a translation (`text`), or why there is none (`error`)."""
+    translation = await db.get_one(Translation, translation_id)
+    if translation.status != TranslationStatus.PENDING:
+        return
+    status = TranslationStatus.DONE if text is not None else TranslationStatus.FAILED
+    _finish(translation, status, text, error, now)
+
+
+def _finish(
+    translation: Translation,
+    status: TranslationStatus,
+    text: str | None,
+    error: str | None,
+    now: datetime,
+) -> None:
+    translation.status = status
+    translation.text = text
+    translation.error = error[:500] if error else None
+    translation.finished_at = now
+
+
+async def of_author(db: AsyncSession, author_id: int) -> list[tuple[TranslatedText, list[str]]]:
+    """A person's texts that were translated, each with the languages it was translated into
+    (for /mydata)."""
+    rows = await db.execute(
+        select(TranslatedText, Translation.target)
+        .join(Translation, Translation.text_id == TranslatedText.id)
+        .where(
+            TranslatedText.author_id == author_id,
+            Translation.status == TranslationStatus.DONE,
+            Translation.target != TranslatedText.source,  # the text itself, no call made
+        )
+        .order_by(TranslatedText.id, Translation.target)
+    )
+    texts: dict[int, tuple[TranslatedText, list[str]]] = {}
+    for text, target in rows:
+        targets = texts.setdefault(text.id, (text, []))[1]
+        if target not in targets:  # translated by two providers over time
+            targets.append(target)
+    return list(texts.values())
+
+
+async def wants_translation(db: AsyncSession, participant_id: int) -> bool:
+    """The person's /translate choice (unset: on)."""
+    choice = (
+        await db.execute(select(Participant.translate).where(Participant.id == participant_id))
+    ).scalar_one_or_none()
+    return choice is not False
