@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import click
 
@@ -10,7 +11,8 @@ from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_sett
 from bot.config import ConfigurationError, MailSettings, Settings
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate
-from bot.translation.settings import TranslationSettings
+from bot.translation.reading import DEFAULT_DEADLINE
+from bot.translation.settings import TranslationSettings, build_translator
 
 
 @click.command()
@@ -30,11 +32,26 @@ def run(settings: Settings, at: str | None) -> None:
         adapters = [build for build in configured if build is not None]
         mail = MailSettings.from_env()
         # Checked here with the others, so that a wrong one stops the bot before it starts.
-        # TODO(issue 18, at merge): pass build_translator(translation) and its deadline to
-        # the runner once tflow's `run(..., translator=, translation_deadline=)` is in.
-        TranslationSettings.from_env()
+        translation = TranslationSettings.from_env()
+
+        async def serve() -> None:
+            translator = build_translator(translation) if translation else None
+            deadline = timedelta(seconds=translation.deadline) if translation else None
+            try:
+                await run_platforms(
+                    settings,
+                    adapters,
+                    local_time(at),
+                    mail,
+                    translator=translator,
+                    translation_deadline=deadline or DEFAULT_DEADLINE,
+                )
+            finally:
+                if translator is not None:
+                    await translator.close()  # on the loop its HTTP session belongs to
+
         with database_errors(settings):
-            asyncio.run(run_platforms(settings, adapters, local_time(at), mail))
+            asyncio.run(serve())
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
