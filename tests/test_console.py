@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.support.demo import DEMO_FILE, DEMO_PEOPLE_FILE
+from tests.support.fake_translation import LIBRE_KEY, FakeLibreTranslate
 
 PEOPLE_FILE = DEMO_PEOPLE_FILE
 
 
-def _coordbot(database: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _coordbot(
+    database: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "COORDBOT_DATABASE_URL": f"sqlite:///{database}",
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -86,3 +91,38 @@ def test_an_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "database" in result.stderr
+
+
+async def test_a_post_translated_for_another_console_user(
+    tmp_path: Path, fake_libretranslate: FakeLibreTranslate
+) -> None:
+    """`coordbot chat` with TRANSLATE_URL: Fatoumata (French) joins a group; Itzel posts in
+    Spanish; Fatoumata's copy, shown in the terminal, is in French, with the line under it."""
+    database = tmp_path / "demo.sqlite3"
+    assert _coordbot(database, "programme", "load", str(DEMO_FILE)).returncode == 0
+    assert _coordbot(database, "participants", "import", str(PEOPLE_FILE)).returncode == 0
+    translating = {"TRANSLATE_URL": fake_libretranslate.url, "TRANSLATE_API_KEY": LIBRE_KEY}
+    at = ("--at", "2017-12-02 08:10")
+
+    fatoumata = await _chat(
+        database, translating, "fatoumata.keita@example.org", at, "/subscribe firewalls\n"
+    )
+    assert "Traceback" not in fatoumata.stderr and fatoumata.returncode == 0, fatoumata.stderr
+    post = "/post firewalls Hola a todos: la reunión del grupo es mañana.\n"
+    itzel = await _chat(
+        database, translating, "itzel.hernandez@example.org", at, "/subscribe firewalls\n" + post
+    )
+
+    assert itzel.returncode == 0, itzel.stderr
+    assert "[fr] Hola a todos: la reunión del grupo es mañana." in itzel.stdout
+    assert "Traduction automatique de l’espagnol · Voir l’original" in itzel.stdout
+    assert len(fake_libretranslate.of("translate")) <= 2  # English and French, once each
+
+
+async def _chat(
+    database: Path, env: dict[str, str], who: str, at: tuple[str, str], script: str
+) -> subprocess.CompletedProcess[str]:
+    """`coordbot chat --as WHO` in a process of its own, while this test's loop serves the
+    fake translation server."""
+    args = ("chat", "--as", who, *at)
+    return await asyncio.to_thread(_coordbot, database, *args, stdin=script + "/quit\n", env=env)

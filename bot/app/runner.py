@@ -145,10 +145,17 @@ async def run(
 
 
 async def run_console(
-    settings: Settings, *, language: str | None, who: str | None, at: datetime | None
+    settings: Settings,
+    *,
+    language: str | None,
+    who: str | None,
+    at: datetime | None,
+    translator: Translator | None = None,
+    translation_deadline: timedelta = DEFAULT_DEADLINE,
 ) -> None:
     """`coordbot chat`: the console as a guest, or as the participant `who` names (raises
-    LookupError when nobody matches)."""
+    LookupError when nobody matches); with a `translator`, what people write is translated as
+    `run` translates it."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     try:
@@ -168,12 +175,16 @@ async def run_console(
                 )
                 participants.link(identity, participant)
             await db.commit()
-        router = build_router()
-        dispatcher = Dispatcher(router, sessions, clock, settings.event)
+        provider = translator.name if translator is not None else None
+        translating = Translating(provider, translation_deadline) if provider else None
+        dispatcher = Dispatcher(
+            build_router(), sessions, clock, settings.event, translation_provider=provider
+        )
         console = ConsoleChat(dispatcher, Sender(external_id, name, language))
         adapters: dict[str, Adapter] = {console.name: console}  # an adapter like the others
-        worker = delivery_worker(sessions, clock, adapters)
-        routine = scheduler(sessions, clock, adapters, settings.event)  # stepped, never started
+        worker = delivery_worker(sessions, clock, adapters, translating)
+        # Stepped after each line, never started.
+        routine = scheduler(sessions, clock, adapters, settings.event, translator=translator)
 
         async def after_each_line() -> None:
             """What the bot sends on its own after a line: the routine first (what it queues,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import click
@@ -11,6 +13,7 @@ from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_sett
 from bot.config import ConfigurationError, MailSettings, Settings
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate
+from bot.translation.provider import Translator
 from bot.translation.reading import DEFAULT_DEADLINE
 from bot.translation.settings import TranslationSettings, build_translator
 
@@ -35,20 +38,15 @@ def run(settings: Settings, at: str | None) -> None:
         translation = TranslationSettings.from_env()
 
         async def serve() -> None:
-            translator = build_translator(translation) if translation else None
-            deadline = timedelta(seconds=translation.deadline) if translation else None
-            try:
+            async with _translating(translation) as (translator, deadline):
                 await run_platforms(
                     settings,
                     adapters,
                     local_time(at),
                     mail,
                     translator=translator,
-                    translation_deadline=deadline or DEFAULT_DEADLINE,
+                    translation_deadline=deadline,
                 )
-            finally:
-                if translator is not None:
-                    await translator.close()  # on the loop its HTTP session belongs to
 
         with database_errors(settings):
             asyncio.run(serve())
@@ -72,10 +70,41 @@ def chat(settings: Settings, lang: str | None, who: str | None, at: str | None) 
     from bot.app.runner import run_console
 
     clock_start = local_time(at)
+
+    async def serve(translation: TranslationSettings | None) -> None:
+        async with _translating(translation) as (translator, deadline):
+            await run_console(
+                settings,
+                language=negotiate(lang),
+                who=who,
+                at=clock_start,
+                translator=translator,
+                translation_deadline=deadline,
+            )
+
     try:
+        translation = TranslationSettings.from_env()
         with database_errors(settings):
-            asyncio.run(run_console(settings, language=negotiate(lang), who=who, at=clock_start))
+            asyncio.run(serve(translation))
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
     except LookupError as error:
         raise click.ClickException(str(error)) from error
     except KeyboardInterrupt:
         pass
+
+
+@contextlib.asynccontextmanager
+async def _translating(
+    settings: TranslationSettings | None,
+) -> AsyncIterator[tuple[Translator | None, timedelta]]:
+    """The translator the settings ask for (None without one) and the longest a message waits
+    for it; closed on the loop its HTTP session belongs to."""
+    if settings is None:
+        yield None, DEFAULT_DEADLINE
+        return
+    translator = build_translator(settings)
+    try:
+        yield translator, timedelta(seconds=settings.deadline)
+    finally:
+        await translator.close()
