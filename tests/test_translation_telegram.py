@@ -1,0 +1,98 @@
+"""A group post translated on Telegram (fake Bot API and fake LibreTranslate, both over real
+HTTP): the French member's message is in French with the line and the button under it, and
+pressing the button shows the original."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.app import bookkeeping
+from bot.app.scheduler import Scheduler
+from bot.clock import SimulatedClock
+from bot.db import SessionFactory
+from bot.delivery.worker import DeliveryWorker
+from bot.dispatcher import Dispatcher
+from bot.models import Event, Role
+from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
+from bot.translation.provider import Translator
+from bot.translation.reading import Translating
+from handlers import broadcast as broadcast_handlers
+from handlers import build_notices, build_router
+from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, button_press, user
+from tests.support.fake_translation import FakeLibreTranslate, translator_for
+
+POST = "Hola a todos: la reunión del grupo es mañana a las 10:30."
+
+
+def _to(telegram_id: int) -> Callable[[Call], bool]:
+    def matches(call: Call) -> bool:
+        return call.method == "sendMessage" and call.params["chat_id"] == str(telegram_id)
+
+    return matches
+
+
+async def test_a_french_member_reads_a_spanish_post_in_french_on_telegram(
+    sessions: SessionFactory,
+    clock: SimulatedClock,
+    demo_event: Event,
+    fake_telegram: FakeTelegram,
+    fake_libretranslate: FakeLibreTranslate,
+) -> None:
+    async with translator_for(fake_libretranslate) as translator:
+        dispatcher = Dispatcher(
+            build_router(), sessions, clock, translation_provider=translator.name
+        )
+        luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+        fatou = ChatUser(dispatcher, external_id="5001", platform=PLATFORM)
+        await link_to_new_participant(
+            fatou, Role.CIVIL_SOCIETY, demo_event.id, name="Fatou", language="fr"
+        )
+        for member in (luis, fatou):
+            await member.send("/subscribe firewalls")
+        await luis.send(f"/post firewalls {POST}")
+
+        adapter = TelegramAdapter(
+            TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher
+        )
+        await adapter.start()
+        try:
+            await _deliver(dispatcher, adapter, translator)
+            [sent] = await fake_telegram.messages(_to(5001), 1)
+            text = str(sent.params["text"])
+            assert "[fr] Hola a todos: la reunión del grupo es mañana a las 10:30." in text
+            assert "Traduction automatique de l’espagnol · Voir l’original" in text
+            [[button]] = sent.params["reply_markup"]["inline_keyboard"]
+            assert button["text"] == "Voir l’original"
+
+            await fake_telegram.push(
+                button_press(button["callback_data"], sender=user(5001, language_code="fr"))
+            )
+            shown = await fake_telegram.messages(_to(5001), 2)
+            assert shown[1].params["text"] == POST
+        finally:
+            await adapter.stop()
+
+
+async def _deliver(
+    dispatcher: Dispatcher, adapter: TelegramAdapter, translator: Translator
+) -> None:
+    """The routine (translations first) and the delivery worker, stepped as the runner runs
+    them every second, until nothing is left."""
+    sessions, clock = dispatcher.sessions, dispatcher.clock
+    worker = DeliveryWorker(
+        sessions,
+        clock,
+        build_notices(),
+        {PLATFORM: adapter},
+        translating=Translating(translator.name),
+    )
+    routine = bookkeeping.routine(
+        sessions, clock, broadcast_handlers.progress, {PLATFORM: adapter}, translator
+    )
+    scheduler = Scheduler(sessions, clock, every=routine)
+    while True:
+        await scheduler.run_every_once()
+        if not await worker.deliver_due():
+            return
