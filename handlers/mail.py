@@ -15,7 +15,8 @@ from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic
 from bot.text.matching import fold
 from bot.text.numbers import parse_number
-from handlers import answers, labels
+from bot.translation.reading import Shown, reading
+from handlers import answers, labels, translation
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
@@ -26,28 +27,36 @@ OTHERS_SHOWN = 30  # attachments named in the paragraph of those not sent
 
 def relayed(mail: relay.ShownMail) -> Reply:
     """A list message as a delegate reads it: who wrote, what about, when (in their language
-    and the meeting's time zone); then the text as written; then the attachments."""
+    and the meeting's time zone); then the text, as written or translated into their language
+    (with the line that says so and "See the original"); then the attachments."""
     sender = mail.sender_name or mail.sender_address
     if mail.sender_name and mail.sender_address:
         sender = f"{mail.sender_name} <{mail.sender_address}>"
     lines = [
         "📬 " + bold(escape(_("Mailing list {list}").format(list=mail.list_name))),
         _("From: {sender}").format(sender=escape(sender)),
-        _("Subject: {subject}").format(subject=bold(_subject(mail.subject))),
+        _("Subject: {subject}").format(subject=bold(_subject(_read_subject(mail)))),
         _("Date: {date}").format(date=formatting.moment(mail.sent_at, ZoneInfo(mail.timezone))),
     ]
     if mail.group:
         group = localised(mail.group)
         lines.append(_("For the reference group {group}").format(group=escape(group)))
     text = mail.text
-    body = escape(text[: relay.RELAY_LIMIT]) if text else italic(_("(no text)"))
-    parts = ["\n".join(lines), body]
+    body = escape(mail.text_read.text or relay.text_shown(text)) if text else italic(_("(no text)"))
+    # The line under the text says how it was read; with no text, how the subject was.
+    note, choices = translation.note(mail.text_read if text.strip() else mail.subject_read)
+    parts = ["\n".join(lines), body] + ([note] if note else [])
     if len(text) > relay.RELAY_LIMIT:
         parts.append(italic(_("(The message is longer: the rest is in the list's archive.)")))
     documents = _sent_files(mail.attachments, mail.files)
     if mail.attachments:
         parts.append(_attachment_list(mail, mail.files))
-    return Reply("\n\n".join(parts), documents=tuple(documents))
+    return Reply("\n\n".join(parts), choices=choices, documents=tuple(documents))
+
+
+def _read_subject(mail: relay.ShownMail) -> str:
+    """The subject translated when it was (only the part chat shows is), else as written."""
+    return mail.subject_read.text if mail.subject_read.shown == Shown.TRANSLATED else mail.subject
 
 
 def _subject(subject: str) -> str:
@@ -188,9 +197,11 @@ async def _read(ctx: ParticipantContext, mail_id: int) -> Reply:
         or not await relay.readable(ctx.db, ctx.participant, [mail], ctx.role)
     ):
         return _no_message(str(mail_id))
-    return relayed(
-        await relay.load_relay(ctx.db, relay.RelayedMail(mail=mail.id, key=mail.message_key))
-    )
+    with reading(translation.reader(ctx)):
+        shown = await relay.load_relay(
+            ctx.db, relay.RelayedMail(mail=mail.id, key=mail.message_key)
+        )
+    return relayed(shown)
 
 
 def _no_message(number: str) -> Reply:
@@ -270,7 +281,7 @@ async def _resend(ctx: ParticipantContext, mail_id: int, confirmed: bool) -> Rep
                 ),
             ),
         )
-    count = await relay.resend(ctx.db, mail, ctx.clock.now())
+    count = await relay.resend(ctx.db, mail, ctx.clock.now(), ctx.translation_provider)
     return Reply(
         "✅ "
         + ngettext(

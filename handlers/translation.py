@@ -3,6 +3,8 @@ that shows the original, and /translate on|off."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import ParticipantContext
@@ -11,9 +13,10 @@ from bot.text.i18n import _
 from bot.text.markup import escape, italic
 from bot.text.matching import fold
 from bot.translation import store
-from bot.translation.reading import ReadText, Shown
+from bot.translation.reading import Reader, ReadText, Shown, Translating
 from handlers import answers
 
+NO_WAIT = timedelta(0)  # an answer is not held back for a translation on its way
 # As /mailinglist: the words in each language.
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
@@ -45,14 +48,30 @@ def shown(text: ReadText) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
     """A text someone wrote as its reader sees it (escaped), with the line under it and the
     "See the original" button when it was translated, or the note when it could not be."""
     body = escape(text.text)
+    line, choices = note(text)
+    return (f"{body}\n\n{line}" if line else body), choices
+
+
+def note(text: ReadText) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
+    """Only the line (in italics, empty when shown as written) and the button of `shown`: for a
+    notice that shows a text in parts, as list mail does its subject and text."""
     if text.shown == Shown.TRANSLATED and text.text_id is not None:
         line = _from(text.source) + " · " + _("See the original")
         button = Choice(_("See the original"), OriginalButton(text.text_id, text.check).pack())
-        return f"{body}\n\n{italic(line)}", ((button,),)
+        return italic(line), ((button,),)
     if text.shown == Shown.NOT_TRANSLATED:
-        note = _("(Automatic translation is not available at the moment: shown as written.)")
-        return f"{body}\n\n{italic(note)}", ()
-    return body, ()
+        return italic(
+            _("(Automatic translation is not available at the moment: shown as written.)")
+        ), ()
+    return "", ()
+
+
+def reader(ctx: ParticipantContext) -> Reader | None:
+    """The person asking, as a reader of what others wrote, for an answer (/lists N): nothing
+    waits in an answer, so a translation not made yet shows the original with the note."""
+    if ctx.translation_provider is None or ctx.participant.translate is False:
+        return None
+    return Reader(ctx.language, ctx.clock.now(), Translating(ctx.translation_provider, NO_WAIT))
 
 
 async def original_button(ctx: ParticipantContext, button: OriginalButton) -> Reply:

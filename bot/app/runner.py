@@ -105,7 +105,8 @@ async def run(
     if mail is not None:  # mail in: after the chat platforms, which are what relays it
         from bot.mail.service import MailIntake, MailService
 
-        services.append(MailService(MailIntake(sessions, clock, mail, settings.event)))
+        intake = MailIntake(sessions, clock, mail, settings.event, translation_provider=provider)
+        services.append(MailService(intake))
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

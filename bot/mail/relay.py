@@ -8,7 +8,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -35,6 +35,8 @@ from bot.models import (
     Texts,
 )
 from bot.notice import Notice
+from bot.translation import store as translations
+from bot.translation.reading import ReadText, read
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,10 @@ class ShownMail:
     group: Texts | None
     attachments: list[Attachment]
     files: int = FILES  # how many attachments are sent as files
+    # What of the subject and the text is shown, for this reader: as written, or translated
+    # into their language (`_for_reader`, after the cache: the archive is the same for all).
+    subject_read: ReadText = field(default_factory=lambda: ReadText(""))
+    text_read: ReadText = field(default_factory=lambda: ReadText(""))
 
 
 @dataclass(frozen=True)
@@ -107,12 +113,15 @@ async def ingest(
     raw: bytes,
     now: datetime,
     parsed: Parsed | None = None,
+    translation_provider: str | None = None,
 ) -> Outcome:
     """Take one piece of mail: refuse it, keep it as failed, or archive and relay each message
     in it (once: a Message-ID seen before is a duplicate). Commits nothing.
 
     The bot's receivers read the mail beforehand, off the event loop and before any transaction
-    (`MailIntake.take`), and pass what was read as `parsed`; without it the mail is read here."""
+    (`MailIntake.take`), and pass what was read as `parsed`; without it the mail is read here.
+    With a `translation_provider`, each relayed message's subject and text are queued for
+    translation (`relay`)."""
     try:  # a bounded read of the headers alone: milliseconds, whatever the mail holds
         envelope = read_envelope(raw)
     except Exception:  # headers that cannot be read at all are not the list's
@@ -133,7 +142,13 @@ async def ingest(
         if archived is None:
             duplicates += 1
             continue
-        archived.recipients = await relay(db, archived, now, files=settings.attachment_files)
+        archived.recipients = await relay(
+            db,
+            archived,
+            now,
+            files=settings.attachment_files,
+            translation_provider=translation_provider,
+        )
         relayed.append(archived.id)
         recipients += archived.recipients
     return Outcome(relayed=tuple(relayed), duplicates=duplicates, recipients=recipients)
@@ -378,12 +393,35 @@ async def message(db: AsyncSession, event: Event, mail_id: int) -> MailMessage |
     return mail if mail is not None and mail.event_id == event.id else None
 
 
+def subject_shown(subject: str) -> str:
+    """The part of a subject chat shows, on one line: what is translated (not 130,000
+    characters of it)."""
+    return " ".join(subject.split())[:SUBJECT_SHOWN]
+
+
+def text_shown(text: str) -> str:
+    """The part of a message's text chat shows (the archive keeps the rest): what is translated."""
+    return text[:RELAY_LIMIT]
+
+
 async def relay(
-    db: AsyncSession, mail: MailMessage, now: datetime, round_: str = "", files: int = FILES
+    db: AsyncSession,
+    mail: MailMessage,
+    now: datetime,
+    round_: str = "",
+    files: int = FILES,
+    translation_provider: str | None = None,
 ) -> int:
     """Queue the message to each recipient; `round_` tells a re-send apart (new keys); `files`
-    is how many attachments are sent as files (MAIL_ATTACHMENT_FILES), the rest only listed."""
+    is how many attachments are sent as files (MAIL_ATTACHMENT_FILES), the rest only listed.
+    With a `translation_provider`, the translations of its subject and text are asked for in
+    this transaction and made in the background before it leaves (asked again on a re-send:
+    nothing changes, a stored text is translated once)."""
     people = await recipients(db, mail)
+    if translation_provider is not None and people:
+        for text in (subject_shown(mail.subject), text_shown(mail.text)):
+            if text.strip():
+                await translations.request(db, text, None, translation_provider, now)
     key = f"mail:{mail.id}{round_}"
     notice = RelayedMail(mail=mail.id, key=mail.message_key, files=files)
     await outbox.enqueue_many(
@@ -392,10 +430,18 @@ async def relay(
     return len(people)
 
 
-async def resend(db: AsyncSession, mail: MailMessage, now: datetime) -> int:
+async def resend(
+    db: AsyncSession, mail: MailMessage, now: datetime, translation_provider: str | None = None
+) -> int:
     """Relay a message again to everyone it concerns now (an organiser's decision)."""
     mail.resent_at = now
-    return await relay(db, mail, now, round_=f":again-{int(now.timestamp())}")
+    return await relay(
+        db,
+        mail,
+        now,
+        round_=f":again-{int(now.timestamp())}",
+        translation_provider=translation_provider,
+    )
 
 
 async def recent(db: AsyncSession, event: Event, limit: int = 10) -> Sequence[MailMessage]:
@@ -409,9 +455,11 @@ async def recent(db: AsyncSession, event: Event, limit: int = 10) -> Sequence[Ma
 
 
 async def load_relay(db: AsyncSession, notice: RelayedMail) -> ShownMail:
-    """What a relay notice shows: the archived message, its list, its group, its attachments."""
+    """What a relay notice shows: the archived message, its list, its group, its attachments,
+    and its subject and text for the current reader (raises `reading.NotYet` while their
+    translation may still be waited for)."""
     shown, _message_key = await _shown(db, notice.mail)
-    return replace(shown, files=notice.files)
+    return await _for_reader(db, shown, notice.files)
 
 
 class RecentRelays:
@@ -432,7 +480,15 @@ class RecentRelays:
                 self._loaded.popitem(last=False)
         else:
             self._loaded.move_to_end((notice.mail, str(notice.key)))
-        return replace(shown, files=notice.files)
+        return await _for_reader(db, shown, notice.files)
+
+
+async def _for_reader(db: AsyncSession, shown: ShownMail, files: int) -> ShownMail:
+    """The archived message with its subject and text as the current reader sees them: per
+    reader, so after the cache (`reading.read`; its NotYet goes through to the worker)."""
+    subject = await read(db, subject_shown(shown.subject))
+    text = await read(db, text_shown(shown.text))
+    return replace(shown, files=files, subject_read=subject, text_read=text)
 
 
 async def _shown(db: AsyncSession, mail_id: int) -> tuple[ShownMail, str]:

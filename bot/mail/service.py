@@ -28,9 +28,17 @@ class NoEvent(TryLater):
 
 class MailIntake:
     def __init__(
-        self, sessions: SessionFactory, clock: Clock, settings: MailSettings, event_key: str | None
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        settings: MailSettings,
+        event_key: str | None,
+        translation_provider: str | None = None,
     ) -> None:
+        """`translation_provider`: the configured provider's name (None: list mail is relayed
+        as written), as the dispatcher has it for what is written in chat."""
         self.sessions = sessions
+        self.translation_provider = translation_provider
         self.clock = clock
         self.settings = settings
         self.event_key = event_key
@@ -52,7 +60,15 @@ class MailIntake:
             event = await current_event(db, self.event_key)
             if event is None:  # nothing to relay to yet: the sender keeps the mail and retries
                 raise NoEvent("no programme is loaded")
-            outcome = await relay.ingest(db, event, self.settings, raw, self.clock.now(), parsed)
+            outcome = await relay.ingest(
+                db,
+                event,
+                self.settings,
+                raw,
+                self.clock.now(),
+                parsed,
+                translation_provider=self.translation_provider,
+            )
             await db.commit()
         if outcome.relayed:
             log.info(

@@ -16,7 +16,14 @@ SETTINGS = MailSettings(list_ids=(LIST_ID,), smtp_port=0, attachment_limit=100_0
 @asynccontextmanager
 async def serving(dispatcher: Dispatcher, settings: MailSettings) -> AsyncIterator[MailService]:
     """The bot's mail service, receiving by SMTP on a free port (`port_of`)."""
-    service = MailService(MailIntake(dispatcher.sessions, dispatcher.clock, settings, None))
+    intake = MailIntake(
+        dispatcher.sessions,
+        dispatcher.clock,
+        settings,
+        None,
+        translation_provider=dispatcher.translation_provider,
+    )
+    service = MailService(intake)
     await service.start()
     try:
         yield service
