@@ -66,6 +66,7 @@ class Arrivals:
     everyone has."""
 
     expected: int
+    text: str  # the post, as written
     at: dict[str, float] = field(default_factory=dict)
     translated: int = 0
     noted: int = 0  # delivered as written with the note "translation not available"
@@ -78,7 +79,9 @@ class Arrivals:
             self.translated += 1
             if self.first_translated is None:
                 self.first_translated = time.monotonic()
-        self.noted += "translation is not available" in reply.text
+        # As written, followed by the one-line note "(Automatic translation is not available…)"
+        as_written = reply.text.rsplit(self.text, 1)
+        self.noted += len(as_written) == 2 and "(" in as_written[1]
         if len(self.at) >= self.expected:
             self.everyone.set()
 
@@ -150,7 +153,7 @@ async def post_and_deliver(
     """Post `text` as `coordbot run` would, with the worker and the scheduler running, and wait
     until every member has it."""
     clock = SystemClock()
-    arrivals = Arrivals(members)
+    arrivals = Arrivals(members, text)
     deliverers: Mapping[str, Arrivals] = {PLATFORM: arrivals}
     provider = translator.name if translator is not None else None
     translating = Translating(provider, DEFAULT_DEADLINE) if provider is not None else None
