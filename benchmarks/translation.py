@@ -71,6 +71,7 @@ class Arrivals:
     translated: int = 0
     noted: int = 0  # delivered as written with the note "translation not available"
     first_translated: float | None = None
+    first_noted: float | None = None
     everyone: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
@@ -81,7 +82,10 @@ class Arrivals:
                 self.first_translated = time.monotonic()
         # As written, followed by the one-line note "(Automatic translation is not available…)"
         as_written = reply.text.rsplit(self.text, 1)
-        self.noted += len(as_written) == 2 and "(" in as_written[1]
+        if len(as_written) == 2 and "(" in as_written[1]:
+            self.noted += 1
+            if self.first_noted is None:
+                self.first_noted = time.monotonic()
         if len(self.at) >= self.expected:
             self.everyone.set()
 
@@ -95,6 +99,7 @@ class Outcome:
     first: float  # seconds from the post's commit to the first delivery
     last: float
     first_translated: float | None  # to the first reader in another language than Spanish
+    first_noted: float | None  # to the first reader shown the original with the note
     delivered: int
     translated: int
     noted: int
@@ -187,6 +192,7 @@ async def post_and_deliver(
         first_translated=(
             arrivals.first_translated - posted if arrivals.first_translated is not None else None
         ),
+        first_noted=arrivals.first_noted - posted if arrivals.first_noted is not None else None,
         delivered=len(times),
         translated=arrivals.translated,
         noted=arrivals.noted,
@@ -271,11 +277,17 @@ def print_table(database: str, members: int, results: list[tuple[str, Outcome]])
             f"{(f'{other - base.first:+.2f}s' if other else '-'):>7} "
             f"{outcome.last - base.last:>+6.2f}s {outcome.translated:>10,} {outcome.noted:>6,}"
         )
+    # Down, a message waits for nothing but the failure: the first one shown with the note,
+    # against the first with no provider, is what the deadline bounds (the last moves with the
+    # machine's load from one run to the next).
     down = results[-1][1]
     deadline = DEFAULT_DEADLINE.total_seconds()
-    added = max(down.first - base.first, down.last - base.last)
+    added = (down.first_noted if down.first_noted is not None else down.last) - base.first
     verdict = "within" if added <= deadline else "BEYOND"
-    print(f"provider down: {added:+.2f} s added at most, {verdict} the {deadline:.0f} s deadline")
+    print(
+        f"provider down: the first reader shown the note got it {added:+.2f} s after the first "
+        f"with no provider, {verdict} the {deadline:.0f} s deadline"
+    )
 
 
 async def main() -> None:
