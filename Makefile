@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m benchmarks.delivery
 	$(BIN)/python -m benchmarks.mail_parse
 	$(BIN)/python -m benchmarks.mail_intake
+	$(BIN)/python -m benchmarks.translation
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install
