@@ -51,7 +51,16 @@ class _CancelledAtShutdown(logging.Filter):
         return not isinstance(error, asyncio.CancelledError)
 
 
+class _StillRunning(logging.Filter):
+    """An interval job still running when its next second comes (a translation call takes a
+    while) is skipped by design (one run at a time): APScheduler warns of it each second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 logging.getLogger("apscheduler.executors.default").addFilter(_CancelledAtShutdown())
+logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
 
 MARGIN = reminders.MARGIN
 WATCH_SECONDS = 5
