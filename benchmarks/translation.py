@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from bot import groups
 from bot.app.runner import delivery_worker, scheduler
@@ -35,8 +35,6 @@ from bot.clock import SystemClock
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.models import (
     Event,
-    GroupMembership,
-    GroupMembershipStatus,
     Participant,
     ReferenceGroup,
     Role,
@@ -53,7 +51,7 @@ from tests.support.databases import (
     postgres_unreachable_reason,
 )
 from tests.support.fake_translation import FakeLibreTranslate, translator_for
-from tests.support.population import add_telegram_participants
+from tests.support.population import add_telegram_participants, in_three_languages, join_group
 
 DELAY = 0.3  # seconds the fake LibreTranslate takes per request
 POST = "Hola a todos: la reunión del grupo es mañana a las 10:30, https://example.org/agenda"
@@ -123,25 +121,11 @@ async def populate(sessions: SessionFactory, members: int) -> tuple[int, int]:
         db.add(author)
         await db.flush()
         readers = await add_telegram_participants(db, event.id, members)
-        for language, part in (("fr", readers[::3]), ("es", readers[1::3])):
-            await db.execute(
-                update(Participant).where(Participant.id.in_(part)).values(language=language)
-            )
+        await in_three_languages(db, readers)
+        await join_group(db, event.id, "firewalls", [author.id, *readers], now)
         group = (
             await db.execute(select(ReferenceGroup).where(ReferenceGroup.key == "firewalls"))
         ).scalar_one()
-        await db.execute(
-            insert(GroupMembership),
-            [
-                {
-                    "participant_id": person,
-                    "group_id": group.id,
-                    "status": GroupMembershipStatus.MEMBER,
-                    "created_at": now,
-                }
-                for person in [author.id, *readers]
-            ],
-        )
         await db.commit()
         return author.id, group.id
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
@@ -15,12 +15,8 @@ from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher
 from bot.models import (
     Event,
-    GroupMembership,
-    GroupMembershipStatus,
     OutboxMessage,
     OutboxStatus,
-    Participant,
-    ReferenceGroup,
     TranslatedText,
     Translation,
 )
@@ -29,7 +25,7 @@ from bot.translation.reading import Translating
 from handlers import build_notices, build_router
 from tests.support.chat import ChatUser, registered
 from tests.support.outbox import Inboxes, deliver_all
-from tests.support.population import add_telegram_participants
+from tests.support.population import add_telegram_participants, in_three_languages, join_group
 from tests.support.translator import FakeTranslator
 
 POST = "Hola a todos: la reunión del grupo es mañana a las 10:30, https://example.org/agenda"
@@ -104,25 +100,8 @@ async def test_a_thousand_readers_in_three_languages_cost_two_translations(
     await luis.send("/subscribe firewalls")
     async with sessions() as db:
         readers = await add_telegram_participants(db, demo_event.id, 1000)
-        for language, part in (("fr", readers[::3]), ("es", readers[1::3])):
-            await db.execute(
-                update(Participant).where(Participant.id.in_(part)).values(language=language)
-            )
-        group = (
-            await db.execute(select(ReferenceGroup).where(ReferenceGroup.key == "firewalls"))
-        ).scalar_one()
-        await db.execute(
-            insert(GroupMembership),
-            [
-                {
-                    "participant_id": reader,
-                    "group_id": group.id,
-                    "status": GroupMembershipStatus.MEMBER,
-                    "created_at": clock.now(),
-                }
-                for reader in readers
-            ],
-        )
+        await in_three_languages(db, readers)
+        await join_group(db, demo_event.id, "firewalls", readers, clock.now())
         await db.commit()
     translator = FakeTranslator()
     assert "Enviado a 1000 miembros" in await luis.send(f"/post firewalls {POST}")

@@ -6,22 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.app import bookkeeping
-from bot.app.scheduler import Scheduler
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
-from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import PLATFORM, TelegramSettings
-from bot.translation.provider import Translator
-from bot.translation.reading import Translating
-from handlers import broadcast as broadcast_handlers
-from handlers import build_notices, build_router
+from handlers import build_router
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, button_press, user
 from tests.support.fake_translation import FakeLibreTranslate, translator_for
+from tests.support.outbox import deliver_all
 
 POST = "Hola a todos: la reunión del grupo es mañana a las 10:30."
 
@@ -58,7 +53,7 @@ async def test_a_french_member_reads_a_spanish_post_in_french_on_telegram(
         )
         await adapter.start()
         try:
-            await _deliver(dispatcher, adapter, translator)
+            await deliver_all(dispatcher, adapter, PLATFORM, translator)
             [sent] = await fake_telegram.messages(_to(5001), 1)
             text = str(sent.params["text"])
             assert "[fr] Hola a todos: la reunión del grupo es mañana a las 10:30." in text
@@ -73,26 +68,3 @@ async def test_a_french_member_reads_a_spanish_post_in_french_on_telegram(
             assert shown[1].params["text"] == POST
         finally:
             await adapter.stop()
-
-
-async def _deliver(
-    dispatcher: Dispatcher, adapter: TelegramAdapter, translator: Translator
-) -> None:
-    """The routine (translations first) and the delivery worker, stepped as the runner runs
-    them every second, until nothing is left."""
-    sessions, clock = dispatcher.sessions, dispatcher.clock
-    worker = DeliveryWorker(
-        sessions,
-        clock,
-        build_notices(),
-        {PLATFORM: adapter},
-        translating=Translating(translator.name),
-    )
-    routine = bookkeeping.routine(
-        sessions, clock, broadcast_handlers.progress, {PLATFORM: adapter}, translator
-    )
-    scheduler = Scheduler(sessions, clock, every=routine)
-    while True:
-        await scheduler.run_every_once()
-        if not await worker.deliver_due():
-            return

@@ -11,6 +11,7 @@ from bot.app.scheduler import Scheduler
 from bot.chat import Reply
 from bot.delivery.worker import DeliveryWorker, Unreachable
 from bot.dispatcher import Dispatcher
+from bot.platforms import Deliverer
 from bot.translation.provider import Translator
 from bot.translation.reading import DEFAULT_DEADLINE, Translating
 from handlers import broadcast as broadcast_handlers
@@ -43,14 +44,14 @@ class Inboxes:
 
 async def deliver_all(
     dispatcher: Dispatcher,
-    inboxes: Inboxes,
+    inboxes: Deliverer,
     platform: str = "test",
     translator: Translator | None = None,
     translation_deadline: timedelta = DEFAULT_DEADLINE,
 ) -> int:
-    """Deliver until nothing is left, stepping the scheduler's routine before each pass as the
-    running scheduler does every second (a survey's reminders, a broadcast's report, with a
-    `translator` the translations)."""
+    """Deliver until nothing is left (to `inboxes`, or to a real adapter), stepping the
+    scheduler's routine before each pass as the running scheduler does every second (a
+    survey's reminders, a broadcast's report, with a `translator` the translations)."""
     sessions, clock = dispatcher.sessions, dispatcher.clock
     worker = DeliveryWorker(
         sessions,

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ChatIdentity, Participant, Role
+from bot.models import (
+    ChatIdentity,
+    GroupMembership,
+    GroupMembershipStatus,
+    Participant,
+    ReferenceGroup,
+    Role,
+)
 
 
 async def add_telegram_participants(
@@ -54,3 +61,36 @@ async def add_telegram_participants(
         )
         ids += new
     return ids
+
+
+async def in_three_languages(db: AsyncSession, readers: list[int]) -> None:
+    """A third of `readers` read French, a third Spanish, the rest English."""
+    for language, part in (("fr", readers[::3]), ("es", readers[1::3])):
+        await db.execute(
+            update(Participant).where(Participant.id.in_(part)).values(language=language)
+        )
+
+
+async def join_group(
+    db: AsyncSession, event_id: int, group_key: str, people: list[int], now: datetime
+) -> None:
+    """Make `people` members of the event's reference group `group_key`, in one statement."""
+    group = (
+        await db.execute(
+            select(ReferenceGroup).where(
+                ReferenceGroup.event_id == event_id, ReferenceGroup.key == group_key
+            )
+        )
+    ).scalar_one()
+    await db.execute(
+        insert(GroupMembership),
+        [
+            {
+                "participant_id": person,
+                "group_id": group.id,
+                "status": GroupMembershipStatus.MEMBER,
+                "created_at": now,
+            }
+            for person in people
+        ],
+    )
