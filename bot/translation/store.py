@@ -231,8 +231,7 @@ async def of_author(db: AsyncSession, author_id: int) -> list[tuple[TranslatedTe
 
 
 async def wants_translation(db: AsyncSession, participant_id: int) -> bool:
-    """The person's /translate choice (unset: on)."""
-    choice = (
-        await db.execute(select(Participant.translate).where(Participant.id == participant_id))
-    ).scalar_one_or_none()
-    return choice is not False
+    """The person's /translate choice (unset: on). Read through the session, which the
+    delivery worker has already loaded the person into for their language: no query."""
+    person = await db.get(Participant, participant_id)
+    return person is None or person.translate is not False
