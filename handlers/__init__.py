@@ -347,6 +347,7 @@ def build_router() -> Router:
     router.button(survey.SurveyButton, survey.survey_button, needs=PARTICIPANT)
     router.button(mail.MailSetButton, mail.mail_set_button, needs=PARTICIPANT)
     router.button(mail.MailReadButton, mail.mail_read_button, needs=PARTICIPANT)
+    router.button(mail.MailOriginalButton, mail.mail_original_button, needs=PARTICIPANT)
     router.button(mail.MailCancelButton, mail.mail_cancel_button, needs=PARTICIPANT)
     router.button(
         mail.MailAgainButton, mail.mail_again_button, needs=PARTICIPANT, organisers_only=True

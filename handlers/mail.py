@@ -15,7 +15,7 @@ from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic
 from bot.text.matching import fold
 from bot.text.numbers import parse_number
-from bot.translation.reading import Shown, reading
+from bot.translation.reading import ReadText, Shown, read, reading
 from handlers import answers, labels, translation
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
@@ -25,10 +25,11 @@ RECENT = 8
 OTHERS_SHOWN = 30  # attachments named in the paragraph of those not sent
 
 
-def relayed(mail: relay.ShownMail) -> Reply:
+def relayed(mail: relay.ShownMail, send_files: bool = True) -> Reply:
     """A list message as a delegate reads it: who wrote, what about, when (in their language
     and the meeting's time zone); then the text, as written or translated into their language
-    (with the line that says so and "See the original"); then the attachments."""
+    (with the line that says so and "See the original": the whole message as written, subject
+    included); then the attachments (`send_files` False: named, not sent again)."""
     sender = mail.sender_name or mail.sender_address
     if mail.sender_name and mail.sender_address:
         sender = f"{mail.sender_name} <{mail.sender_address}>"
@@ -43,15 +44,26 @@ def relayed(mail: relay.ShownMail) -> Reply:
         lines.append(_("For the reference group {group}").format(group=escape(group)))
     text = mail.text
     body = escape(mail.text_read.text or relay.text_shown(text)) if text else italic(_("(no text)"))
-    # The line under the text says how it was read; with no text, how the subject was.
-    note, choices = translation.note(mail.text_read if text.strip() else mail.subject_read)
+    note, choices = translation.note(_how_read(mail))
+    if choices:  # the original of a mail is all of it, subject and text, not the text alone
+        choices = ((Choice(_("See the original"), MailOriginalButton(mail.mail).pack()),),)
     parts = ["\n".join(lines), body] + ([note] if note else [])
     if len(text) > relay.RELAY_LIMIT:
         parts.append(italic(_("(The message is longer: the rest is in the list's archive.)")))
-    documents = _sent_files(mail.attachments, mail.files)
+    documents = _sent_files(mail.attachments, mail.files) if send_files else []
     if mail.attachments:
         parts.append(_attachment_list(mail, mail.files))
     return Reply("\n\n".join(parts), choices=choices, documents=tuple(documents))
+
+
+def _how_read(mail: relay.ShownMail) -> ReadText:
+    """What the line under the message speaks of: the text, or the subject when only it was
+    translated (or there is no text)."""
+    if mail.text.strip() and (
+        mail.text_read.shown != Shown.AS_WRITTEN or mail.subject_read.shown == Shown.AS_WRITTEN
+    ):
+        return mail.text_read
+    return mail.subject_read
 
 
 def _read_subject(mail: relay.ShownMail) -> str:
@@ -163,11 +175,15 @@ async def recent_messages(ctx: ParticipantContext) -> Reply:
     zone = ZoneInfo(ctx.event.timezone)
     lines = ["📬 " + bold(_("The mailing list's latest messages"))]
     rows = []
+    translated = False
     for mail in shown:
         when = formatting.moment(mail.sent_at or mail.received_at, zone)
         who = escape(mail.sender_name or mail.sender_address)
+        with reading(translation.reader(ctx)):
+            subject = await read(ctx.db, relay.subject_shown(mail.subject))
+        translated |= subject.shown == Shown.TRANSLATED
         line = _("#{number} · {when} · {sender}: {subject}").format(
-            number=mail.id, when=when, sender=who, subject=bold(_subject(mail.subject))
+            number=mail.id, when=when, sender=who, subject=bold(_subject(subject.text))
         )
         if mail.status == MailStatus.FAILED:
             line += "\n" + italic(
@@ -186,10 +202,16 @@ async def recent_messages(ctx: ParticipantContext) -> Reply:
                     )
                 )
             rows.append(tuple(row))
+    if translated:
+        lines.append(
+            italic(_("Subjects translated automatically: open a message to see it as written."))
+        )
     return Reply("\n\n".join(lines), choices=tuple(rows))
 
 
-async def _read(ctx: ParticipantContext, mail_id: int) -> Reply:
+async def _read(ctx: ParticipantContext, mail_id: int, as_written: bool = False) -> Reply:
+    """List message #`mail_id` for a reader allowed to read it; translated for them unless
+    `as_written` ("See the original": its files are not sent a second time)."""
     mail = await relay.message(ctx.db, ctx.event, mail_id)
     if (
         mail is None
@@ -197,11 +219,11 @@ async def _read(ctx: ParticipantContext, mail_id: int) -> Reply:
         or not await relay.readable(ctx.db, ctx.participant, [mail], ctx.role)
     ):
         return _no_message(str(mail_id))
-    with reading(translation.reader(ctx)):
+    with reading(None if as_written else translation.reader(ctx)):
         shown = await relay.load_relay(
             ctx.db, relay.RelayedMail(mail=mail.id, key=mail.message_key)
         )
-    return relayed(shown)
+    return relayed(shown, send_files=not as_written)
 
 
 def _no_message(number: str) -> Reply:
@@ -216,6 +238,12 @@ class MailSetButton(Button, prefix="mail:set"):
 
 
 class MailReadButton(Button, prefix="mail:read"):
+    mail_id: int
+
+
+class MailOriginalButton(Button, prefix="mail:original"):
+    """A translated list message as it was written, subject and text."""
+
     mail_id: int
 
 
@@ -246,6 +274,10 @@ async def mail_set_button(ctx: ParticipantContext, button: MailSetButton) -> Rep
 
 async def mail_read_button(ctx: ParticipantContext, button: MailReadButton) -> Reply:
     return await _read(ctx, button.mail_id)
+
+
+async def mail_original_button(ctx: ParticipantContext, button: MailOriginalButton) -> Reply:
+    return await _read(ctx, button.mail_id, as_written=True)
 
 
 async def mail_cancel_button(ctx: ParticipantContext, button: MailCancelButton) -> Reply:

@@ -34,6 +34,7 @@ from handlers.mail import (
     MailAgainButton,
     MailAgainYesButton,
     MailCancelButton,
+    MailOriginalButton,
     MailReadButton,
     MailSetButton,
 )
@@ -86,6 +87,7 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("survey:s:3:1", SurveyButton("s", 3, 1)),
     ("mail:set:on", MailSetButton("on")),
     ("mail:read:8", MailReadButton(8)),
+    ("mail:original:8", MailOriginalButton(8)),
     ("mail:cancel:8", MailCancelButton(8)),
     ("mail:again:8", MailAgainButton(8)),
     ("mail:again-yes:8", MailAgainYesButton(8)),
@@ -116,6 +118,7 @@ LONGEST: list[Button] = [
     SurveyButton("t", MAX_NUMBER, MAX_NUMBER, LONGEST_WORD),
     MailSetButton("off"),
     MailReadButton(MAX_NUMBER),
+    MailOriginalButton(MAX_NUMBER),
     MailCancelButton(MAX_NUMBER),
     MailAgainButton(MAX_NUMBER),
     MailAgainYesButton(MAX_NUMBER),

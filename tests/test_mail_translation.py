@@ -80,17 +80,27 @@ async def test_an_english_list_mail_reaches_a_spanish_delegate_in_spanish(
         assert "[" not in to_emma and "Automatic translation" not in to_emma
         assert inboxes.replies["Emma"][0].choices == ()
         assert inboxes.files["Emma"] == ["agenda.pdf"]
+        # "See the original" shows the whole message as written, subject included, and does
+        # not send its files a second time.
         [original] = [choice for row in inboxes.replies["Luis"][0].choices for choice in row]
-        assert await luis.press_unseen(original.data) == BODY
+        assert original.label == "Ver el original"
+        as_written = await luis.press_unseen(original.data)
+        assert f"Asunto: {SUBJECT}" in as_written and f"\n\n{BODY}" in as_written
+        assert "[es]" not in as_written and "Traducción automática" not in as_written
+        assert "agenda.pdf" in as_written and not luis.last[0].documents
 
         # Subject and text, each into French and Spanish (English is their own): once per
         # language, not per reader; /lists and a re-send ask for nothing more.
         assert _targets(fake_libretranslate) == ["es", "es", "fr", "fr"]
         assert len(fake_libretranslate.of("detect")) == 2
-        await luis.send("/lists")
+        overview = await luis.send("/lists")
+        assert "[es] Proposal for the group meeting" in overview  # the subject, translated
+        assert "Asuntos traducidos automáticamente" in overview
+        assert SUBJECT not in overview.replace("[es] " + SUBJECT, "")
         shown = await luis.press("Leer")
         assert "[es] Proposal for the group meeting" in shown and LINE_ES in shown
-        await emma.send("/lists")
+        overview = await emma.send("/lists")
+        assert SUBJECT in overview and "[" not in overview and "automatically" not in overview
         shown = await emma.press("Read #")
         assert BODY in shown and "[" not in shown and "Automatic translation" not in shown
         await olga.send("/lists")
