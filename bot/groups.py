@@ -156,7 +156,12 @@ async def propose(
     title: str,
     language: str,
     now: datetime,
+    translation_provider: str | None = None,
 ) -> GroupProposal:
+    """A group suggested by `participant`; with a translation provider, its title is
+    translated in the background for the organisers who decide and the members to come."""
+    if translation_provider is not None:
+        await translations.request(db, title, participant.id, translation_provider, now)
     proposal = GroupProposal(
         event_id=event.id,
         participant_id=participant.id,
@@ -177,8 +182,14 @@ async def pending_proposals(db: AsyncSession, event: Event) -> list[GroupProposa
 
 
 async def decide_proposal(
-    db: AsyncSession, proposal_id: int, approve: bool, now: datetime
+    db: AsyncSession,
+    proposal_id: int,
+    approve: bool,
+    now: datetime,
+    translation_provider: str | None = None,
 ) -> tuple[GroupProposal, ReferenceGroup | None] | None:
+    """Decline the proposal, or make it a group whose proposer is its first member, titled in
+    every language its title was translated into by then (the rest read the original)."""
     proposal = await db.get(GroupProposal, proposal_id)
     if proposal is None or proposal.status != ProposalStatus.PENDING:
         return None
@@ -194,7 +205,7 @@ async def decide_proposal(
     group = ReferenceGroup(
         event_id=proposal.event_id,
         key=key,
-        title=proposal.title,
+        title=await _titles(db, title, proposal.title, translation_provider),
         description={},
         announcement_only=False,
     )
@@ -210,6 +221,21 @@ async def decide_proposal(
             )
         )
     return proposal, group
+
+
+async def _titles(db: AsyncSession, title: str, given: Texts, provider: str | None) -> Texts:
+    """A proposed title in the language it was written in (as detected, else the proposer's)
+    and in each language it was translated into."""
+    if provider is None:
+        return given
+    titles: dict[str, str] = {}
+    for language in translations.LANGUAGES:
+        found = await translations.find(db, title, language, provider)
+        if found is not None and found.translated and found.source != language:
+            titles[language] = found.translated
+        if found is not None and found.source:
+            titles[found.source] = title
+    return titles or given
 
 
 class PostOutcome(StrEnum):

@@ -15,7 +15,8 @@ from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
-from handlers import answers
+from bot.translation.reading import read, reading
+from handlers import answers, translation
 from handlers.syntax import is_keyword
 
 MAX_POST = 3000
@@ -150,7 +151,15 @@ async def propose(ctx: ParticipantContext) -> Reply:
     title = " ".join(ctx.args).strip()
     if not 3 <= len(title) <= 150:
         return Reply(_("Give the group a title: /propose TITLE (3 to 150 characters)."))
-    await groups.propose(ctx.db, ctx.event, ctx.participant, title, ctx.language, ctx.clock.now())
+    await groups.propose(
+        ctx.db,
+        ctx.event,
+        ctx.participant,
+        title,
+        ctx.language,
+        ctx.clock.now(),
+        ctx.translation_provider,
+    )
     return Reply(
         _("Thank you: organisers will look at your proposal “{title}”.").format(title=escape(title))
     )
@@ -233,7 +242,10 @@ async def proposals(ctx: EventContext) -> Reply:
         return Reply(_("No proposal is waiting."))
     lines, choices = [bold(_("Proposed reference groups")), ""], []
     for proposal in pending[:10]:
-        lines.append(f"#{proposal.id} {escape(localised(proposal.title))}")
+        title = next(iter(proposal.title.values()))
+        with reading(translation.reader(ctx)):  # in the organiser's language, when translated
+            read_title = await read(ctx.db, title)
+        lines.append(f"#{proposal.id} {translation.inline(read_title, title)}")
         choices.append(
             (
                 Choice(f"✅ #{proposal.id}", ProposalButton("yes", proposal.id).pack()),
@@ -246,14 +258,16 @@ async def proposals(ctx: EventContext) -> Reply:
 async def proposal_button(ctx: Context, button: ProposalButton) -> Reply:
     answer, proposal_id = button.answer, button.proposal_id
     decided = (
-        await groups.decide_proposal(ctx.db, proposal_id, answer == "yes", ctx.clock.now())
+        await groups.decide_proposal(
+            ctx.db, proposal_id, answer == "yes", ctx.clock.now(), ctx.translation_provider
+        )
         if proposal_id is not None
         else None
     )
     if decided is None:
         return Reply(_("This proposal was already handled."))
     proposal, group = decided
-    title = escape(localised(proposal.title))
+    title = escape(localised(group.title if group is not None else proposal.title))
     if group is None:
         return Reply(_("The proposal “{title}” was declined.").format(title=title))
     return Reply(
