@@ -1,6 +1,6 @@
 """A translation provider in the test process: a real `Translator`, deterministic, that counts
-its calls and can be held (slow) or made to fail. The lead switches the end-to-end tests to
-tcore's HTTP fakes once both are merged."""
+its calls and can be held (slow) or made to fail. For what the bot does with translations;
+what goes over HTTP to a provider is tested against the fake servers of fake_translation.py."""
 
 from __future__ import annotations
 

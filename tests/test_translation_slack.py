@@ -1,0 +1,77 @@
+"""A group post translated on Slack (slack-bolt's real HTTP stack against the fake Slack Web
+API, and the fake LibreTranslate, all over real HTTP): the French member's direct message is
+in French with the line and the "Voir l’original" button under it, and pressing the button,
+signed as Slack signs it, shows the original."""
+
+from __future__ import annotations
+
+from bot.clock import SimulatedClock
+from bot.db import SessionFactory
+from bot.dispatcher import Dispatcher
+from bot.models import Event, Role
+from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import PLATFORM, SlackSettings
+from handlers import build_router
+from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.fake_slack import FakeSlack
+from tests.support.fake_translation import FakeLibreTranslate, translator_for
+from tests.support.outbox import deliver_all
+from tests.support.processes import free_port
+from tests.support.slack_requests import block_action_body
+from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
+from tests.test_slack import signed_post, texts_to
+
+POST = "Hola a todos: la reunión del grupo es mañana a las 10:30."
+
+
+async def test_a_french_member_reads_a_spanish_post_in_french_on_slack(
+    sessions: SessionFactory,
+    clock: SimulatedClock,
+    demo_event: Event,
+    fake_slack: FakeSlack,
+    fake_libretranslate: FakeLibreTranslate,
+) -> None:
+    async with translator_for(fake_libretranslate) as translator:
+        dispatcher = Dispatcher(
+            build_router(), sessions, clock, translation_provider=translator.name
+        )
+        luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+        amadou = ChatUser(dispatcher, external_id="U456", platform=PLATFORM)
+        await link_to_new_participant(
+            amadou, Role.CIVIL_SOCIETY, demo_event.id, name="Amadou", language="fr"
+        )
+        for member in (luis, amadou):
+            await member.send("/subscribe firewalls")
+        await luis.send(f"/post firewalls {POST}")
+
+        fake_slack.add_user("U456", "Amadou Diallo", locale="fr-FR")
+        settings = SlackSettings(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=fake_slack.url + "/api/",
+            port=free_port(),
+        )
+        adapter = SlackAdapter(settings, dispatcher)
+        await adapter.start()
+        try:
+            await deliver_all(dispatcher, adapter, PLATFORM, translator)
+            [sent] = await fake_slack.wait_for("chat.postMessage")
+            text = str(sent.params["text"])
+            assert f"[fr] {POST}" in text
+            assert "Traduction automatique de l’espagnol · Voir l’original" in text
+            [button] = [
+                element
+                for block in sent.params["blocks"]
+                if block["type"] == "actions"
+                for element in block["elements"]
+            ]
+            assert button["text"]["text"] == "Voir l’original"
+
+            press = block_action_body(
+                "choice-0-0", button["value"], user_id="U456", channel_id=sent.params["channel"]
+            )
+            assert await signed_post(adapter, press) == 200
+            await fake_slack.wait_for("chat.postMessage", 2)
+            assert texts_to(fake_slack, sent.params["channel"])[-1] == POST
+        finally:
+            await adapter.stop()
