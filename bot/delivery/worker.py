@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Reply
@@ -32,6 +33,11 @@ from bot.translation import store as translations
 from bot.translation.reading import NotYet, Reader, Translating, reading
 
 log = logging.getLogger(__name__)
+
+# Recording a sent message is tried this many times, waiting 0.1 s, 0.2 s… (up to 10 s) in
+# between: about a minute in all, past SQLite's busy timeout or a PostgreSQL failover.
+RECORD_TRIES = 10
+RECORD_BACKOFF = 0.1
 
 
 class Unreachable(Exception):
@@ -157,6 +163,24 @@ class DeliveryWorker:
             return _Prepared(row.id, account.platform, account.external_id, account.id, reply)
 
     async def _record(self, prepared: _Prepared, error: Exception | None) -> None:
+        """Record how the sending went. The message has left: if the database is busy or its
+        connection drops just now, the record is tried again until it lands (else the row
+        would be claimed again after its lease and the message sent twice)."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                await self._record_once(prepared, error)
+                return
+            except OperationalError as failure:
+                if attempt + 1 == RECORD_TRIES:
+                    raise
+                log.warning(
+                    "recording outbox message %s failed, trying again: %s",
+                    prepared.row_id,
+                    str(failure).splitlines()[0][:200],
+                )
+                await asyncio.sleep(min(RECORD_BACKOFF * 2**attempt, 10.0))
+
+    async def _record_once(self, prepared: _Prepared, error: Exception | None) -> None:
         async with self.sessions() as db:
             row = await db.get_one(OutboxMessage, prepared.row_id)
             now = self.clock.now()
