@@ -270,9 +270,10 @@ def _translations(made: dict[str, ReadText | None]) -> list[str]:
         label = language.upper()
         if text is None:
             lines.append(
-                _("{language} — automatic translation: on its way, I will show it here.").format(
-                    language=label
-                )
+                _(
+                    "{language} — automatic translation: on its way, I will send it to you in a "
+                    "moment."
+                ).format(language=label)
             )
         elif text.shown == Shown.NOT_TRANSLATED:
             lines.append(
