@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,18 @@ from bot.models import (
     TableMembership,
     Texts,
 )
-from bot.notice import Notice
+from bot.notice import NOT_STORED, Notice
+from bot.text.i18n import LANGUAGES
+from bot.translation import store as translations
+from bot.translation.reading import (
+    NotYet,
+    Reader,
+    ReadText,
+    Translating,
+    current_reader,
+    read,
+    reading,
+)
 
 KINDS = ("everyone", "role", "region", "language", "table", "group")
 # How often the author's progress message is edited while messages leave.
@@ -39,6 +50,24 @@ class BroadcastMessage(Notice):
 
     kind: ClassVar[str] = "broadcast"
     texts: Texts
+    # A reader whose language is missing gets the English text automatically translated
+    # (False: in English, with a note; rows queued before this field read as False).
+    translate: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastPreview(Notice):
+    """To the author of a draft: the automatic translations of its English text into the
+    languages it lacks, once made (the preview answer does not wait for them)."""
+
+    kind: ClassVar[str] = "broadcast_preview"
+    broadcast: int
+    provider: str
+    # When it leaves (not stored): a translation may be waited for until its deadline.
+    sent_at: datetime | None = field(default=None, metadata=NOT_STORED)
+
+    def leaving(self, now: datetime) -> Self:
+        return replace(self, sent_at=now)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +146,11 @@ async def recipients(db: AsyncSession, event: Event, audience: Audience) -> list
     return list((await db.execute(query.order_by(Participant.id))).scalars())
 
 
+def missing(texts: Texts) -> list[str]:
+    """The meeting's languages a broadcast's author left out."""
+    return [language for language in LANGUAGES if language not in texts]
+
+
 async def draft(
     db: AsyncSession,
     event: Event,
@@ -125,7 +159,10 @@ async def draft(
     texts: Texts,
     send_at: datetime,
     now: datetime,
+    translation_provider: str | None = None,
 ) -> Broadcast:
+    """A broadcast not sent yet; with a translation provider, the English text's translation
+    into each missing language is asked for now, so the preview can show it before "Send"."""
     broadcast = Broadcast(
         event_id=event.id,
         author_id=author.id,
@@ -138,16 +175,34 @@ async def draft(
     )
     db.add(broadcast)
     await db.flush()
+    if translation_provider is not None and missing(texts):
+        await translations.request(
+            db, texts["en"], author.id, translation_provider, now, targets=missing(texts)
+        )
     return broadcast
 
 
-async def confirm(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
-    """Queue one message per recipient (leaving at `send_at`); returns how many."""
+async def confirm(
+    db: AsyncSession,
+    broadcast: Broadcast,
+    now: datetime,
+    translation_provider: str | None = None,
+) -> int:
+    """Queue one message per recipient (leaving at `send_at`); returns how many. With a
+    translation provider, readers of a missing language get the English text translated;
+    without, in English with a note."""
     if broadcast.status != BroadcastStatus.DRAFT:
         return 0
     event = await db.get_one(Event, broadcast.event_id)
     people = await recipients(db, event, Audience.from_json(broadcast.audience))
-    notice = BroadcastMessage(texts=broadcast.texts)
+    lacking = missing(broadcast.texts)
+    translate = translation_provider is not None and bool(lacking)
+    if translation_provider is not None and lacking:  # asked at draft time: a no-op, unless
+        # the draft was made before the provider was configured
+        await translations.request(
+            db, broadcast.texts["en"], broadcast.author_id, translation_provider, now, lacking
+        )
+    notice = BroadcastMessage(texts=broadcast.texts, translate=translate)
     await outbox.enqueue_many(
         db,
         [
@@ -165,6 +220,77 @@ async def confirm(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
     broadcast.status = BroadcastStatus.QUEUED
     broadcast.recipients = len(people)
     return len(people)
+
+
+@dataclass(frozen=True)
+class ShownBroadcast:
+    """A broadcast as its reader sees it: its texts, and for a reader of a language it lacks
+    (when it is to be translated) the English text as read in theirs."""
+
+    texts: Texts
+    translated: ReadText | None = None
+
+
+async def load_message(db: AsyncSession, notice: BroadcastMessage) -> ShownBroadcast:
+    """What a broadcast shows its reader; raises `reading.NotYet` while the translation into
+    the reader's language may still be waited for."""
+    reader = current_reader()  # None: no provider, or the reader chose /translate off
+    if not notice.translate or reader is None or reader.language in notice.texts:
+        return ShownBroadcast(notice.texts)
+    return ShownBroadcast(notice.texts, await read(db, notice.texts["en"]))
+
+
+async def read_missing(
+    db: AsyncSession, texts: Texts, translating: Translating, now: datetime, wait: bool
+) -> dict[str, ReadText | None]:
+    """The English text as read in each language missing from `texts`: translated, or the
+    original when the translation failed, or None while it is on its way (with `wait`,
+    `reading.NotYet` is raised instead, for the delivery worker to hold the notice)."""
+    shown: dict[str, ReadText | None] = {}
+    for language in missing(texts):
+        with reading(Reader(language, now, translating)):
+            try:
+                shown[language] = await read(db, texts["en"])
+            except NotYet:
+                if wait:
+                    raise
+                shown[language] = None
+    return shown
+
+
+async def preview_when_translated(
+    db: AsyncSession, broadcast: Broadcast, provider: str, now: datetime
+) -> None:
+    """Send the draft's author its translations once they are made (`BroadcastPreview`)."""
+    if broadcast.author_id is not None:
+        await outbox.enqueue(
+            db,
+            f"broadcast-preview:{broadcast.id}",
+            broadcast.author_id,
+            BroadcastPreview(broadcast=broadcast.id, provider=provider),
+            now,
+        )
+
+
+@dataclass(frozen=True)
+class ShownPreview:
+    """The automatic translations of a draft, for its author: the broadcast's number, whether
+    it can still be sent, and each missing language's text."""
+
+    broadcast: int
+    draft: bool
+    translations: dict[str, ReadText | None]
+
+
+async def load_preview(db: AsyncSession, notice: BroadcastPreview) -> ShownPreview:
+    """The translations of a draft's English text, once made (raises `reading.NotYet` until
+    then, or until the deadline)."""
+    broadcast = await db.get_one(Broadcast, notice.broadcast)
+    author = current_reader()  # the deadline the worker is given, else the default one
+    translating = author.translating if author is not None else Translating(notice.provider)
+    now = notice.sent_at or broadcast.created_at
+    shown = await read_missing(db, broadcast.texts, translating, now, wait=True)
+    return ShownPreview(broadcast.id, broadcast.status == BroadcastStatus.DRAFT, shown)
 
 
 async def cancel(db: AsyncSession, broadcast: Broadcast, now: datetime) -> int:

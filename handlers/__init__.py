@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from bot import groups as group_posts
 from bot import reminders as session_reminders
-from bot.broadcasts import BroadcastMessage, BroadcastProgress, BroadcastReport
+from bot.broadcasts import (
+    BroadcastMessage,
+    BroadcastPreview,
+    BroadcastProgress,
+    BroadcastReport,
+    load_message,
+    load_preview,
+)
 from bot.context import EVENT, PARTICIPANT
 from bot.mail import relay
 from bot.notice import Notices
@@ -371,7 +378,9 @@ def build_notices() -> Notices:
     unless it shares its text or buttons with a command's reply: then beside that command."""
     registry = Notices()
     registry.register(session_reminders.Reminder, notices.reminder)
-    registry.register(BroadcastMessage, notices.broadcast)
+    registry.register(BroadcastMessage, notices.broadcast, load=load_message)
+    # Shares its lines and buttons with the preview answer.
+    registry.register(BroadcastPreview, broadcast.preview, load=load_preview)
     registry.register(BroadcastReport, notices.broadcast_report)
     registry.register(BroadcastProgress, broadcast.progress)  # also /broadcast status
     registry.register(SurveyInvitation, survey.invitation)  # the survey's Answer button

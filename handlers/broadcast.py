@@ -28,12 +28,14 @@ from bot.text.i18n import LANGUAGES, _, localised
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
 from bot.text.numbers import parse_number
+from bot.translation.reading import ReadText, Shown, Translating
 from handlers import account, answers, labels, syntax
 from handlers.syntax import is_keyword, keyword
 
 
 class BroadcastButton(Button, prefix="broadcast"):
-    """An organiser's action on broadcast `number`: "send", "cancel" or "status". The number
+    """An organiser's action on broadcast `number`: "send", "english" (send, a missing
+    language in English with a note rather than translated), "cancel" or "status". The number
     is read as /broadcast status NUMBER reads it."""
 
     action: str
@@ -222,8 +224,9 @@ async def _compose(ctx: ParticipantContext, head: str, texts: dict[str, str]) ->
         return _usage(audience)
     if "en" not in texts:
         return _usage(_("The English text is required (a line starting with EN:)."))
+    provider = ctx.translation_provider
     draft = await broadcasts.draft(
-        ctx.db, ctx.event, ctx.participant, audience, texts, send_at, ctx.clock.now()
+        ctx.db, ctx.event, ctx.participant, audience, texts, send_at, ctx.clock.now(), provider
     )
     tz = zone(ctx.event)
     leaves = _("now")
@@ -238,21 +241,76 @@ async def _compose(ctx: ParticipantContext, head: str, texts: dict[str, str]) ->
     ]
     for language in LANGUAGES:
         text = texts.get(language)
-        label = language.upper()
-        lines.append(
-            f"{bold(label)}: {escape(text)}"
-            if text
-            else f"{bold(label)}: " + _("(missing: these readers get English, with a note)")
-        )
-    return Reply(
-        "\n".join(lines),
-        choices=(
-            (
-                Choice(_("Send"), BroadcastButton("send", str(draft.id)).pack()),
-                Choice(_("Cancel"), BroadcastButton("cancel", str(draft.id)).pack()),
-            ),
-        ),
+        label = bold(language.upper())
+        if text:
+            lines.append(f"{label}: {escape(text)}")
+        elif provider is None:
+            lines.append(f"{label}: " + _("(missing: these readers get English, with a note)"))
+        else:
+            lines.append(
+                f"{label}: "
+                + _("(missing: these readers get an automatic translation of the English text)")
+            )
+    if provider is None or not broadcasts.missing(texts):
+        return Reply("\n".join(lines), choices=_choices(draft.id, translating=False))
+    # Shown if made already (the same text previewed again); else it follows as a notice.
+    made = await broadcasts.read_missing(
+        ctx.db, texts, Translating(provider), ctx.clock.now(), wait=False
     )
+    lines += ["", *_translations(made)]
+    if None in made.values():
+        await broadcasts.preview_when_translated(ctx.db, draft, provider, ctx.clock.now())
+    return Reply("\n".join(lines), choices=_choices(draft.id, translating=True))
+
+
+def _translations(made: dict[str, ReadText | None]) -> list[str]:
+    """A line per missing language: its automatic translation, or why there is none yet."""
+    lines = []
+    for language, text in made.items():
+        label = language.upper()
+        if text is None:
+            lines.append(
+                _(
+                    "{language} — automatic translation: on its way, I will send it to you in a "
+                    "moment."
+                ).format(language=label)
+            )
+        elif text.shown == Shown.NOT_TRANSLATED:
+            lines.append(
+                _(
+                    "{language} — the automatic translation failed: these readers get English, "
+                    "with a note."
+                ).format(language=label)
+            )
+        else:
+            lines.append(
+                _("{language} — automatic translation:").format(language=bold(label))
+                + " "
+                + escape(text.text)
+            )
+    return lines
+
+
+def _choices(number: int, translating: bool) -> tuple[tuple[Choice, ...], ...]:
+    """Send or cancel a draft; with a translation provider, "Send" translates what is missing
+    and a second button sends it in English with a note instead."""
+    send = Choice(_("Send"), BroadcastButton("send", str(number)).pack())
+    cancel = Choice(_("Cancel"), BroadcastButton("cancel", str(number)).pack())
+    if not translating:
+        return ((send, cancel),)
+    english = Choice(
+        _("Send in English with a note"), BroadcastButton("english", str(number)).pack()
+    )
+    return ((send, english), (cancel,))
+
+
+def preview(shown: broadcasts.ShownPreview) -> Reply:
+    """To the author of a draft: the automatic translations its preview could not wait for,
+    with the preview's buttons while it is not sent."""
+    heading = bold(_("Broadcast #{number}: automatic translations").format(number=shown.broadcast))
+    lines = [heading, "", *_translations(shown.translations)]
+    choices = _choices(shown.broadcast, translating=True) if shown.draft else ()
+    return Reply("\n".join(lines), choices=choices)
 
 
 async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
@@ -264,7 +322,9 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
         return answers.stale_button()
     if action == "cancel":
         return Reply((await _cancel(ctx, number)).text, edit=True)
-    queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now())
+    # "send" translates what is missing, when a provider is configured; "english" never does.
+    provider = ctx.translation_provider if action == "send" else None
+    queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now(), provider)
     if not queued and found.status != BroadcastStatus.QUEUED:
         return Reply(
             _("Broadcast #{number} was already handled.").format(number=found.id), edit=True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.broadcasts import BroadcastMessage, BroadcastReport
+from bot.broadcasts import BroadcastReport, ShownBroadcast
 from bot.chat import Reply
 from bot.groups import GroupRequestApproved, ShownPost
 from bot.models import Texts
@@ -133,10 +133,15 @@ def programme_change(notice: ProgrammeChange) -> Reply:
     return Reply("\n".join(lines))
 
 
-def broadcast(notice: BroadcastMessage) -> Reply:
-    """An organiser's text in the reader's language, or in English with a note."""
-    texts = notice.texts
+def broadcast(shown: ShownBroadcast) -> Reply:
+    """An organiser's text in the reader's language, else the English text automatically
+    translated (when the broadcast says so and the reader wants it), else in English with a
+    note."""
+    texts = shown.texts
     text = texts.get(current_language())
+    if text is None and shown.translated is not None:
+        body, choices = translation.shown(shown.translated)  # with the line, or the note
+        return Reply(f"📢 {body}", choices=choices)
     if text is None:
         note = _("(This message is not available in your language.)")
         return Reply(f"📢 {escape(texts['en'])}\n\n{italic(note)}")

@@ -15,6 +15,7 @@ from tests.support.demo import DEMO_FILE
 from tests.support.factories import make_participant
 from tests.support.fake_slack import FakeSlack, button_value
 from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_translation import LIBRE_KEY, FakeLibreTranslate
 from tests.support.processes import environment, free_port, run, start, stop
 from tests.support.slack_requests import (
     block_action_body,
@@ -137,3 +138,92 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
     finally:
         log = await stop(bot)
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log
+
+
+async def test_a_broadcast_in_english_only_reaches_a_spanish_reader_on_slack_translated(
+    fake_telegram: FakeTelegram,
+    fake_slack: FakeSlack,
+    fake_libretranslate: FakeLibreTranslate,
+    tmp_path: Path,
+) -> None:
+    """With TRANSLATE_URL: the organiser writes English only; the preview, then the notice that
+    follows it, show the Spanish translation; after "Send", Luis on Slack reads it in Spanish
+    with the line and the "Ver el original" button."""
+    database = tmp_path / "coordbot.sqlite3"
+    port = free_port()
+    env = environment(database, fake_telegram.url) | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.url + "/api/",
+        "SLACK_PORT": str(port),
+        "TRANSLATE_URL": fake_libretranslate.url,
+        "TRANSLATE_API_KEY": LIBRE_KEY,
+    }
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    await register_people(database)
+    fake_slack.add_user("UOLGA", "Olga", email="olga@example.org", locale="en-GB")
+    fake_slack.add_user("ULUIS", "Luis", email="luis@example.org", locale="en-US")
+    url = f"http://127.0.0.1:{port}/slack/events"
+
+    async def post(body: str) -> None:
+        async with aiohttp.ClientSession() as client:
+
+            async def accepted() -> bool:
+                try:
+                    async with client.post(url, data=body, headers=signed_headers(body)) as r:
+                        assert r.status == 200
+                        return True
+                except aiohttp.ClientConnectionError:
+                    return False  # the bot does not listen yet
+
+            await eventually(accepted, within=20, what="the bot listening on Slack's port")
+
+    english = "The buses leave for the meeting at 8:45 tomorrow."
+    bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
+    try:
+        await fake_telegram.wait_for("getMe", within=30)
+        await post(event_body(message_im_event("agenda", user="ULUIS", channel="DLUIS"), "Ev1"))
+        await fake_slack.messages(lambda c: c.params.get("channel") == "DLUIS", within=30)
+
+        await post(slash_command_body("broadcast", user_id="UOLGA", channel_id="C0001"))
+        [opened] = await fake_slack.wait_for("views.open", within=30)
+        modal = opened.params["view"]
+        values = {
+            "audience": selected("role civil_society"),
+            "en": english,
+            "fr": "Les bus partent pour la réunion à 8 h 45 demain.",
+            "es": None,
+            "at": None,
+        }
+        await post(
+            view_submission_body("form:broadcast", values, "UOLGA", modal["private_metadata"])
+        )
+        [preview] = await fake_slack.messages(
+            lambda c: "Recipients: 2" in str(c.params.get("text")), within=30
+        )
+        assert "an automatic translation of the English text" in preview.params["text"]
+        [shown] = await fake_slack.messages(
+            lambda c: "automatic translations" in str(c.params.get("text")), within=30
+        )
+        assert f"[es] {english}" in shown.params["text"]
+        send = button_value(shown, "broadcast:send:")
+        await post(
+            block_action_body(
+                "choice-0-0", send, "UOLGA", shown.params["channel"], "1700000000.000200"
+            )
+        )
+
+        [spanish] = await fake_slack.messages(
+            lambda c: c.params.get("channel") == "DLUIS" and "[es]" in str(c.params["text"]),
+            within=30,
+        )
+        assert spanish.params["text"].startswith(f"📢 [es] {english}")
+        assert "Traducción automática del inglés · Ver el original" in spanish.params["text"]
+        assert button_value(spanish, "original:")
+        [french] = await fake_telegram.messages(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == "42", within=30
+        )
+        assert french.params["text"] == "📢 Les bus partent pour la réunion à 8 h 45 demain."
+    finally:
+        log = await stop(bot)
+    assert LIBRE_KEY not in log

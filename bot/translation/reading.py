@@ -63,6 +63,12 @@ def reading(reader: Reader | None) -> Iterator[None]:
         _reader.reset(token)
 
 
+def current_reader() -> Reader | None:
+    """Who reads now (None: everything as written): for a loader that reads a text only for
+    some readers, as a broadcast does for those whose language its author left out."""
+    return _reader.get()
+
+
 class Shown(StrEnum):
     AS_WRITTEN = "as_written"  # in the reader's language, or translation is off: no note
     TRANSLATED = "translated"
