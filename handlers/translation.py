@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
-from bot.context import ParticipantContext
+from bot.context import Context, ParticipantContext
 from bot.text import formatting
 from bot.text.i18n import _
 from bot.text.markup import escape, italic
@@ -66,10 +66,11 @@ def note(text: ReadText) -> tuple[str, tuple[tuple[Choice, ...], ...]]:
     return "", ()
 
 
-def reader(ctx: ParticipantContext) -> Reader | None:
-    """The person asking, as a reader of what others wrote, for an answer (/lists N): nothing
-    waits in an answer, so a translation not made yet shows the original with the note."""
-    if ctx.translation_provider is None or ctx.participant.translate is False:
+def reader(ctx: Context) -> Reader | None:
+    """The person asking, as a reader of what others wrote, for an answer (/lists N, /results):
+    nothing waits in an answer, so a translation not made yet shows the original."""
+    person = ctx.participant
+    if ctx.translation_provider is None or (person is not None and person.translate is False):
         return None
     return Reader(ctx.language, ctx.clock.now(), Translating(ctx.translation_provider, NO_WAIT))
 
