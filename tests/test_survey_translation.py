@@ -145,3 +145,20 @@ async def test_without_a_translation_service_answers_are_as_written_and_nothing_
     assert f"“{WHY}”" in results and "original" not in results and NOT_READY not in results
     async with sessions() as db:
         assert (await db.execute(select(TranslatedText))).first() is None
+
+
+async def test_the_service_down_answers_are_quoted_as_written_with_one_line(
+    sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
+) -> None:
+    translator = LibreTranslate()
+    translator.failing = True
+    dispatcher = Dispatcher(build_router(), sessions, clock, translation_provider=translator.name)
+    key = await load_demo_survey(dispatcher, demo_event)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER, language="en")
+    luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+    await olga.send(f"/survey open {key}")
+    await answer(luis, [WHY, TABLES_WHY, COMMENTS])
+    await deliver_all(dispatcher, Inboxes(), translator=translator)
+    results = await olga.send(f"/results {key}")
+    assert f"“{WHY}”" in results and "(original" not in results
+    assert results.count(NOT_READY) == 1
