@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from bot.chat import Image, Reply
 from bot.context import Context
@@ -11,10 +12,14 @@ from bot.survey.results import Summary
 from bot.text import charts, formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, italic
+from bot.translation.reading import ReadText, Shown, read, reading
+from handlers import translation
 from handlers.survey import pick_survey
 
 # Free-text answers quoted in the chat at the most per question (the export has them all).
 QUOTED = 5
+QUOTE_LENGTH = 300  # characters of an answer quoted, and of its translation
+ORIGINAL_LENGTH = 200  # of the original after a translation: a reminder, the export has it all
 
 
 async def show_results(ctx: Context) -> Reply | list[Reply]:
@@ -38,10 +43,21 @@ async def show_results(ctx: Context) -> Reply | list[Reply]:
         return Reply("\n".join(head))
     # Drawing takes a tenth of a second a chart: away from the event loop.
     images = await asyncio.to_thread(_charts, summaries)
+    # The quoted answers in the organiser's language, as far as they are translated already.
+    with reading(translation.reader(ctx)):
+        quoted = {
+            summary.question.key: [(t, await read(ctx.db, t)) for t in summary.texts[:QUOTED]]
+            for summary in summaries
+        }
     replies = [Reply("\n".join(head))]
     for number, summary in enumerate(summaries, 1):
         chart = images.get(summary.question.key)
-        replies.append(Reply(_figures(number, summary), images=(chart,) if chart else ()))
+        figures = _figures(number, summary, quoted[summary.question.key])
+        replies.append(Reply(figures, images=(chart,) if chart else ()))
+    if any(seen.shown == Shown.NOT_TRANSLATED for texts in quoted.values() for _t, seen in texts):
+        last = replies[-1]
+        note = _("Some answers are shown as written: their translation is not ready.")
+        replies[-1] = replace(last, text=f"{last.text}\n\n{italic(note)}")
     return replies
 
 
@@ -54,7 +70,19 @@ def _mean(summary: Summary) -> str:
     return _("Mean: {mean} out of 5").format(mean=formatting.decimal(summary.mean))
 
 
-def _figures(number: int, summary: Summary) -> str:
+def _quote(text: str, limit: int = QUOTE_LENGTH) -> str:
+    return _("“{text}”").format(text=escape(" ".join(text.split())[:limit]))
+
+
+def _answer(original: str, seen: ReadText) -> str:
+    """A free-text answer, in italics; translated, with the start of the original after it."""
+    if seen.shown != Shown.TRANSLATED:
+        return italic(_quote(original))
+    written = _("(original: {text})").format(text=_quote(original, ORIGINAL_LENGTH))
+    return f"{italic(_quote(seen.text))} {written}"
+
+
+def _figures(number: int, summary: Summary, quoted: list[tuple[str, ReadText]]) -> str:
     lines = [bold(escape(_title(number, summary)))]
     lines.append(_("Answers: {count}").format(count=formatting.number(summary.answered)))
     if summary.mean is not None:
@@ -65,9 +93,7 @@ def _figures(number: int, summary: Summary) -> str:
             answer=escape(label), count=formatting.number(count), share=share
         )
         lines.append(f"• {figures}")
-    for text in summary.texts[:QUOTED]:
-        quote = _("“{text}”").format(text=escape(" ".join(text.split())[:300]))
-        lines.append(italic(quote))
+    lines += [_answer(original, seen) for original, seen in quoted]
     if len(summary.texts) > QUOTED:
         more = formatting.number(len(summary.texts) - QUOTED)
         lines.append(_("… and {count} more in the export.").format(count=more))

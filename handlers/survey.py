@@ -146,14 +146,14 @@ async def survey_button(ctx: ParticipantContext, button: SurveyButton) -> Reply:
         return _ask(found, spec, place, intro=intro)
     if action == "b":
         flow.back(place)
-        return _finish_or_ask(ctx, found, spec, place, edit=True)
+        return await _finish_or_ask(ctx, found, spec, place, edit=True)
     current = flow.current_question(spec, flow.answers_of(place))
     if current is None or button.question != spec.questions.index(current):
         return _ask(found, spec, place, edit=True)  # a button of an earlier question
-    return _press(ctx, found, spec, place, current, action, button.value or "")
+    return await _press(ctx, found, spec, place, current, action, button.value or "")
 
 
-def _press(
+async def _press(
     ctx: Context,
     found: Survey,
     spec: SurveySpec,
@@ -186,14 +186,14 @@ def _press(
         flow.record(place, question, ticked or None)
     else:
         return _ask(found, spec, place, edit=True)
-    return _finish_or_ask(ctx, found, spec, place, edit=True)
+    return await _finish_or_ask(ctx, found, spec, place, edit=True)
 
 
-def _finish_or_ask(
+async def _finish_or_ask(
     ctx: Context, found: Survey, spec: SurveySpec, place: SurveyParticipation, edit: bool
 ) -> Reply:
     if flow.current_question(spec, flow.answers_of(place)) is None:
-        flow.finish(ctx.db, found, spec, place)
+        await flow.finish(ctx.db, found, spec, place, ctx.clock.now(), ctx.translation_provider)
         return Reply("🙏 " + escape(localised(spec.thanks)), edit=edit)
     return _ask(found, spec, place, edit=edit)
 
@@ -225,7 +225,7 @@ async def typed_answer(ctx: Context) -> Reply | None:
     if answer == "empty":
         return _ask(found, spec, place)
     flow.record(place, question, answer)
-    return _finish_or_ask(ctx, found, spec, place, edit=False)
+    return await _finish_or_ask(ctx, found, spec, place, edit=False)
 
 
 def survey_title(found: Survey) -> str:

@@ -83,10 +83,10 @@ def inline(text: ReadText, original: str) -> str:
 
 
 def reader(ctx: Context) -> Reader | None:
-    """The person asking, as a reader of what others wrote, for an answer (/lists N): nothing
-    waits in an answer, so a translation not made yet shows the original with the note."""
-    participant = ctx.participant
-    if ctx.translation_provider is None or participant is None or participant.translate is False:
+    """The person asking, as a reader of what others wrote, for an answer (/lists N, /results):
+    nothing waits in an answer, so a translation not made yet shows the original."""
+    person = ctx.participant
+    if ctx.translation_provider is None or (person is not None and person.translate is False):
         return None
     return Reader(ctx.language, ctx.clock.now(), Translating(ctx.translation_provider, NO_WAIT))
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Event, Survey, SurveyParticipation, SurveyResponse, SurveyStatus
 from bot.survey.spec import QuestionSpec, SurveySpec
+from bot.translation import store as translation_store
 
 SCALE = ("1", "2", "3", "4", "5")
 TEXT_LIMIT = 2000
@@ -165,8 +166,16 @@ def back(place: SurveyParticipation) -> bool:
     return True
 
 
-def finish(db: AsyncSession, survey: Survey, spec: SurveySpec, place: SurveyParticipation) -> None:
-    """Keep the answer set, and in the participation only "has answered"."""
+async def finish(
+    db: AsyncSession,
+    survey: Survey,
+    spec: SurveySpec,
+    place: SurveyParticipation,
+    now: datetime,
+    translation_provider: str | None = None,
+) -> None:
+    """Keep the answer set, and in the participation only "has answered"; with a translation
+    provider, ask for the free-text answers' translations in the same transaction."""
     answers = answers_of(place)
     kept: dict[str, Any] = {
         q.key: answers.get(q.key)
@@ -182,3 +191,10 @@ def finish(db: AsyncSession, survey: Survey, spec: SurveySpec, place: SurveyPart
         )
     )
     place.finished, place.progress = True, None
+    if translation_provider is None:
+        return
+    for question in spec.questions:
+        text = kept.get(question.key)
+        if question.kind == "text" and isinstance(text, str) and text.strip():
+            # No author: the translation must not tie the answer to a person again.
+            await translation_store.request(db, text, None, translation_provider, now)

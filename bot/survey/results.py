@@ -6,17 +6,19 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Survey, SurveyParticipation, SurveyResponse
+from bot.models import Survey, SurveyParticipation, SurveyResponse, TranslationStatus
 from bot.survey.flow import SCALE
 from bot.survey.spec import QuestionSpec, SurveySpec
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
+from bot.translation import store as translation_store
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,45 @@ def summarise(spec: SurveySpec, sets: list[dict[str, Any]]) -> list[Summary]:
     return summaries
 
 
-def csv_text(spec: SurveySpec, sets: list[dict[str, Any]]) -> str:
+async def translations(
+    db: AsyncSession, spec: SurveySpec, sets: list[dict[str, Any]], target: str, provider: str
+) -> dict[str, str]:
+    """The stored translation into `target` of each free-text answer that has one (an answer
+    written in `target` is its own), by answer. Reads what the routine made; never asks the
+    service: an answer not translated yet is left out, to be shown as written."""
+    found: dict[str, str] = {}
+    for question in spec.questions:
+        if question.kind != "text":
+            continue
+        for answers in sets:
+            text = answers.get(question.key)
+            if not isinstance(text, str) or not text.strip() or text in found:
+                continue
+            stored = await translation_store.find(db, text, target, provider)
+            if stored is None:
+                continue
+            if stored.source == target:
+                found[text] = text
+            elif stored.status == TranslationStatus.DONE and stored.translated is not None:
+                found[text] = stored.translated
+    return found
+
+
+def csv_text(
+    spec: SurveySpec, sets: list[dict[str, Any]], translated: Mapping[str, str] | None = None
+) -> str:
     """One row per answer set, one column per question, stable codes (several choices joined by
-    `;`), an empty cell for a question not asked or skipped."""
+    `;`), an empty cell for a question not asked or skipped. With `translated` (a translation
+    service is configured), each free-text question's column is followed by `<key>_translated`:
+    the answer in the export's language, empty when it has no translation."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([question.key for question in spec.questions])
+    header = []
+    for question in spec.questions:
+        header.append(question.key)
+        if translated is not None and question.kind == "text":
+            header.append(f"{question.key}_translated")
+    writer.writerow(header)
     for answers in sets:
         row = []
         for question in spec.questions:
@@ -103,12 +138,20 @@ def csv_text(spec: SurveySpec, sets: list[dict[str, Any]]) -> str:
             row.append(
                 ";".join(value) if isinstance(value, list) else "" if value is None else value
             )
+            if translated is not None and question.kind == "text":
+                row.append(translated.get(value, "") if isinstance(value, str) else "")
         writer.writerow(row)
     return out.getvalue()
 
 
-def markdown(spec: SurveySpec, summaries: list[Summary], finished: int) -> str:
-    """A summary to paste into a report, in the language in force."""
+def markdown(
+    spec: SurveySpec,
+    summaries: list[Summary],
+    finished: int,
+    translated: Mapping[str, str] | None = None,
+) -> str:
+    """A summary to paste into a report, in the language in force; each free-text answer
+    translated (`translated`, by answer) is quoted so, with its original after it."""
     lines = [
         f"# {localised(spec.title)}",
         "",
@@ -127,6 +170,11 @@ def markdown(spec: SurveySpec, summaries: list[Summary], finished: int) -> str:
                 share = formatting.share(count, summary.answered)
                 lines.append(f"| {label.replace('|', '/')} | {count} | {share} |")
         for text in summary.texts:
-            lines.append("> " + " ".join(text.split()))
+            written = " ".join(text.split())
+            translation = " ".join((translated or {}).get(text, text).split())
+            lines.append("> " + translation)
+            if translation != written:  # one paragraph in the quote: "… (original: “…”)"
+                quote = _("“{text}”").format(text=written)
+                lines.append("> " + _("(original: {text})").format(text=quote))
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

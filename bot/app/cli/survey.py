@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.cli.shared import counted, in_transaction, no_event, nothing_loaded, pass_settings
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import ConfigurationError, Settings
 from bot.programme import meeting
 from bot.text.i18n import _, ngettext, pgettext
 
@@ -87,6 +87,13 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
     and a Markdown summary in LANG to paste into a report."""
     from bot.survey import results, store
     from bot.text.i18n import use_language
+    from bot.translation.settings import TranslationSettings
+
+    try:  # the provider whose stored translations to read; the service itself is not called
+        translation = TranslationSettings.from_env()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    provider = translation.provider if translation is not None else None
 
     async def work(db: AsyncSession) -> tuple[str, str, str]:
         event = await meeting.current_event(db, settings.event)
@@ -99,9 +106,13 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
         spec = store.spec_of(chosen[0])
         sets = await results.answer_sets(db, chosen[0])
         _invited, _started, finished = await results.participation_counts(db, chosen[0])
+        translated = (
+            await results.translations(db, spec, sets, lang, provider) if provider else None
+        )
         with use_language(lang):
-            summary = results.markdown(spec, results.summarise(spec, sets), finished)
-        return spec.key, results.csv_text(spec, sets), summary
+            summaries = results.summarise(spec, sets)
+            summary = results.markdown(spec, summaries, finished, translated)
+        return spec.key, results.csv_text(spec, sets, translated), summary
 
     survey_key, table, summary = in_transaction(work, settings)
     folder.mkdir(parents=True, exist_ok=True)
