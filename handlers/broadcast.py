@@ -318,7 +318,7 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
     if action == "status":
         return (await _status(ctx, number)).edited()
     found = await _latest(ctx, number)
-    if found is None:
+    if found is None or action not in ("cancel", "send", "english"):
         return answers.stale_button()
     if action == "cancel":
         return Reply((await _cancel(ctx, number)).text, edit=True)

@@ -119,6 +119,9 @@ async def test_a_delegate_cannot_press_the_new_button(
         rows = (await db.execute(select(OutboxMessage.key))).scalars().all()
         assert not [key for key in rows if key.startswith("broadcast:")]
     assert "not sent (preview)" in await olga.send("/broadcast status 1")
+    # A button of a later version, or forged: an action this one does not know sends nothing.
+    assert "no longer works" in await olga.press_unseen(english.replace("english", "urgent"))
+    assert "not sent (preview)" in await olga.send("/broadcast status 1")
 
 
 async def test_a_reader_with_translate_off_gets_english_with_the_note(
