@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app import bookkeeping
+from bot.app.roles import SCHEDULER, Roles
 from bot.app.scheduler import Scheduler
 from bot.chat import Sender
 from bot.clock import Clock, SystemClock
@@ -120,6 +121,16 @@ async def run(
     rates = [platform.rate for platform in platforms if platform.rate is not None]
     rate = (min(rates) if rates else 30.0) * 0.95
     planner = scheduler(sessions, clock, deliverers, settings.event, rate, translator)
+    roles = Roles()
+
+    async def take_scheduler_role() -> None:
+        roles.took(SCHEDULER)
+        await planner.start()
+
+    def leave_scheduler_role() -> None:
+        planner.stop()
+        roles.lost(SCHEDULER)
+
     background: list[asyncio.Task[None]] = []
     try:
         for service in services:
@@ -127,7 +138,9 @@ async def run(
             started.append(service)
         background = [
             asyncio.create_task(worker.run(stopping)),
-            asyncio.create_task(hold_scheduler_role(engine, stopping, planner.start, planner.stop)),
+            asyncio.create_task(
+                hold_scheduler_role(engine, stopping, take_scheduler_role, leave_scheduler_role)
+            ),
         ]
         log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")
         await stopping.wait()

@@ -47,7 +47,6 @@ async def hold_scheduler_role(
                     text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}
                 )
                 if locked:
-                    log.warning("this process holds the scheduler role")
                     await on_acquire()
                     try:
                         while not stopping.is_set():  # keep the connection, and so the lock
