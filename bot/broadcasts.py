@@ -27,6 +27,7 @@ from bot.models import (
     Texts,
 )
 from bot.notice import NOT_STORED, Notice
+from bot.paid_broadcasts import PaidBroadcasts, telegram_readers
 from bot.text.i18n import LANGUAGES
 from bot.translation import store as translations
 from bot.translation.reading import (
@@ -53,6 +54,8 @@ class BroadcastMessage(Notice):
     # A reader whose language is missing gets the English text automatically translated
     # (False: in English, with a note; rows queued before this field read as False).
     translate: bool = False
+    # Sent at Telegram's paid rate (an urgent broadcast, within its cap of Stars).
+    urgent: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,10 +190,12 @@ async def confirm(
     broadcast: Broadcast,
     now: datetime,
     translation_provider: str | None = None,
+    urgent: PaidBroadcasts | None = None,
 ) -> int:
     """Queue one message per recipient (leaving at `send_at`); returns how many. With a
     translation provider, readers of a missing language get the English text translated;
-    without, in English with a note."""
+    without, in English with a note. `urgent`: the first Telegram readers, as many as its cap
+    pays for, get theirs at Telegram's paid rate."""
     if broadcast.status != BroadcastStatus.DRAFT:
         return 0
     event = await db.get_one(Event, broadcast.event_id)
@@ -203,13 +208,18 @@ async def confirm(
             db, broadcast.texts["en"], broadcast.author_id, translation_provider, now, lacking
         )
     notice = BroadcastMessage(texts=broadcast.texts, translate=translate)
+    paid: set[int] = set()
+    if urgent is not None:
+        readers = await telegram_readers(db, people)
+        paid = set(readers[: urgent.paid_messages(len(readers))])
+    fast = replace(notice, urgent=True)
     await outbox.enqueue_many(
         db,
         [
             outbox.Message(
                 f"broadcast:{broadcast.id}:{pid}",
                 pid,
-                notice,
+                fast if pid in paid else notice,
                 broadcast_id=broadcast.id,
             )
             for pid in people
@@ -229,6 +239,7 @@ class ShownBroadcast:
 
     texts: Texts
     translated: ReadText | None = None
+    urgent: bool = False
 
 
 async def load_message(db: AsyncSession, notice: BroadcastMessage) -> ShownBroadcast:
@@ -236,8 +247,8 @@ async def load_message(db: AsyncSession, notice: BroadcastMessage) -> ShownBroad
     the reader's language may still be waited for."""
     reader = current_reader()  # None: no provider, or the reader chose /translate off
     if not notice.translate or reader is None or reader.language in notice.texts:
-        return ShownBroadcast(notice.texts)
-    return ShownBroadcast(notice.texts, await read(db, notice.texts["en"]))
+        return ShownBroadcast(notice.texts, urgent=notice.urgent)
+    return ShownBroadcast(notice.texts, await read(db, notice.texts["en"]), notice.urgent)
 
 
 async def read_missing(

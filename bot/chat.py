@@ -127,6 +127,8 @@ class Reply:
     form: Form | None = None
     images: tuple[Image, ...] = ()
     documents: tuple[Document, ...] = ()
+    # May take the platform's paid fast lane (an urgent broadcast: Telegram's paid rate).
+    urgent: bool = False
 
     def edited(self) -> Reply:
         """The same reply, replacing the message whose button was pressed; its pictures,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import Incoming, Reply
 from bot.clock import Clock
 from bot.models import Audience, ChatIdentity, Event, Participant, Role
+from bot.paid_broadcasts import PaidBroadcasts
 from bot.people import access
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Context:
     match: re.Match[str] | None = None
     # The configured translation provider's name (None: nothing is translated).
     translation_provider: str | None = None
+    # Urgent broadcasts at Telegram's paid rate, when the deployment allows them.
+    paid_broadcasts: PaidBroadcasts | None = None
 
     @property
     def translating(self) -> bool:

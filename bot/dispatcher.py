@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.context import Context, HandlerResult
 from bot.db import SessionFactory
 from bot.models import ProcessedDelivery
+from bot.paid_broadcasts import PaidBroadcasts
 from bot.people import participants
 from bot.programme import meeting
 from bot.router import Router
@@ -35,6 +36,8 @@ class Dispatcher:
     event_key: str | None = None
     # The configured translation provider's name: what people write is queued for translation.
     translation_provider: str | None = None
+    # Urgent broadcasts at Telegram's paid rate, when the deployment allows them.
+    paid_broadcasts: PaidBroadcasts | None = None
 
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
         """The replies to `incoming`; none when its delivery was handled before.
@@ -72,6 +75,7 @@ class Dispatcher:
                     identity,
                     language,
                     translation_provider=self.translation_provider,
+                    paid_broadcasts=self.paid_broadcasts,
                     **extra,
                 )
                 try:

@@ -29,7 +29,7 @@ from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
 from bot.text.numbers import parse_number
 from bot.translation.reading import ReadText, Shown, Translating
-from handlers import account, answers, labels, syntax
+from handlers import account, answers, broadcast_urgent, labels, syntax
 from handlers.syntax import is_keyword, keyword
 
 
@@ -251,16 +251,20 @@ async def _compose(ctx: ParticipantContext, head: str, texts: dict[str, str]) ->
                 f"{label}: "
                 + _("(missing: these readers get an automatic translation of the English text)")
             )
+    urgent_lines, urgent = await broadcast_urgent.offer(
+        ctx, draft, BroadcastButton("urgent", str(draft.id)).pack()
+    )
     if provider is None or not broadcasts.missing(texts):
-        return Reply("\n".join(lines), choices=_choices(draft.id, translating=False))
+        lines += urgent_lines
+        return Reply("\n".join(lines), choices=_choices(draft.id, False, urgent))
     # Shown if made already (the same text previewed again); else it follows as a notice.
     made = await broadcasts.read_missing(
         ctx.db, texts, Translating(provider), ctx.clock.now(), wait=False
     )
-    lines += ["", *_translations(made)]
+    lines += ["", *_translations(made), *urgent_lines]
     if None in made.values():
         await broadcasts.preview_when_translated(ctx.db, draft, provider, ctx.clock.now())
-    return Reply("\n".join(lines), choices=_choices(draft.id, translating=True))
+    return Reply("\n".join(lines), choices=_choices(draft.id, True, urgent))
 
 
 def _translations(made: dict[str, ReadText | None]) -> list[str]:
@@ -291,17 +295,20 @@ def _translations(made: dict[str, ReadText | None]) -> list[str]:
     return lines
 
 
-def _choices(number: int, translating: bool) -> tuple[tuple[Choice, ...], ...]:
+def _choices(
+    number: int, translating: bool, urgent: Choice | None = None
+) -> tuple[tuple[Choice, ...], ...]:
     """Send or cancel a draft; with a translation provider, "Send" translates what is missing
-    and a second button sends it in English with a note instead."""
+    and a second button sends it in English with a note instead; `urgent` on a row of its own."""
     send = Choice(_("Send"), BroadcastButton("send", str(number)).pack())
     cancel = Choice(_("Cancel"), BroadcastButton("cancel", str(number)).pack())
+    fast = ((urgent,),) if urgent is not None else ()
     if not translating:
-        return ((send, cancel),)
+        return ((send, cancel), *fast)
     english = Choice(
         _("Send in English with a note"), BroadcastButton("english", str(number)).pack()
     )
-    return ((send, english), (cancel,))
+    return ((send, english), *fast, (cancel,))
 
 
 def preview(shown: broadcasts.ShownPreview) -> Reply:
@@ -318,13 +325,15 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
     if action == "status":
         return (await _status(ctx, number)).edited()
     found = await _latest(ctx, number)
-    if found is None or action not in ("cancel", "send", "english"):
+    urgent = ctx.paid_broadcasts if action == "urgent" else None
+    if found is None or (action not in ("cancel", "send", "english") and urgent is None):
         return answers.stale_button()
     if action == "cancel":
         return Reply((await _cancel(ctx, number)).text, edit=True)
-    # "send" translates what is missing, when a provider is configured; "english" never does.
-    provider = ctx.translation_provider if action == "send" else None
-    queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now(), provider)
+    # "send" (and "urgent") translate what is missing, when a provider is configured;
+    # "english" never does.
+    provider = ctx.translation_provider if action != "english" else None
+    queued = await broadcasts.confirm(ctx.db, found, ctx.clock.now(), provider, urgent)
     if not queued and found.status != BroadcastStatus.QUEUED:
         return Reply(
             _("Broadcast #{number} was already handled.").format(number=found.id), edit=True

@@ -141,11 +141,11 @@ def broadcast(shown: ShownBroadcast) -> Reply:
     text = texts.get(current_language())
     if text is None and shown.translated is not None:
         body, choices = translation.shown(shown.translated)  # with the line, or the note
-        return Reply(f"📢 {body}", choices=choices)
+        return Reply(f"📢 {body}", choices=choices, urgent=shown.urgent)
     if text is None:
         note = _("(This message is not available in your language.)")
-        return Reply(f"📢 {escape(texts['en'])}\n\n{italic(note)}")
-    return Reply(f"📢 {escape(text)}")
+        return Reply(f"📢 {escape(texts['en'])}\n\n{italic(note)}", urgent=shown.urgent)
+    return Reply(f"📢 {escape(text)}", urgent=shown.urgent)
 
 
 def broadcast_report(notice: BroadcastReport) -> Reply:

@@ -21,6 +21,7 @@ from bot.db import SessionFactory, create_engine, session_factory, upgrade
 from bot.delivery.leader import hold_scheduler_role
 from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher, forget_old_deliveries
+from bot.paid_broadcasts import PaidBroadcasts
 from bot.people import participants
 from bot.platforms import Adapter, AdapterFactory, Deliverer
 from bot.platforms.console import ConsoleChat
@@ -78,6 +79,7 @@ async def run(
     mail: MailSettings | None = None,
     translator: Translator | None = None,
     translation_deadline: timedelta = DEFAULT_DEADLINE,
+    paid_broadcasts: PaidBroadcasts | None = None,
 ) -> None:
     """Serve the platforms `adapters` builds (read from the platform table by the caller, so
     that settings are checked before anything starts). With a `translator` (tcore's
@@ -93,7 +95,14 @@ async def run(
     router = build_router()
     provider = translator.name if translator is not None else None
     translating = Translating(provider, translation_deadline) if provider is not None else None
-    dispatcher = Dispatcher(router, sessions, clock, settings.event, translation_provider=provider)
+    dispatcher = Dispatcher(
+        router,
+        sessions,
+        clock,
+        settings.event,
+        translation_provider=provider,
+        paid_broadcasts=paid_broadcasts,
+    )
 
     platforms = [build(dispatcher) for build in adapters]
     if not platforms:

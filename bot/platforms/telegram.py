@@ -383,7 +383,8 @@ class TelegramAdapter:
                 if number == 0 and replacing is not None:
                     steps.append(_Step(part, partial(self._edit, chat_id, replacing, part, under)))
                 else:
-                    steps.append(_Step(part, partial(self._message, chat_id, part, under)))
+                    message = partial(self._message, chat_id, part, under, self._paid(reply))
+                    steps.append(_Step(part, message))
             for image in reply.images:
                 caption = markup.escape(image.caption)
                 steps.append(_Step(image.name, partial(self._photo, chat_id, image, caption, None)))
@@ -391,8 +392,17 @@ class TelegramAdapter:
             steps.append(_Step(document.name, partial(self._document, chat_id, document)))
         return steps
 
+    def _paid(self, reply: Reply) -> bool:
+        """An urgent broadcast's message goes at Telegram's paid rate, if the deployment allows
+        paid broadcasts (TELEGRAM_PAID_BROADCAST_STARS)."""
+        return reply.urgent and self.settings.paid_broadcast_stars > 0
+
     async def _message(
-        self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        text: str,
+        buttons: InlineKeyboardMarkup | None,
+        paid: bool = False,
     ) -> Message:
         return await self.application.bot.send_message(
             chat_id,
@@ -400,6 +410,7 @@ class TelegramAdapter:
             parse_mode=ParseMode.HTML,
             reply_markup=buttons,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            allow_paid_broadcast=paid or None,
         )
 
     async def _edit(

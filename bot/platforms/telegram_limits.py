@@ -12,6 +12,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.pacing import Pacer
+from bot.paid_broadcasts import PAID_RATE
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
     ) -> None:
         self._pacer = pacer
+        self._paid_pacer = Pacer(PAID_RATE)
         self._group_limit = max(0, round(group_max_rate))
         self._group_period = group_time_period
         self._max_retries = max_retries
@@ -74,10 +76,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     ) -> JSON:
         max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
         chat = _chat_of(data)
-        if chat is None or data.get("allow_paid_broadcast"):
+        if chat is None:
             return await self._with_retries(None, endpoint, max_retries, callback, args, kwargs)
+        # A paid broadcast's message is paced at Telegram's paid rate, not the free one.
+        pacer = self._paid_pacer if data.get("allow_paid_broadcast") else self._pacer
         async with self._chat_turn(chat):  # held through the retries: the message keeps its place
-            return await self._with_retries(chat, endpoint, max_retries, callback, args, kwargs)
+            return await self._with_retries(
+                chat, endpoint, max_retries, callback, args, kwargs, pacer
+            )
 
     async def _with_retries(
         self,
@@ -87,12 +93,13 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         callback: Callable[..., Coroutine[Any, Any, JSON]],
         args: Any,
         kwargs: dict[str, Any],
+        pacer: Pacer | None = None,
     ) -> JSON:
         for attempt in range(max_retries + 1):
             try:
                 if chat is None:
                     return await callback(*args, **kwargs)
-                async with self._pacer.turn():
+                async with (pacer or self._pacer).turn():
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
                 if attempt == max_retries:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigurationError, port_setting, rate_setting
+from bot.config import ConfigurationError, number_setting, port_setting, rate_setting
 
 if TYPE_CHECKING:
     from bot.dispatcher import Dispatcher
@@ -35,6 +35,8 @@ class TelegramSettings:
     # Telegram's limits for bots: 30 messages a second overall, 20 a minute in one group.
     rate: float = 30.0
     group_rate_per_minute: float = 20.0
+    # The most Stars one urgent broadcast may spend at Telegram's paid rate (0: never paid).
+    paid_broadcast_stars: int = 0
 
     @classmethod
     def from_env(cls) -> TelegramSettings | None:
@@ -63,7 +65,14 @@ class TelegramSettings:
             path="/" + os.environ.get("TELEGRAM_WEBHOOK_PATH", "/telegram").lstrip("/"),
             rate=rate,
             group_rate_per_minute=group_rate,
+            paid_broadcast_stars=paid_broadcast_stars(),
         )
+
+
+def paid_broadcast_stars() -> int:
+    """TELEGRAM_PAID_BROADCAST_STARS: the most Stars one urgent broadcast may spend (unset or
+    0: urgent broadcasts are not offered)."""
+    return number_setting("TELEGRAM_PAID_BROADCAST_STARS", 0, maximum=1_000_000)
 
 
 def adapter_from_env() -> AdapterFactory | None:

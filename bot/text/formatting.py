@@ -78,6 +78,11 @@ def relative(delta: timedelta) -> str:
     )
 
 
+def duration(delta: timedelta) -> str:
+    """`5 minutes` / `5 minutes` / `5 minutos`: how long, rounded as people say it."""
+    return str(format_timedelta(delta, threshold=1.5, locale=current_language()))
+
+
 def number(value: int) -> str:
     """`1,200` / `1 200` / `1200` as the reader's locale writes numbers."""
     return str(format_decimal(value, locale=current_language()))

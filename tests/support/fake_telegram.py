@@ -33,7 +33,9 @@ BOT_ID = 123456
 @dataclass
 class FakeTelegram(ApiServer):
     """`enforce_limits` makes it refuse, as Telegram does, more than 30 messages in any second
-    and more than one a second to the same chat (429 with retry_after)."""
+    and more than one a second to the same chat (429 with retry_after); a message sent with
+    `allow_paid_broadcast` counts instead against the paid limit of 1,000 a second, and costs
+    0.1 Stars (`paid`: how many were sent so)."""
 
     enforce_limits: bool = False
     refused: int = 0
@@ -42,7 +44,9 @@ class FakeTelegram(ApiServer):
     updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    paid: int = 0
     _recent: deque[float] = field(default_factory=deque)
+    _recent_paid: deque[float] = field(default_factory=deque)
     _last_to_chat: dict[str, float] = field(default_factory=dict)
     _polling: int = 0
 
@@ -101,13 +105,16 @@ class FakeTelegram(ApiServer):
 
     def _over_limit(self, params: dict[str, Any]) -> bool:
         now = time.monotonic()
-        while self._recent and self._recent[0] <= now - 1:
-            self._recent.popleft()
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True")
+        recent, limit = (self._recent_paid, 1000) if paid else (self._recent, 30)
+        while recent and recent[0] <= now - 1:
+            recent.popleft()
         chat = str(params.get("chat_id"))
-        if len(self._recent) >= 30 or now - self._last_to_chat.get(chat, -10.0) < 1:
+        if len(recent) >= limit or now - self._last_to_chat.get(chat, -10.0) < 1:
             return True
-        self._recent.append(now)
+        recent.append(now)
         self._last_to_chat[chat] = now
+        self.paid += paid
         return False
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:

@@ -11,7 +11,9 @@ import click
 
 from bot.app.cli.shared import AT_OPTION, database_errors, local_time, pass_settings
 from bot.config import ConfigurationError, MailSettings, Settings
+from bot.paid_broadcasts import PaidBroadcasts
 from bot.platforms import PLATFORMS
+from bot.platforms.telegram_settings import TelegramSettings
 from bot.text.i18n import negotiate
 from bot.translation.provider import Translator
 from bot.translation.reading import DEFAULT_DEADLINE
@@ -36,6 +38,12 @@ def run(settings: Settings, at: str | None) -> None:
         mail = MailSettings.from_env()
         # Checked here with the others, so that a wrong one stops the bot before it starts.
         translation = TranslationSettings.from_env()
+        telegram = TelegramSettings.from_env()
+        paid = (
+            PaidBroadcasts(telegram.paid_broadcast_stars, telegram.rate)
+            if telegram is not None and telegram.paid_broadcast_stars
+            else None
+        )
 
         async def serve() -> None:
             async with _translating(translation) as (translator, deadline):
@@ -46,6 +54,7 @@ def run(settings: Settings, at: str | None) -> None:
                     mail,
                     translator=translator,
                     translation_deadline=deadline,
+                    paid_broadcasts=paid,
                 )
 
         with database_errors(settings):
