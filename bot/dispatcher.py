@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import inbox
+from bot import inbox, metrics
 from bot.chat import Incoming, Reply
 from bot.clock import Clock
 from bot.context import Context, HandlerResult
@@ -36,6 +36,7 @@ class Dispatcher:
     # The configured translation provider's name: what people write is queued for translation.
     translation_provider: str | None = None
 
+    @metrics.timed_update
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
         """The replies to `incoming`; none when its delivery was handled before.
 

@@ -11,6 +11,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
 from bot.delivery.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 async with self._pacer.turn():
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
+                metrics.RATE_LIMITED.labels("telegram").inc()
                 if attempt == max_retries:
                     log.error("Telegram: %s still refused after %d retries", endpoint, attempt)
                     raise

@@ -25,6 +25,7 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
     MAIL_IMAP_HOST) until stopped."""
+    from bot.app.health import HealthSettings
     from bot.app.runner import NothingToRun
     from bot.app.runner import run as run_platforms
     from bot.platforms import PlatformError
@@ -36,6 +37,7 @@ def run(settings: Settings, at: str | None) -> None:
         mail = MailSettings.from_env()
         # Checked here with the others, so that a wrong one stops the bot before it starts.
         translation = TranslationSettings.from_env()
+        health = HealthSettings.from_env()
 
         async def serve() -> None:
             async with _translating(translation) as (translator, deadline):
@@ -46,6 +48,7 @@ def run(settings: Settings, at: str | None) -> None:
                     mail,
                     translator=translator,
                     translation_deadline=deadline,
+                    health=health,
                 )
 
         with database_errors(settings):
