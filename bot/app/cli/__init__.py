@@ -8,7 +8,7 @@ import os
 import click
 from babel import default_locale
 
-from bot.app.cli import database, people, programme, serve, survey, tables
+from bot.app.cli import database, doctor, people, programme, serve, survey, tables
 from bot.config import ConfigurationError, Settings
 from bot.logs import configure as configure_logging
 from bot.logs import log_format
@@ -55,3 +55,4 @@ main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
 main.add_command(serve.chat)
+main.add_command(doctor.doctor)
