@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -80,8 +80,8 @@ def reminder_due(payload: dict[str, Any]) -> datetime | None:
 
 
 def timed_update(
-    handle: Callable[P, Awaitable[T]],
-) -> Callable[P, Awaitable[T]]:
+    handle: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
     """Times Dispatcher.handle(self, incoming, …) into UPDATE_SECONDS by the update's platform."""
 
     @functools.wraps(handle)

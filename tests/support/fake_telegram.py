@@ -47,7 +47,11 @@ class FakeTelegram(ApiServer):
     _polling: int = 0
     # What getWebhookInfo answers; setWebhook and deleteWebhook change its url.
     webhook: dict[str, Any] = field(
-        default_factory=lambda: {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        default_factory=lambda: {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
     )
 
     def _routes(self, app: web.Application) -> None:
