@@ -8,20 +8,21 @@ import asyncio
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from bot import broadcasts
+from bot import broadcasts, metrics
 from bot.app.health import HealthSettings
 from bot.config import ConfigurationError
 from bot.db import create_engine, session_factory
-from bot.models import Event, Participant
+from bot.models import Event, OutboxMessage, OutboxStatus, Participant
 from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram
@@ -181,3 +182,23 @@ def test_health_server_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEALTH_PORT", "eighty")
     with pytest.raises(ConfigurationError, match="HEALTH_PORT"):
         HealthSettings.from_env()
+
+
+def test_a_reminder_sent_late_is_measured() -> None:
+    """Its lateness counts from when it was due: the session's start less the reader's /remind."""
+    starts = datetime(2017, 12, 2, 9, 0, tzinfo=UTC)
+    row = OutboxMessage(
+        kind="reminder",
+        status=OutboxStatus.DELIVERED,
+        payload={"starts_at": starts.isoformat(), "minutes": 15},
+    )
+    late = {"platform": "telegram", "outcome": "delivered"}
+    sent_before = REGISTRY.get_sample_value("coordbot_sends_total", late) or 0
+    count_before = REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_count") or 0
+    sum_before = REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_sum") or 0
+
+    metrics.recorded(row, "telegram", starts - timedelta(minutes=14))
+
+    assert REGISTRY.get_sample_value("coordbot_sends_total", late) == sent_before + 1
+    assert REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_count") == count_before + 1
+    assert REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_sum") == sum_before + 60
