@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import inbox
+from bot import inbox, metrics
 from bot.chat import Incoming, Reply
 from bot.clock import Clock
 from bot.context import Context, HandlerResult
@@ -39,6 +39,7 @@ class Dispatcher:
     # Urgent broadcasts at Telegram's paid rate, when the deployment allows them.
     paid_broadcasts: PaidBroadcasts | None = None
 
+    @metrics.timed_update
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
         """The replies to `incoming`; none when its delivery was handled before.
 

@@ -71,6 +71,7 @@ KERNEL_MODULES = (
     "bot.delivery",
     "bot.inbox",
     "bot.logs",
+    "bot.metrics",
     "bot.notice",
     "bot.paths",
     "bot.specfile",

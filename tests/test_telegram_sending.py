@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.broadcasts import BroadcastMessage
 from bot.chat import Reply
@@ -23,6 +24,8 @@ from handlers import build_notices
 from tests.support.chat import registered
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, text_message
 from tests.support.population import add_telegram_participants
+
+TELEGRAM = {"platform": "telegram"}
 
 # What a user notices: an answer within a second, whatever another chat or the bot is doing,
 # counted in messages, not in seconds: at most one second's worth of the others go first (the
@@ -82,6 +85,7 @@ async def test_one_chats_burst_does_not_delay_another_chats_reply(
 async def test_a_429_for_one_chat_pauses_that_chat_only(
     fake_telegram: FakeTelegram, telegram: TelegramAdapter
 ) -> None:
+    refused_before = REGISTRY.get_sample_value("coordbot_rate_limited_total", TELEGRAM) or 0
     fake_telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
     first = asyncio.gather(*(telegram.send(1, Reply(f"to chat 1, {n}")) for n in range(3)))
     await fake_telegram.messages(to(1))  # refused with a 429
@@ -93,6 +97,8 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(
     assert to_chat_1[1].at - to_chat_1[0].at >= 2  # chat 1 waited out its retry_after
     texts = [call.params["text"] for call in to_chat_1]  # and the refused message kept its place
     assert texts == ["to chat 1, 0", "to chat 1, 0", "to chat 1, 1", "to chat 1, 2"]
+    # …and /metrics counted the 429.
+    assert REGISTRY.get_sample_value("coordbot_rate_limited_total", TELEGRAM) == refused_before + 1
 
 
 @one_database

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app import bookkeeping
+from bot.app.health import HealthServer, HealthSettings
 from bot.app.roles import SCHEDULER, Roles
 from bot.app.scheduler import Scheduler
 from bot.chat import Sender
@@ -80,6 +81,7 @@ async def run(
     translator: Translator | None = None,
     translation_deadline: timedelta = DEFAULT_DEADLINE,
     paid_broadcasts: PaidBroadcasts | None = None,
+    health: HealthSettings | None = None,
 ) -> None:
     """Serve the platforms `adapters` builds (read from the platform table by the caller, so
     that settings are checked before anything starts). With a `translator` (tcore's
@@ -131,6 +133,8 @@ async def run(
     rate = (min(rates) if rates else 30.0) * 0.95
     planner = scheduler(sessions, clock, deliverers, settings.event, rate, translator)
     roles = Roles()
+    if health is not None:  # /healthz and /metrics (bot/app/health.py)
+        services.insert(0, HealthServer(health, engine, clock, roles))
 
     async def take_scheduler_role() -> None:
         roles.took(SCHEDULER)

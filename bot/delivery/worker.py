@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
@@ -194,6 +195,7 @@ class DeliveryWorker:
                 log.warning("delivering outbox message %s failed: %s", row.id, error)
                 outbox.retry_later(row, f"{type(error).__name__}: {error}"[:500], now)
             await db.commit()
+            metrics.recorded(row, prepared.platform, now)
 
     async def _reader(
         self, db: AsyncSession, participant_id: int, language: str, now: datetime

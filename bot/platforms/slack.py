@@ -37,6 +37,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.delivery.worker import Unreachable
 from bot.dispatcher import Dispatcher
@@ -210,6 +211,16 @@ def form_values(view: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(values)
 
 
+class _CountedRateLimits(AsyncRateLimitErrorRetryHandler):
+    """The SDK's handler for answers 429, each of them counted for /metrics."""
+
+    async def can_retry_async(self, **kwargs: Any) -> bool:
+        response = kwargs.get("response")
+        if response is not None and response.status_code == 429:
+            metrics.RATE_LIMITED.labels(PLATFORM).inc()
+        return await super().can_retry_async(**kwargs)
+
+
 class SlackAdapter:
     name = PLATFORM
     rate = None  # Slack's limits are per method and per channel: its SDK waits them out
@@ -221,7 +232,7 @@ class SlackAdapter:
             token=settings.bot_token,
             base_url=settings.api_url,
             retry_handlers=[
-                AsyncRateLimitErrorRetryHandler(max_retry_count=3),  # waits out Retry-After
+                _CountedRateLimits(max_retry_count=3),  # waits out Retry-After
                 AsyncConnectionErrorRetryHandler(max_retry_count=1),
             ],
         )

@@ -11,6 +11,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
 from bot.delivery.pacing import Pacer
 from bot.paid_broadcasts import PAID_RATE
 
@@ -102,6 +103,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 async with (pacer or self._pacer).turn():
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
+                metrics.RATE_LIMITED.labels("telegram").inc()
                 if attempt == max_retries:
                     log.error("Telegram: %s still refused after %d retries", endpoint, attempt)
                     raise

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot import metrics
 from bot.translation.errors import (
     NoFreeSlot,
     ServiceRefused,
@@ -156,7 +157,9 @@ class ResilientTranslator:
         try:
             result = await self._with_retries(request)
         except TranslationUnavailable as error:
-            if _service_fault(error):
+            fault = _service_fault(error)
+            metrics.TRANSLATIONS.labels(self.name, "failed" if fault else "refused").inc()
+            if fault:
                 self.circuit.failed()
             else:
                 self.circuit.released()
@@ -164,6 +167,7 @@ class ResilientTranslator:
         except BaseException:
             self.circuit.released()
             raise
+        metrics.TRANSLATIONS.labels(self.name, "ok").inc()
         self.circuit.succeeded()
         return result
 

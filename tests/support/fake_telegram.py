@@ -49,6 +49,14 @@ class FakeTelegram(ApiServer):
     _recent_paid: deque[float] = field(default_factory=deque)
     _last_to_chat: dict[str, float] = field(default_factory=dict)
     _polling: int = 0
+    # What getWebhookInfo answers; setWebhook and deleteWebhook change its url.
+    webhook: dict[str, Any] = field(
+        default_factory=lambda: {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+    )
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
@@ -141,6 +149,14 @@ class FakeTelegram(ApiServer):
                 file_id = given if isinstance(given, str) else f"file-{len(self.calls)}"
                 message["document"] = {"file_id": file_id, "file_unique_id": file_id}
             return message
+        if method in ("getWebhookInfo", "setWebhook", "deleteWebhook"):
+            return self._webhook_call(method, params)
+        return True
+
+    def _webhook_call(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getWebhookInfo":
+            return self.webhook
+        self.webhook["url"] = params.get("url", "") if method == "setWebhook" else ""
         return True
 
     async def _get_updates_call(self, params: dict[str, Any]) -> web.Response:

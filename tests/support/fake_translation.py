@@ -182,6 +182,14 @@ class FakeDeepL(FakeTranslationServer):
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v2/translate", self._translate)
+        app.router.add_get("/v2/usage", self._usage)
+
+    async def _usage(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"DeepL-Auth-Key {self.api_key}":
+            return web.json_response(
+                {"message": "Authorization failure, check auth_key"}, status=403
+            )
+        return web.json_response({"character_count": 1200, "character_limit": 500000})
 
     async def _translate(self, request: web.Request) -> web.Response:
         body = await request.read()

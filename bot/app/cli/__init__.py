@@ -8,9 +8,10 @@ import os
 import click
 from babel import default_locale
 
-from bot.app.cli import database, people, programme, serve, survey, tables
-from bot.config import Settings
+from bot.app.cli import database, doctor, people, programme, serve, survey, tables
+from bot.config import ConfigurationError, Settings
 from bot.logs import configure as configure_logging
+from bot.logs import log_format
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate, set_process_language
 from bot.translation.settings import SECRET_NAMES as TRANSLATION_SECRETS
@@ -23,7 +24,10 @@ def main(context: click.Context, verbose: bool) -> None:
     """coordbot: coordinates an international meeting over chat, in English, French and Spanish.
 
     The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
-    configure_logging(verbose, secrets=_secrets_in_environment())
+    try:
+        configure_logging(verbose, secrets=_secrets_in_environment(), style=log_format())
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
     context.obj = Settings.from_env()
     set_process_language(terminal_language())
 
@@ -51,3 +55,4 @@ main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
 main.add_command(serve.chat)
+main.add_command(doctor.doctor)

@@ -27,6 +27,7 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
     MAIL_IMAP_HOST) until stopped."""
+    from bot.app.health import HealthSettings
     from bot.app.runner import NothingToRun
     from bot.app.runner import run as run_platforms
     from bot.platforms import PlatformError
@@ -44,6 +45,7 @@ def run(settings: Settings, at: str | None) -> None:
             if telegram is not None and telegram.paid_broadcast_stars
             else None
         )
+        health = HealthSettings.from_env()
 
         async def serve() -> None:
             async with _translating(translation) as (translator, deadline):
@@ -55,6 +57,7 @@ def run(settings: Settings, at: str | None) -> None:
                     translator=translator,
                     translation_deadline=deadline,
                     paid_broadcasts=paid,
+                    health=health,
                 )
 
         with database_errors(settings):
