@@ -3,8 +3,8 @@
 It records every call, serves updates through getUpdates (long polling included), and answers
 with 429 (retry_after), 400, 403 or 500 when a test asks it to. As strict as Telegram: a call of
 getUpdates with an offset confirms (drops for good) every update below it, a getUpdates while
-another one is in flight (or while a webhook is set) gets 409, and `push` sends any JSON, also updates that
-python-telegram-bot cannot parse (see `unparseable_poll`).
+another one is in flight (or while a webhook is set) gets 409, and `push` sends any JSON, also
+updates that python-telegram-bot cannot parse (see `unparseable_poll`).
 """
 
 from __future__ import annotations
