@@ -152,3 +152,18 @@ async def test_a_message_claimed_again_after_its_lease_is_sent_once(
     await slow.deliver_one(claimed)  # the stalled one wakes up
     assert len(deliverer.sent) == 1
     assert [row.status for row in await _rows(dispatcher)] == [OutboxStatus.DELIVERED]
+
+
+async def test_a_process_that_lost_its_role_gives_its_claimed_messages_back_at_once(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    await _queue(dispatcher, demo_event, clock)
+    deliverer = Flaky()
+    losing, taking = _worker(dispatcher, deliverer), _worker(dispatcher, deliverer)
+    [claimed] = await losing.claim()
+    losing.deliverers = {}  # the platform's role went to another process (or this one stops)
+    await losing.deliver_one(claimed)
+    [row] = await _rows(dispatcher)
+    assert row.status == OutboxStatus.PENDING and row.attempts == 0
+    assert await taking.deliver_due() == 1  # at once, not after the lease
+    assert len(deliverer.sent) == 1

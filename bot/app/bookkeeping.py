@@ -16,6 +16,8 @@ and it needs neither a new column nor a second path through the delivery worker.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Protocol
@@ -83,6 +85,26 @@ def routine(
     return jobs
 
 
+async def show_progress(
+    sessions: SessionFactory,
+    clock: Clock,
+    render: ProgressRenderer,
+    editors: Mapping[str, Editor],
+    stopping: asyncio.Event,
+) -> None:
+    """In every process, every second: the progress messages on the platforms whose role it
+    holds (`editors`, changing as roles come and go), so that each edit is paced with the rest
+    of what that bot sends."""
+    progress = ProgressMessages(sessions, clock, render, editors)
+    while not stopping.is_set():
+        try:
+            await progress.show()
+        except Exception:  # a missed edit is shown right by the next one
+            log.exception("showing broadcasts' progress failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), SECONDS)
+
+
 class ProgressMessages:
     """Finished broadcasts' reports, and their authors' progress messages on the platforms
     this process serves (`editors`), rewritten with no transaction open."""
@@ -101,8 +123,16 @@ class ProgressMessages:
 
     async def finish_and_show(self) -> None:
         async with self.sessions() as db:
+            await broadcasts.finish(db, self.clock.now())
+            await db.commit()
+        await self.show()
+
+    async def show(self) -> None:
+        """Rewrite the progress messages that are behind, on the platforms of `editors`."""
+        if not self.editors:
+            return
+        async with self.sessions() as db:
             now = self.clock.now()
-            await broadcasts.finish(db, now)
             edits = await broadcasts.progress_due(db, now, list(self.editors))
             rendered = []
             for edit in edits:

@@ -13,13 +13,14 @@ from typing import Protocol
 
 from bot.app import bookkeeping
 from bot.app.health import HealthServer, HealthSettings
+from bot.app.platform_roles import hold_platform_roles, open_platform
 from bot.app.roles import SCHEDULER, Roles
 from bot.app.scheduler import Scheduler
 from bot.chat import Sender
 from bot.clock import Clock, SystemClock
 from bot.config import MailSettings, Settings
 from bot.db import SessionFactory, create_engine, session_factory, upgrade
-from bot.delivery.leader import hold_scheduler_role
+from bot.delivery.leader import LOCK_KEY, hold_role
 from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher, forget_old_deliveries
 from bot.paid_broadcasts import PaidBroadcasts
@@ -125,34 +126,50 @@ async def run(
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stopping.set)
     started: list[Service] = []
-    deliverers = {platform.name: platform for platform in platforms}
-    worker = delivery_worker(sessions, clock, deliverers, translating)
+    # The worker sends through the platforms whose role this process holds (all of them on
+    # SQLite, or for the one process holding them on PostgreSQL): one pace per bot.
+    serving: dict[str, Deliverer] = {}
+    worker = delivery_worker(sessions, clock, serving, translating)
     # Reminders start early enough to leave at the platforms' rate, with a little to spare
     # (each message counts against the limit for a round trip more than its second).
     rates = [platform.rate for platform in platforms if platform.rate is not None]
     rate = (min(rates) if rates else 30.0) * 0.95
-    planner = scheduler(sessions, clock, deliverers, settings.event, rate, translator)
+    # Progress messages are edited by the process serving their platform (`show_progress`),
+    # not by the scheduler's holder: an edit counts against the bot's limit too.
+    planner = scheduler(sessions, clock, {}, settings.event, rate, translator)
     roles = Roles()
     if health is not None:  # /healthz and /metrics (bot/app/health.py)
         services.insert(0, HealthServer(health, engine, clock, roles))
 
-    async def take_scheduler_role() -> None:
-        roles.took(SCHEDULER)
-        await planner.start()
-
-    def leave_scheduler_role() -> None:
+    async def leave_scheduler_role() -> None:
         planner.stop()
-        roles.lost(SCHEDULER)
 
     background: list[asyncio.Task[None]] = []
     try:
         for service in services:
-            await service.start()
+            if service in platforms:
+                await open_platform(platforms[platforms.index(service)])
+            else:
+                await service.start()
             started.append(service)
         background = [
             asyncio.create_task(worker.run(stopping)),
             asyncio.create_task(
-                hold_scheduler_role(engine, stopping, take_scheduler_role, leave_scheduler_role)
+                hold_role(
+                    engine,
+                    LOCK_KEY,
+                    SCHEDULER,
+                    roles,
+                    stopping,
+                    planner.start,
+                    leave_scheduler_role,
+                )
+            ),
+            asyncio.create_task(hold_platform_roles(engine, platforms, roles, stopping, serving)),
+            asyncio.create_task(
+                bookkeeping.show_progress(
+                    sessions, clock, broadcast_handlers.progress, serving, stopping
+                )
             ),
         ]
         log.warning("coordbot is running; stop it with Ctrl-C or SIGTERM")

@@ -184,6 +184,13 @@ def leave_for_another_worker(row: OutboxMessage, now: datetime) -> None:
     row.not_before = now + HANDOVER
 
 
+def give_back(row: OutboxMessage, now: datetime) -> None:
+    """Give the row back at once (this process no longer sends: the one that took its role
+    over will): no attempt counted."""
+    row.attempts -= 1
+    row.not_before = now
+
+
 # How long a message waiting for its translation is left before it is looked at again.
 MOMENT = timedelta(seconds=1)
 

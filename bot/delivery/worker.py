@@ -72,14 +72,17 @@ class DeliveryWorker:
         self.sessions = sessions
         self.clock = clock
         self.notices = notices
-        self.deliverers = deliverers
-        self.platforms = list(deliverers)
+        self.deliverers = deliverers  # may change: the platforms whose role this process holds
         self.concurrency = concurrency
         self.per_chat_interval = per_chat_interval
         self.batch = batch
         self.translating = translating
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._last_sent: dict[tuple[str, str], float] = {}
+
+    @property
+    def platforms(self) -> list[str]:
+        return list(self.deliverers)
 
     async def claim(self) -> list[int]:
         """Take due rows for this worker (leased: another worker takes them back if this one
@@ -127,6 +130,10 @@ class DeliveryWorker:
             if outbox.expired(row, now):
                 log.info("outbox message %s (%s) expired before it could be sent", row.id, row.key)
                 outbox.give_up(row, "expired before it could be sent", now)
+                await db.commit()
+                return None
+            if not self.deliverers:  # this process just lost its roles (or is stopping)
+                outbox.give_back(row, now)
                 await db.commit()
                 return None
             account = await outbox.recipient_account(db, row.participant_id, self.platforms)
@@ -246,6 +253,10 @@ class DeliveryWorker:
         senders = [asyncio.create_task(sender()) for _ in range(self.concurrency)]
         try:
             while not stopping.is_set():
+                if not self.deliverers:  # another process holds every platform's role
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), interval)
+                    continue
                 if queue.qsize() >= self.concurrency:
                     await asyncio.sleep(0.02)
                     continue

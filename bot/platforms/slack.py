@@ -279,6 +279,19 @@ class SlackAdapter:
             await web.TCPSite(self._web, self.settings.listen, self.settings.port).start()
         log.info("Slack: running (%s)", "Socket Mode" if self._socket else "HTTP")
 
+    @property
+    def role_identity(self) -> str:
+        """Which app this is, for the lock of its role (a digest of the token, never the
+        token): one process sends its queued messages within Slack's per-channel limits."""
+        return "slack:" + hashlib.sha256(self.settings.bot_token.encode()).hexdigest()[:16]
+
+    async def take_role(self) -> None:
+        """Events reach whichever process Slack picks (a socket or a request each): each
+        answers its own; only the outbox's sending depends on the role."""
+
+    async def leave_role(self) -> None:
+        pass
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]

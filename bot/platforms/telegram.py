@@ -168,6 +168,13 @@ class TelegramAdapter:
         return self.application.bot.username
 
     async def start(self) -> None:
+        """One process alone: open, and hold the bot's role from the start."""
+        await self.open()
+        await self.take_role()
+
+    async def open(self) -> None:
+        """Ready to send, and in webhook mode to store what Telegram posts; receiving and
+        handling wait for the role (`take_role`)."""
         try:
             await self.application.initialize()
         except (InvalidToken, NetworkError) as error:
@@ -181,21 +188,33 @@ class TelegramAdapter:
             ) from error
         await self.publish_commands(self.dispatcher.router)
         if self.settings.webhook_url:
-            await self.intake.start(polling=False)
-            await self._start_webhook()
+            await self._start_webhook()  # every process stores what it is sent
         else:
             await self.application.bot.delete_webhook()
-            await self.intake.start(polling=True)
         log.info(
             "Telegram: @%s is running (%s)",
             self.username,
             "webhook" if self.settings.webhook_url else "polling",
         )
 
+    @property
+    def role_identity(self) -> str:
+        """Which bot this is, for the lock of its role: its id (the token's first part), the
+        same in every process; never the token itself."""
+        return f"telegram:{self.settings.token.split(':', 1)[0]}"
+
+    async def take_role(self) -> None:
+        """This process now polls (or reads what every webhook stored), handles and sends for
+        the bot: one update stream, one pace within Telegram's limits."""
+        await self.intake.take_role(polling=not self.settings.webhook_url)
+
+    async def leave_role(self) -> None:
+        await self.intake.leave_role()
+
     async def stop(self) -> None:
         if self._webhook is not None:
             await self._webhook.cleanup()
-        await self.intake.stop()
+        await self.intake.leave_role()
         await self.application.shutdown()
 
     async def publish_commands(self, router: Router) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -76,13 +77,17 @@ class TelegramIntake:
         per_chat: int = 20,
         poll_timeout: int = 10,
         sweep_every: float = 30.0,
+        watch_every: float = 0.25,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.queues = ChatQueues(
-            process, load=self._load, concurrency=concurrency, limit=limit, per_chat=per_chat
-        )
+        self._process = process
+        self._queue_sizes = (concurrency, limit, per_chat)
+        self.queues = self._new_queues()
         self.limit = limit
+        self.watch_every = watch_every
+        self._finished: deque[str] = deque(maxlen=10_000)  # lately, by this process
+        self._finished_ids: set[str] = set()
         self.poll_timeout = poll_timeout
         self.sweep_every = sweep_every
         self.allowed_updates = list(allowed_updates)  # empty: Telegram's default kinds
@@ -90,19 +95,55 @@ class TelegramIntake:
         self._tasks: list[asyncio.Task[None]] = []
         self.quiet = QuietLog(log)  # per adapter: each process logs a problem once
 
+    @property
+    def holding(self) -> bool:
+        """Whether this process holds the bot's Telegram role: it polls (or reads what every
+        process's webhook stored), handles and replies. The others only store webhook
+        updates."""
+        return bool(self._tasks)
+
     async def start(self, *, polling: bool) -> None:
-        await self._refill()  # what a previous run stored and did not finish, first
+        """One process alone: it holds the role from the start."""
+        await self.take_role(polling=polling)
+
+    async def stop(self) -> None:
+        await self.leave_role()
+
+    async def take_role(self, *, polling: bool) -> None:
+        """Handle the bot's updates from now on: what was stored and not finished (by a run or
+        a process that died) first, then what comes, by polling or from the inbox."""
+        await self._refill()
         self.queues.start()
         self._tasks.append(asyncio.create_task(self._sweep()))
         if polling:
             self._tasks.append(asyncio.create_task(self._poll()))
+        else:  # other processes' webhooks store updates too: read them from the inbox
+            self._tasks.append(asyncio.create_task(self._watch()))
 
-    async def stop(self) -> None:
+    async def leave_role(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.queues.stop()
+        self.queues = self._new_queues()  # ready to take the role again
+
+    def _new_queues(self) -> ChatQueues:
+        concurrency, limit, per_chat = self._queue_sizes
+        return ChatQueues(
+            self._process_once,
+            load=self._load,
+            concurrency=concurrency,
+            limit=limit,
+            per_chat=per_chat,
+        )
+
+    async def _process_once(self, stored: Stored) -> None:
+        await self._process(stored)
+        if len(self._finished) == self._finished.maxlen:
+            self._finished_ids.discard(self._finished[0])
+        self._finished.append(stored.delivery_id)
+        self._finished_ids.add(stored.delivery_id)
 
     async def receive(self, updates: Sequence[tuple[dict[str, Any], str]]) -> None:
         """Store updates (each with its JSON text), then queue those that are new. Raises when
@@ -112,6 +153,8 @@ class TelegramIntake:
                 self.sessions, PLATFORM, [(str(u["update_id"]), text) for u, text in updates]
             )
         )
+        if not self.holding:
+            return  # the process holding the role reads it from the inbox
         for update, _text in sorted(updates, key=lambda pair: int(pair[0]["update_id"])):
             if str(update["update_id"]) in new and len(self.queues.queued) < self.limit:
                 self.queues.put(chat_key(update), Stored(str(update["update_id"]), update))
@@ -133,7 +176,9 @@ class TelegramIntake:
             older_than=older_than,
             skip=self.queues.queued | self.queues.held_back,
         ):
-            self.queues.put(chat_key(stored.payload), stored)
+            # Read before this process finished it (the query raced the handling): done.
+            if stored.delivery_id not in self._finished_ids:
+                self.queues.put(chat_key(stored.payload), stored)
 
     async def _sweep(self) -> None:
         """Updates left behind (by a process that died, or beyond the queues' limit) are taken
@@ -144,6 +189,17 @@ class TelegramIntake:
                 await self._refill(older_than=timedelta(seconds=self.sweep_every))
             except Exception as error:
                 self.quiet.log(logging.WARNING, "sweep", "Telegram: inbox sweep failed: %r", error)
+
+    async def _watch(self) -> None:
+        """Webhook mode: any process behind the load balancer stores an update; the one
+        holding the role notices it here, within `watch_every`."""
+        while True:
+            await asyncio.sleep(self.watch_every)
+            await self.queues.room.wait()
+            try:
+                await self._refill()
+            except Exception as error:
+                self.quiet.log(logging.WARNING, "watch", "Telegram: inbox read failed: %r", error)
 
     async def _poll(self) -> None:
         """Long polling, with the offset of the last update stored (not merely fetched)."""

@@ -3,8 +3,8 @@
 It records every call, serves updates through getUpdates (long polling included), and answers
 with 429 (retry_after), 400, 403 or 500 when a test asks it to. As strict as Telegram: a call of
 getUpdates with an offset confirms (drops for good) every update below it, a getUpdates while
-another one is in flight gets 409, and `push` sends any JSON, also updates that
-python-telegram-bot cannot parse (see `unparseable_poll`).
+another one is in flight (or while a webhook is set) gets 409, and `push` sends any JSON, also
+updates that python-telegram-bot cannot parse (see `unparseable_poll`).
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ from tests.support.recording_server import Failure as Failure
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BOT_USERNAME = "coordbot_test_bot"
 BOT_ID = 123456
+# What counts against a bot's 30 messages a second and a chat's one.
+SENDING = ("sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage")
 
 
 @dataclass
 class FakeTelegram(ApiServer):
     """`enforce_limits` makes it refuse, as Telegram does, more than 30 messages in any second
-    and more than one a second to the same chat (429 with retry_after); a message sent with
-    `allow_paid_broadcast` counts instead against the paid limit of 1,000 a second, and costs
-    0.1 Stars (`paid`: how many were sent so)."""
+    and more than one a second to the same chat (429 with retry_after), counting every message
+    sent (text, photo, document) per bot, whichever connection or process it comes from; a
+    message sent with `allow_paid_broadcast` counts instead against the paid limit of 1,000 a
+    second, and costs 0.1 Stars (`paid`: how many were sent so)."""
 
     enforce_limits: bool = False
     refused: int = 0
@@ -87,7 +90,7 @@ class FakeTelegram(ApiServer):
         params = await _params(request)
         if method == "getUpdates":
             return await self._get_updates_call(params)
-        if self.enforce_limits and method == "sendMessage" and self._over_limit(params):
+        if self.enforce_limits and method in SENDING and self._over_limit(params):
             self.refused += 1
             return web.json_response(
                 {
@@ -160,6 +163,12 @@ class FakeTelegram(ApiServer):
         return True
 
     async def _get_updates_call(self, params: dict[str, Any]) -> web.Response:
+        if self.webhook["url"]:
+            self.conflicts += 1
+            description = "Conflict: can't use getUpdates method while webhook is active"
+            return web.json_response(
+                {"ok": False, "error_code": 409, "description": description}, status=409
+            )
         if self._polling:
             self.conflicts += 1
             description = (
