@@ -137,17 +137,18 @@ async def test_healthz_and_metrics_of_a_running_bot(
     assert await _sample(base, "coordbot_sends_total", delivered) == 0
 
     await _broadcast_to_one(served_url)
+    # The broadcast, then its report to its author (who is also its one reader).
     await fake_telegram.messages(
-        lambda call: call.method == "sendMessage" and "Buses" in str(call.params.get("text")),
+        lambda call: call.method == "sendMessage" and "📊" in str(call.params.get("text")),
         1,
         within=30,
     )
 
     async def counted() -> bool:
-        return await _sample(base, "coordbot_sends_total", delivered) == 1
+        return await _sample(base, "coordbot_sends_total", delivered) == 2
 
-    await eventually(counted, 10, what="the message counted as delivered")
-    assert await _sample(base, "coordbot_outbox_messages", {"status": "delivered"}) == 1
+    await eventually(counted, 10, what="both messages counted as delivered")
+    assert await _sample(base, "coordbot_outbox_messages", {"status": "delivered"}) == 2
     assert await _sample(base, "coordbot_outbox_messages", {"status": "pending"}) == 0
     _status, text = await _get(f"{base}/metrics")
     assert "coordbot_update_handling_seconds" in text
