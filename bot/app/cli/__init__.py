@@ -8,8 +8,9 @@ import os
 import click
 from babel import default_locale
 
-from bot.app.cli import database, people, programme, serve, survey, tables
-from bot.config import Settings
+from bot.app.cli import database, demo, people, programme, serve, survey, tables
+from bot.app.envfile import load_env_file
+from bot.config import ConfigurationError, Settings
 from bot.logs import configure as configure_logging
 from bot.platforms import PLATFORMS
 from bot.text.i18n import negotiate, set_process_language
@@ -22,10 +23,16 @@ from bot.translation.settings import SECRET_NAMES as TRANSLATION_SECRETS
 def main(context: click.Context, verbose: bool) -> None:
     """coordbot: coordinates an international meeting over chat, in English, French and Spanish.
 
-    The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
+    The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default).
+    Settings are read from the environment and from .env in this folder (or the file
+    COORDBOT_ENV_FILE names); the environment wins."""
+    set_process_language(terminal_language())
+    try:
+        load_env_file()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
     configure_logging(verbose, secrets=_secrets_in_environment())
     context.obj = Settings.from_env()
-    set_process_language(terminal_language())
 
 
 def terminal_language() -> str | None:
@@ -50,4 +57,5 @@ main.add_command(programme.programme)
 main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
+main.add_command(demo.demo)
 main.add_command(serve.chat)
