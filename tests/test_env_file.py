@@ -86,9 +86,7 @@ async def test_coordbot_env_file_names_another_file(tmp_path: Path) -> None:
 
 async def test_a_malformed_line_is_named_in_the_readers_language(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
-        "COORDBOT_DATABASE_URL=sqlite:///bot.sqlite3\n"
-        "\n"
-        "TELEGRAM BOT TOKEN is 123:abc\n"
+        "COORDBOT_DATABASE_URL=sqlite:///bot.sqlite3\n\nTELEGRAM BOT TOKEN is 123:abc\n"
     )
     status, _out, err = await _run(tmp_path, _environment(), "db", "upgrade")
     assert status == 1

@@ -61,7 +61,8 @@ def test_the_installed_wheel_runs_the_demo_in_french_outside_the_checkout(tmp_pa
 
     demo = Path(_run(coordbot, "demo", "path", cwd=outside, env=env).strip())
     assert not demo.is_relative_to(ROOT)
-    loaded = _run(coordbot, "programme", "load", demo / "puerto-vallarta-2017.yaml", cwd=outside, env=env)
+    programme = demo / "puerto-vallarta-2017.yaml"
+    loaded = _run(coordbot, "programme", "load", programme, cwd=outside, env=env)
     assert "Création de puerto-vallarta-2017\u00a0: 22 séances" in loaded
     everyone = _run(coordbot, "demo", "load", cwd=outside, env=env)
     assert "Fiches créées\u00a0: 81" in everyone

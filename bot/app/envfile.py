@@ -42,4 +42,3 @@ def load_env_file() -> Path | None:
             raise ConfigurationError(message.format(path=path, line=line))
     load_dotenv(stream=io.StringIO(text), override=False)
     return path
-
