@@ -3,9 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DEMO_EVENT := events/puerto-vallarta-2017.yaml
-DEMO_PEOPLE := events/puerto-vallarta-2017-participants.csv
-DEMO_SURVEY := events/puerto-vallarta-2017-survey.yaml
 
 .PHONY: install demo test lint bench locales
 
@@ -19,9 +16,7 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 demo: install
-	$(BIN)/coordbot programme load $(DEMO_EVENT)
-	$(BIN)/coordbot participants import $(DEMO_PEOPLE)
-	$(BIN)/coordbot survey load $(DEMO_SURVEY)
+	$(BIN)/coordbot demo load
 	$(BIN)/coordbot chat --as delegate --at "2017-12-02 08:10"
 
 lint: install

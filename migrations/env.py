@@ -3,13 +3,16 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import TypeDecorator
+from sqlalchemy import TypeDecorator, text
 from sqlalchemy.engine import Connection
 
 from bot.db import create_engine
 from bot.models import Base
 
 target_metadata = Base.metadata
+
+# PostgreSQL advisory lock taken for the migration's transaction: "coordbot" in ASCII.
+MIGRATION_LOCK = int.from_bytes(b"coordbot", "big")
 
 
 def _render_item(kind: str, obj: object, _context: object) -> str | bool:
@@ -36,6 +39,16 @@ async def _run() -> None:
     engine = create_engine(context.config.attributes["database_url"], for_migrations=True)
     try:
         async with engine.connect() as connection:
+            # Processes started together (replicas) each migrate: one at a time, and the next
+            # finds the schema at head. The transaction begun here holds the lock, and Alembic,
+            # finding it begun, commits once at the end rather than after each revision (as it
+            # would on SQLite, letting another process in between).
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            else:
+                await connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock
             await connection.run_sync(_migrate)
             if connection.dialect.name == "sqlite":
                 broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()

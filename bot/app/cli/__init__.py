@@ -8,7 +8,8 @@ import os
 import click
 from babel import default_locale
 
-from bot.app.cli import database, doctor, people, programme, serve, survey, tables
+from bot.app.cli import database, demo, doctor, people, programme, serve, survey, tables
+from bot.app.envfile import load_env_file
 from bot.config import ConfigurationError, Settings
 from bot.logs import configure as configure_logging
 from bot.logs import log_format
@@ -23,13 +24,16 @@ from bot.translation.settings import SECRET_NAMES as TRANSLATION_SECRETS
 def main(context: click.Context, verbose: bool) -> None:
     """coordbot: coordinates an international meeting over chat, in English, French and Spanish.
 
-    The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default)."""
+    The database is COORDBOT_DATABASE_URL (a SQLite file coordbot.sqlite3 by default).
+    Settings are read from the environment and from .env in this folder (or the file
+    COORDBOT_ENV_FILE names); the environment wins."""
+    set_process_language(terminal_language())
     try:
+        load_env_file()  # before the settings, LOG_FORMAT included
         configure_logging(verbose, secrets=_secrets_in_environment(), style=log_format())
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from error
     context.obj = Settings.from_env()
-    set_process_language(terminal_language())
 
 
 def terminal_language() -> str | None:
@@ -54,5 +58,6 @@ main.add_command(programme.programme)
 main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
+main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)

@@ -1,0 +1,61 @@
+"""Several processes starting at once (compose's replicas) each migrate the database: the
+upgrades queue behind one another instead of colliding."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.db import create_engine
+from tests.support.databases import create_postgres_database, drop_postgres_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_url")  # skips or fails when PostgreSQL is unreachable
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+async def _coordbot_upgrade(url: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        "upgrade",
+        env={**os.environ, "COORDBOT_DATABASE_URL": url, "LANG": "C.UTF-8"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    return await process.wait(), stderr.decode()
+
+
+async def test_three_upgrades_at_once_build_the_schema_once(empty_database: str) -> None:
+    """Three processes, as Alembic is not made for threads of one process."""
+    results = await asyncio.gather(*(_coordbot_upgrade(empty_database) for _ in range(3)))
+
+    assert [code for code, _ in results] == [0, 0, 0], [stderr for _, stderr in results]
+
+    engine = create_engine(empty_database)
+    try:
+        async with engine.connect() as connection:
+            versions = (await connection.execute(text("SELECT * FROM alembic_version"))).all()
+            events = (await connection.execute(text("SELECT count(*) FROM events"))).scalar()
+    finally:
+        await engine.dispose()
+    assert len(versions) == 1
+    assert events == 0
