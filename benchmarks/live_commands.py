@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from pathlib import Path
@@ -84,6 +85,12 @@ async def warm_up(load: Load) -> None:
     await load.wait(chats, within=60)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def summary(latencies: list[float]) -> str:
     if not latencies:
         return "no answer"
@@ -93,15 +100,18 @@ def summary(latencies: list[float]) -> str:
     )
 
 
-async def burst(load: Load, count: int) -> None:
+async def burst(load: Load, count: int, pid: int) -> None:
+    cpu = cpu_seconds(pid)
     started = time.monotonic()
     chats = {await load.push() for _ in range(count)}
     found = await load.wait(chats, within=count / 5 + 30)
     last = max(found.values(), default=started)
     rate = len(found) / max(last - started, 1e-9)
+    spent = (cpu_seconds(pid) - cpu) * 1000 / max(len(found), 1)
     print(
         f"(a) burst of {count:,} /agenda from new chats: {rate:.0f} answers/s, "
-        f"{count - len(found)} unanswered; latency {summary(load.latencies(found))}"
+        f"{count - len(found)} unanswered; latency {summary(load.latencies(found))}; "
+        f"the bot's CPU: {spent:.1f} ms an answer"
     )
 
 
@@ -146,7 +156,7 @@ async def main() -> None:
                 await fake.wait_for("getMe", within=60)
                 await warm_up(load)
                 if options.only in (None, "a"):
-                    await burst(load, options.burst)
+                    await burst(load, options.burst, bot.pid)
                 if options.only in (None, "b"):
                     await steady(load, options.rate, options.seconds, "(b)")
             finally:
