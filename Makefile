@@ -35,6 +35,7 @@ test: lint
 bench: install
 	$(BIN)/python -m benchmarks.commands
 	$(BIN)/python -m benchmarks.delivery
+	$(BIN)/python -m benchmarks.live_commands
 	$(BIN)/python -m benchmarks.mail_parse
 	$(BIN)/python -m benchmarks.mail_intake
 	$(BIN)/python -m benchmarks.translation
