@@ -85,8 +85,15 @@ async def broadcast(url: str, text_en: str) -> None:
 
 
 async def start_bot(
-    url: str, api: str, log: Path, at: str | None = None
+    url: str,
+    api: str,
+    log: Path,
+    at: str | None = None,
+    rate: str | None = None,
+    profile: Path | None = None,
 ) -> asyncio.subprocess.Process:
+    """`rate`: TELEGRAM_RATE, Telegram's 30 unless given (1000 lifts the pacing of replies);
+    `profile`: where cProfile writes what the process spent its time on."""
     env = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -94,7 +101,10 @@ async def start_bot(
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": api,
     }
-    args = [sys.executable, "-m", "bot", "-v", "run"] + (["--at", at] if at else [])
+    if rate is not None:
+        env["TELEGRAM_RATE"] = rate
+    profiling = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    args = [sys.executable, *profiling, "-m", "bot", "-v", "run"] + (["--at", at] if at else [])
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
             *args, env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=out

@@ -11,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import groups
+from bot import groups, inbox
+from bot.chat import Incoming, Sender
 from bot.dispatcher import Dispatcher
 from bot.mail import relay
 from bot.models import (
@@ -176,3 +177,32 @@ async def test_the_list_of_mail_costs_the_same_few_queries_for_10_and_50_message
         assert f"Message {hers[-1]}" in shown
     begin = 1 if engine.dialect.name == "sqlite" else 0
     assert costs == [4 + begin, 4 + begin]
+
+
+async def test_an_update_from_someone_new_costs_a_few_statements_from_inbox_to_finish(
+    dispatcher: Dispatcher, demo_event: Event, engine: AsyncEngine, count_queries: CountQueries
+) -> None:
+    """The whole path of a Telegram /agenda from a person never seen: stored in the inbox,
+    handled (their chat account created on first contact) with its replies kept, finished.
+    Each statement is a round trip; at a hundred updates a second, each one counts."""
+    newcomer = Sender("777000", "Nour", "fr")
+    first = Sender("777001", "Ama", "en")  # the meeting's days are then known (kept in memory)
+    assert await dispatcher.handle(Incoming("telegram", "777001", first, command="agenda"))
+    with count_queries() as queries:
+        assert await inbox.store(dispatcher.sessions, "telegram", [("5001", "{}")]) == ["5001"]
+        stored = queries.count
+        replies = await dispatcher.handle(
+            Incoming("telegram", "777000", newcomer, command="agenda", delivery_id="5001"),
+            keep_replies=True,
+        )
+        handled = queries.count - stored
+        await inbox.Finishing(dispatcher.sessions, "telegram").finish("5001")
+        finished = queries.count - stored - handled
+
+    assert "📅" in replies[0].text
+    # SQLite's transactions start with a BEGIN IMMEDIATE of their own (bot.db): one more each.
+    begin = 1 if engine.dialect.name == "sqlite" else 0
+    # Stored: INSERT … ON CONFLICT RETURNING. Handled: claim, event, account (looked for, then
+    # created without a savepoint), the agenda's count and page, the replies kept. Finished:
+    # one UPDATE. (Commits are not counted; it was 2, 9 and 2.)
+    assert (stored, handled, finished) == (1 + begin, 7 + begin, 1 + begin)

@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import aiohttp
@@ -34,6 +35,7 @@ from tests.support.fake_telegram import (
     user,
 )
 from tests.support.processes import free_port
+from tests.support.queries import Statements
 from tests.support.waiting import eventually
 
 SECRET = "s3cret-for-the-webhook"
@@ -379,3 +381,57 @@ async def test_old_records_are_forgotten_but_not_updates_still_waiting(
         await db.commit()
         left = (await db.execute(select(ProcessedDelivery.delivery_id))).scalars().all()
     assert sorted(left) == ["2", "3"]
+
+
+async def test_a_slow_update_holds_its_own_chat_only(sessions: SessionFactory) -> None:
+    """Chat 7's first update takes long (it waits until chat 8's are all done): chat 8's are
+    handled meanwhile, in order, and chat 7's second update waits for its first."""
+    done: list[int] = []
+    others_done = asyncio.Event()
+    all_done = asyncio.Event()
+
+    async def process(stored: Stored) -> None:
+        number = int(stored.delivery_id)
+        if number == 100:
+            await asyncio.wait_for(others_done.wait(), 30)
+        done.append(number)
+        await inbox.finish(sessions, "telegram", stored.delivery_id)
+        if {200, 201, 202} <= set(done):
+            others_done.set()
+        if len(done) == 5:
+            all_done.set()
+
+    intake = TelegramIntake(TelegramSettings(token=TOKEN), sessions, process, concurrency=4)
+    await intake.start(polling=False)
+    try:
+        updates = [
+            {"update_id": 100, "message": _message(7, "/agenda")},
+            {"update_id": 101, "message": _message(7, "/next")},
+            *[{"update_id": 200 + n, "message": _message(8, f"/remind {n}")} for n in range(3)],
+        ]
+        await intake.receive([(update, json.dumps(update)) for update in updates])
+        await asyncio.wait_for(all_done.wait(), 30)
+    finally:
+        await intake.stop()
+
+    assert done == [200, 201, 202, 100, 101]
+
+
+async def test_updates_finished_together_are_written_in_one_transaction_each_once(
+    sessions: SessionFactory, count_queries: Callable[[], AbstractContextManager[Statements]]
+) -> None:
+    """Forty updates answered at the same moment: their records are finished (content
+    forgotten, marked handled) in a few statements, and each `finish` returns once its own
+    record is written."""
+    ids = [str(300 + n) for n in range(40)]
+    assert await inbox.store(sessions, "telegram", [(i, '{"update_id": 1}') for i in ids]) == ids
+    finishing = inbox.Finishing(sessions, "telegram")
+    with count_queries() as queries:
+        await asyncio.gather(*[finishing.finish(i) for i in ids])
+
+    assert queries.count <= 4  # one UPDATE for the first, one for all who came meanwhile
+    assert await inbox.pending(sessions, "telegram", limit=100) == []
+    async with sessions() as db:
+        rows = (await db.execute(select(ProcessedDelivery))).scalars().all()
+    assert {row.delivery_id for row in rows} == set(ids)
+    assert all(row.handled_at is not None and row.payload is None for row in rows)

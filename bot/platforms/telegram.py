@@ -158,6 +158,7 @@ class TelegramAdapter:
             settings, dispatcher.sessions, self._process, allowed_updates=Update.ALL_TYPES
         )
         self._webhook: web.AppRunner | None = None
+        self._finishing = inbox.Finishing(dispatcher.sessions, PLATFORM)  # answered updates
 
     @property
     def rate(self) -> float | None:
@@ -286,7 +287,7 @@ class TelegramAdapter:
                 type(error).__name__,
                 str(error)[:200],
             )
-            await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+            await self._finishing.finish(stored.delivery_id)
             return
         replies = stored.replies
         if replies is None:
@@ -301,7 +302,7 @@ class TelegramAdapter:
             )
             if chat is not None:
                 await self.send(chat.id, reply, replacing)
-        await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+        await self._finishing.finish(stored.delivery_id)
 
     async def _on_update(self, update: Update) -> list[Reply]:
         if update.my_chat_member is not None:

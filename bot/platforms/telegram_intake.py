@@ -214,7 +214,8 @@ class TelegramIntake:
                 await self.queues.room.wait()  # a backlog is left with Telegram, not in memory
                 params: dict[str, Any] = {
                     "timeout": self.poll_timeout,
-                    "limit": 100,
+                    # No more than the queues have room for: the rest would wait for the sweep.
+                    "limit": max(1, min(100, self.limit - len(self.queues.queued))),
                     "allowed_updates": self.allowed_updates,
                 }
                 if offset is not None:
