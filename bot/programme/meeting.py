@@ -35,8 +35,8 @@ async def recent_event(db: AsyncSession, key: str | None = None) -> Event | None
     """`current_event` as read at most `RECENT` seconds ago, for every incoming message: at a
     hundred messages a second, one query fewer each. The event is put in `db` without a query
     (it has no relationships, and only a programme load writes it)."""
-    engine = db.get_bind()
-    assert isinstance(engine, Engine)
+    bind = db.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
     by_key = _recent.setdefault(engine, {})
     now = monotonic()
     read_at, copy = by_key.get(key, (float("-inf"), None))
