@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,11 @@ from bot.db import SessionFactory
 from bot.models import ProcessedDelivery
 
 log = logging.getLogger(__name__)
+
+
+# The table of the updates, for the statements that run for every update: written through the
+# table, not the class, or the ORM would look for the rows among the session's objects each time.
+DELIVERIES = cast(Table, ProcessedDelivery.__table__)
 
 
 def real_now() -> datetime:
@@ -130,10 +135,24 @@ async def keep_replies(
 ) -> None:
     """In the handler's transaction: the replies to send, kept until `finish`."""
     await db.execute(
-        update(ProcessedDelivery)
-        .where(ProcessedDelivery.platform == platform, ProcessedDelivery.delivery_id == delivery_id)
-        .values(replies=encode_replies(replies) if replies else None)
+        _KEEP_REPLIES,
+        {
+            "platform_": platform,
+            "delivery_id_": delivery_id,
+            "kept": encode_replies(replies) if replies else None,
+        },
     )
+
+
+# Built once, as it runs for every update: SQLAlchemy reuses its compiled form.
+_KEEP_REPLIES = (
+    update(DELIVERIES)
+    .where(
+        DELIVERIES.c.platform == bindparam("platform_"),
+        DELIVERIES.c.delivery_id == bindparam("delivery_id_"),
+    )
+    .values(replies=bindparam("kept", type_=DELIVERIES.c.replies.type))
+)
 
 
 async def finish(sessions: SessionFactory, platform: str, delivery_id: str) -> None:
@@ -145,18 +164,25 @@ async def finish_all(sessions: SessionFactory, platform: str, delivery_ids: Sequ
     """`finish` for several updates, in one statement."""
     async with sessions() as db:
         await db.execute(
-            update(ProcessedDelivery)
-            .where(
-                ProcessedDelivery.platform == platform,
-                ProcessedDelivery.delivery_id.in_(delivery_ids),
-            )
-            .values(
-                handled_at=func.coalesce(ProcessedDelivery.handled_at, real_now()),
-                payload=None,
-                replies=None,
-            )
+            _FINISH, {"platform_": platform, "delivery_ids": list(delivery_ids), "at": real_now()}
         )
         await db.commit()
+
+
+_FINISH = (
+    update(DELIVERIES)
+    .where(
+        DELIVERIES.c.platform == bindparam("platform_"),
+        DELIVERIES.c.delivery_id.in_(bindparam("delivery_ids", expanding=True)),
+    )
+    .values(
+        handled_at=func.coalesce(
+            DELIVERIES.c.handled_at, bindparam("at", type_=DELIVERIES.c.handled_at.type)
+        ),
+        payload=None,
+        replies=None,
+    )
+)
 
 
 class Finishing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,40 +21,48 @@ from bot.text.numbers import parse_number
 _SEEN_RESOLUTION = timedelta(minutes=5)
 
 
+# Built once, as they run for every message: SQLAlchemy reuses their compiled form.
+_IDENTITY = (
+    select(ChatIdentity)
+    .options(joinedload(ChatIdentity.participant))
+    .where(
+        ChatIdentity.platform == bindparam("platform_"),
+        ChatIdentity.external_id == bindparam("external_id_"),
+    )
+)
+# ON CONFLICT rather than a savepoint: two round trips fewer on every first contact, and losing
+# the race (the same person's first two messages at once, the other one created the row) undoes
+# nothing the transaction did before (the mark that this update is being handled).
+_CREATE_IDENTITY = {
+    dialect: insert(ChatIdentity)
+    .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+    .returning(ChatIdentity)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def identity_for(
     db: AsyncSession, platform: str, sender: Sender, now: datetime
 ) -> ChatIdentity:
     """The chat identity of a sender, created on first contact (as a guest)."""
-    query = (
-        select(ChatIdentity)
-        .options(joinedload(ChatIdentity.participant))
-        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == sender.external_id)
-    )
-    identity = (await db.execute(query)).scalar_one_or_none()
+    key = {"platform_": platform, "external_id_": sender.external_id}
+    identity = (await db.execute(_IDENTITY, key)).scalar_one_or_none()
     if identity is None:
-        # ON CONFLICT rather than a savepoint: two round trips fewer on every first contact,
-        # and losing the race (the same person's first two messages at once, the other one
-        # created the row) undoes nothing the transaction did before (the mark that this
-        # update is being handled).
-        insert = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-            ChatIdentity
-        )
         created = await db.scalars(
-            insert.values(
-                platform=platform,
-                external_id=sender.external_id,
-                display_name=stored(ChatIdentity.display_name, sender.display_name),
-                platform_language=stored(ChatIdentity.platform_language, sender.language_code),
-                reachable=True,
-                created_at=now,
-                last_seen_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-            .returning(ChatIdentity)
+            _CREATE_IDENTITY[db.get_bind().dialect.name],
+            {
+                "platform": platform,
+                "external_id": sender.external_id,
+                "display_name": stored(ChatIdentity.display_name, sender.display_name),
+                "platform_language": stored(ChatIdentity.platform_language, sender.language_code),
+                "reachable": True,
+                "created_at": now,
+                "last_seen_at": now,
+            },
         )
         identity = created.one_or_none()
         if identity is None:
-            return (await db.execute(query)).scalar_one()
+            return (await db.execute(_IDENTITY, key)).scalar_one()
         set_committed_value(identity, "participant", None)  # nobody's yet: no query for it
         return identity
     if now - identity.last_seen_at >= _SEEN_RESOLUTION:

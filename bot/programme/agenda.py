@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Audience, Event, Session, SessionKind, Texts
@@ -79,19 +79,32 @@ async def day_page(
     page_size: int,
 ) -> Page:
     start, end = day_bounds(event, day)
-    where = [*_visible(event, audiences), Session.starts_at >= start, Session.starts_at < end]
-    total = (await db.execute(select(func.count()).where(*where))).scalar_one()
+    day_of = {"event_id_": event.id, "audiences": list(audiences), "start": start, "end": end}
+    total = (await db.execute(_DAY_COUNT, day_of)).scalar_one()
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
-    query = (
-        select(Session)
-        .where(*where)
-        .order_by(Session.starts_at, Session.ends_at.asc().nulls_last(), Session.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    rows = await db.execute(
+        _DAY_PAGE, {**day_of, "skip": (page - 1) * page_size, "most": page_size}
     )
-    sessions = list((await db.execute(query)).scalars())
-    return Page(sessions, total, page, page_size)
+    return Page(list(rows.scalars()), total, page, page_size)
+
+
+# The agenda's two statements, built once (they run for every /agenda): SQLAlchemy reuses their
+# compiled form.
+_DAY = (
+    Session.event_id == bindparam("event_id_"),
+    Session.audience.in_(bindparam("audiences", expanding=True)),
+    Session.starts_at >= bindparam("start"),
+    Session.starts_at < bindparam("end"),
+)
+_DAY_COUNT = select(func.count()).where(*_DAY)
+_DAY_PAGE = (
+    select(Session)
+    .where(*_DAY)
+    .order_by(Session.starts_at, Session.ends_at.asc().nulls_last(), Session.id)
+    .offset(bindparam("skip"))
+    .limit(bindparam("most"))
+)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -51,9 +52,15 @@ def time_of_day(value: datetime, zone: ZoneInfo) -> str:
 def time_range(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     """`8:30 – 9:50 AM` / `08:30 – 09:50` / `8:30–9:50`, in the event's time zone; `from 6:00 PM`
     for a session whose end the programme does not give."""
+    return _time_range(start, end, zone, current_language())
+
+
+# Every /agenda writes the times of its sessions again; the programme has few, and Babel takes
+# a while for each (a few per cent of the CPU of an /agenda).
+@lru_cache(maxsize=4096)
+def _time_range(start: datetime, end: datetime | None, zone: ZoneInfo, language: str) -> str:
     if end is None:
         return _("from {time}").format(time=time_of_day(start, zone))
-    language = current_language()
     skeleton = "hm" if _uses_12_hour_clock(language) else "Hm"
     return str(format_interval(start, end, skeleton, tzinfo=zone, locale=language))
 

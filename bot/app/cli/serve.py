@@ -27,6 +27,7 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
     MAIL_IMAP_HOST) until stopped."""
+    from bot.app.event_loop import run_fast
     from bot.app.health import HealthSettings
     from bot.app.runner import NothingToRun
     from bot.app.runner import run as run_platforms
@@ -61,7 +62,7 @@ def run(settings: Settings, at: str | None) -> None:
                 )
 
         with database_errors(settings):
-            asyncio.run(serve())
+            run_fast(serve())
     except (ConfigurationError, PlatformError, NothingToRun) as error:
         raise click.ClickException(str(error)) from error
 
