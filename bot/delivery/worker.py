@@ -245,6 +245,13 @@ class DeliveryWorker:
                 row_id = await queue.get()
                 try:
                     await self.deliver_one(row_id)
+                except OperationalError as error:  # busy or unreachable for a moment: the row
+                    # is taken up again when its lease runs out (a sent one is recorded first)
+                    log.warning(
+                        "outbox message %s: the database did not answer (%s); tried again later",
+                        row_id,
+                        str(error).splitlines()[0][:200],
+                    )
                 except Exception:
                     log.exception("delivering outbox message %s failed", row_id)
                 finally:
