@@ -19,7 +19,6 @@ from bot.dispatcher import Dispatcher
 from bot.mail.service import MailService
 from bot.models import Event
 from bot.platforms.slack import SlackAdapter
-from bot.platforms.slack_settings import SlackSettings
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
 from bot.programme.load import load_programme
@@ -34,14 +33,12 @@ from tests.support.databases import (
     postgres_unreachable_reason,
 )
 from tests.support.demo import MEETING_ZONE, demo_spec
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import FakeSlack, serving_slack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_translation import FakeDeepL, FakeLibreTranslate
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
-from tests.support.processes import free_port
 from tests.support.queries import Statements, counting
-from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -171,16 +168,8 @@ async def slack(
 ) -> AsyncIterator[SlackAdapter]:
     fake_slack.add_user("U123", "Lucía Pérez", locale="es-ES")
     fake_slack.add_user("U456", "Amadou Diallo", locale="fr-FR")
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url + "/api/",
-        port=free_port(),
-    )
-    adapter = SlackAdapter(settings, dispatcher)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
+    async with serving_slack(fake_slack, dispatcher) as adapter:
+        yield adapter
 
 
 @pytest.fixture

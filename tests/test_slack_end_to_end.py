@@ -4,6 +4,7 @@ Spanish."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -57,22 +58,29 @@ async def register_people(database: Path) -> None:
     await engine.dispose()
 
 
-async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
-    fake_telegram: FakeTelegram, fake_slack: FakeSlack, tmp_path: Path
-) -> None:
+async def _meeting(
+    tmp_path: Path, fake_telegram: FakeTelegram, fake_slack: FakeSlack, **settings: str
+) -> dict[str, str]:
+    """The environment of a `coordbot run` serving Telegram and Slack (over HTTP, on a port of
+    its own) for the demo meeting with its people registered; `settings` added to it."""
     database = tmp_path / "coordbot.sqlite3"
-    port = free_port()
     env = environment(database, fake_telegram.url) | {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url + "/api/",
-        "SLACK_PORT": str(port),
+        "SLACK_PORT": str(free_port()),
+        **settings,
     }
     assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
     await register_people(database)
     fake_slack.add_user("UOLGA", "Olga", email="olga@example.org", locale="en-GB")
     fake_slack.add_user("ULUIS", "Luis", email="luis@example.org", locale="en-US")
-    url = f"http://127.0.0.1:{port}/slack/events"
+    return env
+
+
+def _poster(env: dict[str, str]) -> Callable[[str], Awaitable[None]]:
+    """Posts a signed request to the bot's Slack endpoint, once the bot listens."""
+    url = f"http://127.0.0.1:{env['SLACK_PORT']}/slack/events"
 
     async def post(body: str) -> None:
         async with aiohttp.ClientSession() as client:
@@ -86,6 +94,15 @@ async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
                     return False  # the bot does not listen yet
 
             await eventually(accepted, within=20, what="the bot listening on Slack's port")
+
+    return post
+
+
+async def test_a_broadcast_composed_in_a_slack_modal_reaches_telegram_and_slack(
+    fake_telegram: FakeTelegram, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = await _meeting(tmp_path, fake_telegram, fake_slack)
+    post = _poster(env)
 
     bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
     try:
@@ -149,34 +166,14 @@ async def test_a_broadcast_in_english_only_reaches_a_spanish_reader_on_slack_tra
     """With TRANSLATE_URL: the organiser writes English only; the preview, then the notice that
     follows it, show the Spanish translation; after "Send", Luis on Slack reads it in Spanish
     with the line and the "Ver el original" button."""
-    database = tmp_path / "coordbot.sqlite3"
-    port = free_port()
-    env = environment(database, fake_telegram.url) | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.url + "/api/",
-        "SLACK_PORT": str(port),
-        "TRANSLATE_URL": fake_libretranslate.url,
-        "TRANSLATE_API_KEY": LIBRE_KEY,
-    }
-    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
-    await register_people(database)
-    fake_slack.add_user("UOLGA", "Olga", email="olga@example.org", locale="en-GB")
-    fake_slack.add_user("ULUIS", "Luis", email="luis@example.org", locale="en-US")
-    url = f"http://127.0.0.1:{port}/slack/events"
-
-    async def post(body: str) -> None:
-        async with aiohttp.ClientSession() as client:
-
-            async def accepted() -> bool:
-                try:
-                    async with client.post(url, data=body, headers=signed_headers(body)) as r:
-                        assert r.status == 200
-                        return True
-                except aiohttp.ClientConnectionError:
-                    return False  # the bot does not listen yet
-
-            await eventually(accepted, within=20, what="the bot listening on Slack's port")
+    env = await _meeting(
+        tmp_path,
+        fake_telegram,
+        fake_slack,
+        TRANSLATE_URL=fake_libretranslate.url,
+        TRANSLATE_API_KEY=LIBRE_KEY,
+    )
+    post = _poster(env)
 
     english = "The buses leave for the meeting at 8:45 tomorrow."
     bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")

@@ -8,20 +8,16 @@ from __future__ import annotations
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
-from bot.models import Event, Role
-from bot.platforms.slack import SlackAdapter
-from bot.platforms.slack_settings import PLATFORM, SlackSettings
+from bot.models import Event
+from bot.platforms.slack_settings import PLATFORM
 from handlers import build_router
-from tests.support.chat import ChatUser, link_to_new_participant, registered
-from tests.support.fake_slack import FakeSlack
+from tests.support.chat import ChatUser
+from tests.support.fake_slack import FakeSlack, serving_slack
 from tests.support.fake_translation import FakeLibreTranslate, translator_for
 from tests.support.outbox import deliver_all
-from tests.support.processes import free_port
 from tests.support.slack_requests import block_action_body
-from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 from tests.test_slack import signed_post, texts_to
-
-POST = "Hola a todos: la reunión del grupo es mañana a las 10:30."
+from tests.test_translation_telegram import POST, spanish_post_to
 
 
 async def test_a_french_member_reads_a_spanish_post_in_french_on_slack(
@@ -35,25 +31,11 @@ async def test_a_french_member_reads_a_spanish_post_in_french_on_slack(
         dispatcher = Dispatcher(
             build_router(), sessions, clock, translation_provider=translator.name
         )
-        luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
         amadou = ChatUser(dispatcher, external_id="U456", platform=PLATFORM)
-        await link_to_new_participant(
-            amadou, Role.CIVIL_SOCIETY, demo_event.id, name="Amadou", language="fr"
-        )
-        for member in (luis, amadou):
-            await member.send("/subscribe firewalls")
-        await luis.send(f"/post firewalls {POST}")
+        await spanish_post_to(dispatcher, demo_event, amadou, "Amadou")
 
         fake_slack.add_user("U456", "Amadou Diallo", locale="fr-FR")
-        settings = SlackSettings(
-            bot_token=BOT_TOKEN,
-            signing_secret=SIGNING_SECRET,
-            api_url=fake_slack.url + "/api/",
-            port=free_port(),
-        )
-        adapter = SlackAdapter(settings, dispatcher)
-        await adapter.start()
-        try:
+        async with serving_slack(fake_slack, dispatcher) as adapter:
             await deliver_all(dispatcher, adapter, PLATFORM, translator)
             [sent] = await fake_slack.wait_for("chat.postMessage")
             text = str(sent.params["text"])
@@ -73,5 +55,3 @@ async def test_a_french_member_reads_a_spanish_post_in_french_on_slack(
             assert await signed_post(adapter, press) == 200
             await fake_slack.wait_for("chat.postMessage", 2)
             assert texts_to(fake_slack, sent.params["channel"])[-1] == POST
-        finally:
-            await adapter.stop()

@@ -28,6 +28,18 @@ def _to(telegram_id: int) -> Callable[[Call], bool]:
     return matches
 
 
+async def spanish_post_to(
+    dispatcher: Dispatcher, event: Event, reader: ChatUser, name: str
+) -> None:
+    """Luis, who writes Spanish, posts POST to the Firewalls group, of which `reader` (a
+    French-reading participant called `name`, on the platform of its chat) is a member."""
+    luis = await registered(dispatcher, event.id, "Luis", language="es")
+    await link_to_new_participant(reader, Role.CIVIL_SOCIETY, event.id, name=name, language="fr")
+    for member in (luis, reader):
+        await member.send("/subscribe firewalls")
+    await luis.send(f"/post firewalls {POST}")
+
+
 async def test_a_french_member_reads_a_spanish_post_in_french_on_telegram(
     sessions: SessionFactory,
     clock: SimulatedClock,
@@ -39,14 +51,8 @@ async def test_a_french_member_reads_a_spanish_post_in_french_on_telegram(
         dispatcher = Dispatcher(
             build_router(), sessions, clock, translation_provider=translator.name
         )
-        luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
         fatou = ChatUser(dispatcher, external_id="5001", platform=PLATFORM)
-        await link_to_new_participant(
-            fatou, Role.CIVIL_SOCIETY, demo_event.id, name="Fatou", language="fr"
-        )
-        for member in (luis, fatou):
-            await member.send("/subscribe firewalls")
-        await luis.send(f"/post firewalls {POST}")
+        await spanish_post_to(dispatcher, demo_event, fatou, "Fatou")
 
         adapter = TelegramAdapter(
             TelegramSettings(token=TOKEN, api_url=fake_telegram.url), dispatcher

@@ -14,12 +14,18 @@ import functools
 import itertools
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
+
+from bot.dispatcher import Dispatcher
+from bot.platforms.slack import SlackAdapter
+from bot.platforms.slack_settings import SlackSettings
+from tests.support.processes import free_port
 
 # Call and Failure are re-exported: tests read the calls they wait for.
 from tests.support.recording_server import ApiServer, Failure
@@ -31,6 +37,7 @@ from tests.support.slack_workspace import (
     BOT_NAME,
     BOT_TOKEN,
     BOT_USER_ID,
+    SIGNING_SECRET,
     TEAM_DOMAIN,
     TEAM_ID,
     direct_channel,
@@ -400,3 +407,21 @@ def button_value(call: Call, prefix: str) -> str:
         for button in block["elements"]
         if button["value"].startswith(prefix)
     )
+
+
+@contextlib.asynccontextmanager
+async def serving_slack(fake: FakeSlack, dispatcher: Dispatcher) -> AsyncIterator[SlackAdapter]:
+    """The Slack adapter over HTTP (Events API on a free port) against `fake`, started, and
+    stopped after."""
+    settings = SlackSettings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=fake.url + "/api/",
+        port=free_port(),
+    )
+    adapter = SlackAdapter(settings, dispatcher)
+    await adapter.start()
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
