@@ -4,9 +4,7 @@ Real processes, a real PostgreSQL database, the fake Bot API."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -20,9 +18,10 @@ from bot.db import create_engine, session_factory, upgrade
 from bot.models import Event, OutboxMessage, OutboxStatus, Participant
 from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.population import add_telegram_participants
 from tests.support.processes import run
+from tests.support.several import Bot, environment, start_bot
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -74,44 +73,18 @@ async def _broadcast(url: str) -> None:
 @pytest.fixture
 async def processes(
     database: str, fake_telegram: FakeTelegram, tmp_path: Path
-) -> AsyncIterator[list[tuple[asyncio.subprocess.Process, Path]]]:
+) -> AsyncIterator[list[Bot]]:
     await upgrade(database)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "COORDBOT_DATABASE_URL": database,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake_telegram.url,
-    }
+    env = environment(database, fake_telegram)
     assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
-    started = []
-    for number in range(2):
-        log = tmp_path / f"bot-{number}.log"
-        with log.open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "--verbose",
-                "run",
-                env=env,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=out,
-            )
-        started.append((process, log))
+    started = [await start_bot(env, tmp_path / f"bot-{number}.log") for number in range(2)]
     yield started
-    for process, _log in started:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+    for bot in started:
+        await bot.stop()
 
 
-def _holders(logs: list[Path]) -> list[int]:
-    return [
-        n
-        for n, log in enumerate(logs)
-        if "holds the scheduler role" in log.read_text(encoding="utf-8", errors="replace")
-    ]
+def _holders(bots: list[Bot]) -> list[int]:
+    return [n for n, bot in enumerate(bots) if "holds the scheduler role" in bot.text()]
 
 
 async def _nothing_pending(url: str) -> bool:
@@ -137,12 +110,11 @@ def _buses_sent(fake_telegram: FakeTelegram) -> Counter[str]:
 async def test_two_processes_share_a_broadcast_and_one_scheduler(
     database: str,
     fake_telegram: FakeTelegram,
-    processes: list[tuple[asyncio.subprocess.Process, Path]],
+    processes: list[Bot],
 ) -> None:
-    logs = [log for _process, log in processes]
     await fake_telegram.wait_for("getMe", 2, within=60)
-    await eventually(lambda: len(_holders(logs)) == 1, 30, what="one scheduler")
-    [leader] = _holders(logs)
+    await eventually(lambda: len(_holders(processes)) == 1, 30, what="one scheduler")
+    [leader] = _holders(processes)
 
     await _people(database)
     await _broadcast(database)
@@ -155,20 +127,15 @@ async def test_two_processes_share_a_broadcast_and_one_scheduler(
     chats = _buses_sent(fake_telegram)
     assert len(chats) == PEOPLE and max(chats.values()) == 1
     assert len(received) == PEOPLE
-    senders = Counter(
-        "worker"
-        for log in logs
-        if "delivering" not in log.read_text(encoding="utf-8", errors="replace")
-    )
+    senders = Counter("worker" for bot in processes if "delivering" not in bot.text())
     assert senders  # both processes ran without delivery errors
 
-    processes[leader][0].send_signal(signal.SIGKILL)
-    await processes[leader][0].wait()
+    processes[leader].process.send_signal(signal.SIGKILL)
+    await processes[leader].process.wait()
     follower = 1 - leader
-    await eventually(lambda: follower in _holders(logs), 15, what="the follower takes over")
-    assert follower in _holders(logs), logs[follower].read_text(encoding="utf-8")
+    await eventually(lambda: follower in _holders(processes), 15, what="the follower takes over")
+    assert follower in _holders(processes), processes[follower].text()
 
     # A duplicate sent late would have come by the time both processes are gone.
-    processes[follower][0].send_signal(signal.SIGTERM)
-    await asyncio.wait_for(processes[follower][0].wait(), 30)
+    await processes[follower].stop()
     assert _buses_sent(fake_telegram) == chats
