@@ -270,7 +270,17 @@ async def _imap_login(settings: ImapSettings) -> str:
                 ) from error
             client.logout()
 
-    await asyncio.to_thread(login)
+    try:
+        await asyncio.to_thread(login)
+    except TimeoutError:
+        raise  # _check says there was no answer within its bound
+    except OSError as error:  # refused, no such host, TLS spoken to a plain port or the reverse
+        raise Failed(
+            _(
+                "{host}:{port} cannot be reached ({reason}): check MAIL_IMAP_HOST, "
+                "MAIL_IMAP_PORT and MAIL_IMAP_TLS"
+            ).format(host=settings.host, port=settings.port, reason=_reason(error))
+        ) from error
     return f"{settings.user}@{settings.host}:{settings.port}"
 
 
