@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ import pytest
 from bot.app.doctor import CHECK_SECONDS
 from bot.db import upgrade
 from bot.paths import MIGRATIONS
-from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.fake_imap import PASSWORD, USER, FakeImap
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.processes import environment, free_port, run
@@ -137,20 +136,6 @@ async def test_a_server_that_never_greets_is_given_up_within_the_bound(
 
 
 # The database check
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema yet, as `coordbot run` is pointed at it (synchronous URL)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'coordbot.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_url")  # skips or fails when PostgreSQL is unreachable
-    url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 def database_line(out: str) -> str:

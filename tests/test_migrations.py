@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,8 @@ from sqlalchemy.engine import Connection
 from bot.db import create_engine, downgrade, upgrade
 from bot.models import Base
 from bot.paths import MIGRATIONS
-from tests.support.databases import create_postgres_database, drop_postgres_database
 
 REVISIONS = sorted((MIGRATIONS / "versions").glob("*.py"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema at all."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_url")  # skips or fails when PostgreSQL is unreachable
-    url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 def _tables(connection: Connection) -> set[str]:
