@@ -37,9 +37,11 @@ class Bot:
         return log.rfind(f"holds the {role} role") > log.rfind(f"no longer holds the {role}")
 
     async def stop(self) -> None:
+        """Stopped, and its log printed: pytest shows it when the test failed."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(self.process.wait(), 30)
+        print(f"--- {self.log.name} (exit {self.process.returncode})\n{self.text()[-20_000:]}")
 
 
 def environment(url: str, fake: FakeTelegram) -> dict[str, str]:
@@ -49,6 +51,7 @@ def environment(url: str, fake: FakeTelegram) -> dict[str, str]:
         "COORDBOT_DATABASE_URL": url,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": fake.url,
+        "HEALTH_PORT": "0",  # several processes on one machine: no shared health port
     }
 
 
