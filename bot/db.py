@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,6 +20,13 @@ from sqlalchemy.ext.asyncio import (
 from bot.paths import MIGRATIONS
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def insert_once(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the database's own dialect, which has `on_conflict_do_nothing`:
+    a row both databases refuse to keep twice (a vote, an answer) is written once whoever races."""
+    dialect = db.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def normalise_url(url: str | URL) -> URL:

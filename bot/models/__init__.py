@@ -3,6 +3,19 @@
 from bot.models.base import Base, Texts
 from bot.models.broadcasts import Broadcast, BroadcastStatus
 from bot.models.deliveries import ProcessedDelivery
+from bot.models.floor import (
+    FeedbackAnswer,
+    FeedbackRequest,
+    FloorQuestion,
+    FloorSettings,
+    FloorVote,
+    Poll,
+    PollAnswer,
+    QuestionStatus,
+    SessionModerator,
+    SpeakerRequest,
+    SpeakerStatus,
+)
 from bot.models.mail import MailAttachment, MailMessage, MailStatus
 from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.people import (
@@ -45,6 +58,11 @@ __all__ = [
     "BroadcastStatus",
     "ChatIdentity",
     "Event",
+    "FeedbackAnswer",
+    "FeedbackRequest",
+    "FloorQuestion",
+    "FloorSettings",
+    "FloorVote",
     "GroupMembership",
     "GroupMembershipStatus",
     "GroupProposal",
@@ -58,13 +76,19 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Participant",
+    "Poll",
+    "PollAnswer",
     "ProcessedDelivery",
     "ProposalStatus",
+    "QuestionStatus",
     "ReferenceGroup",
     "Role",
     "SeatRole",
     "Session",
     "SessionKind",
+    "SessionModerator",
+    "SpeakerRequest",
+    "SpeakerStatus",
     "Survey",
     "SurveyParticipation",
     "SurveyResponse",

@@ -101,6 +101,9 @@ class Session(Base):
     kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind, "session_kind"))
     audience: Mapped[Audience] = mapped_column(enum_column(Audience, "session_audience"))
     interpretation: Mapped[list[str]]
+    # Open to questions from the floor (/ask, /floor) while it goes on; feedback asked after it.
+    questions: Mapped[bool] = mapped_column(default=False)
+    feedback: Mapped[bool] = mapped_column(default=False)
 
     venue: Mapped[Venue | None] = relationship(lazy="joined")
 

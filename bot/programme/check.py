@@ -208,6 +208,8 @@ class _Checker:
             kind=SessionKind(item["kind"]),
             audience=Audience(item.get("audience", Audience.EVERYONE)),
             interpretation=list(item.get("interpretation", [])),
+            questions=bool(item.get("questions", False)),
+            feedback=bool(item.get("feedback", False)),
         )
 
     def local_time(self, path: Path, field: str, value: str, zone: ZoneInfo) -> datetime | None:

@@ -33,7 +33,7 @@ class ChangeKind(StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     MOVED = "moved"  # its time or its venue changed: people must be told
-    UPDATED = "updated"  # only its texts, kind, audience or interpretation changed
+    UPDATED = "updated"  # only its texts, kind, audience, interpretation or floor changed
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,18 @@ def _session_change(
         session.kind,
         session.audience,
         session.interpretation,
+        session.questions,
+        session.feedback,
     )
-    wanted = (item.title, item.description, item.kind, item.audience, item.interpretation)
+    wanted = (
+        item.title,
+        item.description,
+        item.kind,
+        item.audience,
+        item.interpretation,
+        item.questions,
+        item.feedback,
+    )
     return ChangeKind.UPDATED if current != wanted else None
 
 
@@ -287,6 +297,7 @@ async def _load_sessions(
         session.venue_id = venues[item.venue].id if item.venue else None
         session.kind, session.audience = item.kind, item.audience
         session.interpretation = item.interpretation
+        session.questions, session.feedback = item.questions, item.feedback
         db.add(session)
         sessions[item.key] = session
     for gone in existing.values():

@@ -28,6 +28,8 @@ class SessionSpec:
     kind: SessionKind
     audience: Audience
     interpretation: list[str]
+    questions: bool = False  # open to questions from the floor (/ask, /floor)
+    feedback: bool = False  # its participants are asked for a rating after it
 
 
 @dataclass(frozen=True)
