@@ -57,14 +57,20 @@ _RESULTS = ("results", "result", "resultats", "resultat", "resultados", "resulta
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "mn": 60, "h": 3600}
 
 
+# Each line in its own language, whoever reads it.
+EXAMPLE = (
+    "en: Which priority first? | Labour rights | Climate | Children",
+    "fr: Quelle priorité d’abord\u00a0? | Droits du travail | Climat | Enfants",
+    "es: ¿Qué prioridad primero? | Derechos laborales | Clima | Niñez",
+)
+
+
 def _usage() -> str:
     return "\n".join(
         [
             _("Launch a poll in the session you moderate, for example:"),
             "/poll 3m",
-            _("en: Which priority first? | Labour rights | Climate | Children"),
-            _("fr: Which priority first? | Labour rights | Climate | Children"),
-            _("es: Which priority first? | Labour rights | Climate | Children"),
+            *EXAMPLE,
             _(
                 "One line per language: the question, then 2 to 6 choices, separated by |. "
                 "English is needed; add multi for several answers each, a time limit (2m by "

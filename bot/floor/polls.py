@@ -224,7 +224,7 @@ async def tally(db: AsyncSession, poll: Poll) -> Tally:
         .where(PollAnswer.poll_id == poll.id)
         .group_by(PollAnswer.choice)
     )
-    by_choice = dict(rows.tuples().all())
+    by_choice = {choice: count for choice, count in rows.all()}
     respondents = await db.execute(
         select(func.count(func.distinct(PollAnswer.participant_id))).where(
             PollAnswer.poll_id == poll.id
@@ -310,7 +310,7 @@ async def answers_of(db: AsyncSession, participant_id: int) -> list[GivenAnswer]
     )
     return [
         GivenAnswer(poll.question, poll.choices[choice], poll.closed_at is not None)
-        for poll, choice in (await db.execute(query)).tuples()
+        for poll, choice in (await db.execute(query)).all()
         if 0 <= choice < len(poll.choices)
     ]
 

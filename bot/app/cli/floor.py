@@ -65,7 +65,8 @@ def export_floor(settings: Settings, event_key: str | None, folder: Path, lang: 
                 "|---|---:|---:|",
             ]
             for choice, count in zip(tally.choices, tally.counts, strict=True):
-                share = round(count / tally.respondents, 4) if tally.respondents else 0
+                # Of the people who answered (a multiple-choice poll's add up to more than 1).
+                share = f"{count / tally.respondents:.4f}" if tally.respondents else ""
                 writer.writerow(
                     [
                         tally.poll,
