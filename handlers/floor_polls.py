@@ -69,7 +69,7 @@ def _usage() -> str:
     return "\n".join(
         [
             _("Launch a poll in the session you moderate, for example:"),
-            "/poll 3m",
+            _("/poll 3m"),
             *EXAMPLE,
             _(
                 "One line per language: the question, then 2 to 6 choices, separated by |. "

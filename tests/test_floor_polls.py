@@ -108,7 +108,7 @@ async def test_a_poll_in_the_opening_plenary_from_launch_to_export(
     assert "Votre réponse est enregistrée" in await benoit.press_unseen(
         button(last_reply(inboxes, benoit), "Climat")
     )
-    assert "Su respuesta está registrada" in await carla.press_unseen(
+    assert "Su respuesta quedó guardada" in await carla.press_unseen(
         button(last_reply(inboxes, carla), "Clima")
     )
     # The same press twice is still one answer.
