@@ -121,6 +121,8 @@ async def test_a_poll_in_the_opening_plenary_from_launch_to_export(
         f"poll:m:{poll_id}:close"
     )
     async with sessions() as db:
+        assert (await db.get_one(Poll, poll_id)).closes_at == clock.now() + timedelta(minutes=3)
+    async with sessions() as db:
         ids = {n: i for n, i in (await db.execute(select(Participant.name, Participant.id))).all()}
     assert await answers_in(sessions, poll_id) == sorted(
         [(ids["Ana"], 0), (ids["Benoit"], 1), (ids["Carla"], 1)]
@@ -232,9 +234,13 @@ async def test_bad_polls_get_a_short_answer_saying_what_to_fix(
     assert await poll_ids(sessions) == []
     french = await registered(dispatcher, demo_event.id, "Odile", Role.ORGANISER, language="fr")
     assert "au moins 2 choix" in await french.send("/sondage\nen: Seul ? | Oui")
-    # A second poll waits for the first to close.
+    # A second poll waits for the first to close, which its launch message's button does.
     assert "Poll launched" in await olga.send("/poll\nen: Which? | A | B")
+    close_now = button(olga.last[0], "Close now")
     assert "A poll is open in this session" in await olga.send("/poll\nen: Again? | A | B")
+    assert "The poll is closed" in await olga.press_unseen(close_now)
+    assert "closed already" in await olga.press_unseen(close_now)
+    assert "Poll launched" in await olga.send("/poll\nen: Again? | A | B")
 
 
 async def test_forget_deletes_answers_to_open_polls_and_keeps_closed_counts(
