@@ -14,6 +14,7 @@ from bot.broadcasts import (
     load_preview,
 )
 from bot.context import EVENT, PARTICIPANT
+from bot.floor.polls import PollClosed, PollOpened
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
@@ -28,6 +29,7 @@ from handlers import (
     answers,
     broadcast,
     fallback,
+    floor_polls,
     groups,
     home,
     mail,
@@ -333,6 +335,16 @@ def build_router() -> Router:
         es="listas",
         needs=PARTICIPANT,
     )
+    router.command(
+        "poll",
+        floor_polls.poll,
+        help=_l("organisers and moderators: a live poll in a session"),
+        usage=_l("[multi] [2m] [SESSION] + EN:/FR:/ES: lines | close | results"),
+        personal=True,
+        fr="sondage",
+        es="sondeo",
+        needs=PARTICIPANT,
+    )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
     router.button(account.LanguageButton, account.language_button)
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
@@ -365,6 +377,10 @@ def build_router() -> Router:
         needs=PARTICIPANT,
         organisers_only=True,
     )
+    router.button(floor_polls.PollAnswerButton, floor_polls.answer_button, needs=PARTICIPANT)
+    router.button(floor_polls.PollDoneButton, floor_polls.done_button, needs=PARTICIPANT)
+    # Moderators are not all organisers: the handler checks the role on every press.
+    router.button(floor_polls.PollModeratorButton, floor_polls.moderator_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
@@ -393,4 +409,6 @@ def build_notices() -> Notices:
     registry.register(InvitationReuse, notices.invitation_reuse)
     registry.register(group_posts.GroupPost, notices.group_post, load=group_posts.load_post)
     registry.register(group_posts.GroupRequestApproved, notices.group_request_approved)
+    registry.register(PollOpened, floor_polls.opened)
+    registry.register(PollClosed, floor_polls.result, load=floor_polls.ResultCharts().load)
     return registry

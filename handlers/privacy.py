@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context
+from bot.floor import polls
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
@@ -81,6 +82,13 @@ async def my_data(ctx: Context) -> Reply:
             )
         for title in data.groups:
             lines.append(_("Reference group: {group}").format(group=escape(localised(title))))
+        # Their choices in live polls: never shown to anyone else, only counted (docs/privacy.md).
+        for given in await polls.answers_of(ctx.db, person.id):
+            line = _("Poll answer: {question} → {choice}").format(
+                question=escape(_excerpt(localised(given.question))),
+                choice=escape(localised(given.choice)),
+            )
+            lines.append(line + (" " + _("(poll closed)") if given.closed else ""))
         # What they wrote that was sent to the translation service (docs/privacy.md).
         for text, targets in await translations.of_author(ctx.db, person.id):
             lines.append(

@@ -29,6 +29,7 @@ from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
+from handlers.floor_polls import PollAnswerButton, PollDoneButton, PollModeratorButton
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
 from handlers.mail import (
     MailAgainButton,
@@ -91,6 +92,10 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("mail:cancel:8", MailCancelButton(8)),
     ("mail:again:8", MailAgainButton(8)),
     ("mail:again-yes:8", MailAgainYesButton(8)),
+    ("poll:a:12:3", PollAnswerButton(12, 3)),
+    ("poll:d:12", PollDoneButton(12)),
+    ("poll:m:12:close", PollModeratorButton(12, "close")),
+    ("poll:m:12:results", PollModeratorButton(12, "results")),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -122,6 +127,9 @@ LONGEST: list[Button] = [
     MailCancelButton(MAX_NUMBER),
     MailAgainButton(MAX_NUMBER),
     MailAgainYesButton(MAX_NUMBER),
+    PollAnswerButton(MAX_NUMBER, MAX_NUMBER),
+    PollDoneButton(MAX_NUMBER),
+    PollModeratorButton(MAX_NUMBER, "results"),
 ]
 
 # The demo's reference groups take no new members without approval after this.

@@ -4,6 +4,7 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
 - broadcasts: those with nothing left to send are done and their authors get the report; the
   authors' progress messages that are behind are edited in place;
 - survey reminders, once a survey's delay since the invitation has passed;
+- live polls past their time limit closed, each once, and their result queued;
 - wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten;
 - with a translation provider, what people wrote: its language detected, then translated into
   the meeting's languages (`bot/translation/queue.py`), before the delivery worker sends it.
@@ -30,6 +31,7 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
+from bot.floor import polls
 from bot.people import invitations
 from bot.survey import store as surveys
 from bot.text.i18n import use_language
@@ -68,6 +70,11 @@ def routine(
             await surveys.remind_due(db, clock.now())
             await db.commit()
 
+    async def close_polls() -> None:
+        async with sessions() as db:
+            await polls.close_due(db, clock.now())
+            await db.commit()
+
     async def purge_codes() -> None:
         async with sessions() as db:
             await invitations.purge(db, clock.now())
@@ -77,6 +84,7 @@ def routine(
         Every("broadcasts", SECONDS, progress.finish_and_show),
         Every("survey-reminders", SECONDS, remind_surveys),
         Every("purge-codes", SECONDS, purge_codes),
+        Every("close-polls", SECONDS, close_polls),
     ]
     if translator is not None:
         jobs.append(

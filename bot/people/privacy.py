@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.floor import polls
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -103,6 +104,8 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         .where(SurveyResponse.participant_id == participant.id)
         .values(participant_id=None)
     )
+    # Answers to polls still open go; a closed poll's stay on the nameless row, in its counts.
+    await polls.forget(db, participant.id)
     # Their texts kept for translation are tied to nobody (posts already queued still leave).
     await db.execute(
         update(TranslatedText)

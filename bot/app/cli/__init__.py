@@ -8,7 +8,17 @@ import os
 import click
 from babel import default_locale
 
-from bot.app.cli import database, demo, doctor, people, programme, serve, survey, tables
+from bot.app.cli import (
+    database,
+    demo,
+    doctor,
+    floor,
+    people,
+    programme,
+    serve,
+    survey,
+    tables,
+)
 from bot.app.envfile import load_env_file
 from bot.config import ConfigurationError, Settings
 from bot.logs import configure as configure_logging
@@ -58,6 +68,7 @@ main.add_command(programme.programme)
 main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
+main.add_command(floor.floor_group)
 main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)
