@@ -177,8 +177,13 @@ async def answer(
         return Answered.CLOSED
     if not 0 <= choice < len(poll.choices):
         return Answered.NO_SUCH_CHOICE
-    # One person's presses one after another (a double tap on two choices): on PostgreSQL a
-    # lock on their row; SQLite writes one transaction at a time anyway.
+    # A shared lock on the poll: the close (an UPDATE of its row) waits for answers being
+    # written, and an answer after it sees the poll closed, so none is left once it is counted.
+    # Then one person's presses one after another (a double tap on two choices): a lock on
+    # their row. SQLite writes one transaction at a time anyway.
+    closed_at = select(Poll.closed_at).where(Poll.id == poll.id).with_for_update(read=True)
+    if (await db.execute(closed_at)).scalar_one() is not None:
+        return Answered.CLOSED
     await db.execute(
         select(Participant.id).where(Participant.id == participant.id).with_for_update()
     )
@@ -218,7 +223,11 @@ class Tally:
 
 
 async def tally(db: AsyncSession, poll: Poll) -> Tally:
-    """Two aggregate queries, whatever the number of answers."""
+    """A closed poll's figures as kept at its close; an open one's counted in two aggregate
+    queries, whatever the number of answers."""
+    session = await db.get_one(Session, poll.session_id)
+    if poll.counts is not None:
+        return _tally(poll, session, poll.counts, poll.respondents or 0)
     rows = await db.execute(
         select(PollAnswer.choice, func.count())
         .where(PollAnswer.poll_id == poll.id)
@@ -230,7 +239,11 @@ async def tally(db: AsyncSession, poll: Poll) -> Tally:
             PollAnswer.poll_id == poll.id
         )
     )
-    session = await db.get_one(Session, poll.session_id)
+    counts = [int(by_choice.get(n, 0)) for n in range(len(poll.choices))]
+    return _tally(poll, session, counts, int(respondents.scalar_one()))
+
+
+def _tally(poll: Poll, session: Session, counts: list[int], respondents: int) -> Tally:
     return Tally(
         poll=poll.id,
         session_key=session.key,
@@ -238,8 +251,8 @@ async def tally(db: AsyncSession, poll: Poll) -> Tally:
         question=poll.question,
         choices=poll.choices,
         multiple=poll.multiple,
-        counts=[int(by_choice.get(n, 0)) for n in range(len(poll.choices))],
-        respondents=int(respondents.scalar_one()),
+        counts=counts,
+        respondents=respondents,
         closed=poll.closed_at is not None,
     )
 
@@ -276,6 +289,7 @@ async def close_due(db: AsyncSession, now: datetime) -> list[int]:
         row = result.first()
         if row is None:  # another process closed it first
             continue
+        await _keep_figures(db, poll_id)
         session = await db.get_one(Session, row.session_id)
         readers = set((await db.execute(select(Participant.id).where(concerns(session)))).scalars())
         if row.created_by is not None:
@@ -285,6 +299,16 @@ async def close_due(db: AsyncSession, now: datetime) -> list[int]:
         await outbox.enqueue_many(db, sorted(messages, key=lambda m: m.participant_id), now)
         closed.append(poll_id)
     return closed
+
+
+async def _keep_figures(db: AsyncSession, poll_id: int) -> None:
+    """The figures kept on the closed poll, and its answers deleted: from now on nothing ties
+    a person to a choice (the closing transaction holds the row, so no answer comes in between:
+    `answer` refuses a poll past `closes_at`)."""
+    poll = await db.get_one(Poll, poll_id)
+    figures = await tally(db, poll)
+    poll.counts, poll.respondents = figures.counts, figures.respondents
+    await db.execute(delete(PollAnswer).where(PollAnswer.poll_id == poll_id))
 
 
 async def tally_of(db: AsyncSession, poll_id: int) -> Tally | None:
@@ -316,14 +340,9 @@ async def answers_of(db: AsyncSession, participant_id: int) -> list[GivenAnswer]
 
 
 async def forget(db: AsyncSession, participant_id: int) -> None:
-    """/forget: the person's answers to polls not closed yet are deleted; a closed poll's
-    answers stay, on the nameless row, so that its figures do not change."""
-    still_open = select(Poll.id).where(Poll.closed_at.is_(None))
-    await db.execute(
-        delete(PollAnswer).where(
-            PollAnswer.participant_id == participant_id, PollAnswer.poll_id.in_(still_open)
-        )
-    )
+    """/forget: the person's answers, all to polls still open (a closed poll keeps only its
+    figures), are deleted."""
+    await db.execute(delete(PollAnswer).where(PollAnswer.participant_id == participant_id))
 
 
 async def polls_of(db: AsyncSession, event_id: int) -> Sequence[Poll]:

@@ -117,7 +117,8 @@ class FloorSettings(Base):
 
 class Poll(Base):
     """A live poll in a session: a question and 2–6 choices in each language, open until
-    `closes_at`; `closed_at` is set once, by the routine that sends the result."""
+    `closes_at`; `closed_at` is set once, by the routine that sends the result, which keeps the
+    figures here and deletes the answers: a closed poll ties nobody to a choice."""
 
     __tablename__ = "polls"
     __table_args__ = (Index("ix_polls_closed_at_closes_at", "closed_at", "closes_at"),)
@@ -133,11 +134,14 @@ class Poll(Base):
     opened_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # At the close: how many chose each choice, and how many people answered.
+    counts: Mapped[list[int] | None] = mapped_column(CleanJSON)
+    respondents: Mapped[int | None]
 
 
 class PollAnswer(Base):
-    """One choice of one person in a poll (several rows in a multiple-choice poll). Only counts
-    are ever shown or exported: the poll is anonymous."""
+    """One choice of one person in a poll still open (several rows in a multiple-choice poll),
+    deleted at the close once counted. Only counts are ever shown or exported."""
 
     __tablename__ = "poll_answers"
 

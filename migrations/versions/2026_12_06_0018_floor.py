@@ -4,7 +4,7 @@
 every session already loaded). `session_moderators` are given per session by organisers;
 `floor_questions` and `floor_votes` (one per person and question, by primary key: counted
 across languages); `speaker_requests` and `floor_settings` (the rule ordering the list);
-`polls` and `poll_answers` (counts only are shown); `feedback_requests` (one per person and
+`polls` and `poll_answers` (deleted at the close, once counted on the poll); `feedback_requests` (one per person and
 session, answered once) and `feedback_answers`, which name nobody.
 
 Revision ID: 0018
@@ -153,6 +153,8 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("counts", sa.JSON(), nullable=True),
+        sa.Column("respondents", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"],
             ["participants.id"],
