@@ -4,8 +4,9 @@
 every session already loaded). `session_moderators` are given per session by organisers;
 `floor_questions` and `floor_votes` (one per person and question, by primary key: counted
 across languages); `speaker_requests` and `floor_settings` (the rule ordering the list);
-`polls` and `poll_answers` (deleted at the close, once counted on the poll); `feedback_requests` (one per person and
-session, answered once) and `feedback_answers`, which name nobody.
+`polls` and `poll_answers` (deleted at the close, once counted on the poll);
+`feedback_requests` (one per person and session, answered once) and `feedback_answers`, which
+name nobody.
 
 Revision ID: 0018
 Revises: 0017
