@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context
+from bot.floor import speakers
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
@@ -12,7 +13,7 @@ from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from bot.translation import store as translations
-from handlers import labels
+from handlers import floor_speakers, labels
 
 
 class ForgetButton(Button, prefix="forget"):
@@ -81,6 +82,7 @@ async def my_data(ctx: Context) -> Reply:
             )
         for title in data.groups:
             lines.append(_("Reference group: {group}").format(group=escape(localised(title))))
+        lines += floor_speakers.kept_lines(await speakers.kept_for(ctx.db, person.id))
         # What they wrote that was sent to the translation service (docs/privacy.md).
         for text, targets in await translations.of_author(ctx.db, person.id):
             lines.append(
