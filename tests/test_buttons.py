@@ -17,6 +17,7 @@ from bot.clock import SimulatedClock
 from bot.context import EVENT, PARTICIPANT
 from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
+from bot.floor.speakers import Rule
 from bot.mail.service import MailService
 from bot.models import Event, Role, TableRound
 from bot.programme.load import load_programme
@@ -29,6 +30,13 @@ from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
+from handlers.floor_speakers import (
+    FloorAskButton,
+    FloorCallButton,
+    FloorCancelButton,
+    FloorQueueButton,
+    FloorRuleButton,
+)
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
 from handlers.mail import (
     MailAgainButton,
@@ -91,6 +99,11 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("mail:cancel:8", MailCancelButton(8)),
     ("mail:again:8", MailAgainButton(8)),
     ("mail:again-yes:8", MailAgainYesButton(8)),
+    ("floor:ask:5", FloorAskButton(5)),
+    ("floor:cancel:5", FloorCancelButton(5)),
+    ("floor:queue:5", FloorQueueButton(5)),
+    ("floor:call:5:12", FloorCallButton(5, 12)),
+    ("floor:rule:5:first_time", FloorRuleButton(5, "first_time")),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -122,6 +135,11 @@ LONGEST: list[Button] = [
     MailCancelButton(MAX_NUMBER),
     MailAgainButton(MAX_NUMBER),
     MailAgainYesButton(MAX_NUMBER),
+    FloorAskButton(MAX_NUMBER),
+    FloorCancelButton(MAX_NUMBER),
+    FloorQueueButton(MAX_NUMBER),
+    FloorCallButton(MAX_NUMBER, MAX_NUMBER),
+    FloorRuleButton(MAX_NUMBER, max(Rule, key=len)),
 ]
 
 # The demo's reference groups take no new members without approval after this.

@@ -5,18 +5,23 @@ part in, moderators' buttons refused to anyone else, withdrawing, and /mydata an
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SimulatedClock
+from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
-from bot.floor import rooms
+from bot.floor import rooms, speakers
 from bot.floor.speakers import Constituency, Gender, Rule, Speaker, order
 from bot.models import (
     Event,
+    FloorSettings,
     Participant,
     Role,
     Session,
@@ -25,6 +30,7 @@ from bot.models import (
 )
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
+from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
 
 CS = Constituency.CIVIL_SOCIETY
@@ -33,6 +39,7 @@ INT = Constituency.INTERNATIONAL
 W = Gender.WOMAN
 M = Gender.MAN
 
+T = TypeVar("T")
 _request_ids = itertools.count(1)
 _participant_ids: dict[str, int] = {}
 
@@ -381,3 +388,260 @@ async def test_a_list_balanced_by_constituency_calls_people_in_order_in_their_la
     assert [status for _n, status in await _requests(dispatcher)] == [SpeakerStatus.CALLED] * 6
     # Delivering again sends nothing twice.
     assert await deliver_all(dispatcher, inboxes) == 0
+
+
+# Day 1, 08:10: the opening plenary (d1-opening, civil society only) takes requests from 08:00.
+DAY_1_MORNING = datetime(2017, 12, 2, 8, 10, tzinfo=MEETING_ZONE)
+
+
+async def test_regions_first_then_second_turns_on_the_first_morning_by_typed_rule(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    """An organiser moderates every session: in French, they set the rule by typing it."""
+    clock.set(DAY_1_MORNING)
+    organiser = await _person(dispatcher, demo_event, "Olga", Role.ORGANISER, "fr")
+    regions = [("Aïcha", "africa"), ("Aziz", "africa"), ("Bao", "asia"), ("Eva", "europe")]
+    people = {
+        name: await _person(dispatcher, demo_event, name, Role.FACILITATOR, "en", region)
+        for name, region in regions
+    }
+    for user in people.values():
+        clock.advance(timedelta(seconds=1))
+        await user.send("/floor")
+    shown = await organiser.send("/parole règle régions")
+    assert "Règle : d’abord les régions pas encore entendues" in shown
+    assert _names_in_order(shown) == ["Aïcha", "Bao", "Eva", "Aziz"]
+    clock.advance(timedelta(minutes=2))
+    shown = await organiser.send("/parole suivant")
+    assert "Aïcha a la parole" in shown
+    # Aïcha asks again: a second turn. First-time speakers go before her.
+    clock.advance(timedelta(seconds=1))
+    assert "number 4 for now" in await people["Aïcha"].send("/floor")
+    shown = await organiser.send("/parole règle premières prises de parole")
+    assert _names_in_order(shown) == ["Aziz", "Bao", "Eva", "Aïcha"]
+    async with dispatcher.sessions() as db:
+        rules = list((await db.execute(select(FloorSettings.speaker_rule))).scalars())
+    assert rules == ["first_time"]
+    assert "Quelle règle ?" in await organiser.send("/parole règle zzqx")
+
+
+async def test_a_government_participant_cannot_ask_in_a_civil_society_only_session(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_CIVIL_SOCIETY_ONLY)
+    government = await _person(dispatcher, demo_event, "Gustavo", Role.GOVERNMENT, "es")
+    answer = await government.send("/palabra")
+    assert "no está abierta para usted" in answer
+    assert "Mobilizing" in answer or "movilización" in answer
+    # Nor through a button made for another session (forged, or from an old screen).
+    session = await _session(dispatcher, demo_event, "d2-mobilizing-plenary-2")
+    answer = await government.press_unseen(f"floor:ask:{session.id}")
+    assert "no está abierta para usted" in answer
+    assert await _requests(dispatcher) == []
+    delegate = await _person(dispatcher, demo_event, "Dolores", language="es")
+    assert "n.º 1 por ahora" in await delegate.send("/palabra")
+    assert await _requests(dispatcher) == [("Dolores", SpeakerStatus.WAITING)]
+
+
+async def test_moderator_buttons_pressed_by_anyone_else_are_refused_and_change_nothing(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_OPENING)
+    moderator = await _moderator_of(dispatcher, demo_event, "d2-opening", "Mara")
+    # A moderator of another session is no moderator of this one.
+    elsewhere = await _moderator_of(dispatcher, demo_event, "d1-panel-regional", "Rita")
+    delegate = await _person(dispatcher, demo_event, "Ana", language="es")
+    await delegate.send("/floor")
+    shown = await moderator.send("/floor")
+    presses = [choice.data for choice in moderator.choices]
+    call = next(data for data in presses if data.startswith("floor:call:"))
+    session = await _session(dispatcher, demo_event, "d2-opening")
+    forged = [call, f"floor:rule:{session.id}:gender", f"floor:queue:{session.id}"]
+    for presser in (delegate, elsewhere):
+        for data in forged:
+            answer = await presser.press_unseen(data)
+            assert "reservado a quienes moderan" in answer or "Only the moderators" in answer
+            assert not presser.last[0].edit  # the pressed message stays as it was
+            assert "Ana" not in answer  # nor does it show the list
+        assert "moderators" in await presser.send("/floor next") or "moderan" in presser.read()
+        assert "moderators" in await presser.send("/floor rule gender") or "moderan" in (
+            presser.read()
+        )
+    assert await _requests(dispatcher) == [("Ana", SpeakerStatus.WAITING)]
+    async with dispatcher.sessions() as db:
+        assert (await db.execute(select(FloorSettings))).first() is None
+    assert await deliver_all(dispatcher, Inboxes()) == 0
+    # In a group chat, not even the moderator acts (the list shows people's categories).
+    moderator.private = False
+    await moderator.press_unseen(call)
+    assert await _requests(dispatcher) == [("Ana", SpeakerStatus.WAITING)]
+    moderator.private = True
+    assert "Ana has the floor now" in await moderator.press_unseen(call)
+    assert "Ana" in shown
+
+
+async def test_a_second_press_on_call_calls_nobody_else(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    """Two taps on the same button (or two moderators on the same screen) call one person."""
+    clock.set(DAY_2_OPENING)
+    moderator = await _moderator_of(dispatcher, demo_event, "d2-opening", "Mara")
+    for name in ("Ana", "Bruno"):
+        clock.advance(timedelta(seconds=1))
+        await (await _person(dispatcher, demo_event, name)).send("/floor")
+    await moderator.send("/floor")
+    call = next(c.data for c in moderator.choices if c.data.startswith("floor:call:"))
+    assert "Ana has the floor now" in await moderator.press_unseen(call)
+    again = await moderator.press_unseen(call)
+    assert "The list changed meanwhile" in again
+    assert _names_in_order(again) == ["Bruno"]
+    assert await _requests(dispatcher) == [
+        ("Ana", SpeakerStatus.CALLED),
+        ("Bruno", SpeakerStatus.WAITING),
+    ]
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    assert inboxes.received["Ana"] == [
+        "🎤 You have the floor now in Report back from Day 1 and opening plenary."
+    ]
+    assert len(inboxes.received["Bruno"]) == 1
+    assert "You are next" in inboxes.received["Bruno"][0]
+
+
+async def test_asking_again_says_where_one_stands_and_withdrawing_works(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_OPENING)
+    moderator = await _moderator_of(dispatcher, demo_event, "d2-opening", "Mara")
+    ana = await _person(dispatcher, demo_event, "Ana")
+    bruno = await _person(dispatcher, demo_event, "Bruno", language="fr")
+    await ana.send("/floor")
+    clock.advance(timedelta(seconds=1))
+    assert "n° 2 pour l’instant" in await bruno.send("/parole")
+    assert "déjà sur la liste des prises de parole" in await bruno.send("/parole")
+    assert "n° 2 pour l’instant" in bruno.read()
+    assert "You have left the speakers' list of Report back" in await ana.send("/floor cancel")
+    assert "You are not on any speakers' list." in await ana.send("/floor cancel")
+    assert _names_in_order(await moderator.send("/floor")) == ["Bruno"]
+    # The button under the answer withdraws too, replacing the answer.
+    assert "Vous avez retiré votre demande" in await bruno.press("Retirer ma demande")
+    assert bruno.last[0].edit
+    assert "Nobody is waiting for the floor." in await moderator.send("/floor")
+    assert await _requests(dispatcher) == [
+        ("Ana", SpeakerStatus.WITHDRAWN),
+        ("Bruno", SpeakerStatus.WITHDRAWN),
+    ]
+    # Withdrawn, one may ask again: last in line.
+    assert "number 1 for now" in await ana.send("/floor")
+    assert "waiting" in await ana.send("/floor zzqx") or "/floor cancel" in ana.read()
+
+
+async def test_several_sessions_open_at_once_are_offered_and_none_open_names_the_next(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    # 09:30 on Day 1: the opening plenary is not over and the regional panel opens at 09:20.
+    clock.set(datetime(2017, 12, 2, 9, 30, tzinfo=MEETING_ZONE))
+    ana = await _person(dispatcher, demo_event, "Ana")
+    assert "Several sessions take requests for the floor now" in await ana.send("/floor")
+    assert len(ana.choices) == 2
+    panel = ana.choices[1].label
+    answer = await ana.press(panel)
+    assert f"You are on the speakers' list of {panel}: number 1 for now" in answer
+    assert ana.last[0].edit
+    # Over lunch on Day 1, nothing is open: the next session that takes requests is named.
+    clock.set(datetime(2017, 12, 2, 12, 40, tzinfo=MEETING_ZONE))
+    answer = await ana.send("/floor")
+    assert "No session takes requests for the floor now. The next one is" in answer
+    assert "Report back from Day 1 and opening plenary" in answer
+    assert "Sun, Dec 3, 2017, 8:30" in answer
+    # After the last one, nothing more to say.
+    clock.set(datetime(2017, 12, 4, 12, 0, tzinfo=MEETING_ZONE))
+    assert await ana.send("/floor") == "No session takes requests for the floor now."
+
+
+async def test_mydata_lists_the_requests_for_the_floor_and_forget_deletes_them(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_OPENING)
+    moderator = await _moderator_of(dispatcher, demo_event, "d2-opening", "Mara")
+    ana = await _person(dispatcher, demo_event, "Ana", language="es")
+    bruno = await _person(dispatcher, demo_event, "Bruno")
+    await ana.send("/palabra")
+    await bruno.send("/floor")
+    clock.advance(timedelta(minutes=1))
+    await moderator.send("/floor next")
+    await ana.send("/palabra")
+    listed = await ana.send("/misdatos")
+    assert listed.count("Solicitud de palabra: Informe del primer día") == 2
+    assert "(palabra concedida)" in listed and "(en espera de la palabra)" in listed
+    assert "Bruno" not in listed
+    await ana.send("/olvidar")
+    await ana.press("Sí")
+    assert await _requests(dispatcher) == [("Bruno", SpeakerStatus.WAITING)]
+    assert _names_in_order(await moderator.send("/floor")) == ["Bruno"]
+
+
+async def _racing(
+    sessions: SessionFactory, ready: asyncio.Barrier, act: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """`act` in a transaction of its own, set off together with the others (as in
+    tests/test_tables_races.py: on PostgreSQL each has read before anyone writes; SQLite
+    takes one writer at a time from BEGIN)."""
+    async with sessions() as db:
+        one_writer_at_a_time = db.get_bind().dialect.name == "sqlite"
+        if one_writer_at_a_time:
+            await ready.wait()
+        await db.execute(select(SpeakerRequest.id))
+        if not one_writer_at_a_time:
+            await ready.wait()
+        result = await act(db)
+        await db.commit()
+        return result
+
+
+async def test_one_person_asking_twice_at_once_waits_once(
+    sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_OPENING)
+    async with sessions() as db:
+        person = await make_participant(db, demo_event.id, clock.now())
+        await db.commit()
+    session_key, person_id = "d2-opening", person.id
+
+    async def ask(db: AsyncSession) -> speakers.Asked:
+        session = await rooms.by_key(db, demo_event, session_key)
+        assert session is not None
+        asking = await db.get_one(Participant, person_id)
+        return (await speakers.ask(db, session, asking, clock.now())).outcome
+
+    ready = asyncio.Barrier(3)
+    outcomes = await asyncio.gather(*(_racing(sessions, ready, ask) for _ in range(3)))
+    assert sorted(outcomes) == [speakers.Asked.ADDED, *[speakers.Asked.ALREADY] * 2]
+    async with sessions() as db:
+        count = await db.scalar(select(func.count()).select_from(SpeakerRequest))
+    assert count == 1
+
+
+async def test_two_moderators_calling_at_once_call_two_people_one_after_the_other(
+    sessions: SessionFactory, demo_event: Event, clock: SimulatedClock
+) -> None:
+    clock.set(DAY_2_OPENING)
+    async with sessions() as db:
+        session = await rooms.by_key(db, demo_event, "d2-opening")
+        assert session is not None
+        for _ in range(3):
+            asking = await make_participant(db, demo_event.id, clock.now())
+            await speakers.ask(db, session, asking, clock.now())
+        await db.commit()
+    session_id = session.id
+
+    async def call(db: AsyncSession) -> int | None:
+        called = await speakers.call_next(db, await db.get_one(Session, session_id), clock.now())
+        return called.called.request.id if called.called else None
+
+    ready = asyncio.Barrier(2)
+    called = await asyncio.gather(*(_racing(sessions, ready, call) for _ in range(2)))
+    assert None not in called and len(set(called)) == 2
+    async with sessions() as db:
+        statuses = (await db.execute(select(SpeakerRequest.status))).scalars()
+        assert sorted(statuses) == [SpeakerStatus.CALLED] * 2 + [SpeakerStatus.WAITING]
