@@ -148,7 +148,8 @@ async def floor(ctx: ParticipantContext) -> Reply:
     if what == "cancel":
         return await _withdraw(ctx, None)
     now = ctx.clock.now()
-    moderated = await rooms.moderating(ctx.db, ctx.event, ctx.participant, now)
+    open_now = await rooms.open_sessions(ctx.db, ctx.event, now)
+    moderated = [s for s in open_now if await rooms.is_moderator(ctx.db, ctx.participant, s)]
     if what in ("next", "rule"):
         if not moderated:
             return Reply(_("Only the moderators of a session open now can do this."))
@@ -171,7 +172,7 @@ async def floor(ctx: ParticipantContext) -> Reply:
         return _queue_reply(await speakers.queue(ctx.db, moderated[0]))
     if moderated:
         return _which_list(moderated)
-    return await _ask(ctx)
+    return await _ask(ctx, open_now)
 
 
 def _usage() -> str:
@@ -191,10 +192,10 @@ def _which_list(sessions: Sequence[Session]) -> Reply:
     )
 
 
-async def _ask(ctx: ParticipantContext) -> Reply:
+async def _ask(ctx: ParticipantContext, open_now: Sequence[Session]) -> Reply:
+    """Ask for the floor in the session open now (`open_now`) in which one may take part."""
     now = ctx.clock.now()
     person = ctx.participant
-    open_now = await rooms.open_sessions(ctx.db, ctx.event, now)
     mine = [s for s in open_now if rooms.may_take_part(person, s)]
     if len(mine) > 1:
         return Reply(

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SimulatedClock
@@ -28,10 +31,13 @@ from bot.models import (
     SpeakerRequest,
     SpeakerStatus,
 )
+from bot.programme import meeting
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
+from tests.support.population import add_telegram_participants
+from tests.support.queries import Statements
 
 CS = Constituency.CIVIL_SOCIETY
 GOV = Constituency.GOVERNMENTS
@@ -235,6 +241,60 @@ def test_every_rule_orders_everyone_waiting_once() -> None:
     for rule in Rule:
         result = order(rule, waiting, waiting[:5])
         assert sorted(s.request_id for s in result) == sorted(s.request_id for s in waiting)
+
+
+def _by_definition(
+    rule: Rule, waiting: Sequence[Speaker], spoken: Sequence[Speaker]
+) -> list[Speaker]:
+    """The rules as written, place by place, each place a pass over everyone left: what
+    `order` does in fewer steps."""
+    if rule in (Rule.ARRIVAL, Rule.FIRST_TIME):
+        return order(rule, waiting, spoken)
+    left, history, result = list(waiting), list(spoken), []
+
+    def last_known(values: list[object]) -> object:
+        return next((v for v in reversed(values) if v is not None), None)
+
+    while left:
+        if rule == Rule.REGION:
+            heard = {s.region for s in history if s.region is not None}
+            if any(w.region is not None and w.region not in heard for w in left):
+                chosen = next(w for w in left if w.region is None or w.region not in heard)
+            else:
+                last = last_known([s.region for s in history])
+                chosen = next((w for w in left if w.region in (None,) or w.region != last), left[0])
+        elif rule == Rule.CONSTITUENCY:
+            last = last_known([s.constituency for s in history])
+            chosen = next(
+                (w for w in left if w.constituency is None or w.constituency != last), left[0]
+            )
+        else:
+            last = last_known([s.gender for s in history])
+            chosen = next((w for w in left if w.gender is None or w.gender != last), left[0])
+        left.remove(chosen)
+        history.append(chosen)
+        result.append(chosen)
+    return result
+
+
+def test_the_order_is_the_one_the_rules_define_on_random_lists() -> None:
+    randomly = random.Random(20)
+    regions = ["africa", "asia", "europe", "latin_america", "mena", None]
+    for _ in range(300):
+        crowd = [
+            person(
+                f"r{randomly.randrange(30)}",
+                randomly.choice([CS, GOV, INT, None]),
+                randomly.choice(regions[: randomly.randint(1, 6)]),
+                randomly.choice([W, M, None]),
+            )
+            for _ in range(randomly.randint(0, 25))
+        ]
+        cut = randomly.randint(0, len(crowd))
+        for rule in Rule:
+            assert order(rule, crowd[cut:], crowd[:cut]) == _by_definition(
+                rule, crowd[cut:], crowd[:cut]
+            ), rule
 
 
 def test_the_registry_categories_the_rule_reads() -> None:
@@ -645,3 +705,72 @@ async def test_two_moderators_calling_at_once_call_two_people_one_after_the_othe
     async with sessions() as db:
         statuses = (await db.execute(select(SpeakerRequest.status))).scalars()
         assert sorted(statuses) == [SpeakerStatus.CALLED] * 2 + [SpeakerStatus.WAITING]
+
+
+async def _more_waiting(dispatcher: Dispatcher, event: Event, session: Session, count: int) -> None:
+    """`count` more delegates waiting for the floor, one region each in turn."""
+    regions = ["africa", "asia", "europe", "latin_america", "mena"]
+    async with dispatcher.sessions() as db:
+        people = await add_telegram_participants(db, event.id, count, first_chat_id=5_000_000)
+        for number, region in enumerate(regions):
+            await db.execute(
+                update(Participant)
+                .where(Participant.id.in_(people[number :: len(regions)]))
+                .values(region=region)
+            )
+        start = dispatcher.clock.now()
+        await db.execute(
+            insert(SpeakerRequest),
+            [
+                {
+                    "session_id": session.id,
+                    "participant_id": person,
+                    "status": SpeakerStatus.WAITING,
+                    "created_at": start + timedelta(microseconds=n),
+                }
+                for n, person in enumerate(people)
+            ],
+        )
+        await db.commit()
+
+
+async def test_the_lists_cost_the_same_few_queries_for_10_and_300_waiting(
+    dispatcher: Dispatcher,
+    demo_event: Event,
+    clock: SimulatedClock,
+    count_queries: Callable[[], AbstractContextManager[Statements]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The event is read again after `RECENT` seconds of the machine's time: not while counting.
+    monkeypatch.setattr(meeting, "RECENT", 3600.0)
+    clock.set(DAY_2_OPENING)
+    moderator = await _moderator_of(dispatcher, demo_event, "d2-opening", "Mara")
+    ana = await _person(dispatcher, demo_event, "Ana", region="africa")
+    session = await _session(dispatcher, demo_event, "d2-opening")
+    await moderator.send("/floor rule region")
+    await _more_waiting(dispatcher, demo_event, session, 10)
+    clock.advance(timedelta(seconds=1))
+    # After ten others: the two calls below (Africa, then Asia) leave her waiting, so each
+    # /floor of hers says where she stands.
+    await ana.send("/floor")
+
+    async def costs() -> dict[str, int]:
+        found = {}
+        for name, user, text in (
+            ("moderator /floor", moderator, "/floor"),
+            ("participant /floor", ana, "/floor"),
+            ("moderator /floor next", moderator, "/floor next"),
+        ):
+            clock.advance(timedelta(seconds=5))
+            with count_queries() as queries:
+                await user.send(text)
+            found[name] = queries.count
+        return found
+
+    with_10 = await costs()
+    await _more_waiting(dispatcher, demo_event, session, 290)
+    with_300 = await costs()
+    assert with_300 == with_10
+    assert "299 waiting" in await moderator.send("/floor")  # Ana, and 300 less two called
+    assert "… and 274 more" in moderator.read()
+    assert "You are already on the speakers' list" in await ana.send("/floor")

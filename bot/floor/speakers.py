@@ -16,10 +16,11 @@ never the same one twice.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,8 +39,6 @@ from bot.models import (
     Texts,
 )
 from bot.notice import Notice
-
-_T = TypeVar("_T")
 
 
 class Rule(enum.StrEnum):
@@ -124,33 +123,46 @@ def order(rule: Rule, waiting: Sequence[Speaker], spoken: Sequence[Speaker]) -> 
         heard = {speaker.participant_id for speaker in spoken}
         first = [w for w in waiting if w.participant_id not in heard]
         return first + [w for w in waiting if w.participant_id in heard]
-    left = list(waiting)
-    history = list(spoken)
+    category: Callable[[Speaker], Hashable | None] = _CATEGORY[rule]
+    return _alternating(waiting, spoken, category, unheard_first=rule == Rule.REGION)
+
+
+_CATEGORY: dict[Rule, Callable[[Speaker], Hashable | None]] = {
+    Rule.CONSTITUENCY: lambda speaker: speaker.constituency,
+    Rule.REGION: lambda speaker: speaker.region,
+    Rule.GENDER: lambda speaker: speaker.gender,
+}
+
+
+def _alternating(
+    waiting: Sequence[Speaker],
+    spoken: Sequence[Speaker],
+    category: Callable[[Speaker], Hashable | None],
+    unheard_first: bool,
+) -> list[Speaker]:
+    """The rules that alternate categories, place by place. Those of one category are called
+    in arrival order, so each place is the earliest among the first waiting of each category
+    that fits: a few comparisons a place (the categories are few), not a pass over the list."""
+    lines: dict[Hashable | None, deque[int]] = {}
+    for number, speaker in enumerate(waiting):
+        lines.setdefault(category(speaker), deque()).append(number)
+    heard = {c for c in map(category, spoken) if c is not None}
+    last = next((c for c in map(category, reversed(spoken)) if c is not None), None)
     result: list[Speaker] = []
-    while left:
-        chosen = _next(rule, left, history)
-        left.remove(chosen)
-        history.append(chosen)
-        result.append(chosen)
+    while len(result) < len(waiting):
+        firsts = {c: line[0] for c, line in lines.items() if line}
+        if unheard_first and any(c is not None and c not in heard for c in firsts):
+            fits = [n for c, n in firsts.items() if c is None or c not in heard]
+        else:
+            fits = [n for c, n in firsts.items() if c is None or c != last]
+        chosen = min(fits) if fits else min(firsts.values())
+        kind = category(waiting[chosen])
+        lines[kind].popleft()
+        result.append(waiting[chosen])
+        if kind is not None:
+            heard.add(kind)
+            last = kind
     return result
-
-
-def _next(rule: Rule, left: Sequence[Speaker], history: Sequence[Speaker]) -> Speaker:
-    if rule == Rule.REGION:
-        heard = {s.region for s in history if s.region is not None}
-        if any(w.region is not None and w.region not in heard for w in left):
-            return next(w for w in left if w.region is None or w.region not in heard)
-        last_region = _last_known([s.region for s in history])
-        return next((w for w in left if w.region is None or w.region != last_region), left[0])
-    if rule == Rule.CONSTITUENCY:
-        last = _last_known([s.constituency for s in history])
-        return next((w for w in left if w.constituency is None or w.constituency != last), left[0])
-    last_gender = _last_known([s.gender for s in history])
-    return next((w for w in left if w.gender is None or w.gender != last_gender), left[0])
-
-
-def _last_known(values: Sequence[_T | None]) -> _T | None:
-    return next((value for value in reversed(values) if value is not None), None)
 
 
 @dataclass(frozen=True, kw_only=True)
