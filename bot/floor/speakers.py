@@ -114,8 +114,9 @@ def order(rule: Rule, waiting: Sequence[Speaker], spoken: Sequence[Speaker]) -> 
       category is known.
     - REGION: the earliest from a region not heard yet in the session; when none waits, the
       earliest from another region than the last speaker's.
-    In every rule, when nobody fits, the earliest: a list of one constituency, one region or
-    one gender is in arrival order.
+    A category that is None fits anywhere (and the rule looks past that speaker to the last
+    known one). In every rule, when nobody fits, the earliest: a list of one constituency, one
+    region or one gender is in arrival order.
     """
     if rule == Rule.ARRIVAL:
         return list(waiting)
