@@ -15,6 +15,7 @@ from bot.broadcasts import (
 )
 from bot.context import EVENT, PARTICIPANT
 from bot.floor.polls import PollClosed, PollOpened
+from bot.floor.speakers import FloorGiven, FloorNext
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
@@ -30,6 +31,7 @@ from handlers import (
     broadcast,
     fallback,
     floor_polls,
+    floor_speakers,
     groups,
     home,
     mail,
@@ -345,6 +347,16 @@ def build_router() -> Router:
         es="sondeo",
         needs=PARTICIPANT,
     )
+    router.command(
+        "floor",
+        floor_speakers.floor,
+        help=_l("ask for the floor in the session going on; moderators: the speakers' list"),
+        usage=_l("[cancel] · moderators: [next | rule RULE]"),
+        personal=True,
+        fr="parole",
+        es="palabra",
+        needs=PARTICIPANT,
+    )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
     router.button(account.LanguageButton, account.language_button)
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
@@ -381,6 +393,12 @@ def build_router() -> Router:
     router.button(floor_polls.PollDoneButton, floor_polls.done_button, needs=PARTICIPANT)
     # Moderators are not all organisers: the handler checks the role on every press.
     router.button(floor_polls.PollModeratorButton, floor_polls.moderator_button, needs=PARTICIPANT)
+    router.button(floor_speakers.FloorAskButton, floor_speakers.ask_button, needs=PARTICIPANT)
+    router.button(floor_speakers.FloorCancelButton, floor_speakers.cancel_button, needs=PARTICIPANT)
+    # The moderators' buttons check the role in their handler (a moderator is no organiser).
+    router.button(floor_speakers.FloorQueueButton, floor_speakers.queue_button, needs=PARTICIPANT)
+    router.button(floor_speakers.FloorCallButton, floor_speakers.call_button, needs=PARTICIPANT)
+    router.button(floor_speakers.FloorRuleButton, floor_speakers.rule_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
@@ -411,4 +429,6 @@ def build_notices() -> Notices:
     registry.register(group_posts.GroupRequestApproved, notices.group_request_approved)
     registry.register(PollOpened, floor_polls.opened)
     registry.register(PollClosed, floor_polls.result, load=floor_polls.ResultCharts().load)
+    registry.register(FloorGiven, floor_speakers.floor_given)
+    registry.register(FloorNext, floor_speakers.floor_next)
     return registry

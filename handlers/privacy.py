@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context
-from bot.floor import polls
+from bot.floor import polls, speakers
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
@@ -13,7 +13,7 @@ from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from bot.translation import store as translations
-from handlers import labels
+from handlers import floor_speakers, labels
 
 
 class ForgetButton(Button, prefix="forget"):
@@ -89,6 +89,7 @@ async def my_data(ctx: Context) -> Reply:
                 choice=escape(localised(given.choice)),
             )
             lines.append(line + (" " + _("(poll closed)") if given.closed else ""))
+        lines += floor_speakers.kept_lines(await speakers.kept_for(ctx.db, person.id))
         # What they wrote that was sent to the translation service (docs/privacy.md).
         for text, targets in await translations.of_author(ctx.db, person.id):
             lines.append(

@@ -17,6 +17,7 @@ from bot.clock import SimulatedClock
 from bot.context import EVENT, PARTICIPANT
 from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
+from bot.floor.speakers import Rule
 from bot.mail.service import MailService
 from bot.models import Event, Role, TableRound
 from bot.programme.load import load_programme
@@ -30,6 +31,13 @@ from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
 from handlers.floor_polls import PollAnswerButton, PollDoneButton, PollModeratorButton
+from handlers.floor_speakers import (
+    FloorAskButton,
+    FloorCallButton,
+    FloorCancelButton,
+    FloorQueueButton,
+    FloorRuleButton,
+)
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
 from handlers.mail import (
     MailAgainButton,
@@ -96,6 +104,11 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("poll:d:12", PollDoneButton(12)),
     ("poll:m:12:close", PollModeratorButton(12, "close")),
     ("poll:m:12:results", PollModeratorButton(12, "results")),
+    ("floor:ask:5", FloorAskButton(5)),
+    ("floor:cancel:5", FloorCancelButton(5)),
+    ("floor:queue:5", FloorQueueButton(5)),
+    ("floor:call:5:12", FloorCallButton(5, 12)),
+    ("floor:rule:5:first_time", FloorRuleButton(5, "first_time")),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -130,6 +143,11 @@ LONGEST: list[Button] = [
     PollAnswerButton(MAX_NUMBER, MAX_NUMBER),
     PollDoneButton(MAX_NUMBER),
     PollModeratorButton(MAX_NUMBER, "results"),
+    FloorAskButton(MAX_NUMBER),
+    FloorCancelButton(MAX_NUMBER),
+    FloorQueueButton(MAX_NUMBER),
+    FloorCallButton(MAX_NUMBER, MAX_NUMBER),
+    FloorRuleButton(MAX_NUMBER, max(Rule, key=len)),
 ]
 
 # The demo's reference groups take no new members without approval after this.

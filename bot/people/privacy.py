@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.floor import polls
+from bot.floor import polls, speakers
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -93,6 +93,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     await db.execute(
         delete(GroupMembership).where(GroupMembership.participant_id == participant.id)
     )
+    await speakers.forget(db, participant.id)
     await db.execute(delete(ChatIdentity).where(ChatIdentity.participant_id == participant.id))
     await db.execute(delete(LinkCode).where(LinkCode.participant_id == participant.id))
     # Answers being given go; finished answer sets stay, tied to nobody, in the survey's counts.
