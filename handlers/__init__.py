@@ -14,6 +14,7 @@ from bot.broadcasts import (
     load_preview,
 )
 from bot.context import EVENT, PARTICIPANT
+from bot.floor.feedback import FeedbackAsked
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
@@ -28,6 +29,7 @@ from handlers import (
     answers,
     broadcast,
     fallback,
+    floor_feedback,
     groups,
     home,
     mail,
@@ -333,6 +335,16 @@ def build_router() -> Router:
         es="listas",
         needs=PARTICIPANT,
     )
+    router.command(
+        "comment",
+        floor_feedback.comment,
+        help=_l("add a comment to the session you have just rated"),
+        usage=_l("TEXT"),
+        personal=True,
+        fr="commentaire",
+        es="comentario",
+        needs=PARTICIPANT,
+    )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
     router.button(account.LanguageButton, account.language_button)
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
@@ -365,6 +377,7 @@ def build_router() -> Router:
         needs=PARTICIPANT,
         organisers_only=True,
     )
+    router.button(floor_feedback.FeedbackButton, floor_feedback.feedback_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
@@ -393,4 +406,5 @@ def build_notices() -> Notices:
     registry.register(InvitationReuse, notices.invitation_reuse)
     registry.register(group_posts.GroupPost, notices.group_post, load=group_posts.load_post)
     registry.register(group_posts.GroupRequestApproved, notices.group_request_approved)
+    registry.register(FeedbackAsked, floor_feedback.asked)
     return registry

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.floor import feedback
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -103,6 +104,8 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         .where(SurveyResponse.participant_id == participant.id)
         .values(participant_id=None)
     )
+    # Who was asked for feedback after a session goes; the ratings and comments, nobody's, stay.
+    await feedback.forget(db, participant.id)
     # Their texts kept for translation are tied to nobody (posts already queued still leave).
     await db.execute(
         update(TranslatedText)
