@@ -29,6 +29,7 @@ from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
+from handlers.floor_feedback import FeedbackButton
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
 from handlers.mail import (
     MailAgainButton,
@@ -91,6 +92,7 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("mail:cancel:8", MailCancelButton(8)),
     ("mail:again:8", MailAgainButton(8)),
     ("mail:again-yes:8", MailAgainYesButton(8)),
+    ("feedback:12:4", FeedbackButton(12, 4)),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -122,6 +124,7 @@ LONGEST: list[Button] = [
     MailCancelButton(MAX_NUMBER),
     MailAgainButton(MAX_NUMBER),
     MailAgainYesButton(MAX_NUMBER),
+    FeedbackButton(MAX_NUMBER, MAX_NUMBER),
 ]
 
 # The demo's reference groups take no new members without approval after this.
