@@ -29,17 +29,31 @@ from datetime import date, datetime, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, delete, exists, func, literal, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
-from bot.delivery import outbox
 from bot.models import (
     Audience,
     Event,
     FeedbackAnswer,
     FeedbackRequest,
+    OutboxMessage,
+    OutboxStatus,
     Participant,
     Role,
     Session,
@@ -69,7 +83,6 @@ COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000  # characters
 # Sessions looked at by the routine: those begun within this (a session, its day, its window).
 _LOOKBACK = timedelta(days=2)
-_BATCH = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,9 +94,13 @@ class FeedbackAsked(Notice):
     title: Texts
 
 
+def _key_prefix(session_id: int) -> str:
+    return f"feedback:{session_id}:"
+
+
 def key(session_id: int, participant_id: int) -> str:
     """The outbox key: one question per person and session."""
-    return f"feedback:{session_id}:{participant_id}"
+    return f"{_key_prefix(session_id)}{participant_id}"
 
 
 # Every kind of person, by what decides the sessions they may attend: role and badge.
@@ -178,16 +195,22 @@ async def queue_due(db: AsyncSession, now: datetime) -> int:
         zone = ZoneInfo(event.timezone)
         day = session.starts_at.astimezone(zone).date()
         programme = await _programme_of_day(db, event, day, days)
-        for at, groups in sorted(moments(session, programme, zone).items()):
-            if at <= now < at + STALE:
-                asked += await _ask(db, session, groups, now, at + STALE)
+        due = [
+            (at, groups)
+            for at, groups in sorted(moments(session, programme, zone).items())
+            if at <= now < at + STALE
+        ]
+        new = sum([await _ask(db, session, groups, now) for _at, groups in due])
+        if new:
+            await _queue(db, session, now, max(at for at, _groups in due) + STALE)
+            log.info("asked %d participants about session %d (%r)", new, session.id, session.key)
+        asked += new
     return asked
 
 
-async def _ask(
-    db: AsyncSession, session: Session, groups: Sequence[Group], now: datetime, until: datetime
-) -> int:
-    """Ask the people of `groups` whom `session` concerns and who were not asked yet."""
+async def _ask(db: AsyncSession, session: Session, groups: Sequence[Group], now: datetime) -> int:
+    """Ask the people of `groups` whom `session` concerns and who were not asked yet: their
+    requests, sent at `now`."""
     people = select(
         literal(session.id, Integer), Participant.id, literal(now, UTCDateTime())
     ).where(
@@ -204,23 +227,37 @@ async def _ask(
         .on_conflict_do_nothing()
         .returning(FeedbackRequest.participant_id)
     )
-    new = list((await db.execute(statement)).scalars())
-    if not new:
-        return 0
+    return len((await db.execute(statement)).all())
+
+
+async def _queue(db: AsyncSession, session: Session, now: datetime, until: datetime) -> int:
+    """The question to everyone asked about `session` at `now`, one outbox row each under its
+    unique key, by INSERT … SELECT (a row queued already is not queued again)."""
     notice = FeedbackAsked(session_id=session.id, title=session.title)
-    for start in range(0, len(new), _BATCH):
-        await outbox.enqueue_many(
-            db,
-            [
-                outbox.Message(key(session.id, person), person, notice, expires_at=until)
-                for person in new[start : start + _BATCH]
-            ],
-            now,
-        )
-    log.info(
-        "asked %d participants for feedback on session %d (%r)", len(new), session.id, session.key
-    )
-    return len(new)
+    columns = [
+        OutboxMessage.key,
+        OutboxMessage.participant_id,
+        OutboxMessage.kind,
+        OutboxMessage.payload,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.not_before,
+        OutboxMessage.created_at,
+        OutboxMessage.expires_at,
+    ]
+    rows = select(
+        literal(_key_prefix(session.id), String) + cast(FeedbackRequest.participant_id, String),
+        FeedbackRequest.participant_id,
+        literal(notice.kind, String),
+        literal(notice.encode(), JSON),
+        literal(OutboxStatus.PENDING.value, String),
+        literal(0, Integer),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+        literal(until, UTCDateTime()),
+    ).where(FeedbackRequest.session_id == session.id, FeedbackRequest.sent_at == now)
+    statement = insert_once(db, OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+    return len((await db.execute(statement.returning(OutboxMessage.id))).all())
 
 
 class Rated(enum.StrEnum):
