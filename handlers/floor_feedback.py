@@ -162,7 +162,7 @@ def _comment(original: str, seen: ReadText) -> str:
 
 def _mean(result: SessionFeedback) -> str:
     if result.mean is None:
-        return _("no rating yet")
+        return _("No rating yet.")
     return _("Mean: {mean} out of 5").format(mean=formatting.decimal(result.mean))
 
 
