@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -214,6 +215,9 @@ async def test_participants_rate_comment_and_organisers_read_it(
         columns = (await db.execute(text("SELECT * FROM feedback_answers LIMIT 1"))).keys()
         assert set(columns) == {"id", "session_id", "rating", "comment"}
         kept = (await db.execute(select(FeedbackAnswer))).scalars().all()
+        # Random ids: nothing tells the order they came in (a rating, then its comment).
+        ids = sorted(answer.id for answer in kept)
+        assert all(later - earlier > 1 for earlier, later in itertools.pairwise(ids))
         assert {(a.rating, a.comment) for a in kept if a.comment} == {
             (None, COMMENT_FR),
             (None, "Thanks, the speakers were great."),

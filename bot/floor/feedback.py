@@ -22,6 +22,7 @@ import csv
 import enum
 import io
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000  # characters
 # Sessions looked at by the routine: those begun within this (a session, its day, its window).
 _LOOKBACK = timedelta(days=2)
+_LARGEST_ID = 2**31 - 1  # an INTEGER column on PostgreSQL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,8 +286,7 @@ async def rate(
         .values(answered_at=now)
     )
     if getattr(marked, "rowcount", 0) == 1:
-        db.add(FeedbackAnswer(session_id=session_id, rating=rating, comment=None))
-        await db.flush()
+        await _keep(db, session_id, rating, None)
         return Rated.RECORDED
     asked = await db.execute(
         select(FeedbackRequest.id).where(
@@ -294,6 +295,25 @@ async def rate(
         )
     )
     return Rated.ALREADY if asked.first() is not None else Rated.NOT_ASKED
+
+
+async def _keep(db: AsyncSession, session_id: int, rating: int | None, text: str | None) -> None:
+    """One answer row under a random id: sequential ids would tell the order answers came in,
+    and so join a rating to the comment after it, and both to the request answered then."""
+    for _attempt in range(8):
+        stored = await db.execute(
+            insert_once(db, FeedbackAnswer)
+            .values(id=_random_id(), session_id=session_id, rating=rating, comment=text)
+            .on_conflict_do_nothing()
+            .returning(FeedbackAnswer.id)
+        )
+        if stored.first() is not None:
+            return
+    raise RuntimeError("no free id for a feedback answer")  # 8 collisions in 2^31: never
+
+
+def _random_id() -> int:
+    return secrets.randbelow(_LARGEST_ID) + 1
 
 
 async def commenting(db: AsyncSession, participant_id: int, now: datetime) -> Session | None:
@@ -317,8 +337,7 @@ async def comment(
 ) -> None:
     """Keep a comment as its own row (no rating, no person); with a translation provider, ask
     for its translation with no author, as the survey does for its free-text answers."""
-    db.add(FeedbackAnswer(session_id=session.id, rating=None, comment=text))
-    await db.flush()
+    await _keep(db, session.id, None, text)
     if provider is not None:
         await translation_store.request(db, text, None, provider, now)
 
@@ -386,7 +405,7 @@ async def results(db: AsyncSession, event_id: int) -> list[SessionFeedback]:
     for session_id, text in await db.execute(
         select(FeedbackAnswer.session_id, FeedbackAnswer.comment)
         .where(FeedbackAnswer.session_id.in_(ids), FeedbackAnswer.comment.is_not(None))
-        .order_by(FeedbackAnswer.id)
+        .order_by(FeedbackAnswer.id)  # random: a stable order that tells nothing
     ):
         if text is not None:
             comments[session_id].append(text)
