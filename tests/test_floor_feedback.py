@@ -204,6 +204,7 @@ async def test_participants_rate_comment_and_organisers_read_it(
     assert await count(sessions, FeedbackAnswer) == 3
 
     # Comments: the next message, or /comment; each kept apart from the rating.
+    assert "plus long que ce que je peux garder" in await bruno.send("trop " * 500)
     assert "sans votre nom" in await bruno.send(COMMENT_FR)
     assert "without your name" in await cleo.send("/comment Thanks, the speakers were great.")
     assert "Write your comment after the command" in await cleo.send("/comment")

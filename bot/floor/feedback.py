@@ -367,13 +367,21 @@ class SessionFeedback:
 
 
 async def results(db: AsyncSession, event_id: int) -> list[SessionFeedback]:
-    """Each session marked for feedback that was asked about or has answers, in programme
-    order: four queries, whatever the number of sessions and answers."""
+    """Each session asked about or with answers, in programme order: four queries, whatever
+    the number of sessions and answers."""
     sessions = list(
         (
             await db.execute(
                 select(Session)
-                .where(Session.event_id == event_id, Session.feedback.is_(True))
+                .where(
+                    Session.event_id == event_id,
+                    # Also a session whose `feedback: true` a later programme took away.
+                    or_(
+                        Session.feedback.is_(True),
+                        Session.id.in_(select(FeedbackRequest.session_id)),
+                        Session.id.in_(select(FeedbackAnswer.session_id)),
+                    ),
+                )
                 .order_by(Session.starts_at, Session.id)
             )
         ).scalars()
