@@ -1,6 +1,6 @@
 """Feedback per session at scale: the routine that asks 10,000 participants after the demo's
 opening and regional panel (20,000 requests and notices), then the same routine with nothing
-left to do (what it costs every quarter of a minute for six hours), and /results with every
+left to do (what it costs every quarter of a minute for two hours), and /results with every
 rating given. On SQLite and on PostgreSQL (when it is reachable).
 
     python -m benchmarks.feedback [--people 10000]

@@ -275,3 +275,16 @@ async def test_mydata_lists_the_requests_and_forget_erases_them(
     await ana.press("Yes")
     assert await count(sessions, FeedbackRequest) == 0
     assert await count(sessions, FeedbackAnswer) == 1  # the rating stays, tied to nobody
+
+
+async def test_a_person_who_links_late_is_asked_only_what_is_still_fresh(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock, sessions: SessionFactory
+) -> None:
+    """Two hours after its moment, a session is no longer asked about: at 13:01 the opening
+    (asked at 11:00) is stale, the global panel (asked at 12:50) is not."""
+    demo = await programme(sessions, demo_event)
+    clock.set(local(2, 13, 1))
+    late = await registered(dispatcher, demo_event.id, "Late", language="en")
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    assert [session_of(q) for q in questions(inboxes, late)] == [demo["d1-panel-global"].id]

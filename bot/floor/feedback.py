@@ -65,6 +65,7 @@ from bot.models import (
 from bot.models.base import UTCDateTime
 from bot.notice import Notice
 from bot.people.access import audiences_for
+from bot.programme.meeting import day_bounds
 from bot.reminders import concerns
 from bot.translation import store as translation_store
 
@@ -77,8 +78,8 @@ IN_THE_ROOM = frozenset({SessionKind.PLENARY, SessionKind.GROUP_SESSION, Session
 # (time to change rooms, not to answer).
 NO_BREAK = timedelta(minutes=10)
 # A question not queued by then is not asked any more (the bot was down, a person linked late):
-# feedback on a session the next day is no use. Its notice is given up past it too.
-STALE = timedelta(hours=6)
+# feedback asked hours after a session is of little use. Its notice is given up past it too.
+STALE = timedelta(hours=2)
 # After a rating, what the person writes within this is a comment on the session.
 COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000  # characters
@@ -167,12 +168,9 @@ async def _programme_of_day(
 ) -> list[Session]:
     found = cache.get((event.id, day))
     if found is None:
-        zone = ZoneInfo(event.timezone)
-        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        start, end = day_bounds(event, day)
         query = select(Session).where(
-            Session.event_id == event.id,
-            Session.starts_at >= start,
-            Session.starts_at < start + timedelta(days=1),
+            Session.event_id == event.id, Session.starts_at >= start, Session.starts_at < end
         )
         found = cache[event.id, day] = list((await db.execute(query)).scalars())
     return found
