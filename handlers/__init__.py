@@ -378,7 +378,9 @@ def build_router() -> Router:
         organisers_only=True,
     )
     router.button(floor_feedback.FeedbackButton, floor_feedback.feedback_button, needs=PARTICIPANT)
+    router.button(floor_feedback.CommentButton, floor_feedback.comment_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
+    router.form(floor_feedback.FORM, floor_feedback.comment_form)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)

@@ -1,6 +1,6 @@
 """Feedback after a session: the question with its buttons 1–5, the rating, a comment (the next
-message within half an hour, or /comment TEXT), and what organisers read in /results and the
-export. The rules are in bot/floor/feedback.py."""
+message within half an hour, /comment TEXT, or on Slack a form behind "Add a comment"), and what
+organisers read in /results and the export. The rules are in bot/floor/feedback.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.buttons import Button
-from bot.chat import Choice, Reply
+from bot.chat import Choice, Field, Form, Reply
 from bot.context import Context, ParticipantContext
 from bot.floor import feedback
 from bot.floor.feedback import FeedbackAsked, Rated, SessionFeedback
@@ -30,6 +30,15 @@ class FeedbackButton(Button, prefix="feedback"):
 
     session_id: int
     rating: int
+
+
+class CommentButton(Button, prefix="fbcomment", command="comment"):
+    """ "Add a comment" under the thanks for a rating: a form where the platform has them."""
+
+    session_id: int
+
+
+FORM = "feedback-comment"
 
 
 def word(rating: int) -> str:
@@ -90,7 +99,49 @@ async def feedback_button(ctx: ParticipantContext, button: FeedbackButton) -> Re
         "Anything to add? Write it here within {minutes} minutes (or send /comment TEXT): "
         "it is kept without your name."
     ).format(minutes=_minutes())
-    return Reply(f"{thanks}\n\n{offer}", edit=True)
+    add = Choice("💬 " + _("Add a comment"), CommentButton(session.id).pack())
+    return Reply(f"{thanks}\n\n{offer}", choices=((add,),), edit=True)
+
+
+async def comment_button(ctx: ParticipantContext, button: CommentButton) -> Reply:
+    """A form on Slack (where a message starting with a command's name would be taken for
+    that command); elsewhere, how to write the comment."""
+    session = await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now())
+    if session is None or session.id != button.session_id:
+        return _nothing_to_comment()
+    title = localised(session.title)  # a form's label is plain text
+    form = Form(
+        FORM,
+        _("Your comment"),
+        _("Send"),
+        (Field("comment", _("Your comment on “{title}”").format(title=title), kind="lines"),),
+    )
+    text = _("Write your comment here within {minutes} minutes, or send /comment TEXT.").format(
+        minutes=_minutes()
+    )
+    return Reply(text, form=form)
+
+
+async def comment_form(ctx: Context) -> Reply:
+    """The Slack form's comment."""
+    if ctx.participant is None or ctx.participant.erased_at is not None:
+        return answers.registered_only()
+    session = await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now())
+    if session is None:
+        return _nothing_to_comment()
+    text = dict(ctx.incoming.values).get("comment", "")
+    if not text.strip():
+        return Reply(_("Nothing was kept: the comment was empty."))
+    return await _keep(ctx, session, text)
+
+
+def _nothing_to_comment() -> Reply:
+    return Reply(
+        _(
+            "There is no session to comment on: after you rate a session, you can add a "
+            "comment within {minutes} minutes."
+        ).format(minutes=_minutes())
+    )
 
 
 def _not_asked() -> Reply:
@@ -102,12 +153,7 @@ async def comment(ctx: ParticipantContext) -> Reply:
     text = " ".join(ctx.args)
     session = await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now())
     if session is None:
-        return Reply(
-            _(
-                "There is no session to comment on: after you rate a session, you can add a "
-                "comment within {minutes} minutes."
-            ).format(minutes=_minutes())
-        )
+        return _nothing_to_comment()
     if not text.strip():
         return Reply(
             _("Write your comment after the command, for example: /comment {example}").format(

@@ -29,7 +29,7 @@ from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
-from handlers.floor_feedback import FeedbackButton
+from handlers.floor_feedback import CommentButton, FeedbackButton
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
 from handlers.mail import (
     MailAgainButton,
@@ -93,6 +93,7 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("mail:again:8", MailAgainButton(8)),
     ("mail:again-yes:8", MailAgainYesButton(8)),
     ("feedback:12:4", FeedbackButton(12, 4)),
+    ("fbcomment:12", CommentButton(12)),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -125,6 +126,7 @@ LONGEST: list[Button] = [
     MailAgainButton(MAX_NUMBER),
     MailAgainYesButton(MAX_NUMBER),
     FeedbackButton(MAX_NUMBER, MAX_NUMBER),
+    CommentButton(MAX_NUMBER),
 ]
 
 # The demo's reference groups take no new members without approval after this.

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import itertools
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bot.chat import Reply
+from bot.chat import Incoming, Reply
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
@@ -31,7 +32,7 @@ from bot.models import (
 )
 from bot.people.access import audiences_for
 from handlers import build_router
-from handlers.floor_feedback import FeedbackButton
+from handlers.floor_feedback import FORM, FeedbackButton
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_session
@@ -42,6 +43,7 @@ from tests.support.translator import FakeTranslator
 CIVIL = audiences_for(Role.CIVIL_SOCIETY)
 GOVERNMENT = audiences_for(Role.GOVERNMENT)
 COMMENT_FR = "Merci, le panel était clair mais trop court."
+COMMENT_ES = "Gracias, el grupo de la mañana fue muy útil."
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -192,6 +194,15 @@ async def test_participants_rate_comment_and_organisers_read_it(
     ana.last = [asked_of_ana]
     thanks = await ana.press_data(rate)
     assert "¡Gracias!" in thanks and "4 · muy buena" in thanks and "30 minutos" in thanks
+    # "Add a comment" opens a form on Slack (its text says how to write it elsewhere).
+    await ana.press("💬")
+    assert [reply.form.id for reply in ana.last if reply.form] == [FORM]
+
+    def submitted(user: ChatUser, comment: str) -> Incoming:
+        return replace(user.incoming(), form=FORM, values=(("comment", comment),))
+
+    assert "se guardó, sin su nombre" in await ana.handle(submitted(ana, COMMENT_ES))
+    assert "no session to comment on" in await gael.handle(submitted(gael, "Forged."))
     assert "Ya calificó" in await ana.press_unseen(FeedbackButton(opening.id, 1).pack())
     refused = await gael.press_unseen(FeedbackButton(opening.id, 5).pack())
     assert "nothing was recorded" in refused
@@ -201,7 +212,7 @@ async def test_participants_rate_comment_and_organisers_read_it(
     # Two presses at once (a double tap on a slow connection): one rating.
     five = FeedbackButton(opening.id, 5).pack()
     await asyncio.gather(cleo.press_unseen(five), cleo.press_unseen(five))
-    assert await count(sessions, FeedbackAnswer) == 3
+    assert await count(sessions, FeedbackAnswer) == 4  # three ratings, Ana's comment
 
     # Comments: the next message, or /comment; each kept apart from the rating.
     assert "plus long que ce que je peux garder" in await bruno.send("trop " * 500)
@@ -211,7 +222,7 @@ async def test_participants_rate_comment_and_organisers_read_it(
     assert "no session to comment on" in await olga.send("/comment Nothing rated yet.")
     clock.advance(feedback.COMMENT_WINDOW + timedelta(minutes=1))
     assert "I answer commands" in await cleo.send("A message long after the rating.")
-    assert await count(sessions, FeedbackAnswer) == 5
+    assert await count(sessions, FeedbackAnswer) == 6
     async with sessions() as db:
         columns = (await db.execute(text("SELECT * FROM feedback_answers LIMIT 1"))).keys()
         assert set(columns) == {"id", "session_id", "rating", "comment"}
@@ -221,6 +232,7 @@ async def test_participants_rate_comment_and_organisers_read_it(
         assert all(later - earlier > 1 for earlier, later in itertools.pairwise(ids))
         assert {(a.rating, a.comment) for a in kept if a.comment} == {
             (None, COMMENT_FR),
+            (None, COMMENT_ES),
             (None, "Thanks, the speakers were great."),
         }
 
@@ -228,10 +240,11 @@ async def test_participants_rate_comment_and_organisers_read_it(
     await deliver_all(dispatcher, inboxes, translator=translator)  # translates the comments
     results = await olga.send("/results")
     assert "Feedback per session" in results
-    assert "Asked: 4 · ratings: 3 · comments: 2" in results
+    assert "Asked: 4 · ratings: 3 · comments: 3" in results
     assert "Mean: 3.7 out of 5" in results
     assert "5 · excellent: 1 (33%)" in results and "3 · good: 0 (0%)" in results
     assert f"“[en] {COMMENT_FR}” (original: “{COMMENT_FR}”)" in results
+    assert f"“[en] {COMMENT_ES}” (original: “{COMMENT_ES}”)" in results
     assert "“Thanks, the speakers were great.”" in results
     assert "Only organisers" in await cleo.send("/results")
 
