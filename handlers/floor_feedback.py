@@ -16,6 +16,7 @@ from bot.models import Session
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, italic
+from bot.text.numbers import parse_number
 from bot.translation.reading import ReadText, Shown, read, reading
 from handlers import answers, translation
 
@@ -39,6 +40,7 @@ class CommentButton(Button, prefix="fbcomment", command="comment"):
 
 
 FORM = "feedback-comment"
+FIELD = "comment-"  # + the session's id
 
 
 def word(rating: int) -> str:
@@ -106,16 +108,16 @@ async def feedback_button(ctx: ParticipantContext, button: FeedbackButton) -> Re
 async def comment_button(ctx: ParticipantContext, button: CommentButton) -> Reply:
     """A form on Slack (where a message starting with a command's name would be taken for
     that command); elsewhere, how to write the comment."""
-    session = await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now())
-    if session is None or session.id != button.session_id:
+    now = ctx.clock.now()
+    session = await feedback.commenting(ctx.db, ctx.participant.id, now, button.session_id)
+    if session is None:
         return _nothing_to_comment()
     title = localised(session.title)  # a form's label is plain text
-    form = Form(
-        FORM,
-        _("Your comment"),
-        _("Send"),
-        (Field("comment", _("Your comment on “{title}”").format(title=title), kind="lines"),),
+    # The field's name carries the session: the form's answer comes back to the right one.
+    field = Field(
+        f"{FIELD}{session.id}", _("Your comment on “{title}”").format(title=title), kind="lines"
     )
+    form = Form(FORM, _("Your comment"), _("Send"), (field,))
     text = _("Write your comment here within {minutes} minutes, or send /comment TEXT.").format(
         minutes=_minutes()
     )
@@ -126,10 +128,19 @@ async def comment_form(ctx: Context) -> Reply:
     """The Slack form's comment."""
     if ctx.participant is None or ctx.participant.erased_at is not None:
         return answers.registered_only()
-    session = await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now())
+    named = [
+        (parse_number(name.removeprefix(FIELD)), text)
+        for name, text in ctx.incoming.values
+        if name.startswith(FIELD)
+    ]
+    session_id, text = named[0] if named else (None, "")
+    session = (
+        await feedback.commenting(ctx.db, ctx.participant.id, ctx.clock.now(), session_id)
+        if session_id is not None
+        else None
+    )
     if session is None:
         return _nothing_to_comment()
-    text = dict(ctx.incoming.values).get("comment", "")
     if not text.strip():
         return Reply(_("Nothing was kept: the comment was empty."))
     return await _keep(ctx, session, text)

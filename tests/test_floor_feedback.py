@@ -196,10 +196,11 @@ async def test_participants_rate_comment_and_organisers_read_it(
     assert "¡Gracias!" in thanks and "4 · muy buena" in thanks and "30 minutos" in thanks
     # "Add a comment" opens a form on Slack (its text says how to write it elsewhere).
     await ana.press("💬")
-    assert [reply.form.id for reply in ana.last if reply.form] == [FORM]
+    [form] = [reply.form for reply in ana.last if reply.form]
+    assert form.id == FORM and "Bienvenida" in form.fields[0].label
 
     def submitted(user: ChatUser, comment: str) -> Incoming:
-        return replace(user.incoming(), form=FORM, values=(("comment", comment),))
+        return replace(user.incoming(), form=FORM, values=((form.fields[0].name, comment),))
 
     assert "se guardó, sin su nombre" in await ana.handle(submitted(ana, COMMENT_ES))
     assert "no session to comment on" in await gael.handle(submitted(gael, "Forged."))

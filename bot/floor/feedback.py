@@ -314,9 +314,11 @@ def _random_id() -> int:
     return secrets.randbelow(_LARGEST_ID) + 1
 
 
-async def commenting(db: AsyncSession, participant_id: int, now: datetime) -> Session | None:
-    """The session the person rated within COMMENT_WINDOW (the last one): what they write
-    now is a comment on it."""
+async def commenting(
+    db: AsyncSession, participant_id: int, now: datetime, session_id: int | None = None
+) -> Session | None:
+    """The session the person rated within COMMENT_WINDOW (the last one, or `session_id`):
+    what they write now is a comment on it."""
     query = (
         select(Session)
         .join(FeedbackRequest, FeedbackRequest.session_id == Session.id)
@@ -327,6 +329,8 @@ async def commenting(db: AsyncSession, participant_id: int, now: datetime) -> Se
         .order_by(FeedbackRequest.answered_at.desc(), FeedbackRequest.id.desc())
         .limit(1)
     )
+    if session_id is not None:
+        query = query.where(FeedbackRequest.session_id == session_id)
     return (await db.execute(query)).scalar_one_or_none()
 
 
