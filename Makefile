@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m benchmarks.mail_parse
 	$(BIN)/python -m benchmarks.mail_intake
 	$(BIN)/python -m benchmarks.translation
+	$(BIN)/python -m benchmarks.feedback
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

@@ -14,6 +14,7 @@ from bot.broadcasts import (
     load_preview,
 )
 from bot.context import EVENT, PARTICIPANT
+from bot.floor.feedback import FeedbackAsked
 from bot.floor.polls import PollClosed, PollOpened
 from bot.floor.speakers import FloorGiven, FloorNext
 from bot.mail import relay
@@ -30,6 +31,7 @@ from handlers import (
     answers,
     broadcast,
     fallback,
+    floor_feedback,
     floor_polls,
     floor_speakers,
     groups,
@@ -357,6 +359,16 @@ def build_router() -> Router:
         es="palabra",
         needs=PARTICIPANT,
     )
+    router.command(
+        "comment",
+        floor_feedback.comment,
+        help=_l("add a comment to the session you have just rated"),
+        usage=_l("TEXT"),
+        personal=True,
+        fr="commentaire",
+        es="comentario",
+        needs=PARTICIPANT,
+    )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
     router.button(account.LanguageButton, account.language_button)
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
@@ -399,7 +411,10 @@ def build_router() -> Router:
     router.button(floor_speakers.FloorQueueButton, floor_speakers.queue_button, needs=PARTICIPANT)
     router.button(floor_speakers.FloorCallButton, floor_speakers.call_button, needs=PARTICIPANT)
     router.button(floor_speakers.FloorRuleButton, floor_speakers.rule_button, needs=PARTICIPANT)
+    router.button(floor_feedback.FeedbackButton, floor_feedback.feedback_button, needs=PARTICIPANT)
+    router.button(floor_feedback.CommentButton, floor_feedback.comment_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
+    router.form(floor_feedback.FORM, floor_feedback.comment_form)
     router.on_text(fallback.plain_text)
     router.on_unknown(fallback.unknown_command)
     router.on_stale_button(fallback.stale_button)
@@ -431,4 +446,5 @@ def build_notices() -> Notices:
     registry.register(PollClosed, floor_polls.result, load=floor_polls.ResultCharts().load)
     registry.register(FloorGiven, floor_speakers.floor_given)
     registry.register(FloorNext, floor_speakers.floor_next)
+    registry.register(FeedbackAsked, floor_feedback.asked)
     return registry

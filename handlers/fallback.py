@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.people import invitations
 from bot.text.i18n import _
 from bot.text.markup import excerpt
-from handlers import account, answers, survey
+from handlers import account, answers, floor_feedback, survey
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -28,6 +28,9 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
     answered = await survey.typed_answer(ctx)
     if answered is not None:
         return answered
+    commented = await floor_feedback.typed_comment(ctx)
+    if commented is not None:
+        return commented
     return Reply(_("I answer commands such as /agenda or /next. Send /help to see them all."))
 
 

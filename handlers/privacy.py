@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context
-from bot.floor import polls, speakers
+from bot.floor import feedback, polls, speakers
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
@@ -90,6 +90,14 @@ async def my_data(ctx: Context) -> Reply:
             )
             lines.append(line + (" " + _("(poll closed)") if given.closed else ""))
         lines += floor_speakers.kept_lines(await speakers.kept_for(ctx.db, person.id))
+        # The feedback questions they were sent; not their answers, which name nobody.
+        for request in await feedback.requests_of(ctx.db, person.id):
+            answer = _("answered") if request.answered else _("not answered")
+            lines.append(
+                _("Feedback asked on: {session} ({answer})").format(
+                    session=escape(localised(request.title)), answer=answer
+                )
+            )
         # What they wrote that was sent to the translation service (docs/privacy.md).
         for text, targets in await translations.of_author(ctx.db, person.id):
             lines.append(

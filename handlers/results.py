@@ -7,13 +7,14 @@ from dataclasses import replace
 
 from bot.chat import Image, Reply
 from bot.context import Context
+from bot.models import Survey
 from bot.survey import results, store
 from bot.survey.results import Summary
 from bot.text import charts, formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, italic
 from bot.translation.reading import ReadText, Shown, read, reading
-from handlers import translation
+from handlers import floor_feedback, translation
 from handlers.survey import pick_survey
 
 # Free-text answers quoted in the chat at the most per question (the export has them all).
@@ -23,10 +24,16 @@ ORIGINAL_LENGTH = 200  # of the original after a translation: a reminder, the ex
 
 
 async def show_results(ctx: Context) -> Reply | list[Reply]:
+    """The evaluation survey's results, then the feedback per session (bot/floor/feedback.py)."""
+    feedback = await floor_feedback.session_results(ctx)
     every = await store.surveys(ctx.db, ctx.event) if ctx.event is not None else []
     found = (pick_survey(every, ctx.args) if ctx.args else None) or (every[-1] if every else None)
     if found is None:
-        return Reply(_("No survey is loaded: coordbot survey load FILE"))
+        return feedback or Reply(_("No survey is loaded: coordbot survey load FILE"))
+    return [*await _survey_results(ctx, found), *feedback]
+
+
+async def _survey_results(ctx: Context, found: Survey) -> list[Reply]:
     spec = store.spec_of(found)
     invited, started, finished = await results.participation_counts(ctx.db, found)
     summaries = results.summarise(spec, await results.answer_sets(ctx.db, found))
@@ -40,7 +47,7 @@ async def show_results(ctx: Context) -> Reply | list[Reply]:
     ]
     if not finished:
         head.append(_("No answers yet."))
-        return Reply("\n".join(head))
+        return [Reply("\n".join(head))]
     # Drawing takes a tenth of a second a chart: away from the event loop.
     images = await asyncio.to_thread(_charts, summaries)
     # The quoted answers in the organiser's language, as far as they are translated already.

@@ -30,6 +30,7 @@ from handlers import build_router
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
+from handlers.floor_feedback import CommentButton, FeedbackButton
 from handlers.floor_polls import PollAnswerButton, PollDoneButton, PollModeratorButton
 from handlers.floor_speakers import (
     FloorAskButton,
@@ -109,6 +110,8 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("floor:queue:5", FloorQueueButton(5)),
     ("floor:call:5:12", FloorCallButton(5, 12)),
     ("floor:rule:5:first_time", FloorRuleButton(5, "first_time")),
+    ("feedback:12:4", FeedbackButton(12, 4)),
+    ("fbcomment:12", CommentButton(12)),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -148,6 +151,8 @@ LONGEST: list[Button] = [
     FloorQueueButton(MAX_NUMBER),
     FloorCallButton(MAX_NUMBER, MAX_NUMBER),
     FloorRuleButton(MAX_NUMBER, max(Rule, key=len)),
+    FeedbackButton(MAX_NUMBER, MAX_NUMBER),
+    CommentButton(MAX_NUMBER),
 ]
 
 # The demo's reference groups take no new members without approval after this.

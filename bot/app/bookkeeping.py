@@ -6,6 +6,8 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
 - survey reminders, once a survey's delay since the invitation has passed;
 - live polls past their time limit closed, each once, and their result queued;
 - wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten;
+- feedback after a session, asked of its participants once their moment has come
+  (`bot/floor/feedback.py`);
 - with a translation provider, what people wrote: its language detected, then translated into
   the meeting's languages (`bot/translation/queue.py`), before the delivery worker sends it.
 
@@ -31,7 +33,7 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
-from bot.floor import polls
+from bot.floor import feedback, polls
 from bot.people import invitations
 from bot.survey import store as surveys
 from bot.text.i18n import use_language
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 # Often enough that a broadcast's report follows its last message within seconds, as the
 # delivery worker's pass did before; each job is a query or two when there is nothing to do.
 SECONDS = 1.0
+# Feedback questions need no precision to the second, and looking costs a query per session
+# in its window: every quarter of a minute is soon enough.
+FEEDBACK_SECONDS = 15.0
 
 # The text of a progress message (the `broadcast_progress` notice).
 ProgressRenderer = Callable[[BroadcastProgress], Reply]
@@ -80,11 +85,17 @@ def routine(
             await invitations.purge(db, clock.now())
             await db.commit()
 
+    async def ask_feedback() -> None:
+        async with sessions() as db:
+            await feedback.queue_due(db, clock.now())
+            await db.commit()
+
     jobs = [
         Every("broadcasts", SECONDS, progress.finish_and_show),
         Every("survey-reminders", SECONDS, remind_surveys),
         Every("purge-codes", SECONDS, purge_codes),
         Every("close-polls", SECONDS, close_polls),
+        Every("feedback", FEEDBACK_SECONDS, ask_feedback),
     ]
     if translator is not None:
         jobs.append(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.floor import polls, speakers
+from bot.floor import feedback, polls, speakers
 from bot.models import (
     ActTable,
     ChatIdentity,
@@ -107,6 +107,8 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     )
     # Answers to polls still open go; a closed poll's stay on the nameless row, in its counts.
     await polls.forget(db, participant.id)
+    # Who was asked for feedback after a session goes; the ratings and comments, nobody's, stay.
+    await feedback.forget(db, participant.id)
     # Their texts kept for translation are tied to nobody (posts already queued still leave).
     await db.execute(
         update(TranslatedText)

@@ -84,10 +84,15 @@ def load_survey(settings: Settings, file: Path) -> None:
 @pass_settings
 def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) -> None:
     """Write the answers as CSV (one row per answer set, one column per question, stable codes)
-    and a Markdown summary in LANG to paste into a report."""
+    and a Markdown summary in LANG to paste into a report; and the feedback per session
+    (feedback.csv, feedback.md with the comments)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.floor import feedback
     from bot.survey import results, store
-    from bot.text.i18n import use_language
+    from bot.text.i18n import localised, use_language
     from bot.translation.settings import TranslationSettings
+    from handlers import floor_feedback
 
     try:  # the provider whose stored translations to read; the service itself is not called
         translation = TranslationSettings.from_env()
@@ -95,27 +100,40 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
         raise click.ClickException(str(error)) from error
     provider = translation.provider if translation is not None else None
 
-    async def work(db: AsyncSession) -> tuple[str, str, str]:
+    async def work(db: AsyncSession) -> dict[str, str]:
         event = await meeting.current_event(db, settings.event)
         every = await store.surveys(db, event) if event is not None else []
+        sessions = await feedback.results(db, event.id) if event is not None else []
         chosen = [s for s in every if s.key == key] if key else every[-1:]
-        if not chosen:
+        files: dict[str, str] = {}
+        if chosen:
+            spec = store.spec_of(chosen[0])
+            sets = await results.answer_sets(db, chosen[0])
+            _invited, _started, finished = await results.participation_counts(db, chosen[0])
+            translated = (
+                await results.translations(db, spec, sets, lang, provider) if provider else None
+            )
+            with use_language(lang):
+                summaries = results.summarise(spec, sets)
+                summary = results.markdown(spec, summaries, finished, translated)
+            files[f"survey-{spec.key}.csv"] = results.csv_text(spec, sets, translated)
+            files[f"survey-{spec.key}.md"] = summary
+        elif key or not sessions:
             known = ", ".join(s.key for s in every) or pgettext("surveys", "none")
             message = _("no survey {survey} (surveys: {known})")
             raise click.ClickException(message.format(survey=repr(key), known=known))
-        spec = store.spec_of(chosen[0])
-        sets = await results.answer_sets(db, chosen[0])
-        _invited, _started, finished = await results.participation_counts(db, chosen[0])
-        translated = (
-            await results.translations(db, spec, sets, lang, provider) if provider else None
-        )
-        with use_language(lang):
-            summaries = results.summarise(spec, sets)
-            summary = results.markdown(spec, summaries, finished, translated)
-        return spec.key, results.csv_text(spec, sets, translated), summary
+        if sessions and event is not None:
+            comments = [text for found in sessions for text in found.comments]
+            said = await feedback.translations(db, comments, lang, provider) if provider else None
+            with use_language(lang):
+                titles = {found.session_id: localised(found.title) for found in sessions}
+                zone = ZoneInfo(event.timezone)
+                files["feedback.md"] = floor_feedback.markdown(sessions, said, zone)
+            files["feedback.csv"] = feedback.csv_text(sessions, titles)
+        return files
 
-    survey_key, table, summary = in_transaction(work, settings)
+    files = in_transaction(work, settings)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in ((f"survey-{survey_key}.csv", table), (f"survey-{survey_key}.md", summary)):
+    for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
         click.echo(_("Wrote {file}").format(file=folder / name))
