@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import (
     ActTable,
     ChatIdentity,
+    FloorBoard,
+    FloorQuestion,
     GroupMembership,
     LinkCode,
     MembershipStatus,
@@ -103,6 +105,14 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
         .where(SurveyResponse.participant_id == participant.id)
         .values(participant_id=None)
     )
+    # Their questions from the floor stay on the boards, anonymous; their votes stay on the
+    # nameless row, so that no count changes (docs/privacy.md); their boards' chats go.
+    await db.execute(
+        update(FloorQuestion)
+        .where(FloorQuestion.participant_id == participant.id)
+        .values(participant_id=None, named=False)
+    )
+    await db.execute(delete(FloorBoard).where(FloorBoard.participant_id == participant.id))
     # Their texts kept for translation are tied to nobody (posts already queued still leave).
     await db.execute(
         update(TranslatedText)
