@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.chat import Incoming, Sender
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
+from bot.floor import questions, rooms
 from bot.models import Event, FloorQuestion, Participant, QuestionStatus, Role
+from bot.programme import meeting
 from handlers.floor_questions import (
     AnsweredButton,
     ApproveButton,
@@ -24,7 +27,9 @@ from handlers.floor_questions import (
 )
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
+from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
+from tests.test_query_counts import CountQueries
 
 # d1-opening (civil society only) takes questions from 08:00: the `clock` fixture says 08:10.
 D2_OPENING = datetime(2017, 12, 3, 9, 10, tzinfo=MEETING_ZONE)  # audience: everyone
@@ -328,3 +333,44 @@ async def test_a_voice_note_reaches_the_moderators(
     assert "🎤" in await olga.send("/questions")
     await olga.press_data(VoiceButton(question.id).pack())
     assert olga.last[0].voices == ("voice-file-1",)
+
+
+async def _grow(
+    sessions: SessionFactory, event: Event, now: datetime, asked: int, voters: int
+) -> None:
+    """`asked` more approved questions in d1-opening, each voted for by `voters` new people."""
+    async with sessions() as db:
+        session = await rooms.by_key(db, event, "d1-opening")
+        assert session is not None
+        people = [await make_participant(db, event.id, now) for _ in range(voters)]
+        for n in range(asked):
+            question = await questions.ask(db, session, people[0], f"Q{n}?", "en", now)
+            await questions.approve(db, question.id, now)
+            for person in people[: voters - n]:
+                await questions.vote(db, question.id, person, now)
+        await db.commit()
+
+
+async def test_the_boards_cost_the_same_few_queries_for_3_and_9_questions(
+    dispatcher: Dispatcher,
+    sessions: SessionFactory,
+    clock: SimulatedClock,
+    demo_event: Event,
+    count_queries: CountQueries,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(meeting, "RECENT", 3600.0)  # the event read once (test_query_counts)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    ana = await registered(dispatcher, demo_event.id, "Ana")
+    await olga.send("/questions")
+    await ana.send("/questions")
+    costs = []
+    for asked, voters in ((3, 20), (6, 200)):
+        await _grow(sessions, demo_event, clock.now(), asked, voters)
+        with count_queries() as moderator:
+            await olga.send("/questions")
+        with count_queries() as room:
+            await ana.send("/questions")
+        costs.append((moderator.count, room.count))
+    assert len(olga.last[0].choices) == 9 + 1  # nine questions, and 🔄
+    assert costs[0] == costs[1] and max(costs[0]) <= 8

@@ -183,8 +183,8 @@ async def vote(
     if refused is not None:
         return VoteResult(Voted(refused.value), session)
     values = {"question_id": question.id, "participant_id": participant.id, "created_at": now}
-    result = await db.execute(insert_once(db, FloorVote).values(values).on_conflict_do_nothing())
-    counted = bool(getattr(result, "rowcount", 0))
+    insert = insert_once(db, FloorVote).values(values).on_conflict_do_nothing()
+    counted = (await db.execute(insert.returning(FloorVote.question_id))).first() is not None
     return VoteResult(Voted.COUNTED if counted else Voted.ALREADY, session)
 
 
