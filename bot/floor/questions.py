@@ -325,13 +325,24 @@ async def board(
     votes = func.coalesce(counts.c.n, 0)
     statuses = [QuestionStatus.APPROVED] + ([QuestionStatus.PENDING] if moderator else [])
     query = (
-        select(FloorQuestion, votes, Participant.name, Participant.region, Participant.role)
+        select(
+            FloorQuestion.id,
+            FloorQuestion.text,
+            FloorQuestion.status,
+            FloorQuestion.created_at,
+            FloorQuestion.named,
+            FloorQuestion.voice_file.is_not(None),
+            votes,
+            Participant.name,
+            Participant.region,
+            Participant.role,
+        )
         .outerjoin(counts, counts.c.target == FloorQuestion.id)
         .outerjoin(Participant, Participant.id == FloorQuestion.participant_id)
         .where(FloorQuestion.session_id == session.id, FloorQuestion.status.in_(statuses))
         .order_by(votes.desc(), FloorQuestion.created_at, FloorQuestion.id)
     )
-    rows = (await db.execute(query)).all()
+    rows = (await db.execute(query)).all()  # columns, not objects: read on every vote
     mine: set[int] = set()
     if reader is not None and rows:
         voted = select(func.coalesce(FloorQuestion.merged_into_id, FloorQuestion.id)).join(
@@ -343,20 +354,20 @@ async def board(
         mine = set((await db.execute(voted)).scalars())
     approved: list[Entry] = []
     pending: list[Entry] = []
-    for question, count, name, region, role in rows:
+    for id_, text, status, created_at, named, voice, count, name, region, role in rows:
         entry = Entry(
-            id=question.id,
-            text=question.text,
-            status=question.status,
+            id=id_,
+            text=text,
+            status=status,
             votes=count,
-            created_at=question.created_at,
-            asker=name if question.named and name else None,
+            created_at=created_at,
+            asker=name if named and name else None,
             region=region if moderator else None,
             role=role if moderator else None,
-            voice=question.voice_file is not None,
-            voted=question.id in mine,
+            voice=bool(voice),
+            voted=id_ in mine,
         )
-        (approved if question.status == QuestionStatus.APPROVED else pending).append(entry)
+        (approved if status == QuestionStatus.APPROVED else pending).append(entry)
     pending.sort(key=lambda e: (e.created_at, e.id))
     shows = MODERATOR_SHOWS if moderator else ROOM_SHOWS
     return Board(session, approved[:shows], pending[:shows])
