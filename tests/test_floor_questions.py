@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher
 from bot.floor import questions, rooms
 from bot.models import Event, FloorQuestion, Participant, QuestionStatus, Role
 from bot.programme import meeting
+from bot.translation.queue import TranslationQueue
 from handlers.floor_questions import (
     AnsweredButton,
     ApproveButton,
@@ -29,7 +30,9 @@ from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.outbox import Inboxes, deliver_all
+from tests.support.translator import FakeTranslator
 from tests.test_query_counts import CountQueries
+from tests.test_translation_flow import translating
 
 # d1-opening (civil society only) takes questions from 08:00: the `clock` fixture says 08:10.
 D2_OPENING = datetime(2017, 12, 3, 9, 10, tzinfo=MEETING_ZONE)  # audience: everyone
@@ -374,3 +377,28 @@ async def test_the_boards_cost_the_same_few_queries_for_3_and_9_questions(
         costs.append((moderator.count, room.count))
     assert len(olga.last[0].choices) == 9 + 1  # nine questions, and 🔄
     assert costs[0] == costs[1] and max(costs[0]) <= 8
+
+
+async def test_each_reads_the_questions_in_their_language_with_the_original_a_button_away(
+    sessions: SessionFactory, clock: SimulatedClock, demo_event: Event
+) -> None:
+    dispatcher = translating(sessions, clock)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    luis = await registered(dispatcher, demo_event.id, "Luis", language="es")
+    emma = await registered(dispatcher, demo_event.id, "Emma", language="en")
+    fatou = await registered(dispatcher, demo_event.id, "Fatou", language="fr")
+    await luis.send("/preguntar ¿Quién paga la reunión?")
+    await TranslationQueue(sessions, clock, FakeTranslator()).run()
+    await olga.send("/questions")
+    await olga.press("✅")
+    assert "1. 🌐 [en] ¿Quién paga la reunión? · 👍 0" in await emma.send("/questions")
+    assert "1. 🌐 [fr] ¿Quién paga la reunión? · 👍 0" in await fatou.send("/questions")
+    assert "traduction automatique" in fatou.read()
+    await fatou.press("🌐 1")
+    assert fatou.read() == "¿Quién paga la reunión?"
+    assert "1. ¿Quién paga la reunión? · 👍 0" in await luis.send("/preguntas")  # as written: no 🌐
+    # Votes counted across languages.
+    await emma.send("/questions")
+    await emma.press("👍 1")
+    await fatou.send("/questions")
+    assert "1. 🌐 [fr] ¿Quién paga la reunión? · 👍 2" in await fatou.press("👍 1")
