@@ -16,6 +16,7 @@ import contextlib
 import random
 import statistics
 import time
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -148,7 +149,8 @@ async def run(url: str, people: int, presses: int, asked: int, concurrency: int)
     async with sessions() as db:
         stored = (await db.execute(select(func.count()).select_from(FloorVote))).scalar_one()
         final = await questions.board(db, session, moderator=True)
-    counted = sum(entry.votes for entry in final.approved)
+    per_question = Counter(question for _person, question in set(pairs))
+    board_right = all(entry.votes == per_question[entry.id] for entry in final.approved)
     wanted = [f"#{entry.id} 👍 {entry.votes} " for entry in final.approved]
 
     def showing_final() -> float | None:
@@ -173,8 +175,9 @@ async def run(url: str, people: int, presses: int, asked: int, concurrency: int)
         f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
     )
     print(
-        f"  votes stored {stored}, distinct pairs pressed {expected}, counted on the board "
-        f"{counted}: lost {max(0, expected - stored)}, twice {max(0, stored - expected)}"
+        f"  votes stored {stored}, distinct (person, question) pairs pressed {expected}: "
+        f"lost {max(0, expected - stored)}, twice {max(0, stored - expected)}; the board's "
+        f"{len(final.approved)} counts shown match the presses: {'yes' if board_right else 'NO'}"
     )
     if shown_at is not None:
         print(

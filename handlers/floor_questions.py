@@ -129,7 +129,8 @@ async def _none_open(ctx: ParticipantContext) -> Reply:
 
 async def ask(ctx: ParticipantContext) -> Reply:
     """/ask TEXT: a question to the moderators of the session going on, anonymous to the room."""
-    text = ctx.incoming.text.partition(" ")[2].strip() if ctx.incoming.command else ""
+    parts = ctx.incoming.text.split(maxsplit=1)  # keeps the asker's line breaks
+    text = parts[1].strip() if ctx.incoming.command and len(parts) > 1 else ""
     if not text:
         name = ctx.router.commands["ask"].name_in(ctx.language)
         return Reply(

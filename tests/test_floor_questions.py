@@ -15,6 +15,7 @@ from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
 from bot.floor import questions, rooms
 from bot.models import Event, FloorQuestion, Participant, QuestionStatus, Role
+from bot.platforms.telegram import TelegramAdapter
 from bot.programme import meeting
 from bot.translation.queue import TranslationQueue
 from handlers.floor_questions import (
@@ -26,9 +27,16 @@ from handlers.floor_questions import (
     VoiceButton,
     VoteButton,
 )
-from tests.support.chat import ChatUser, registered
+from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.factories import make_participant
+from tests.support.fake_telegram import (
+    FakeTelegram,
+    button_press,
+    text_message,
+    user,
+    voice_message,
+)
 from tests.support.outbox import Inboxes, deliver_all
 from tests.support.translator import FakeTranslator
 from tests.test_query_counts import CountQueries
@@ -154,8 +162,13 @@ async def test_a_plenary_in_three_languages_orders_questions_by_votes_counted_ac
     room = await es[9].send("/preguntas")
     assert room.index("¿Cómo participan") < room.index("Who funds") < room.index("Comment associer")
     assert "1. What about climate displacement? · 👍 10" in room
+    assert "Et les déplacements climatiques" not in room
     assert not any(user.external_id in room for user, _ in asked)
     assert "Asia" not in room and "civil-society" not in room
+
+    # A 👍 pressed on the duplicate's old button counts for the question it repeats.
+    assert "Su voto se contó" in await es[9].press_unseen(VoteButton(ids(fr[1])).pack())
+    assert _board_order(await olga.send("/questions"))[0] == (ids(en[1]), 11)
 
     # Answered: off the board.
     await olga.press_data(AnsweredButton(ids(en[1])).pack())
@@ -419,3 +432,31 @@ async def test_bad_input_gets_a_short_answer(dispatcher: Dispatcher, demo_event:
     assert "Usage" in await olga.send("/moderators")
     assert "None given" in await olga.send("/moderators d1-opening")
     assert "does not take questions" in await olga.send("/moderators d1-registration")
+
+
+async def test_a_voice_note_on_telegram_reaches_the_moderator_who_hears_it(
+    fake_telegram: FakeTelegram, telegram: TelegramAdapter, dispatcher: Dispatcher
+) -> None:
+    event_id = await _event_id(dispatcher)
+    amina = ChatUser(dispatcher, external_id="42", platform="telegram")
+    await link_to_new_participant(amina, Role.CIVIL_SOCIETY, event_id, name="Amina")
+    olga = ChatUser(dispatcher, external_id="43", platform="telegram")
+    await link_to_new_participant(olga, Role.ORGANISER, event_id, name="Olga")
+    await fake_telegram.push(voice_message("AwACAgQ-voice"))
+    [asked] = await fake_telegram.wait_for("sendMessage")
+    assert "modérateur" in asked.params["text"]
+    await fake_telegram.push(text_message("/questions", sender=user(43, "en", "Olga")))
+    board = (await fake_telegram.wait_for("sendMessage", 2))[1]
+    assert "🎤" in board.params["text"]
+    buttons = [b for row in board.params["reply_markup"]["inline_keyboard"] for b in row]
+    listen = next(b["callback_data"] for b in buttons if b["text"].startswith("🎤"))
+    await fake_telegram.push(button_press(listen, sender=user(43, "en", "Olga")))
+    [voice] = await fake_telegram.wait_for("sendVoice")
+    assert voice.params["voice"] == "AwACAgQ-voice" and voice.params["chat_id"] == "43"
+
+
+async def _event_id(dispatcher: Dispatcher) -> int:
+    async with dispatcher.sessions() as db:
+        event = await meeting.current_event(db)
+        assert event is not None
+        return event.id
