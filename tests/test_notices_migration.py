@@ -231,7 +231,7 @@ def test_every_notice_kind_is_registered_once() -> None:
         defined.append(kind)
         unseen += kind.__subclasses__()
     assert sorted(build_notices().kinds) == sorted(kind.kind for kind in defined)
-    assert len(defined) == 13  # BroadcastPreview: issue 18, item 2
+    assert len(defined) == 14  # BroadcastPreview: issue 18, item 2; QuestionRejected: 20
 
 
 def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> None:
