@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import Executable, Integer, bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
@@ -315,26 +315,19 @@ class Board:
         return hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
 
 
-async def board(
-    db: AsyncSession,
-    session: Session,
-    *,
-    moderator: bool = False,
-    reader: Participant | None = None,
-) -> Board:
-    """The approved questions by votes then age (and, for a moderator, those waiting, oldest
-    first), in two queries whatever their number: the questions with their counts, and which
-    of them the reader voted for."""
+def _board_statements() -> tuple[Executable, Executable]:
+    """The board's two statements, built once (`bindparam`): built on every vote, SQLAlchemy
+    spent more time making them and their cache keys than the database running them."""
+    session_id = bindparam("session_id", type_=Integer)
     counts = (
         select(FloorVote.question_id.label("target"), func.count().label("n"))
         .join(FloorQuestion, FloorQuestion.id == FloorVote.question_id)
-        .where(FloorQuestion.session_id == session.id)
+        .where(FloorQuestion.session_id == session_id)
         .group_by(FloorVote.question_id)
         .subquery()
     )
     votes = func.coalesce(counts.c.n, 0)
-    statuses = [QuestionStatus.APPROVED] + ([QuestionStatus.PENDING] if moderator else [])
-    query = (
+    questions = (
         select(
             FloorQuestion.id,
             FloorQuestion.text,
@@ -349,18 +342,43 @@ async def board(
         )
         .outerjoin(counts, counts.c.target == FloorQuestion.id)
         .outerjoin(Participant, Participant.id == FloorQuestion.participant_id)
-        .where(FloorQuestion.session_id == session.id, FloorQuestion.status.in_(statuses))
+        .where(
+            FloorQuestion.session_id == session_id,
+            FloorQuestion.status.in_(bindparam("statuses", expanding=True)),
+        )
         .order_by(votes.desc(), FloorQuestion.created_at, FloorQuestion.id)
     )
-    rows = (await db.execute(query)).all()  # columns, not objects: read on every vote
+    voted = (
+        select(FloorVote.question_id)
+        .join(FloorQuestion, FloorQuestion.id == FloorVote.question_id)
+        .where(
+            FloorQuestion.session_id == session_id,
+            FloorVote.participant_id == bindparam("reader_id", type_=Integer),
+        )
+    )
+    return questions, voted
+
+
+_BOARD, _VOTED = _board_statements()
+
+
+async def board(
+    db: AsyncSession,
+    session: Session,
+    *,
+    moderator: bool = False,
+    reader: Participant | None = None,
+) -> Board:
+    """The approved questions by votes then age (and, for a moderator, those waiting, oldest
+    first), in two queries whatever their number: the questions with their counts, and which
+    of them the reader voted for."""
+    statuses = [QuestionStatus.APPROVED] + ([QuestionStatus.PENDING] if moderator else [])
+    # Columns, not objects: read on every vote.
+    rows = (await db.execute(_BOARD, {"session_id": session.id, "statuses": statuses})).all()
     mine: set[int] = set()
     if reader is not None and rows:
-        voted = (
-            select(FloorVote.question_id)
-            .join(FloorQuestion, FloorQuestion.id == FloorVote.question_id)
-            .where(FloorQuestion.session_id == session.id, FloorVote.participant_id == reader.id)
-        )
-        mine = set((await db.execute(voted)).scalars())
+        values = {"session_id": session.id, "reader_id": reader.id}
+        mine = set((await db.execute(_VOTED, values)).scalars())
     approved: list[Entry] = []
     pending: list[Entry] = []
     for id_, text, status, created_at, named, voice, count, name, region, role in rows:
