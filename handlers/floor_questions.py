@@ -436,6 +436,16 @@ async def _shown_again(ctx: ParticipantContext, session: Session, note: str = ""
     return reply.edited()
 
 
+async def _paused(ctx: ParticipantContext, reply: Reply) -> Reply:
+    """A choice shown in place of the board: the routine leaves that message alone until the
+    board is back (a choice, or Back)."""
+    if ctx.incoming.message_id is not None:
+        await boards.pause(
+            ctx.db, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.message_id
+        )
+    return reply.edited()
+
+
 async def moderate_button(ctx: ParticipantContext, button: ModerateButton) -> Reply:
     session = await questions.session_of(ctx.db, ctx.event, button.session_id)
     refused = await _moderating(ctx, session)
@@ -492,10 +502,13 @@ async def merge_button(ctx: ParticipantContext, button: MergeButton) -> Reply:
             for e in targets
         )
         back = (Choice(_("Back"), ModerateButton(session.id).pack()),)
-        return Reply(
-            _("#{number} is a duplicate of which question?").format(number=button.question_id),
-            choices=(*rows, back),
-        ).edited()
+        return await _paused(
+            ctx,
+            Reply(
+                _("#{number} is a duplicate of which question?").format(number=button.question_id),
+                choices=(*rows, back),
+            ),
+        )
     outcome = await questions.merge(ctx.db, button.question_id, button.into_id, ctx.clock.now())
     note = (
         _("#{number} merged into #{into}: their votes count together.").format(
@@ -514,7 +527,7 @@ async def reject_button(ctx: ParticipantContext, button: RejectButton) -> Reply:
         return refused or answers.stale_button()
     if button.reason not in REASONS:
         name = ctx.router.commands["reject"].name_in(ctx.language)
-        return Reply(
+        chooser = Reply(
             _("Why is #{number} not taken? Choose, or write /{command} {number} REASON.").format(
                 number=button.question_id, command=name
             ),
@@ -525,7 +538,8 @@ async def reject_button(ctx: ParticipantContext, button: RejectButton) -> Reply:
                 ),
                 (Choice(_("Back"), ModerateButton(session.id).pack()),),
             ),
-        ).edited()
+        )
+        return await _paused(ctx, chooser)
     outcome = await questions.reject(ctx.db, button.question_id, button.reason, ctx.clock.now())
     note = _rejected(button.question_id) if outcome == Decided.DONE else _DECIDED[outcome]()
     return await _shown_again(ctx, session, note)

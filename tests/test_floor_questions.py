@@ -318,6 +318,20 @@ async def test_the_moderators_board_updates_itself_after_a_vote_and_a_new_questi
     await deliver_all(dispatcher, inboxes)  # nothing changed: no edit
     assert len(inboxes.edited["Olga", "board-7"]) == edits
 
+    # While the moderator chooses which question a duplicate repeats, the choice stays.
+    second = (await _questions(sessions))["Second?"]
+    await olga.press_unseen(MergeButton(second.id).pack(), message_id="board-7")
+    assert "duplicate of which question" in olga.read()
+    await _vote(ana, first.id)  # already voted: nothing changes; a new voter does
+    bea = await registered(dispatcher, demo_event.id, "Bea")
+    await _vote(bea, first.id)
+    await deliver_all(dispatcher, inboxes)
+    assert len(inboxes.edited["Olga", "board-7"]) == edits
+    await olga.press_unseen(MergeButton(second.id, first.id).pack(), message_id="board-7")
+    await _vote(await registered(dispatcher, demo_event.id, "Cy"), first.id)
+    await deliver_all(dispatcher, inboxes)
+    assert f"#{first.id} 👍 3 — First?" in inboxes.edited["Olga", "board-7"][-1].text
+
 
 async def test_mydata_lists_ones_questions_and_forget_leaves_them_anonymous(
     dispatcher: Dispatcher, sessions: SessionFactory, demo_event: Event

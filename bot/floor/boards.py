@@ -52,6 +52,18 @@ async def keep(
     await db.execute(insert_once(db, FloorBoard).values(values).on_conflict_do_nothing())
 
 
+async def pause(db: AsyncSession, platform: str, chat_id: str, message_id: str) -> None:
+    """The message shows something else for a moment (a moderator choosing which question a
+    duplicate repeats): not edited until the board is shown there again."""
+    await db.execute(
+        delete(FloorBoard).where(
+            FloorBoard.platform == platform,
+            FloorBoard.chat_id == chat_id,
+            FloorBoard.message_id == message_id,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class BoardEdit:
     """A moderator's board message to rewrite, and what it now shows."""
