@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python -m benchmarks.delivery
 	$(BIN)/python -m benchmarks.processes
 	$(BIN)/python -m benchmarks.live_commands
+	$(BIN)/python -m benchmarks.floor_votes
 	$(BIN)/python -m benchmarks.mail_parse
 	$(BIN)/python -m benchmarks.mail_intake
 	$(BIN)/python -m benchmarks.translation

@@ -35,6 +35,8 @@ class Incoming:
     # A submitted form (see `Form`): its id and the value of each field, by name.
     form: str | None = None
     values: tuple[tuple[str, str], ...] = ()
+    # A voice note (Telegram's voice messages): the platform's own file id, to send it on.
+    voice: str | None = None
 
     @property
     def language_code(self) -> str | None:
@@ -127,6 +129,9 @@ class Reply:
     form: Form | None = None
     images: tuple[Image, ...] = ()
     documents: tuple[Document, ...] = ()
+    # Voice notes to send after the text, by the platform's own file ids (a question asked
+    # by voice, for its moderators); a platform without them leaves them out.
+    voices: tuple[str, ...] = ()
     # May take the platform's paid fast lane (an urgent broadcast: Telegram's paid rate).
     urgent: bool = False
 

@@ -16,6 +16,7 @@ from bot.broadcasts import (
 from bot.context import EVENT, PARTICIPANT
 from bot.floor.feedback import FeedbackAsked
 from bot.floor.polls import PollClosed, PollOpened
+from bot.floor.questions import QuestionRejected
 from bot.floor.speakers import FloorGiven, FloorNext
 from bot.mail import relay
 from bot.notice import Notices
@@ -33,6 +34,7 @@ from handlers import (
     fallback,
     floor_feedback,
     floor_polls,
+    floor_questions,
     floor_speakers,
     groups,
     home,
@@ -369,6 +371,44 @@ def build_router() -> Router:
         es="comentario",
         needs=PARTICIPANT,
     )
+    router.command(
+        "ask",
+        floor_questions.ask,
+        help=_l("a question from the floor to the session's moderators, anonymous to the room"),
+        usage=_l("TEXT"),
+        personal=True,
+        fr="poser",
+        es="preguntar",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "questions",
+        floor_questions.show_questions,
+        help=_l("the questions from the floor of the session going on, to vote for"),
+        personal=True,
+        es="preguntas",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "reject",
+        floor_questions.reject,
+        help=_l("moderators: do not take a question from the floor, and say why"),
+        usage=_l("N REASON"),
+        personal=True,
+        fr="refuser",
+        es="rechazar",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "moderators",
+        floor_questions.moderators,
+        help=_l("organisers: who moderates a session's floor"),
+        usage=_l("SESSION [add|remove NAME]"),
+        organisers_only=True,
+        fr="moderation",
+        es="moderacion",
+        needs=EVENT,
+    )
     router.pattern(r"s([0-9]{1,9})", agenda.show_session, needs=EVENT)
     router.button(account.LanguageButton, account.language_button)
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
@@ -413,6 +453,26 @@ def build_router() -> Router:
     router.button(floor_speakers.FloorRuleButton, floor_speakers.rule_button, needs=PARTICIPANT)
     router.button(floor_feedback.FeedbackButton, floor_feedback.feedback_button, needs=PARTICIPANT)
     router.button(floor_feedback.CommentButton, floor_feedback.comment_button, needs=PARTICIPANT)
+    router.button(floor_questions.RoomButton, floor_questions.room_button, needs=PARTICIPANT)
+    router.button(floor_questions.VoteButton, floor_questions.vote_button, needs=PARTICIPANT)
+    router.button(
+        floor_questions.OriginalQuestionButton,
+        floor_questions.original_question_button,
+        needs=PARTICIPANT,
+    )
+    router.button(floor_questions.NamedButton, floor_questions.named_button, needs=PARTICIPANT)
+    router.button(floor_questions.MoveButton, floor_questions.move_button, needs=PARTICIPANT)
+    # Moderators' buttons: each checks the moderator role of the question's session again.
+    router.button(
+        floor_questions.ModerateButton, floor_questions.moderate_button, needs=PARTICIPANT
+    )
+    router.button(floor_questions.ApproveButton, floor_questions.approve_button, needs=PARTICIPANT)
+    router.button(
+        floor_questions.AnsweredButton, floor_questions.answered_button, needs=PARTICIPANT
+    )
+    router.button(floor_questions.MergeButton, floor_questions.merge_button, needs=PARTICIPANT)
+    router.button(floor_questions.RejectButton, floor_questions.reject_button, needs=PARTICIPANT)
+    router.button(floor_questions.VoiceButton, floor_questions.voice_button, needs=PARTICIPANT)
     router.form("broadcast", broadcast.broadcast_form, organisers_only=True)
     router.form(floor_feedback.FORM, floor_feedback.comment_form)
     router.on_text(fallback.plain_text)
@@ -447,4 +507,5 @@ def build_notices() -> Notices:
     registry.register(FloorGiven, floor_speakers.floor_given)
     registry.register(FloorNext, floor_speakers.floor_next)
     registry.register(FeedbackAsked, floor_feedback.asked)
+    registry.register(QuestionRejected, floor_questions.question_rejected)
     return registry

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.chat import Reply
-from bot.context import Context
+from bot.context import PARTICIPANT, Context
 from bot.people import invitations
 from bot.text.i18n import _
 from bot.text.markup import excerpt
-from handlers import account, answers, floor_feedback, survey
+from handlers import account, answers, floor_feedback, floor_questions, survey
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -22,6 +22,8 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
     if not ctx.incoming.private:
         # In a group, people talk to each other, not to the bot; but a code shown there is void.
         return await account.void_in_group(ctx, ctx.incoming.text)
+    if ctx.incoming.voice is not None and PARTICIPANT.get(ctx) is not None:
+        return await floor_questions.ask_by_voice(ctx)  # a question from the floor, by voice
     code = invitations.normalise(ctx.incoming.text)
     if code is not None:
         return await account.redeem(ctx, code)

@@ -6,6 +6,7 @@ from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context
 from bot.floor import feedback, polls, speakers
+from bot.floor import questions as floor_questions
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
@@ -98,6 +99,15 @@ async def my_data(ctx: Context) -> Reply:
                     session=escape(localised(request.title)), answer=answer
                 )
             )
+        for question in await floor_questions.of_participant(ctx.db, person.id):
+            lines.append(
+                _("Question from the floor (#{number}): {text}").format(
+                    number=question.id, text=escape(_excerpt(question.text) or "🎤")
+                )
+            )
+        votes = await floor_questions.votes_of(ctx.db, person.id)
+        if votes:
+            lines.append(_("Votes for questions from the floor: {count}").format(count=votes))
         # What they wrote that was sent to the translation service (docs/privacy.md).
         for text, targets in await translations.of_author(ctx.db, person.id):
             lines.append(

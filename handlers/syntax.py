@@ -38,6 +38,7 @@ _WORDS = {
     "reopen": ("reopen", "rouvrir", "reabrir"),
     "assign": ("assign", "placer", "asignar"),
     "remove": ("remove", "retirer", "quitar"),
+    "add": ("add", "ajouter", "agregar", "anadir"),
     "facilitator": ("facilitator", "animateur", "animatrice", "facilitador", "facilitadora"),
     "rapporteur": ("rapporteur", "rapporteuse", "relator", "relatora"),
 }

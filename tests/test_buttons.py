@@ -27,6 +27,7 @@ from bot.text.i18n import LANGUAGES
 from bot.text.numbers import MAX_NUMBER
 from bot.translation.reading import CHECK
 from handlers import build_router
+from handlers import floor_questions as fq
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
@@ -112,6 +113,19 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("floor:rule:5:first_time", FloorRuleButton(5, "first_time")),
     ("feedback:12:4", FeedbackButton(12, 4)),
     ("fbcomment:12", CommentButton(12)),
+    ("fq:room:4", fq.RoomButton(4)),
+    ("fq:vote:12", fq.VoteButton(12)),
+    ("fq:orig:12", fq.OriginalQuestionButton(12)),
+    ("fq:named:12", fq.NamedButton(12)),
+    ("fq:move:12:5", fq.MoveButton(12, 5)),
+    ("fq:mod:4", fq.ModerateButton(4)),
+    ("fq:ok:12", fq.ApproveButton(12)),
+    ("fq:done:12", fq.AnsweredButton(12)),
+    ("fq:merge:12", fq.MergeButton(12)),
+    ("fq:merge:12:9", fq.MergeButton(12, 9)),
+    ("fq:no:12", fq.RejectButton(12)),
+    ("fq:no:12:topic", fq.RejectButton(12, "topic")),
+    ("fq:voice:12", fq.VoiceButton(12)),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -153,6 +167,17 @@ LONGEST: list[Button] = [
     FloorRuleButton(MAX_NUMBER, max(Rule, key=len)),
     FeedbackButton(MAX_NUMBER, MAX_NUMBER),
     CommentButton(MAX_NUMBER),
+    fq.RoomButton(MAX_NUMBER),
+    fq.VoteButton(MAX_NUMBER),
+    fq.OriginalQuestionButton(MAX_NUMBER),
+    fq.NamedButton(MAX_NUMBER),
+    fq.MoveButton(MAX_NUMBER, MAX_NUMBER),
+    fq.ModerateButton(MAX_NUMBER),
+    fq.ApproveButton(MAX_NUMBER),
+    fq.AnsweredButton(MAX_NUMBER),
+    fq.MergeButton(MAX_NUMBER, MAX_NUMBER),
+    fq.RejectButton(MAX_NUMBER, max(fq.REASONS, key=len)),
+    fq.VoiceButton(MAX_NUMBER),
 ]
 
 # The demo's reference groups take no new members without approval after this.

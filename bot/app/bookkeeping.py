@@ -8,6 +8,8 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
 - wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten;
 - feedback after a session, asked of its participants once their moment has come
   (`bot/floor/feedback.py`);
+- moderators' question boards whose questions or counts changed, edited in place
+  (`bot/floor/boards.py`, rendered by `handlers.floor_questions.moderators_board`);
 - with a translation provider, what people wrote: its language detected, then translated into
   the meeting's languages (`bot/translation/queue.py`), before the delivery worker sends it.
 
@@ -23,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Protocol
 
 from bot import broadcasts
@@ -33,12 +36,17 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
+from bot.floor import boards as floor_boards
 from bot.floor import feedback, polls
+from bot.floor import questions as floor_questions
+from bot.models import Participant
 from bot.people import invitations
 from bot.survey import store as surveys
 from bot.text.i18n import use_language
 from bot.translation.provider import Translator
 from bot.translation.queue import TranslationQueue
+from bot.translation.reading import Reader, Translating, reading
+from handlers.floor_questions import moderators_board
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +104,11 @@ def routine(
         Every("purge-codes", SECONDS, purge_codes),
         Every("close-polls", SECONDS, close_polls),
         Every("feedback", FEEDBACK_SECONDS, ask_feedback),
+        Every(
+            "floor-boards",
+            SECONDS,
+            FloorBoards(sessions, clock, editors, translator.name if translator else None).show,
+        ),
     ]
     if translator is not None:
         jobs.append(
@@ -110,16 +123,22 @@ async def show_progress(
     render: ProgressRenderer,
     editors: Mapping[str, Editor],
     stopping: asyncio.Event,
+    translation_provider: str | None = None,
 ) -> None:
-    """In every process, every second: the progress messages on the platforms whose role it
-    holds (`editors`, changing as roles come and go), so that each edit is paced with the rest
-    of what that bot sends."""
+    """In every process, every second: the progress messages and the moderators' question
+    boards on the platforms whose role it holds (`editors`, changing as roles come and go), so
+    that each edit is paced with the rest of what that bot sends."""
     progress = ProgressMessages(sessions, clock, render, editors)
+    floor = FloorBoards(sessions, clock, editors, translation_provider)
     while not stopping.is_set():
         try:
             await progress.show()
         except Exception:  # a missed edit is shown right by the next one
             log.exception("showing broadcasts' progress failed")
+        try:
+            await floor.show()
+        except Exception:  # a missed edit is shown right by the next one
+            log.exception("showing question boards failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), SECONDS)
 
@@ -179,3 +198,51 @@ class ProgressMessages:
                 await self.editors[edit.platform].edit(edit.chat_id, edit.message_id, reply)
         except Exception as error:  # a missed edit is shown right by the next one
             log.warning("editing message %s in place failed: %s", edit.message_id, error)
+
+
+class FloorBoards:
+    """Moderators' question boards on the platforms of `editors`, rewritten in place when their
+    questions or counts changed (each in its moderator's language, questions translated when
+    a provider is set), with no transaction open during the edits."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        editors: Mapping[str, Editor],
+        provider: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.editors = editors
+        self.provider = provider
+
+    async def show(self) -> None:
+        if not self.editors:
+            return
+        async with self.sessions() as db:
+            now = self.clock.now()
+            rendered: list[tuple[floor_boards.BoardEdit, Reply]] = []
+            for edit in await floor_boards.due(db, now, list(self.editors)):
+                account = await outbox.recipient_account(db, edit.participant_id, [edit.platform])
+                language = await outbox.reader_language(db, edit.participant_id, account)
+                moderator = await db.get(Participant, edit.participant_id)
+                translate = moderator is not None and moderator.translate is not False
+                reader = (  # nothing waits: a translation on its way shows the original
+                    Reader(language, now, Translating(self.provider, timedelta(0)))
+                    if self.provider is not None and translate
+                    else None
+                )
+                try:
+                    with use_language(language), reading(reader):
+                        texts = await floor_questions.read_texts(db, edit.board)
+                        rendered.append((edit, moderators_board(edit.board, texts)))
+                except Exception:
+                    log.exception("a question board in %s cannot be rendered", edit.chat_id)
+            await db.commit()
+        for edit, reply in rendered:
+            try:
+                with background():
+                    await self.editors[edit.platform].edit(edit.chat_id, edit.message_id, reply)
+            except Exception as error:  # the next change shows a newer state anyway
+                log.warning("editing question board %s failed: %s", edit.message_id, error)

@@ -168,7 +168,12 @@ async def run(
             asyncio.create_task(hold_platform_roles(engine, platforms, roles, stopping, serving)),
             asyncio.create_task(
                 bookkeeping.show_progress(
-                    sessions, clock, broadcast_handlers.progress, serving, stopping
+                    sessions,
+                    clock,
+                    broadcast_handlers.progress,
+                    serving,
+                    stopping,
+                    translator.name if translator is not None else None,
                 )
             ),
         ]

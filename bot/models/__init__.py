@@ -6,6 +6,7 @@ from bot.models.deliveries import ProcessedDelivery
 from bot.models.floor import (
     FeedbackAnswer,
     FeedbackRequest,
+    FloorBoard,
     FloorQuestion,
     FloorSettings,
     FloorVote,
@@ -60,6 +61,7 @@ __all__ = [
     "Event",
     "FeedbackAnswer",
     "FeedbackRequest",
+    "FloorBoard",
     "FloorQuestion",
     "FloorSettings",
     "FloorVote",

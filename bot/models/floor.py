@@ -183,3 +183,25 @@ class FeedbackAnswer(Base):
     )
     rating: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(CleanText)
+
+
+class FloorBoard(Base):
+    """A moderator's question board kept up to date in place (bot/floor/boards.py): the message
+    that shows it, and the state it shows, so that it is edited only when counts change."""
+
+    __tablename__ = "floor_boards"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(CleanString(16))
+    chat_id: Mapped[str] = mapped_column(CleanString(64))
+    message_id: Mapped[str] = mapped_column(CleanString(64))
+    # What the message shows (bot.floor.questions.Board.state), None until the first edit.
+    shown: Mapped[str | None] = mapped_column(CleanString(64))
+    created_at: Mapped[datetime]

@@ -12,6 +12,8 @@ from bot.floor import feedback, polls, speakers
 from bot.models import (
     ActTable,
     ChatIdentity,
+    FloorBoard,
+    FloorQuestion,
     GroupMembership,
     LinkCode,
     MembershipStatus,
@@ -109,6 +111,14 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     await polls.forget(db, participant.id)
     # Who was asked for feedback after a session goes; the ratings and comments, nobody's, stay.
     await feedback.forget(db, participant.id)
+    # Their questions from the floor stay on the boards, anonymous; their votes stay on the
+    # nameless row, so that no count changes (docs/privacy.md); their boards' chats go.
+    await db.execute(
+        update(FloorQuestion)
+        .where(FloorQuestion.participant_id == participant.id)
+        .values(participant_id=None, named=False)
+    )
+    await db.execute(delete(FloorBoard).where(FloorBoard.participant_id == participant.id))
     # Their texts kept for translation are tied to nobody (posts already queued still leave).
     await db.execute(
         update(TranslatedText)

@@ -73,6 +73,7 @@ def incoming_from(update: Update, bot_username: str) -> Incoming | None:
     parsed = parse_command(text, bot_username) if text else None
     if parsed is None and not private:
         return None  # people talking to each other in a group
+    voice = message.voice.file_id if message.voice is not None else None
     command, args = parsed if parsed else (None, ())
     return Incoming(
         PLATFORM,
@@ -83,6 +84,7 @@ def incoming_from(update: Update, bot_username: str) -> Incoming | None:
         args=args,
         private=private,
         delivery_id=str(update.update_id),
+        voice=voice,
     )
 
 
@@ -410,6 +412,8 @@ class TelegramAdapter:
                 steps.append(_Step(image.name, partial(self._photo, chat_id, image, caption, None)))
         for document in reply.documents:
             steps.append(_Step(document.name, partial(self._document, chat_id, document)))
+        for voice in reply.voices:
+            steps.append(_Step("voice", partial(self.application.bot.send_voice, chat_id, voice)))
         return steps
 
     def _paid(self, reply: Reply) -> bool:

@@ -29,7 +29,14 @@ TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BOT_USERNAME = "coordbot_test_bot"
 BOT_ID = 123456
 # What counts against a bot's 30 messages a second and a chat's one.
-SENDING = ("sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage")
+SENDING = (
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendVoice",
+    "copyMessage",
+    "forwardMessage",
+)
 
 
 @dataclass
@@ -138,6 +145,15 @@ class FakeTelegram(ApiServer):
                 "can_join_groups": True,
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
+            }
+        if method == "sendVoice":  # a voice note sent on by its file id
+            chat_id = int(params.get("chat_id") or 0)
+            voice = {"file_id": params.get("voice"), "file_unique_id": "v", "duration": 1}
+            return {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "voice": voice,
             }
         if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
             chat_id = int(params.get("chat_id") or 0)
@@ -274,6 +290,20 @@ def unparseable_poll() -> dict[str, Any]:
             "is_anonymous": True,
             "type": "regular",
             "allows_multiple_answers": False,
+        }
+    }
+
+
+def voice_message(file_id: str, sender: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A voice note recorded in the chat app and sent to the bot."""
+    sender = sender or user()
+    return {
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": private_chat(sender["id"]),
+            "from": sender,
+            "voice": {"file_id": file_id, "file_unique_id": f"u-{file_id}", "duration": 4},
         }
     }
 
