@@ -18,6 +18,11 @@ class Sender:
     email: str | None = None
 
 
+# The `message_id` of an Incoming that opened the platform's home view (Slack's App Home): a
+# reply to it is the view itself, which `Deliverer.edit` with this id publishes again.
+HOME_VIEW = "home-view"
+
+
 @dataclass(frozen=True)
 class Incoming:
     platform: str

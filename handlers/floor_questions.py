@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.buttons import Button
-from bot.chat import Choice, Reply
+from bot.chat import HOME_VIEW, Choice, Reply
 from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.floor import boards, questions, rooms
 from bot.floor.questions import Board, Decided, Entry, QuestionRejected, Refusal, Voted
@@ -406,6 +406,24 @@ def moderators_board(board: Board, texts: Mapping[int, ReadText]) -> Reply:
 async def _moderators_board(ctx: ParticipantContext, session: Session) -> Reply:
     board = await questions.board(ctx.db, session, moderator=True)
     return moderators_board(board, await _texts(ctx, board))
+
+
+async def home_board(ctx: ParticipantContext) -> Reply | None:
+    """For /home: the board of the session open now that the person moderates, or None. In
+    Slack's App Home (`HOME_VIEW`) it is kept up to date in place, as a board message is."""
+    now = ctx.clock.now()
+    moderator = ctx.participant
+    moderated = await rooms.moderating(ctx.db, ctx.event, moderator, now)
+    if not moderated:
+        return None
+    session = moderated[0]
+    if ctx.incoming.message_id == HOME_VIEW:
+        chat = ctx.incoming.chat_id
+        await boards.keep(ctx.db, session, moderator, ctx.incoming.platform, chat, HOME_VIEW, now)
+    board = await questions.board(ctx.db, session, moderator=True)
+    with reading(translation.reader(ctx)):
+        texts = await questions.read_texts(ctx.db, board)
+    return moderators_board(board, texts)
 
 
 async def _moderating(ctx: ParticipantContext, session: Session | None) -> Reply | None:

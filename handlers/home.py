@@ -22,7 +22,7 @@ from bot.reports import dashboard
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape
-from handlers import labels
+from handlers import floor_questions, labels
 from handlers.account import language_choices
 from handlers.broadcast import BroadcastButton
 from handlers.render import session_line, table_label
@@ -31,13 +31,17 @@ from handlers.tables import TablesButton
 ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
 
 
-async def home(ctx: EventContext) -> Reply:
+async def home(ctx: EventContext) -> Reply | list[Reply]:
     member = PARTICIPANT.get(ctx)
     if member is None:
         return _guest()
     if member.role == Role.ORGANISER:
-        return await _organiser(member, member.event)
-    return await _personal(member, member.event)
+        dashboard = await _organiser(member, member.event)
+    else:
+        dashboard = await _personal(member, member.event)
+    # A moderator during their session: its question board first (live in Slack's App Home).
+    board = await floor_questions.home_board(member)
+    return [board, dashboard] if board is not None else dashboard
 
 
 def _guest() -> Reply:

@@ -21,6 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -38,7 +39,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
-from bot.chat import Choice, Form, Incoming, Reply, Sender, parse_command
+from bot.chat import HOME_VIEW, Choice, Form, Incoming, Reply, Sender, parse_command
 from bot.delivery.worker import Unreachable
 from bot.dispatcher import Dispatcher
 from bot.platforms import PlatformError
@@ -412,9 +413,12 @@ class SlackAdapter:
         incoming = await self._incoming(
             user, user, "/home", True, delivery_id("event", body["event_id"])
         )
-        replies = await self.dispatcher.handle(incoming)
+        replies = await self.dispatcher.handle(replace(incoming, message_id=HOME_VIEW))
         if not replies:  # delivered before
             return
+        await self._publish_home(user, replies)
+
+    async def _publish_home(self, user: str, replies: list[Reply]) -> None:
         view_blocks = [block for reply in replies for block in blocks(reply, self.app_id)]
         await self.client.views_publish(
             user_id=user, view={"type": "home", "blocks": view_blocks[:100]}
@@ -618,4 +622,9 @@ class SlackAdapter:
         await self._post(channel, reply)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Rewrite a message; the App Home (`HOME_VIEW`, whose chat is the person's user id)
+        is published again with `reply` alone."""
+        if message_id == HOME_VIEW:
+            await self._publish_home(chat_id, [reply])
+            return
         await self._post(chat_id, reply, replacing=message_id)
