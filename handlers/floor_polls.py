@@ -51,6 +51,9 @@ class PollModeratorButton(Button, prefix="poll:m"):
 
 
 _LINE = re.compile(r"^\s*(EN|FR|ES)\s*:\s?(.*)$", re.IGNORECASE)
+# Where a language's part begins in a poll written on one line (a terminal, a chat app that
+# sends on Enter): ` fr:` after a space.
+_ONE_LINE_PART = re.compile(r"\s+(?=(?:EN|FR|ES)\s*:)", re.IGNORECASE)
 _DURATION = re.compile(r"^(\d{1,4})\s*(s|sec|m|min|mn|h)?$", re.IGNORECASE)
 _MULTIPLE = ("multi", "multiple", "multiples", "plusieurs", "varias", "varios")
 _RESULTS = ("results", "result", "resultats", "resultat", "resultados", "resultado")
@@ -76,6 +79,7 @@ def _usage() -> str:
                 "English is needed; add multi for several answers each, a time limit (2m by "
                 "default, 1h at most) and the session's key when you moderate several."
             ),
+            _("On one line works too: /poll 2m en: Question? | A | B fr: … es: …"),
             _("/poll close ends the poll now; /poll results shows the answers so far."),
         ]
     )
@@ -148,7 +152,10 @@ async def _session(ctx: ParticipantContext, key: str | None) -> Session | Reply:
 
 
 async def poll(ctx: ParticipantContext) -> Reply:
-    first, *following = ctx.incoming.text.split("\n")
+    text = ctx.incoming.text
+    if "\n" not in text.strip():  # all on one line: each language's part on a line of its own
+        text = _ONE_LINE_PART.sub("\n", text.strip())
+    first, *following = text.split("\n")
     words = first.split()[1:]
     if words and is_keyword(words[0], "close"):
         return await _close(ctx, words[1] if len(words) > 1 else None)

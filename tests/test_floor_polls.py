@@ -290,3 +290,18 @@ async def test_two_routines_at_once_close_a_poll_once(
     async with sessions() as db:
         results_queued = select(func.count()).where(OutboxMessage.kind == "poll_closed")
         assert (await db.execute(results_queued)).scalar_one() == 2  # Olga and Ana, once each
+
+
+async def test_a_poll_written_on_one_line_is_launched_like_one_on_several(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory
+) -> None:
+    """A terminal, or a chat app that sends on Enter, gives the whole poll on one line."""
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    answer = await olga.send(
+        "/poll 2m en: First? | Yes | No fr: D’abord ? | Oui | Non es: ¿Primero? | Sí | No"
+    )
+    assert "Poll launched" in answer
+    async with sessions() as db:
+        [launched] = (await db.execute(select(Poll))).scalars()
+    assert launched.question == {"en": "First?", "fr": "D’abord ?", "es": "¿Primero?"}
+    assert [choice["fr"] for choice in launched.choices] == ["Oui", "Non"]
