@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import outbox
 from bot.models import (
     ActTable,
     Audience,
@@ -255,17 +256,6 @@ async def _enqueue(
     """Queue one reminder to each of `people` (an insert-select by id: the database builds the
     rows, which is far quicker than sending them); returns how many were new."""
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    columns = [
-        OutboxMessage.key,
-        OutboxMessage.participant_id,
-        OutboxMessage.kind,
-        OutboxMessage.payload,
-        OutboxMessage.status,
-        OutboxMessage.attempts,
-        OutboxMessage.not_before,
-        OutboxMessage.created_at,
-        OutboxMessage.expires_at,
-    ]
     queued = 0
     for start in range(0, len(people), batch):
         rows = select(
@@ -279,7 +269,9 @@ async def _enqueue(
             literal(now, UTCDateTime()),
             literal(session.starts_at, UTCDateTime()),
         ).where(Participant.id.in_(people[start : start + batch]))
-        statement = insert(OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+        statement = (
+            insert(OutboxMessage).from_select(outbox.INSERT_COLUMNS, rows).on_conflict_do_nothing()
+        )
         queued += len((await db.execute(statement.returning(OutboxMessage.id))).all())
     return queued
 

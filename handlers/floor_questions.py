@@ -110,7 +110,7 @@ def _refused(refusal: Refusal, session: Session) -> Reply:
 async def _none_open(ctx: ParticipantContext) -> Reply:
     """No session takes questions from this person now: the next one that will."""
     now = ctx.clock.now()
-    following = await questions.next_open(ctx.db, ctx.event, ctx.participant, now)
+    following = await rooms.next_open(ctx.db, ctx.event, ctx.participant, now)
     if following is None:
         return Reply(_("No session takes questions now, and none is left in the programme."))
     return Reply(

@@ -206,7 +206,7 @@ async def _ask(ctx: ParticipantContext, open_now: Sequence[Session]) -> Reply:
         return _asked(mine[0], await speakers.ask(ctx.db, mine[0], person, now))
     if open_now:
         return _asked(open_now[0], speakers.Request(speakers.Asked.NOT_ALLOWED))
-    upcoming = await speakers.upcoming_for(ctx.db, ctx.event, person, now)
+    upcoming = await rooms.next_open(ctx.db, ctx.event, person, now)
     if upcoming is None:
         return Reply(_("No session takes requests for the floor now."))
     opens = upcoming.starts_at - rooms.OPENS_BEFORE

@@ -26,6 +26,21 @@ LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave 
 HANDOVER = timedelta(minutes=1)
 
 
+# The columns an INSERT … SELECT of outbox rows fills, in this order (a fan-out the database
+# builds from a query: reminders, feedback questions).
+INSERT_COLUMNS = (
+    OutboxMessage.key,
+    OutboxMessage.participant_id,
+    OutboxMessage.kind,
+    OutboxMessage.payload,
+    OutboxMessage.status,
+    OutboxMessage.attempts,
+    OutboxMessage.not_before,
+    OutboxMessage.created_at,
+    OutboxMessage.expires_at,
+)
+
+
 @dataclass(frozen=True)
 class Message:
     key: str

@@ -48,6 +48,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
+from bot.delivery import outbox
 from bot.models import (
     Audience,
     Event,
@@ -60,7 +61,6 @@ from bot.models import (
     Session,
     SessionKind,
     Texts,
-    TranslationStatus,
 )
 from bot.models.base import UTCDateTime
 from bot.notice import Notice
@@ -234,17 +234,6 @@ async def _queue(db: AsyncSession, session: Session, now: datetime, until: datet
     """The question to everyone asked about `session` at `now`, one outbox row each under its
     unique key, by INSERT … SELECT (a row queued already is not queued again)."""
     notice = FeedbackAsked(session_id=session.id, title=session.title)
-    columns = [
-        OutboxMessage.key,
-        OutboxMessage.participant_id,
-        OutboxMessage.kind,
-        OutboxMessage.payload,
-        OutboxMessage.status,
-        OutboxMessage.attempts,
-        OutboxMessage.not_before,
-        OutboxMessage.created_at,
-        OutboxMessage.expires_at,
-    ]
     rows = select(
         literal(_key_prefix(session.id), String) + cast(FeedbackRequest.participant_id, String),
         FeedbackRequest.participant_id,
@@ -256,7 +245,11 @@ async def _queue(db: AsyncSession, session: Session, now: datetime, until: datet
         literal(now, UTCDateTime()),
         literal(until, UTCDateTime()),
     ).where(FeedbackRequest.session_id == session.id, FeedbackRequest.sent_at == now)
-    statement = insert_once(db, OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+    statement = (
+        insert_once(db, OutboxMessage)
+        .from_select(outbox.INSERT_COLUMNS, rows)
+        .on_conflict_do_nothing()
+    )
     return len((await db.execute(statement.returning(OutboxMessage.id))).all())
 
 
@@ -432,25 +425,6 @@ async def results(db: AsyncSession, event_id: int) -> list[SessionFeedback]:
         for s in sessions
         if s.id in requests or counts.get(s.id) or comments.get(s.id)
     ]
-
-
-async def translations(
-    db: AsyncSession, texts: Iterable[str], target: str, provider: str
-) -> dict[str, str]:
-    """The stored translation into `target` of each comment that has one (a comment written in
-    `target` is its own). Reads what the routine made; never asks the service."""
-    found: dict[str, str] = {}
-    for text in texts:
-        if not text.strip() or text in found:
-            continue
-        stored = await translation_store.find(db, text, target, provider)
-        if stored is None:
-            continue
-        if stored.source == target:
-            found[text] = text
-        elif stored.status == TranslationStatus.DONE and stored.translated is not None:
-            found[text] = stored.translated
-    return found
 
 
 def csv_text(sessions: Sequence[SessionFeedback], titles: Mapping[int, str]) -> str:

@@ -68,25 +68,6 @@ def refusal(participant: Participant, session: Session, now: datetime) -> Refusa
     return None
 
 
-async def next_open(
-    db: AsyncSession, event: Event, participant: Participant, now: datetime
-) -> Session | None:
-    """The next session that will take questions from `participant` (None: none left)."""
-    query = (
-        select(Session)
-        .where(
-            Session.event_id == event.id,
-            Session.questions.is_(True),
-            Session.starts_at > now + rooms.OPENS_BEFORE,
-        )
-        .order_by(Session.starts_at, Session.id)
-    )
-    for session in (await db.execute(query)).scalars():
-        if rooms.may_take_part(participant, session):
-            return session
-    return None
-
-
 def going_on_first(sessions: list[Session], now: datetime) -> list[Session]:
     """Open sessions with the one going on now first (the latest started), then those that
     open early for questions, soonest first: where a question lands when several are open."""

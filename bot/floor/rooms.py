@@ -57,6 +57,24 @@ async def open_for(
     return [s for s in await open_sessions(db, event, now) if may_take_part(participant, s)]
 
 
+async def next_open(
+    db: AsyncSession, event: Event, participant: Participant, now: datetime
+) -> Session | None:
+    """The next session that will open to the floor and in which `participant` may take part
+    (None: none left), for "none is open now"."""
+    query = (
+        select(Session)
+        .where(
+            Session.event_id == event.id,
+            Session.questions.is_(True),
+            Session.starts_at > now + OPENS_BEFORE,
+        )
+        .order_by(Session.starts_at, Session.id)
+    )
+    sessions = (await db.execute(query)).scalars()
+    return next((s for s in sessions if may_take_part(participant, s)), None)
+
+
 async def is_moderator(db: AsyncSession, participant: Participant, session: Session) -> bool:
     """Organisers moderate every session; others the sessions they were given."""
     if participant.role == Role.ORGANISER and participant.erased_at is None:

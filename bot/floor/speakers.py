@@ -395,24 +395,6 @@ async def call_next(
     return Call(CallOutcome.CALLED, after, chosen)
 
 
-async def upcoming_for(
-    db: AsyncSession, event: Event, participant: Participant, now: datetime
-) -> Session | None:
-    """The next session that will take requests for the floor and that `participant` may
-    take part in (for "none is open now")."""
-    query = (
-        select(Session)
-        .where(
-            Session.event_id == event.id,
-            Session.questions.is_(True),
-            Session.starts_at > now + rooms.OPENS_BEFORE,
-        )
-        .order_by(Session.starts_at, Session.id)
-    )
-    sessions = (await db.execute(query)).scalars()
-    return next((s for s in sessions if rooms.may_take_part(participant, s)), None)
-
-
 async def by_id(db: AsyncSession, event: Event, session_id: int | None) -> Session | None:
     """A session of the event by its id (a button's), or None."""
     if session_id is None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Survey, SurveyParticipation, SurveyResponse, TranslationStatus
+from bot.models import Survey, SurveyParticipation, SurveyResponse
 from bot.survey.flow import SCALE
 from bot.survey.spec import QuestionSpec, SurveySpec
 from bot.text import formatting
@@ -98,22 +98,14 @@ async def translations(
     """The stored translation into `target` of each free-text answer that has one (an answer
     written in `target` is its own), by answer. Reads what the routine made; never asks the
     service: an answer not translated yet is left out, to be shown as written."""
-    found: dict[str, str] = {}
-    for question in spec.questions:
-        if question.kind != "text":
-            continue
-        for answers in sets:
-            text = answers.get(question.key)
-            if not isinstance(text, str) or not text.strip() or text in found:
-                continue
-            stored = await translation_store.find(db, text, target, provider)
-            if stored is None:
-                continue
-            if stored.source == target:
-                found[text] = text
-            elif stored.status == TranslationStatus.DONE and stored.translated is not None:
-                found[text] = stored.translated
-    return found
+    texts = (
+        answers.get(question.key)
+        for question in spec.questions
+        if question.kind == "text"
+        for answers in sets
+    )
+    written = [text for text in texts if isinstance(text, str)]
+    return await translation_store.translated_already(db, written, target, provider)
 
 
 def csv_text(

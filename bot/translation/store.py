@@ -10,7 +10,7 @@ nothing (the rows are there already).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,6 +113,26 @@ async def find(db: AsyncSession, text: str, target: str, provider: str) -> Found
         translation.text if translation is not None else None,
         stored.created_at,
     )
+
+
+async def translated_already(
+    db: AsyncSession, texts: Iterable[str], target: str, provider: str
+) -> dict[str, str]:
+    """The stored translation into `target` of each of `texts` that has one (a text written in
+    `target` is its own), by text. Reads what the routine made; never asks the service: a text
+    not translated yet is left out, to be shown as written."""
+    found: dict[str, str] = {}
+    for text in texts:
+        if not text.strip() or text in found:
+            continue
+        stored = await find(db, text, target, provider)
+        if stored is None:
+            continue
+        if stored.source == target:
+            found[text] = text
+        elif stored.status == TranslationStatus.DONE and stored.translated is not None:
+            found[text] = stored.translated
+    return found
 
 
 async def original(db: AsyncSession, text_id: int) -> TranslatedText | None:

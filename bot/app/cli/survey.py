@@ -91,6 +91,7 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
     from bot.floor import feedback
     from bot.survey import results, store
     from bot.text.i18n import localised, use_language
+    from bot.translation import store as translation_store
     from bot.translation.settings import TranslationSettings
     from handlers import floor_feedback
 
@@ -124,7 +125,11 @@ def export_survey(settings: Settings, key: str | None, folder: Path, lang: str) 
             raise click.ClickException(message.format(survey=repr(key), known=known))
         if sessions and event is not None:
             comments = [text for found in sessions for text in found.comments]
-            said = await feedback.translations(db, comments, lang, provider) if provider else None
+            said = (
+                await translation_store.translated_already(db, comments, lang, provider)
+                if provider
+                else None
+            )
             with use_language(lang):
                 titles = {found.session_id: localised(found.title) for found in sessions}
                 zone = ZoneInfo(event.timezone)
