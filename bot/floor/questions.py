@@ -16,7 +16,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import Executable, Integer, bindparam, delete, func, literal, select, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
@@ -145,24 +155,33 @@ class VoteResult:
     session: Session | None = None
 
 
+async def _with_session(db: AsyncSession, question_id: int) -> tuple[FloorQuestion, Session] | None:
+    """A question and its session in one query. FOR SHARE of the question: votes do not wait
+    for each other, but a merge (FOR UPDATE) waits for the votes under way, and the votes after
+    it find the question merged."""
+    query = (
+        select(FloorQuestion, Session)
+        .join(Session, Session.id == FloorQuestion.session_id)
+        .where(FloorQuestion.id == question_id)
+        .with_for_update(read=True, of=FloorQuestion)
+    )
+    row = (await db.execute(query)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def vote(
     db: AsyncSession, question_id: int, participant: Participant, now: datetime
 ) -> VoteResult:
     """One vote per person and question, written once however many times it is pressed and
     by however many at once (the primary key; ON CONFLICT DO NOTHING). A vote for a duplicate
     merged since counts for the question it was merged into."""
-    # FOR SHARE: votes do not wait for each other, but a merge (FOR UPDATE) waits for the
-    # votes under way, and the votes after it find the question merged.
-    question = await db.get(FloorQuestion, question_id, with_for_update={"read": True})
-    if question is not None and question.status == QuestionStatus.MERGED:
-        question = (
-            await db.get(FloorQuestion, question.merged_into_id, with_for_update={"read": True})
-            if question.merged_into_id
-            else None
-        )
-    if question is None or question.status != QuestionStatus.APPROVED:
+    found = await _with_session(db, question_id)
+    if found is not None and found[0].status == QuestionStatus.MERGED:
+        merged_into = found[0].merged_into_id
+        found = await _with_session(db, merged_into) if merged_into else None
+    if found is None or found[0].status != QuestionStatus.APPROVED:
         return VoteResult(Voted.GONE)
-    session = await db.get_one(Session, question.session_id)
+    question, session = found
     refused = refusal(participant, session, now)
     if refused is not None:
         return VoteResult(Voted(refused.value), session)
@@ -296,8 +315,8 @@ class Board:
         return hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
 
 
-def _board_statements() -> tuple[Executable, Executable]:
-    """The board's two statements, built once (`bindparam`): built on every vote, SQLAlchemy
+def _board_statement() -> Executable:
+    """The board's statement, built once (`bindparam`): built on every vote, SQLAlchemy
     spent more time making them and their cache keys than the database running them."""
     session_id = bindparam("session_id", type_=Integer)
     counts = (
@@ -320,6 +339,11 @@ def _board_statements() -> tuple[Executable, Executable]:
             Participant.name,
             Participant.region,
             Participant.role,
+            # Whether the reader voted for it (a merge moves votes to the question they count for).
+            exists().where(
+                FloorVote.question_id == FloorQuestion.id,
+                FloorVote.participant_id == bindparam("reader_id", type_=Integer),
+            ),
         )
         .outerjoin(counts, counts.c.target == FloorQuestion.id)
         .outerjoin(Participant, Participant.id == FloorQuestion.participant_id)
@@ -329,18 +353,10 @@ def _board_statements() -> tuple[Executable, Executable]:
         )
         .order_by(votes.desc(), FloorQuestion.created_at, FloorQuestion.id)
     )
-    voted = (
-        select(FloorVote.question_id)
-        .join(FloorQuestion, FloorQuestion.id == FloorVote.question_id)
-        .where(
-            FloorQuestion.session_id == session_id,
-            FloorVote.participant_id == bindparam("reader_id", type_=Integer),
-        )
-    )
-    return questions, voted
+    return questions
 
 
-_BOARD, _VOTED = _board_statements()
+_BOARD = _board_statement()
 
 
 async def board(
@@ -351,18 +367,19 @@ async def board(
     reader: Participant | None = None,
 ) -> Board:
     """The approved questions by votes then age (and, for a moderator, those waiting, oldest
-    first), in two queries whatever their number: the questions with their counts, and which
-    of them the reader voted for."""
+    first), with their counts and whether the reader voted for each, in one query whatever
+    their number."""
     statuses = [QuestionStatus.APPROVED] + ([QuestionStatus.PENDING] if moderator else [])
+    values = {
+        "session_id": session.id,
+        "statuses": statuses,
+        "reader_id": reader.id if reader is not None else 0,  # 0: nobody's id
+    }
     # Columns, not objects: read on every vote.
-    rows = (await db.execute(_BOARD, {"session_id": session.id, "statuses": statuses})).all()
-    mine: set[int] = set()
-    if reader is not None and rows:
-        values = {"session_id": session.id, "reader_id": reader.id}
-        mine = set((await db.execute(_VOTED, values)).scalars())
+    rows = (await db.execute(_BOARD, values)).all()
     approved: list[Entry] = []
     pending: list[Entry] = []
-    for id_, text, status, created_at, named, voice, count, name, region, role in rows:
+    for id_, text, status, created_at, named, voice, count, name, region, role, mine in rows:
         entry = Entry(
             id=id_,
             text=text,
@@ -373,7 +390,7 @@ async def board(
             region=region if moderator else None,
             role=role if moderator else None,
             voice=bool(voice),
-            voted=id_ in mine,
+            voted=bool(mine),
         )
         (approved if status == QuestionStatus.APPROVED else pending).append(entry)
     pending.sort(key=lambda e: (e.created_at, e.id))
