@@ -20,12 +20,11 @@ session has not started yet; otherwise it is skipped (docs/delivery.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -38,6 +37,7 @@ from bot.models import Session
 from bot.programme.meeting import current_event
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _CancelledAtShutdown(logging.Filter):
@@ -135,28 +135,40 @@ class Scheduler:
         for job in self.every:
             await job.run()
 
-    @contextlib.contextmanager
-    def _in_flight(self) -> Iterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
+    async def _to_the_end(self, work: Awaitable[T], what: str) -> T:
+        """`work` in a task of its own, which APScheduler's shutdown (it cancels the runs in
+        flight) cannot cut short: a stop lets it end, and `stopped` waits for it. Cut mid-way,
+        a transaction's connection is rolled back while cancelled, which SQLAlchemy's pool logs
+        as an error with a traceback."""
+        task = asyncio.ensure_future(work)
         self._running.add(task)
+        task.add_done_callback(lambda ended: self._ended(ended, what))
         try:
-            yield
-        finally:
-            self._running.discard(task)
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                task.cancel()
+                raise
+            log.info("stopping during %s: it ends first", what)
+            raise
+
+    def _ended(self, task: asyncio.Future[Any], what: str) -> None:
+        self._running.discard(task)
+        # A run that failed after the stop has nobody awaiting it: said here.
+        if self._stopping and not task.cancelled() and task.exception() is not None:
+            log.error("%s failed while stopping", what, exc_info=task.exception())
 
     async def _run(self, job: Every) -> None:
         if not self.scheduler.running:  # launched just before the stop: the engine may be closing
             return
         try:
-            with self._in_flight():
-                await job.run()
+            await self._to_the_end(job.run(), job.name)
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
-            log.info("stopped during %s; the next holder of the role runs it", job.name)
         except Exception:  # the next run comes as planned
-            log.exception("the scheduled job %s failed", job.name)
+            if not self._stopping:  # else `_ended` says it
+                log.exception("the scheduled job %s failed", job.name)
 
     def stop(self) -> None:
         self._stopping = True
@@ -170,12 +182,10 @@ class Scheduler:
 
     async def _watch(self) -> None:
         try:
-            with self._in_flight():
-                await self._watch_once()
+            await self._to_the_end(self._watch_once(), "watching the programme")
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
-            log.info("stopped while watching the programme; the next start goes on")
 
     async def _watch_once(self) -> None:
         async with self.sessions() as db:
@@ -240,12 +250,10 @@ class Scheduler:
 
     async def fire(self, session_id: int, offset: int) -> int:
         try:
-            with self._in_flight():
-                return await self._fire(session_id, offset)
-        except asyncio.CancelledError:  # stopped mid-way: nothing was committed
+            return await self._to_the_end(self._fire(session_id, offset), "queuing reminders")
+        except asyncio.CancelledError:  # stopping: the queuing ends, `stopped` waits for it
             if not self._stopping:
                 raise
-            log.info("stopped while queuing reminders; the next start queues them")
             return 0
 
     async def _fire(self, session_id: int, offset: int) -> int:
