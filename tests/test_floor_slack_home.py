@@ -22,18 +22,27 @@ def _home_text(call: Any) -> str:
     return " ".join(block["text"]["text"] for block in view["blocks"] if "text" in block)
 
 
+async def _open_home_after_a_question(
+    fake_slack: FakeSlack, slack: SlackAdapter, dispatcher: Dispatcher, event: Event, role: Role
+) -> tuple[ChatUser, str]:
+    """Lucía (Slack U123, Spanish, with `role`) opens her App Home after Ana asked a question
+    in d1-opening (the `clock` fixture says 08:10 on Day 1: it takes questions). Returns Ana
+    and what the published Home tab says."""
+    lucia = ChatUser(dispatcher, external_id="U123", platform="slack")
+    await link_to_new_participant(lucia, role, event.id, language="es")
+    ana = await registered(dispatcher, event.id, "Ana", language="fr")
+    await ana.send("/ask Qui finance les retours ?")
+    await signed_post(slack, event_body(app_home_opened_event("U123"), event_id="Ev0101"))
+    [opened] = await fake_slack.wait_for("views.publish")
+    return ana, _home_text(opened)
+
+
 async def test_the_app_home_shows_a_moderator_the_live_question_board(
     fake_slack: FakeSlack, slack: SlackAdapter, dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    # The `clock` fixture says 08:10 on Day 1: d1-opening (civil society) takes questions.
-    lucia = ChatUser(dispatcher, external_id="U123", platform="slack")
-    await link_to_new_participant(lucia, Role.ORGANISER, demo_event.id, language="es")
-    ana = await registered(dispatcher, demo_event.id, "Ana", language="fr")
-    await ana.send("/ask Qui finance les retours ?")
-
-    await signed_post(slack, event_body(app_home_opened_event("U123"), event_id="Ev0101"))
-    [opened] = await fake_slack.wait_for("views.publish")
-    home = _home_text(opened)
+    ana, home = await _open_home_after_a_question(
+        fake_slack, slack, dispatcher, demo_event, Role.ORGANISER
+    )
     assert "Moderación" in home and "Qui finance les retours" in home
     assert "Ana" not in home  # anonymous: the moderator sees categories, not the name
 
@@ -56,11 +65,7 @@ async def test_the_app_home_shows_a_moderator_the_live_question_board(
 async def test_the_app_home_of_someone_who_moderates_nothing_has_no_board(
     fake_slack: FakeSlack, slack: SlackAdapter, dispatcher: Dispatcher, demo_event: Event
 ) -> None:
-    lucia = ChatUser(dispatcher, external_id="U123", platform="slack")
-    await link_to_new_participant(lucia, Role.CIVIL_SOCIETY, demo_event.id, language="es")
-    ana = await registered(dispatcher, demo_event.id, "Ana", language="fr")
-    await ana.send("/ask Qui finance les retours ?")
-    await signed_post(slack, event_body(app_home_opened_event("U123"), event_id="Ev0102"))
-    [opened] = await fake_slack.wait_for("views.publish")
-    home = _home_text(opened)
+    _ana, home = await _open_home_after_a_question(
+        fake_slack, slack, dispatcher, demo_event, Role.CIVIL_SOCIETY
+    )
     assert "Moderación" not in home and "Qui finance" not in home
