@@ -20,12 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Choice, Document, Field, Form, Image, Reply
-from bot.db import SessionFactory
+from bot.db import SessionFactory, insert_once
 from bot.models import ProcessedDelivery
 
 log = logging.getLogger(__name__)
@@ -64,9 +62,7 @@ async def store(
         return []
     now = real_now()
     async with sessions() as db:
-        insert = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-            ProcessedDelivery
-        )
+        insert = insert_once(db, ProcessedDelivery)
         stored = await db.execute(
             insert.values(
                 [

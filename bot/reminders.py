@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import ClassVar, Self
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Integer,
     String,
@@ -33,8 +32,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
@@ -45,7 +42,6 @@ from bot.models import (
     Event,
     MembershipStatus,
     OutboxMessage,
-    OutboxStatus,
     Participant,
     Role,
     Session,
@@ -56,7 +52,6 @@ from bot.models import (
     Texts,
     Venue,
 )
-from bot.models.base import UTCDateTime
 from bot.notice import NOT_STORED, Notice
 
 log = logging.getLogger(__name__)
@@ -255,24 +250,18 @@ async def _enqueue(
 ) -> int:
     """Queue one reminder to each of `people` (an insert-select by id: the database builds the
     rows, which is far quicker than sending them); returns how many were new."""
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     queued = 0
     for start in range(0, len(people), batch):
-        rows = select(
-            literal(_key_prefix(session), String) + cast(Participant.id, String),
+        queued += await outbox.enqueue_selected(
+            db,
+            _key_prefix(session),
             Participant.id,
-            literal(notice.kind, String),
-            literal(notice.encode(), JSON),
-            literal(OutboxStatus.PENDING.value, String),
-            literal(0, Integer),
-            literal(not_before, UTCDateTime()),
-            literal(now, UTCDateTime()),
-            literal(session.starts_at, UTCDateTime()),
-        ).where(Participant.id.in_(people[start : start + batch]))
-        statement = (
-            insert(OutboxMessage).from_select(outbox.INSERT_COLUMNS, rows).on_conflict_do_nothing()
+            Participant.id.in_(people[start : start + batch]),
+            notice,
+            now,
+            not_before,
+            expires_at=session.starts_at,
         )
-        queued += len((await db.execute(statement.returning(OutboxMessage.id))).all())
     return queued
 
 

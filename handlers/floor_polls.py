@@ -23,7 +23,6 @@ from bot.models import Poll, Session, Texts
 from bot.text import charts, formatting
 from bot.text.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.text.markup import bold, escape, italic
-from bot.text.matching import fold
 from handlers import answers
 from handlers.syntax import is_keyword
 
@@ -55,8 +54,6 @@ _LINE = re.compile(r"^\s*(EN|FR|ES)\s*:\s?(.*)$", re.IGNORECASE)
 # sends on Enter): ` fr:` after a space.
 _ONE_LINE_PART = re.compile(r"\s+(?=(?:EN|FR|ES)\s*:)", re.IGNORECASE)
 _DURATION = re.compile(r"^(\d{1,4})\s*(s|sec|m|min|mn|h)?$", re.IGNORECASE)
-_MULTIPLE = ("multi", "multiple", "multiples", "plusieurs", "varias", "varios")
-_RESULTS = ("results", "result", "resultats", "resultat", "resultados", "resultado")
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "mn": 60, "h": 3600}
 
 
@@ -159,11 +156,11 @@ async def poll(ctx: ParticipantContext) -> Reply:
     words = first.split()[1:]
     if words and is_keyword(words[0], "close"):
         return await _close(ctx, words[1] if len(words) > 1 else None)
-    if words and fold(words[0]) in _RESULTS:
+    if words and is_keyword(words[0], "results"):
         return await _results(ctx, words[1] if len(words) > 1 else None)
     multiple, duration, key = False, polls.DEFAULT_DURATION, None
     for word in words:
-        if fold(word) in _MULTIPLE:
+        if is_keyword(word, "multi"):
             multiple = True
         elif (given := _duration(word)) is not None:
             duration = given

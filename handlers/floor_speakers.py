@@ -24,6 +24,7 @@ from bot.text.i18n import lazy_gettext as _l
 from bot.text.markup import bold, escape
 from bot.text.matching import fold
 from handlers import answers, labels
+from handlers.syntax import keyword
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,6 @@ _RULE_WORDS = {
     ),
     Rule.GENDER: ("gender", "women and men", "genre", "femmes et hommes", "genero", "mujeres"),
 }
-_SUBCOMMANDS = {
-    "cancel": ("cancel", "withdraw", "annuler", "retirer", "cancelar", "retirar"),
-    "next": ("next", "call", "suivant", "appeler", "siguiente", "llamar"),
-    "rule": ("rule", "regle", "regla"),
-}
 
 
 class FloorAskButton(Button, prefix="floor:ask"):
@@ -111,8 +107,10 @@ class FloorRuleButton(Button, prefix="floor:rule"):
 
 
 def _subcommand(word: str) -> str | None:
-    folded = fold(word)
-    return next((key for key, words in _SUBCOMMANDS.items() if folded in words), None)
+    found = keyword(word)
+    if found == "remove":  # `/parole retirer`: withdraw
+        return "cancel"
+    return found if found in ("cancel", "next", "rule") else None
 
 
 def rule_from(words: Sequence[str]) -> Rule | None:

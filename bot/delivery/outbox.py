@@ -12,33 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import JSON, ColumnElement, Integer, String, case, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
+from bot.db import insert_once
 from bot.models import ChatIdentity, Event, OutboxMessage, OutboxStatus, Participant
+from bot.models.base import UTCDateTime
 from bot.notice import Notice
 from bot.text.i18n import choose_language
 
 LEASE = timedelta(seconds=30)  # far longer than a claimed batch takes to leave at 30/s
 # How long a row left for a process serving another platform stays out of everyone's claims.
 HANDOVER = timedelta(minutes=1)
-
-
-# The columns an INSERT … SELECT of outbox rows fills, in this order (a fan-out the database
-# builds from a query: reminders, feedback questions).
-INSERT_COLUMNS = (
-    OutboxMessage.key,
-    OutboxMessage.participant_id,
-    OutboxMessage.kind,
-    OutboxMessage.payload,
-    OutboxMessage.status,
-    OutboxMessage.attempts,
-    OutboxMessage.not_before,
-    OutboxMessage.created_at,
-    OutboxMessage.expires_at,
-)
 
 
 @dataclass(frozen=True)
@@ -71,7 +57,6 @@ async def enqueue_many(
 ) -> int:
     """Queue many messages in few statements (a post to a large group, a broadcast); returns
     how many were new (a message whose key is already queued is not queued again)."""
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     payloads: dict[int, dict[str, object]] = {}  # a fan-out shares one notice: encoded once
     for message in messages:
         if id(message.notice) not in payloads:
@@ -94,10 +79,51 @@ async def enqueue_many(
     queued = 0
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        statement = insert(OutboxMessage).values(chunk).on_conflict_do_nothing()
+        statement = insert_once(db, OutboxMessage).values(chunk).on_conflict_do_nothing()
         result = await db.execute(statement.returning(OutboxMessage.id))
         queued += len(result.all())
     return queued
+
+
+async def enqueue_selected(
+    db: AsyncSession,
+    key_prefix: str,
+    participant_id: QueryableAttribute[int],
+    where: ColumnElement[bool],
+    notice: Notice,
+    now: datetime,
+    not_before: datetime,
+    expires_at: datetime | None,
+) -> int:
+    """Queue `notice` to every participant a query selects (`participant_id` of the rows
+    `where` keeps), each under the key `key_prefix` + their id, by one INSERT … SELECT: the
+    database builds the rows, far quicker than sending them (a reminder to thousands, a
+    session's feedback question). A key already queued is not queued again; returns how many
+    were new."""
+    rows = select(
+        literal(key_prefix, String) + cast(participant_id, String),
+        participant_id,
+        literal(notice.kind, String),
+        literal(notice.encode(), JSON),
+        literal(OutboxStatus.PENDING.value, String),
+        literal(0, Integer),
+        literal(not_before, UTCDateTime()),
+        literal(now, UTCDateTime()),
+        literal(expires_at, UTCDateTime()),
+    ).where(where)
+    columns = (
+        OutboxMessage.key,
+        OutboxMessage.participant_id,
+        OutboxMessage.kind,
+        OutboxMessage.payload,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.not_before,
+        OutboxMessage.created_at,
+        OutboxMessage.expires_at,
+    )
+    statement = insert_once(db, OutboxMessage).from_select(columns, rows).on_conflict_do_nothing()
+    return len((await db.execute(statement.returning(OutboxMessage.id))).all())
 
 
 async def claim(db: AsyncSession, now: datetime, limit: int = 50) -> list[OutboxMessage]:

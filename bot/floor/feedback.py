@@ -31,12 +31,9 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Integer,
-    String,
     and_,
-    cast,
     delete,
     exists,
     func,
@@ -54,8 +51,6 @@ from bot.models import (
     Event,
     FeedbackAnswer,
     FeedbackRequest,
-    OutboxMessage,
-    OutboxStatus,
     Participant,
     Role,
     Session,
@@ -233,24 +228,16 @@ async def _ask(db: AsyncSession, session: Session, groups: Sequence[Group], now:
 async def _queue(db: AsyncSession, session: Session, now: datetime, until: datetime) -> int:
     """The question to everyone asked about `session` at `now`, one outbox row each under its
     unique key, by INSERT … SELECT (a row queued already is not queued again)."""
-    notice = FeedbackAsked(session_id=session.id, title=session.title)
-    rows = select(
-        literal(_key_prefix(session.id), String) + cast(FeedbackRequest.participant_id, String),
+    return await outbox.enqueue_selected(
+        db,
+        _key_prefix(session.id),
         FeedbackRequest.participant_id,
-        literal(notice.kind, String),
-        literal(notice.encode(), JSON),
-        literal(OutboxStatus.PENDING.value, String),
-        literal(0, Integer),
-        literal(now, UTCDateTime()),
-        literal(now, UTCDateTime()),
-        literal(until, UTCDateTime()),
-    ).where(FeedbackRequest.session_id == session.id, FeedbackRequest.sent_at == now)
-    statement = (
-        insert_once(db, OutboxMessage)
-        .from_select(outbox.INSERT_COLUMNS, rows)
-        .on_conflict_do_nothing()
+        and_(FeedbackRequest.session_id == session.id, FeedbackRequest.sent_at == now),
+        FeedbackAsked(session_id=session.id, title=session.title),
+        now,
+        not_before=now,
+        expires_at=until,
     )
-    return len((await db.execute(statement.returning(OutboxMessage.id))).all())
 
 
 class Rated(enum.StrEnum):

@@ -1,8 +1,9 @@
 """Live polls in a session: launched by a moderator, answered with buttons by the session's
 participants until the time limit, closed once by the routine, which queues the result.
 
-Anonymous: only counts ever leave this module. An answer is kept with the person (the primary
-key refuses a second one) so that it can be changed before the close and erased by /forget.
+Anonymous: only counts ever leave this module. While the poll is open an answer is kept with
+the person (the primary key refuses a second one), so that it can be changed and erased by
+/forget; at the close the figures are kept on the poll and the answers deleted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.delivery import outbox
 from bot.floor import rooms
 from bot.models import Participant, Poll, PollAnswer, Session, Texts
 from bot.notice import Notice
-from bot.reminders import concerns
+from bot.reminders import concerned
 
 MIN_CHOICES, MAX_CHOICES = 2, 6
 DEFAULT_DURATION = timedelta(minutes=2)
@@ -143,7 +144,7 @@ async def launch(
         closes_at=poll.closes_at,
         timezone=timezone,
     )
-    readers = (await db.execute(select(Participant.id).where(concerns(session)))).scalars()
+    readers = await concerned(db, session)
     # Past the close, the question is of no use: it is not sent late.
     messages = [
         outbox.Message(f"poll:{poll.id}:{pid}", pid, notice, expires_at=poll.closes_at)
@@ -291,7 +292,7 @@ async def close_due(db: AsyncSession, now: datetime) -> list[int]:
             continue
         await _keep_figures(db, poll_id)
         session = await db.get_one(Session, row.session_id)
-        readers = set((await db.execute(select(Participant.id).where(concerns(session)))).scalars())
+        readers = set(await concerned(db, session))
         if row.created_by is not None:
             readers.add(row.created_by)
         notice = PollClosed(poll=poll_id)

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import insert_once
 from bot.models import Participant, TranslatedText, Translation, TranslationStatus
 
 # The meeting's languages: every text is requested in each (the one it is written in is
@@ -28,11 +27,6 @@ LANGUAGES = ("en", "fr", "es")
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _insert(db: AsyncSession, table: type[TranslatedText] | type[Translation]) -> object:
-    dialect = db.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 async def request(
@@ -46,9 +40,9 @@ async def request(
     """Ask `provider` for `text` in each target language, in the caller's transaction; asked
     again, nothing changes (ON CONFLICT DO NOTHING), so a text queued twice is translated once."""
     digest = text_hash(text)
-    insert_text = _insert(db, TranslatedText)
+    insert_text = insert_once(db, TranslatedText)
     await db.execute(
-        insert_text.values(  # type: ignore[attr-defined]
+        insert_text.values(
             text_hash=digest,
             text=text,
             detection=TranslationStatus.PENDING,
@@ -59,9 +53,9 @@ async def request(
     text_id = (
         await db.execute(select(TranslatedText.id).where(TranslatedText.text_hash == digest))
     ).scalar_one()
-    insert_translation = _insert(db, Translation)
+    insert_translation = insert_once(db, Translation)
     await db.execute(
-        insert_translation.values(  # type: ignore[attr-defined]
+        insert_translation.values(
             [
                 {
                     "text_id": text_id,
