@@ -139,6 +139,10 @@ class Reply:
     voices: tuple[str, ...] = ()
     # May take the platform's paid fast lane (an urgent broadcast: Telegram's paid rate).
     urgent: bool = False
+    # Set when the outbox renders a notice: its kind and the reader's language, by which a
+    # platform that allows only approved templates at times (WhatsApp) picks one.
+    notice: str | None = None
+    language: str | None = None
 
     def edited(self) -> Reply:
         """The same reply, replacing the message whose button was pressed; its pictures,

@@ -237,4 +237,4 @@ class Notices:
         entry = self._entries[notice.kind]
         data = await entry.load(db, notice) if entry.load is not None else notice
         with use_language(language):
-            return entry.render(data)
+            return dataclasses.replace(entry.render(data), notice=notice.kind, language=language)

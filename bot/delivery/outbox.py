@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ColumnElement, Integer, String, case, cast, exists, literal, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    cast,
+    exists,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -242,13 +253,98 @@ def leave_for_a_moment(row: OutboxMessage, now: datetime) -> None:
     row.not_before = now + MOMENT
 
 
-def delivered(row: OutboxMessage, platform: str, now: datetime) -> None:
+def delivered(
+    row: OutboxMessage, platform: str, now: datetime, message_id: str | None = None
+) -> None:
     row.status, row.platform, row.finished_at, row.error = (
         OutboxStatus.DELIVERED,
         platform,
         now,
         None,
     )
+    row.platform_message_id = message_id
+
+
+# How long a row held back by a platform's rule waits before it is looked at again, when the
+# person has no other app: their next message there wakes it sooner (`wake`).
+HOLD = timedelta(hours=1)
+
+
+def hold(row: OutboxMessage, platform: str, reason: str, now: datetime, *, elsewhere: bool) -> None:
+    """`platform` may not send the row now: at once to the person's other app (`elsewhere`),
+    else when they next write there (or in an hour, to look again). No attempt counted."""
+    row.attempts -= 1
+    row.held_for, row.error = platform, reason[:500] or "held back by the platform's rule"
+    row.not_before = now if elsewhere else now + HOLD
+
+
+async def passed_over(db: AsyncSession, row: OutboxMessage) -> list[str]:
+    """The platform holding the row back, when the person can be reached on another one."""
+    if row.held_for is None:
+        return []
+    if await reachable_elsewhere(db, row.participant_id, [row.held_for]):
+        return [row.held_for]
+    return []
+
+
+async def wake(db: AsyncSession, platform: str, external_id: str, now: datetime) -> int:
+    """The person behind this account just wrote: what `platform` held back for them is due
+    now. Returns how many rows."""
+    person = select(ChatIdentity.participant_id).where(
+        ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
+    )
+    woken = await db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.held_for == platform,
+            OutboxMessage.not_before > now,
+            OutboxMessage.participant_id.in_(person.scalar_subquery()),
+        )
+        .values(not_before=now)
+    )
+    return int(getattr(woken, "rowcount", 0) or 0)
+
+
+# Receipts in the order a message goes through them: a late `delivered` never hides a `read`.
+RECEIPTS = ("sent", "delivered", "read")
+
+
+async def record_receipt(
+    db: AsyncSession,
+    platform: str,
+    message_id: str,
+    receipt: str,
+    at: datetime,
+    *,
+    error: str | None = None,
+    send_again: bool = False,
+) -> OutboxMessage | None:
+    """A platform's receipt for a message it took: recorded on its row (none: a reply, not an
+    outbox message). `failed` with `send_again`: the platform refused it after all (WhatsApp's
+    window closed): the row is due again, to be sent as the rule allows."""
+    row = (
+        await db.execute(
+            select(OutboxMessage).where(
+                OutboxMessage.platform_message_id == message_id,
+                OutboxMessage.platform == platform,
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    if receipt in RECEIPTS and row.receipt in RECEIPTS:
+        if RECEIPTS.index(receipt) <= RECEIPTS.index(row.receipt):
+            return row
+    elif row.receipt == "failed" and receipt in RECEIPTS:
+        return row
+    row.receipt, row.receipt_at = receipt, at
+    if error is not None:
+        row.error = error[:500]
+    if send_again and row.status == OutboxStatus.DELIVERED:
+        row.status, row.finished_at, row.platform_message_id = OutboxStatus.PENDING, None, None
+        row.receipt, row.not_before = None, at
+    return row
 
 
 def unreachable(row: OutboxMessage, reason: str, now: datetime) -> None:

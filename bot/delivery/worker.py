@@ -45,6 +45,12 @@ class Unreachable(Exception):
     """The person cannot be reached there (blocked the bot, left the workspace…)."""
 
 
+class NotNow(Exception):
+    """The platform's rule forbids this message to this person for now (WhatsApp outside the
+    24-hour window, with no approved template for it): it goes to their other chat app, or is
+    held until they write."""
+
+
 @dataclass(frozen=True)
 class _Prepared:
     row_id: int
@@ -110,15 +116,16 @@ class DeliveryWorker:
         if prepared is None:
             return
         error: Exception | None = None
+        message_id: str | None = None
         try:
             with background():  # direct replies to people go before what the bot queued
                 async with self._pace(prepared.platform, prepared.external_id):
-                    await self.deliverers[prepared.platform].deliver(
+                    message_id = await self.deliverers[prepared.platform].deliver(
                         prepared.external_id, prepared.reply
                     )
         except Exception as failure:  # any failure is recorded, and retried later
             error = failure
-        await self._record(prepared, error)
+        await self._record(prepared, error, message_id)
 
     async def _prepare(self, row_id: int) -> _Prepared | None:
         async with self.sessions() as db:
@@ -136,8 +143,13 @@ class DeliveryWorker:
                 outbox.give_back(row, now)
                 await db.commit()
                 return None
-            account = await outbox.recipient_account(db, row.participant_id, self.platforms)
-            if await outbox.for_another_worker(db, row, account, self.platforms, now):
+            # A platform holding the row back is passed over when the person has another app.
+            passed_over = await outbox.passed_over(db, row)
+            account = await outbox.recipient_account(
+                db, row.participant_id, [p for p in self.platforms if p not in passed_over]
+            )
+            served = self.platforms + passed_over
+            if await outbox.for_another_worker(db, row, account, served, now):
                 outbox.leave_for_another_worker(row, now)
                 await db.commit()
                 return None
@@ -170,13 +182,15 @@ class DeliveryWorker:
             await db.commit()
             return _Prepared(row.id, account.platform, account.external_id, account.id, reply)
 
-    async def _record(self, prepared: _Prepared, error: Exception | None) -> None:
+    async def _record(
+        self, prepared: _Prepared, error: Exception | None, message_id: str | None = None
+    ) -> None:
         """Record how the sending went. The message has left: if the database is busy or its
         connection drops just now, the record is tried again until it lands (else the row
         would be claimed again after its lease and the message sent twice)."""
         for attempt in range(RECORD_TRIES):
             try:
-                await self._record_once(prepared, error)
+                await self._record_once(prepared, error, message_id)
                 return
             except OperationalError as failure:
                 if attempt + 1 == RECORD_TRIES:
@@ -188,12 +202,19 @@ class DeliveryWorker:
                 )
                 await asyncio.sleep(min(RECORD_BACKOFF * 2**attempt, 10.0))
 
-    async def _record_once(self, prepared: _Prepared, error: Exception | None) -> None:
+    async def _record_once(
+        self, prepared: _Prepared, error: Exception | None, message_id: str | None
+    ) -> None:
         async with self.sessions() as db:
             row = await db.get_one(OutboxMessage, prepared.row_id)
             now = self.clock.now()
             if error is None:
-                outbox.delivered(row, prepared.platform, now)
+                outbox.delivered(row, prepared.platform, now, message_id)
+            elif isinstance(error, NotNow):
+                elsewhere = await outbox.reachable_elsewhere(
+                    db, row.participant_id, [prepared.platform]
+                )
+                outbox.hold(row, prepared.platform, str(error), now, elsewhere=elsewhere)
             elif isinstance(error, Unreachable):
                 account = await db.get_one(ChatIdentity, prepared.identity_id)
                 account.reachable = False

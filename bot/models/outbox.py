@@ -49,3 +49,11 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
     )
+    # The platform whose rule keeps the message back for now (WhatsApp's 24-hour window, with
+    # no approved template for its kind): sent on the person's other app, or when they write.
+    held_for: Mapped[str | None] = mapped_column(CleanString(16))
+    # The platform's id of the message sent, and the last receipt it reported for it
+    # (`delivered`, `read`, `failed`), where the platform reports them.
+    platform_message_id: Mapped[str | None] = mapped_column(CleanString(128), index=True)
+    receipt: Mapped[str | None] = mapped_column(CleanString(16))
+    receipt_at: Mapped[datetime | None]

@@ -34,10 +34,11 @@ class PlatformError(Exception):
 class Deliverer(Protocol):
     """The part of an adapter the delivery worker uses: the bot's own messages."""
 
-    async def deliver(self, external_id: str, reply: Reply) -> None:
-        """A message of the bot's own to a person's private chat: raise
-        `bot.delivery.Unreachable` when the person cannot be reached there, or any other error
-        to be retried later."""
+    async def deliver(self, external_id: str, reply: Reply) -> str | None:
+        """A message of the bot's own to a person's private chat; returns the platform's id of
+        it when receipts will come for it. Raise `bot.delivery.worker.Unreachable` when the
+        person cannot be reached there, `NotNow` when the platform's rule forbids it for now,
+        or any other error to be retried later."""
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
         """Rewrite a message the bot sent earlier into that chat."""
