@@ -10,6 +10,7 @@ from bot.context import ParticipantContext
 from bot.models import ChatIdentity
 from bot.people import participants
 from bot.platforms import DISPLAY_NAMES
+from bot.text import formatting
 from bot.text.i18n import _
 from bot.text.matching import fold
 
@@ -67,7 +68,9 @@ async def _set(ctx: ParticipantContext, value: str) -> Reply:
     if value not in PLATFORM_NAMES and value not in _AUTO:
         accounts = await participants.linked_accounts(ctx.db, participant)
         return Reply(
-            _("Choose Telegram or Slack, or auto for the chat app you used last."),
+            _("Choose {platforms}, or auto for the chat app you used last.").format(
+                platforms=formatting.join(list(PLATFORM_NAMES.values()), style="or")
+            ),
             choices=_choices(accounts),
         )
     platform = value if value in PLATFORM_NAMES else None

@@ -156,7 +156,7 @@ async def test_a_platform_without_a_linked_account_is_refused(
     assert await _chosen(dispatcher, person) is None
     await ana.send("/notify")
     assert [choice.label for choice in ana.choices] == ["Telegram", "Automatic"]
-    assert "Choose Telegram or Slack" in await ana.send("/notify whatsapp")
+    assert "Choose Telegram, Slack, or WhatsApp" in await ana.send("/notify signal")
     await _queue(dispatcher, person, "Still here")
     assert (await _deliver(dispatcher))["telegram"].received == {"tg-Ana": ["📢 Still here"]}
 

@@ -105,9 +105,10 @@ def share(count: int, total: int) -> str:
     return str(format_percent(count / total, locale=current_language())) if total else "–"
 
 
-def join(items: Sequence[str]) -> str:
-    """`English, French and Spanish` / `anglais, français et espagnol`."""
-    return str(format_list(list(items), locale=current_language())) if items else ""
+def join(items: Sequence[str], style: str = "standard") -> str:
+    """`English, French and Spanish` / `anglais, français et espagnol` (`style="or"`:
+    `Telegram, Slack ou WhatsApp`)."""
+    return str(format_list(list(items), style, locale=current_language())) if items else ""
 
 
 def days(values: Sequence[date]) -> str:
