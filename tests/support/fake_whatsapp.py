@@ -88,6 +88,11 @@ class QueuedError:
 
 @dataclass
 class FakeWhatsApp(ApiServer):
+    """Start it, point the bot's `api_url` at `url`, set `webhook_url` to the bot's webhook;
+    then `send_text` / `press_button` act as people, `wait_sent` and `texts_to` read what the
+    bot sent, `refused` what Meta would have refused. As with Meta, the statuses of a message
+    may reach the bot before it has read the answer that gave the message's id."""
+
     app_secret: str = APP_SECRET
     access_token: str = ACCESS_TOKEN
     phone_number_id: str = PHONE_NUMBER_ID
