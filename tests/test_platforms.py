@@ -19,6 +19,12 @@ SDKS = ("telegram", "slack_bolt", "slack_sdk")
 CONFIGURED = {
     "telegram": {"TELEGRAM_BOT_TOKEN": "123:telegram-token"},
     "slack": {"SLACK_BOT_TOKEN": "xoxb-slack-token", "SLACK_SIGNING_SECRET": "s" * 32},
+    "whatsapp": {
+        "WHATSAPP_ACCESS_TOKEN": "EAAG-whatsapp-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+        "WHATSAPP_APP_SECRET": "a" * 32,
+        "WHATSAPP_VERIFY_TOKEN": "v" * 24,
+    },
 }
 
 
@@ -64,5 +70,5 @@ def test_the_secrets_of_every_platform_are_redacted(monkeypatch: pytest.MonkeyPa
 
 
 def test_notify_offers_the_platforms_of_the_table_by_the_names_people_know() -> None:
-    assert PLATFORM_NAMES == {"telegram": "Telegram", "slack": "Slack"}
+    assert PLATFORM_NAMES == {"telegram": "Telegram", "slack": "Slack", "whatsapp": "WhatsApp"}
     assert {platform.name: platform.display_name for platform in PLATFORMS} == PLATFORM_NAMES

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from bot.platforms import slack_settings, telegram_settings
+from bot.platforms import slack_settings, telegram_settings, whatsapp_settings
 
 if TYPE_CHECKING:
     from bot.chat import Reply
@@ -98,6 +98,12 @@ PLATFORMS: tuple[Platform, ...] = (
         "Slack",
         slack_settings.SECRET_NAMES,
         slack_settings.adapter_from_env,
+    ),
+    Platform(
+        whatsapp_settings.PLATFORM,
+        "WhatsApp",
+        whatsapp_settings.SECRET_NAMES,
+        whatsapp_settings.adapter_from_env,
     ),
 )
 DISPLAY_NAMES = {platform.name: platform.display_name for platform in PLATFORMS}

@@ -138,6 +138,7 @@ class FakeWhatsApp(ApiServer):
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/{phone_number_id}/messages", self._messages)
         app.router.add_post("/{version}/{phone_number_id}/media", self._media)
+        app.router.add_get("/{version}/{phone_number_id}", self._phone_number)
 
     async def start(self) -> None:
         await super().start()
@@ -397,6 +398,21 @@ class FakeWhatsApp(ApiServer):
             details = f"Unsupported post request. Object with ID '{object_id}' does not exist"
             return web.json_response(payloads.error_body(100, details), status=400)
         return None
+
+    async def _phone_number(self, request: web.Request) -> web.Response:
+        """`GET /{phone-number-id}`: the number's details, as a bot checks its settings."""
+        refused = self._refused_call(request)
+        if refused is not None:
+            return refused
+        await self._record_call("phone_number", dict(request.query))
+        return web.json_response(
+            {
+                "verified_name": "coordbot",
+                "display_phone_number": self.display_phone_number,
+                "id": self.phone_number_id,
+                "quality_rating": "GREEN",
+            }
+        )
 
     async def _messages(self, request: web.Request) -> web.Response:
         refused = self._refused_call(request)
