@@ -12,13 +12,14 @@ app secret as Meta signs them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -26,10 +27,14 @@ from typing import Any, NamedTuple
 import aiohttp
 from aiohttp import web
 
+from bot.dispatcher import Dispatcher
+from bot.platforms.whatsapp import WhatsAppAdapter
+from bot.platforms.whatsapp_settings import WhatsAppSettings
 from bot.platforms.whatsapp_templates import Templates
 
 # Call is re-exported: tests read the calls they wait for.
 from tests.support import whatsapp_payloads as payloads
+from tests.support.processes import free_port
 from tests.support.recording_server import ApiServer
 from tests.support.recording_server import Call as Call
 from tests.support.whatsapp_payloads import Approved, Refusal
@@ -577,3 +582,29 @@ async def _multipart(request: web.Request) -> dict[str, Any]:
                 raise Refusal(131053, "Param file is too large")
         fields[part.name] = Upload("", bytes(data), part.filename)
     return fields
+
+
+@contextlib.asynccontextmanager
+async def serving_whatsapp(
+    fake: FakeWhatsApp, dispatcher: Dispatcher, *, pair_interval: float | None = None
+) -> AsyncIterator[WhatsAppAdapter]:
+    """The WhatsApp adapter (its webhook on a free port) against `fake`, started, the fake
+    told where to post, and stopped after."""
+    port = free_port()
+    settings = WhatsAppSettings(
+        access_token=ACCESS_TOKEN,
+        phone_number_id=PHONE_NUMBER_ID,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        number=DISPLAY_PHONE_NUMBER,
+        api_url=fake.url,
+        port=port,
+        pair_interval=fake.pair_interval if pair_interval is None else pair_interval,
+    )
+    adapter = WhatsAppAdapter(settings, dispatcher)
+    await adapter.start()
+    fake.webhook_url = f"http://127.0.0.1:{port}{settings.path}"
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
