@@ -38,6 +38,7 @@ from bot.models import (
 )
 from bot.notice import Notice
 from bot.people import participants
+from bot.platforms.whatsapp_settings import chat_link
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
@@ -285,26 +286,56 @@ def telegram_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
-def write_invitations(invitations: list[Invitation], folder: Path, bot_username: str) -> Path:
-    """`invitations.csv` for a mail merge and one QR code PNG per person (the deep link)."""
+# The columns of invitations.csv, stable for mail merges: new ones are added at the end.
+COLUMNS = (
+    "name",
+    "email",
+    "language",
+    "telegram_link",
+    "code",
+    "qr_code",
+    "whatsapp_link",
+    "whatsapp_qr_code",
+)
+
+
+def write_invitations(
+    invitations: list[Invitation],
+    folder: Path,
+    bot_username: str | None,
+    whatsapp_number: str | None = None,
+) -> Path:
+    """`invitations.csv` for a mail merge and the QR codes of each person's links: the Telegram
+    deep link (`invitation-00007.png`) when the bot is on Telegram, the wa.me link with the
+    code typed in (`invitation-00007-whatsapp.png`) when WhatsApp has a number; the columns of
+    a platform without one stay empty."""
     folder.mkdir(parents=True, exist_ok=True)
     table = folder / "invitations.csv"
     with table.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["name", "email", "language", "telegram_link", "code", "qr_code"])
+        writer.writerow(COLUMNS)
         for invitation in invitations:
-            person = invitation.participant
-            link = telegram_link(bot_username, invitation.code)
-            image = f"invitation-{person.id:05d}.png"
-            segno.make(link, error="m").save(str(folder / image), scale=8, border=2)
+            person, code = invitation.participant, invitation.code
+            telegram = telegram_link(bot_username, code) if bot_username else ""
+            whatsapp = chat_link(whatsapp_number, code) if whatsapp_number else ""
             writer.writerow(
                 [
                     person.name,
                     person.email or "",
                     person.language or "",
-                    link,
-                    grouped(invitation.code),
-                    image,
+                    telegram,
+                    grouped(code),
+                    _qr_code(telegram, folder, f"invitation-{person.id:05d}.png"),
+                    whatsapp,
+                    _qr_code(whatsapp, folder, f"invitation-{person.id:05d}-whatsapp.png"),
                 ]
             )
     return table
+
+
+def _qr_code(link: str, folder: Path, image: str) -> str:
+    """The PNG of `link` in `folder`, named `image`; nothing for no link."""
+    if not link:
+        return ""
+    segno.make(link, error="m").save(str(folder / image), scale=8, border=2)
+    return image

@@ -68,7 +68,7 @@ def load(path: Path) -> Templates:
     """The templates file, checked: a mistake names the template and what is wrong."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigurationError(f"cannot read the WhatsApp templates {path}: {error}") from error
     entries = data.get("templates") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -76,6 +76,12 @@ def load(path: Path) -> Templates:
     found: list[Template] = []
     for entry in entries:
         found.extend(_entry(path, entry))
+    # One template per notice kind, one kind per name: else which one is sent would be a guess.
+    for attribute in ("notice", "name"):
+        values = [getattr(template, attribute) for template in found]
+        twice = sorted({value for value in values if values.count(value) > len(LANGUAGES)})
+        if twice:
+            raise ConfigurationError(f"{path}: more than one template for {attribute} {twice[0]}")
     return Templates(tuple(found))
 
 
@@ -86,6 +92,9 @@ def _entry(path: Path, entry: Any) -> list[Template]:
     where = f"{path}: template {name or '?'}"
     if not _NAME.fullmatch(name):
         raise ConfigurationError(f"{where}: a name is lower-case letters, digits and _")
+    notice = entry.get("notice")
+    if not isinstance(notice, str) or not _NAME.fullmatch(notice):
+        raise ConfigurationError(f"{where}: `notice` names the notice kind it carries")
     category = entry.get("category")
     if category not in CATEGORIES:
         raise ConfigurationError(f"{where}: category must be one of {', '.join(CATEGORIES)}")
@@ -103,7 +112,13 @@ def _entry(path: Path, entry: Any) -> list[Template]:
             raise ConfigurationError(
                 f"{where} ({language}): Meta refuses a body that starts or ends with {PARAMETER}"
             )
-        result.append(
-            Template(str(entry.get("notice", "")), name, category, language, body, example)
-        )
+        if re.search(r"[\n\t]", example) or _SPACES.search(example) or not example.strip():
+            raise ConfigurationError(
+                f"{where} ({language}): the example is one line, as the parameter will be"
+            )
+        if len(body) - len(PARAMETER) + len(example) > BODY_LIMIT:
+            raise ConfigurationError(
+                f"{where} ({language}): longer than {BODY_LIMIT} characters with the example"
+            )
+        result.append(Template(notice, name, category, language, body, example))
     return result

@@ -18,6 +18,7 @@ from bot.app.cli import (
     serve,
     survey,
     tables,
+    whatsapp,
 )
 from bot.app.envfile import load_env_file
 from bot.config import ConfigurationError, Settings
@@ -69,6 +70,7 @@ main.add_command(people.participants)
 main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
 main.add_command(floor.floor_group)
+main.add_command(whatsapp.whatsapp_group)
 main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)

@@ -17,6 +17,7 @@ from bot.models import Participant, Role
 from bot.people import participants as participants_domain
 from bot.platforms import PlatformError
 from bot.platforms.telegram_settings import TelegramSettings
+from bot.platforms.whatsapp_settings import WhatsAppSettings
 from bot.programme import meeting
 from bot.text.formatting import number
 from bot.text.i18n import _, ngettext
@@ -89,27 +90,16 @@ def invite(
     references: tuple[str, ...],
     bot_name: str | None,
 ) -> None:
-    """Issue invitation codes and write them for a mail merge, with one QR code per person.
+    """Issue invitation codes and write them for a mail merge, with QR codes of each person's
+    links (Telegram's and, with WHATSAPP_NUMBER, WhatsApp's).
 
     Only the codes issued now can be written (the database keeps no code, only its hash):
     participants who already have one are skipped unless --renew. A code links one chat
     account once; --participant ID gives one person a new code (their old one stops working)."""
     from bot.people.invitations import Invitation, issue, write_invitations
 
-    username = (bot_name or "").lstrip("@")
-    if not username:
-        try:
-            telegram = TelegramSettings.from_env()
-        except ConfigurationError as error:
-            raise click.ClickException(str(error)) from error
-        if telegram is None:
-            raise click.ClickException(_("give --bot USERNAME or set TELEGRAM_BOT_TOKEN"))
-        from bot.platforms.telegram import bot_username
-
-        try:
-            username = asyncio.run(bot_username(telegram))
-        except PlatformError as error:
-            raise click.ClickException(str(error)) from error
+    whatsapp_number = _whatsapp_number()
+    username = (bot_name or "").lstrip("@") or _telegram_username(required=not whatsapp_number)
 
     async def work(db: AsyncSession) -> tuple[list[Invitation], int]:
         event = await meeting.current_event(db, settings.event)
@@ -129,7 +119,7 @@ def invite(
         return fresh, len(people) - len(fresh)
 
     issued, skipped = in_transaction(work, settings)
-    table = write_invitations(issued, folder, username)
+    table = write_invitations(issued, folder, username, whatsapp_number)
     written = ngettext(
         "{count} invitation written to {table}.",
         "{count} invitations written to {table}.",
@@ -143,6 +133,39 @@ def invite(
             skipped,
         )
         click.echo(counted(had, skipped))
+
+
+def _telegram_username(*, required: bool) -> str | None:
+    """The bot's Telegram username, asked of Telegram; None when Telegram is not configured
+    and the invitations can do without (they carry a WhatsApp link)."""
+    try:
+        telegram = TelegramSettings.from_env()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    if telegram is None:
+        if required:
+            raise click.ClickException(
+                _(
+                    "give --bot USERNAME or set TELEGRAM_BOT_TOKEN, or configure WhatsApp with "
+                    "WHATSAPP_NUMBER"
+                )
+            )
+        return None
+    from bot.platforms.telegram import bot_username
+
+    try:
+        return asyncio.run(bot_username(telegram))
+    except PlatformError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _whatsapp_number() -> str | None:
+    """The bot's WhatsApp number (for wa.me links), when WhatsApp is configured with one."""
+    try:
+        whatsapp = WhatsAppSettings.from_env()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    return whatsapp.number if whatsapp is not None else None
 
 
 @participants.command("role")
