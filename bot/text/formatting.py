@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -105,7 +106,7 @@ def share(count: int, total: int) -> str:
     return str(format_percent(count / total, locale=current_language())) if total else "–"
 
 
-def join(items: Sequence[str], style: str = "standard") -> str:
+def join(items: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:
     """`English, French and Spanish` / `anglais, français et espagnol` (`style="or"`:
     `Telegram, Slack ou WhatsApp`)."""
     return str(format_list(list(items), style, locale=current_language())) if items else ""

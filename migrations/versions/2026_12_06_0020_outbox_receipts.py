@@ -25,13 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("held_for", sa.String(length=16), nullable=True))
-        batch_op.add_column(
-            sa.Column("platform_message_id", sa.String(length=128), nullable=True)
-        )
+        batch_op.add_column(sa.Column("platform_message_id", sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column("receipt", sa.String(length=16), nullable=True))
-        batch_op.add_column(
-            sa.Column("receipt_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("receipt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_outbox_platform_message_id"), ["platform_message_id"], unique=False
         )
