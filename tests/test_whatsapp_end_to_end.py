@@ -114,7 +114,7 @@ async def test_a_delegate_links_by_code_reads_the_agenda_in_spanish_and_gets_a_t
         template = reminders[0].body["template"]
         assert (template["name"], template["language"]["code"]) == ("coordbot_reminder", "es")
         reminder_text = fake_whatsapp.texts_to(AMINA)[before]
-        assert reminder_text.startswith("⏰ Recordatorio del encuentro: ")
+        assert reminder_text.startswith("Recordatorio de la reunión: ⏰")
         assert "Informe del primer día" in reminder_text
         assert not fake_whatsapp.refused
 
