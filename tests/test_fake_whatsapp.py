@@ -220,8 +220,8 @@ async def test_an_approved_template_goes_outside_the_window_and_reads_filled_in(
     status, answer = await send(http, fake, template("Plénière dans 15 minutes", language="fr"))
     assert status == 200, answer
     assert fake.texts_to(AMINA) == [
-        "⏰ Rappel de la rencontre : Plénière dans 15 minutes\n\n"
-        "Répondez à ce message pour voir votre programme."
+        "Rappel de la réunion\u00a0: Plénière dans 15 minutes\n\n"
+        "Répondez /programme pour voir votre programme."
     ]
 
 

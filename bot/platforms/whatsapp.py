@@ -422,7 +422,7 @@ class WhatsAppAdapter:
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
         body.update(message)
         assert self._http is not None, "the adapter is not started"
-        for attempt in range(SEND_TRIES):
+        for _attempt in range(SEND_TRIES):
             wait = self.pairs.reserve(to)
             if wait:
                 await asyncio.sleep(wait)
@@ -442,7 +442,7 @@ class WhatsAppAdapter:
                 self.pairs.back_off(to)
             elif error.code in THROUGHPUT:
                 metrics.RATE_LIMITED.labels(PLATFORM).inc()
-                self.pacer.pause(1.0 + attempt)
+                self.pacer.pause(1.0)  # the limit counts per second
             elif error.code in RE_ENGAGEMENT:
                 self._closed[to] = self.dispatcher.clock.now()
                 raise NotNow("WhatsApp's 24-hour window is closed") from error

@@ -294,6 +294,16 @@ class FakeWhatsApp(ApiServer):
         [sent] = [s for s in self.accepted if s.wamid == wamid]
         return await self._post(self._status(sent, "read"))
 
+    async def fail_later(self, wamid: str, code: int) -> int:
+        """Meta accepted `wamid`, then reports it failed with `code` (131047 comes this way when
+        the window closed between the check and the sending)."""
+        [sent] = [s for s in self.accepted if s.wamid == wamid]
+        timestamp = str(int(self.clock().timestamp()))
+        value = payloads.status(
+            self._metadata(), wamid, "failed", sent.to, timestamp, "service", code
+        )
+        return await self._post(payloads.envelope(self.waba_id, value))
+
     async def replay(self, body: bytes | dict[str, Any] | None = None) -> int:
         """Posts again, with its signature, the same webhook (the last person's by default), as
         Meta does when it did not get a 200 in time."""

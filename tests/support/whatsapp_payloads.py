@@ -289,9 +289,16 @@ def incoming(
 
 
 def status(
-    meta: dict[str, Any], wamid: str, state: str, recipient: str, timestamp: str, origin: str
+    meta: dict[str, Any],
+    wamid: str,
+    state: str,
+    recipient: str,
+    timestamp: str,
+    origin: str,
+    code: int = 131026,
 ) -> dict[str, Any]:
-    """The `value` of a message's status: sent, delivered, read, or failed (undeliverable)."""
+    """The `value` of a message's status: sent, delivered, read, or failed (undeliverable, or
+    the error `code`: Meta reports some refusals only here, after accepting the message)."""
     entry: dict[str, Any] = {
         "id": wamid,
         "status": state,
@@ -301,10 +308,10 @@ def status(
     if state == "failed":
         entry["errors"] = [
             {
-                "code": 131026,
-                "title": TITLES[131026],
-                "message": TITLES[131026],
-                "error_data": {"details": "Message Undeliverable."},
+                "code": code,
+                "title": TITLES.get(code, "error"),
+                "message": TITLES.get(code, "error"),
+                "error_data": {"details": TITLES.get(code, "error")},
             }
         ]
     elif state in ("sent", "delivered"):

@@ -25,8 +25,8 @@ from bot.translation.settings import TranslationSettings, build_translator
 @pass_settings
 def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
-    SLACK_BOT_TOKEN) and the mailing list's mail (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or
-    MAIL_IMAP_HOST) until stopped."""
+    SLACK_BOT_TOKEN; WhatsApp: WHATSAPP_ACCESS_TOKEN) and the mailing list's mail
+    (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or MAIL_IMAP_HOST) until stopped."""
     from bot.app.event_loop import run_fast
     from bot.app.health import HealthSettings
     from bot.app.runner import NothingToRun
