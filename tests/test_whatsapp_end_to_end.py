@@ -4,8 +4,10 @@ tests/support/fake_whatsapp.py, with the database on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,15 +23,18 @@ from bot.platforms.whatsapp_settings import TEMPLATES_FILE
 from bot.platforms.whatsapp_templates import load
 from bot.reminders import queue_due
 from handlers import build_notices
-from tests.support.demo import MEETING_ZONE
+from tests.support.demo import DEMO_FILE, MEETING_ZONE
 from tests.support.factories import make_participant
 from tests.support.fake_whatsapp import (
+    ACCESS_TOKEN,
     APP_SECRET,
+    PHONE_NUMBER_ID,
     VERIFY_TOKEN,
     FakeWhatsApp,
     Sent,
     serving_whatsapp,
 )
+from tests.support.processes import environment, free_port, run, start, stop
 
 AMINA = "5213312345678"  # a Mexican number; she reads Spanish, which no number tells
 
@@ -194,3 +199,48 @@ async def test_the_webhook_checks_the_verify_token_and_every_signature_and_handl
         async with dispatcher.sessions() as db:
             person = (await db.execute(select(Participant))).scalars().first()
             assert person is not None
+
+
+async def until_logged(bot: asyncio.subprocess.Process, words: str, within: float = 60) -> str:
+    """The log of a running `coordbot run` up to the line holding `words`."""
+    assert bot.stderr is not None
+    seen = []
+    async with asyncio.timeout(within):
+        while words not in (line := (await bot.stderr.readline()).decode()):
+            assert line, "".join(seen)  # it ended before
+            seen.append(line)
+    return "".join(seen) + line
+
+
+async def test_coordbot_run_serves_whatsapp_and_says_when_meta_refuses_the_token(
+    fake_whatsapp: FakeWhatsApp, tmp_path: Path
+) -> None:
+    env = environment(tmp_path / "coordbot.sqlite3")
+    assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
+    port = free_port()
+    env |= {
+        "WHATSAPP_ACCESS_TOKEN": "EAAG-not-the-right-token",
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_URL": fake_whatsapp.url,
+        "WHATSAPP_PORT": str(port),
+        "HEALTH_PORT": "0",
+    }
+    status, _out, err = await run(env, "run")
+    assert status == 1
+    assert "WhatsApp refused the access token" in err
+    assert "Traceback" not in err and "not-the-right-token" not in err
+
+    env["WHATSAPP_ACCESS_TOKEN"] = ACCESS_TOKEN
+    bot = await start(env, "--verbose", "run", "--at", "2017-12-02 08:10")
+    try:
+        started = await until_logged(bot, "WhatsApp: running")
+        fake_whatsapp.webhook_url = f"http://127.0.0.1:{port}/whatsapp"
+        assert await fake_whatsapp.verify(VERIFY_TOKEN, "31337") == (200, "31337")
+        await fake_whatsapp.send_text(AMINA, "/agenda")
+        await fake_whatsapp.wait_sent(AMINA, within=30)
+        assert "Registration and coffee" in "\n".join(fake_whatsapp.texts_to(AMINA))
+    finally:
+        log = started + await stop(bot)
+    assert ACCESS_TOKEN not in log and APP_SECRET not in log and VERIFY_TOKEN not in log
