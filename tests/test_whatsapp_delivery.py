@@ -217,3 +217,30 @@ async def test_pictures_are_uploaded_and_sent_by_their_media_id(
     media = image.body["image"]["id"]
     assert fake_whatsapp.uploads[media].data == PNG
     assert image.body["image"]["caption"] == "Votes per choice"
+
+
+async def test_a_number_reported_undeliverable_later_is_unreachable_until_it_writes_again(
+    dispatcher: Dispatcher,
+    demo_event: Event,
+    whatsapp: WhatsAppAdapter,
+    fake_whatsapp: FakeWhatsApp,
+) -> None:
+    await linked_on_whatsapp(fake_whatsapp, dispatcher, demo_event, AMINA, "Amina", "es")
+
+    async def reachable() -> bool:
+        async with dispatcher.sessions() as db:
+            account = await participants.identity_for(
+                db, "whatsapp", Sender(AMINA), dispatcher.clock.now()
+            )
+            return account.reachable
+
+    fake_whatsapp.unreachable.add(AMINA)  # Meta takes the message, then reports it failed
+    wamid = await whatsapp.deliver(AMINA, Reply("Hello"))
+    assert wamid is not None
+    await fake_whatsapp.wait_status(wamid, "failed")
+    assert not await reachable()
+
+    fake_whatsapp.unreachable.discard(AMINA)
+    await fake_whatsapp.send_text(AMINA, "/help")
+    await fake_whatsapp.wait_sent(AMINA, 4)
+    assert await reachable()

@@ -40,6 +40,7 @@ from bot.delivery.worker import NotNow, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.inbox import ChatQueues, QuietLog, Stored
 from bot.models import ChatIdentity
+from bot.people import participants
 from bot.platforms import PlatformError, whatsapp_templates
 from bot.platforms import whatsapp_layout as layout
 from bot.platforms.whatsapp_settings import PLATFORM, WhatsAppSettings
@@ -295,9 +296,11 @@ class WhatsAppAdapter:
         await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
 
     async def _opened(self, wa_id: str) -> None:
-        """The person wrote: their window is open, and what was held for it is due."""
+        """The person wrote: they can be reached, their window is open, and what was held for
+        it is due."""
         self._closed.pop(wa_id, None)
         async with self.dispatcher.sessions() as db:
+            await participants.set_reachable(db, PLATFORM, wa_id, True)
             await outbox.wake(db, PLATFORM, wa_id, self.dispatcher.clock.now())
             await db.commit()
 
@@ -314,6 +317,8 @@ class WhatsAppAdapter:
                 closed = status.error_code in RE_ENGAGEMENT
                 if closed and status.recipient:
                     self._closed[status.recipient] = self.dispatcher.clock.now()
+                if status.error_code in UNDELIVERABLE and status.recipient:
+                    await participants.set_reachable(db, PLATFORM, status.recipient, False)
                 await outbox.record_receipt(
                     db,
                     PLATFORM,
