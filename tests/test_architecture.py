@@ -85,6 +85,7 @@ KNOWN_UPWARD = {
     # only when the platform is configured.
     ("bot.platforms.telegram_settings", "bot.platforms.telegram"),
     ("bot.platforms.slack_settings", "bot.platforms.slack"),
+    ("bot.platforms.whatsapp_settings", "bot.platforms.whatsapp"),
 }
 
 

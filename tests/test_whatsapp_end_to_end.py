@@ -244,3 +244,17 @@ async def test_coordbot_run_serves_whatsapp_and_says_when_meta_refuses_the_token
     finally:
         log = started + await stop(bot)
     assert ACCESS_TOKEN not in log and APP_SECRET not in log and VERIFY_TOKEN not in log
+
+
+async def test_a_first_hello_from_an_unknown_number_gets_the_welcome_and_the_language_asked(
+    dispatcher: Dispatcher, demo_event: Event, fake_whatsapp: FakeWhatsApp
+) -> None:
+    async with serving_whatsapp(fake_whatsapp, dispatcher):
+        await fake_whatsapp.send_text(AMINA, "Hola")
+        [welcome] = await fake_whatsapp.wait_sent(AMINA)
+        assert "👋" in fake_whatsapp.texts_to(AMINA)[0]
+        assert button_titles(welcome) == ["English", "Français", "Español"]
+        # From then on, plain text is plain text (the bot says what it answers).
+        await fake_whatsapp.send_text(AMINA, "Hola otra vez")
+        await fake_whatsapp.wait_sent(AMINA, 2)
+        assert "/help" in fake_whatsapp.texts_to(AMINA)[1]

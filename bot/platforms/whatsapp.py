@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,14 +34,14 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import inbox, metrics
-from bot.chat import Document, Reply
+from bot.chat import Document, Incoming, Reply
 from bot.delivery import outbox
 from bot.delivery.pacing import Pacer
 from bot.delivery.worker import NotNow, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.inbox import ChatQueues, QuietLog, Stored
 from bot.models import ChatIdentity
-from bot.people import participants
+from bot.people import invitations, participants
 from bot.platforms import PlatformError, whatsapp_templates
 from bot.platforms import whatsapp_layout as layout
 from bot.platforms.whatsapp_settings import PLATFORM, WhatsAppSettings
@@ -287,6 +288,9 @@ class WhatsAppAdapter:
                 incoming = layout.incoming(
                     layout.Arrived(wa_id, name, message), self.dispatcher.router.knows
                 )
+                if incoming is not None and await self._first_contact(incoming):
+                    # As Telegram's Start button: the welcome, and the language asked.
+                    incoming = replace(incoming, text="/start", command="start", args=())
                 replies = (
                     await self.dispatcher.handle(incoming, keep_replies=True) if incoming else []
                 )
@@ -294,6 +298,21 @@ class WhatsAppAdapter:
             for reply in replies:
                 await self.send(wa_id, reply)
         await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+
+    async def _first_contact(self, incoming: Incoming) -> bool:
+        """A plain message (no command, no button, no code) from a number never seen."""
+        if incoming.command or incoming.button is not None:
+            return False
+        if invitations.normalise(incoming.text) is not None:
+            return False
+        async with self.dispatcher.sessions() as db:
+            known = await db.scalar(
+                select(ChatIdentity.id).where(
+                    ChatIdentity.platform == PLATFORM,
+                    ChatIdentity.external_id == incoming.chat_id,
+                )
+            )
+        return known is None
 
     async def _opened(self, wa_id: str) -> None:
         """The person wrote: they can be reached, their window is open, and what was held for
