@@ -204,7 +204,7 @@ async def test_the_webhook_checks_the_verify_token_and_every_signature_and_handl
 async def until_logged(bot: asyncio.subprocess.Process, words: str, within: float = 60) -> str:
     """The log of a running `coordbot run` up to the line holding `words`."""
     assert bot.stderr is not None
-    seen = []
+    seen: list[str] = []
     async with asyncio.timeout(within):
         while words not in (line := (await bot.stderr.readline()).decode()):
             assert line, "".join(seen)  # it ended before

@@ -86,6 +86,9 @@ class PairLimit:
     time each send may leave, reserved before waiting so that concurrent sends queue up."""
 
     def __init__(self, interval: float, burst: int = PAIR_BURST) -> None:
+        # A tenth more than WhatsApp's interval: it counts arrivals, which the network's
+        # jitter brings closer together than they left.
+        interval *= 1.1
         self.interval = interval
         self.span = interval * (burst - 1)
         self._due: dict[str, float] = {}  # per person: when the bucket is full again

@@ -34,6 +34,9 @@ CHOICES_BODY = "👇"  # the body of a message of choices sent after a long text
 MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
 
 _TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
+# A person's WhatsApp id: their number's digits (Meta's business-scoped ids are letters and
+# digits too); anything else is not a person we can answer.
+_WA_ID = re.compile(r"[0-9A-Za-z._-]{1,64}")
 
 
 def to_whatsapp(text: str) -> str:
@@ -207,6 +210,10 @@ def _string(value: object, limit: int = 256) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
+def _wa_id(value: object) -> str | None:
+    return value if isinstance(value, str) and _WA_ID.fullmatch(value) else None
+
+
 def read_webhook(body: object, phone_number_id: str) -> tuple[list[Arrived], list[Status]]:
     """The messages and receipts of a webhook body for our number; anything of another shape
     (or for another number of the same business account) is left out."""
@@ -225,11 +232,11 @@ def read_webhook(body: object, phone_number_id: str) -> tuple[list[Arrived], lis
             names = {}
             for contact in _dicts(value.get("contacts")):
                 profile = contact.get("profile")
-                wa_id = _string(contact.get("wa_id"), 32)
+                wa_id = _wa_id(contact.get("wa_id"))
                 if wa_id and isinstance(profile, dict):
                     names[wa_id] = _string(profile.get("name"), 200)
             for message in _dicts(value.get("messages")):
-                sender = _string(message.get("from"), 32)
+                sender = _wa_id(message.get("from"))
                 if sender and _string(message.get("id")) and isinstance(message.get("type"), str):
                     arrived.append(Arrived(sender, names.get(sender), message))
             for status in _dicts(value.get("statuses")):
@@ -247,7 +254,7 @@ def _status(status: dict[str, Any]) -> Status:
     return Status(
         _string(status.get("id")) or "",
         _string(status.get("status"), 16) or "",
-        _string(status.get("recipient_id"), 32),
+        _wa_id(status.get("recipient_id")),
         timestamp,
         code if isinstance(code, int) else None,
         _string(errors[0].get("title"), 200) if errors else None,

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
@@ -294,6 +295,11 @@ class FakeWhatsApp(ApiServer):
         [sent] = [s for s in self.accepted if s.wamid == wamid]
         return await self._post(self._status(sent, "read"))
 
+    def wrote(self, wa_id: str) -> None:
+        """`wa_id` wrote now, in a body the test posts itself (`post_raw`): their window opens
+        as Meta's does."""
+        self._last_message[wa_id] = self.clock()
+
     async def fail_later(self, wamid: str, code: int) -> int:
         """Meta accepted `wamid`, then reports it failed with `code` (131047 comes this way when
         the window closed between the check and the sending)."""
@@ -318,8 +324,10 @@ class FakeWhatsApp(ApiServer):
         if signature is not None:
             headers["X-Hub-Signature-256"] = signature
         assert self._session is not None and self.webhook_url, "the fake or the bot is not up"
+        # A large body as a stream, as aiohttp asks (its length is still sent).
+        data = io.BytesIO(body) if len(body) > 1024 * 1024 else body
         try:
-            async with self._session.post(self.webhook_url, data=body, headers=headers) as answer:
+            async with self._session.post(self.webhook_url, data=data, headers=headers) as answer:
                 await answer.read()
                 return answer.status
         except aiohttp.ClientError:
