@@ -244,3 +244,24 @@ async def test_a_number_reported_undeliverable_later_is_unreachable_until_it_wri
     await fake_whatsapp.send_text(AMINA, "/help")
     await fake_whatsapp.wait_sent(AMINA, 4)
     assert await reachable()
+
+
+async def test_a_message_to_a_process_without_the_role_is_answered_once_by_the_holder(
+    dispatcher: Dispatcher,
+    demo_event: Event,
+    whatsapp: WhatsAppAdapter,
+    fake_whatsapp: FakeWhatsApp,
+) -> None:
+    holder_url = fake_whatsapp.webhook_url
+    async with serving_whatsapp(fake_whatsapp, dispatcher) as other:
+        await other.leave_role()  # another process: it serves the webhook, and only stores
+        await fake_whatsapp.send_text(AMINA, "/help")  # Meta's request reaches it
+        [answer] = await fake_whatsapp.wait_sent(AMINA)
+        assert "/agenda" in fake_whatsapp.texts_to(AMINA)[0]
+        assert await fake_whatsapp.replay() == 200  # again, to the other process
+        fake_whatsapp.webhook_url = holder_url
+        assert await fake_whatsapp.replay() == 200  # and to the holder
+        await fake_whatsapp.send_text(AMINA, "/help")
+        await fake_whatsapp.wait_sent(AMINA, 2)
+        assert len(fake_whatsapp.accepted) == 2  # each message answered once
+        assert answer.wamid != fake_whatsapp.accepted[1].wamid

@@ -5,7 +5,8 @@ The webhook: Meta's GET verification answered with the verify token; each POST's
 then its `X-Hub-Signature-256` checked in constant time on the raw bytes, before anything is
 parsed. Messages go through the durable inbox (bot.inbox) like Telegram's updates: stored
 before Meta gets its 200, handled once (a message Meta sends again is recognised by its id),
-in order per person. Receipts (delivered, read, failed) are recorded on the outbox row of the
+in order per person, by the one process holding the number's role (whichever process Meta's
+request reached), so that the number's limits hold across processes. Receipts (delivered, read, failed) are recorded on the outbox row of the
 message they are about.
 
 The 24-hour rule: the bot may write freely to a person only within 24 hours of their last
@@ -25,6 +26,7 @@ import hmac
 import json
 import logging
 import time
+from collections import deque
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +57,8 @@ MAX_BODY = 3 * 1024 * 1024  # Meta's webhook payloads stay under 3 MB
 WINDOW = timedelta(hours=24) - timedelta(minutes=10)
 PAIR_BURST = 3  # messages to one person at once before the pair rate applies
 SEND_TRIES = 3
+QUEUE_LIMIT = 1000  # messages in hand; the rest wait in the inbox
+WATCH_EVERY = 0.25  # seconds between two reads of what other processes stored
 
 # The Cloud API's error codes, by what they mean to us.
 RE_ENGAGEMENT = {131047}  # outside the 24-hour window
@@ -118,13 +122,15 @@ class WhatsAppAdapter:
         self.templates = whatsapp_templates.load(settings.templates_file)
         self.pacer = Pacer(max(1, int(settings.rate)))
         self.pairs = PairLimit(settings.pair_interval)
-        self.queues = ChatQueues(self._process, concurrency=16, limit=1000)
+        self.queues = ChatQueues(self._process, concurrency=16, limit=QUEUE_LIMIT)
         self.quiet = QuietLog(log)
         # When WhatsApp last said a person's window had closed (it knows better than we do).
         self._closed: dict[str, datetime] = {}
         self._http: aiohttp.ClientSession | None = None
         self._web: web.AppRunner | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._holding = False
+        self._finished: deque[str] = deque(maxlen=10_000)  # lately, by this process
 
     @property
     def rate(self) -> float:
@@ -181,16 +187,19 @@ class WhatsAppAdapter:
         )
 
     async def take_role(self) -> None:
-        """Messages stored and not finished (by a process that died) are taken up now, and
-        every half minute those left behind."""
+        """Answer for the number from now on: what is stored and not finished (by a process
+        that died) first, then what any process's webhook stores. One process at a time, so
+        that the number's limits hold across processes, as Telegram's do."""
+        self._holding = True
         await self._refill()
-        self._sweeper = asyncio.create_task(self._sweep())
+        self._watcher = asyncio.create_task(self._watch())
 
     async def leave_role(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
-            self._sweeper = None
+        self._holding = False
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+            self._watcher = None
 
     async def stop(self) -> None:
         await self.leave_role()
@@ -258,25 +267,35 @@ class WhatsAppAdapter:
             for item in arrived
         ]
         new = set(await inbox.store(self.dispatcher.sessions, PLATFORM, rows))
+        if not self._holding:
+            return  # the process holding the role reads it from the inbox
         for (delivery, payload), item in zip(rows, arrived, strict=True):
             if delivery in new:
                 self.queues.put(item.wa_id, Stored(delivery, json.loads(payload)))
 
     async def _refill(self) -> None:
+        """Queue what is stored and neither queued nor just finished here (a read that raced
+        the end of its handling)."""
+        room = QUEUE_LIMIT - len(self.queues.queued)
+        if room <= 0:
+            return
+        skip = self.queues.queued | self.queues.held_back
         for stored in await inbox.pending(
-            self.dispatcher.sessions, PLATFORM, limit=1000, skip=self.queues.queued
+            self.dispatcher.sessions, PLATFORM, limit=room, skip=skip
         ):
             wa_id = stored.payload.get("wa_id")
-            if isinstance(wa_id, str):
+            if isinstance(wa_id, str) and stored.delivery_id not in self._finished:
                 self.queues.put(wa_id, stored)
 
-    async def _sweep(self) -> None:
+    async def _watch(self) -> None:
+        """What other processes' webhooks stored, noticed within `WATCH_EVERY`."""
         while True:
-            await asyncio.sleep(30)
+            await asyncio.sleep(WATCH_EVERY)
+            await self.queues.room.wait()
             try:
                 await self._refill()
             except Exception as error:
-                self.quiet.log(logging.WARNING, "sweep", "WhatsApp: inbox sweep failed: %r", error)
+                self.quiet.log(logging.WARNING, "watch", "WhatsApp: inbox read failed: %r", error)
 
     async def _process(self, stored: Stored) -> None:
         """One message of the inbox: handled (unless it was before), its replies sent, what
@@ -301,6 +320,7 @@ class WhatsAppAdapter:
             for reply in replies:
                 await self.send(wa_id, reply)
         await inbox.finish(self.dispatcher.sessions, PLATFORM, stored.delivery_id)
+        self._finished.append(stored.delivery_id)
 
     async def _first_contact(self, incoming: Incoming) -> bool:
         """A plain message (no command, no button, no code) from a number never seen."""
