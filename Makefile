@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m benchmarks.mail_intake
 	$(BIN)/python -m benchmarks.translation
 	$(BIN)/python -m benchmarks.feedback
+	$(BIN)/python -m benchmarks.whatsapp
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

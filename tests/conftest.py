@@ -21,6 +21,8 @@ from bot.models import Event
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
+from bot.platforms.whatsapp_settings import TEMPLATES_FILE
+from bot.platforms.whatsapp_templates import load as load_templates
 from bot.programme.load import load_programme
 from bot.programme.meeting import current_event
 from handlers import build_router
@@ -36,6 +38,7 @@ from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.fake_slack import FakeSlack, serving_slack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_translation import FakeDeepL, FakeLibreTranslate
+from tests.support.fake_whatsapp import FakeWhatsApp
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.queries import Statements, counting
@@ -138,6 +141,18 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     """A fake Slack Web API server on a free local port."""
     server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_whatsapp(clock: SimulatedClock) -> AsyncIterator[FakeWhatsApp]:
+    """A fake WhatsApp Cloud API on the tests' clock (its 24-hour window), with the shipped
+    templates approved and a pair interval short enough that tests do not wait 6 seconds."""
+    server = FakeWhatsApp(
+        clock=clock.now, templates=load_templates(TEMPLATES_FILE), pair_interval=0.2
+    )
     await server.start()
     yield server
     await server.stop()

@@ -9,6 +9,14 @@ from pathlib import Path
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_translation import DEEPL_KEY, LIBRE_KEY, FakeDeepL, FakeLibreTranslate
+from tests.support.fake_whatsapp import ACCESS_TOKEN as WHATSAPP_TOKEN
+from tests.support.fake_whatsapp import (
+    APP_SECRET,
+    DISPLAY_PHONE_NUMBER,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
+    FakeWhatsApp,
+)
 from tests.support.processes import environment, run
 from tests.support.slack_workspace import BOT_TOKEN, SIGNING_SECRET
 
@@ -125,3 +133,42 @@ async def test_the_checklist_in_french_and_spanish(
     assert status == 1
     assert "✗ Base de datos: " in out
     assert "2 problemas por resolver." in err
+
+
+async def test_whatsapp_its_number_its_templates_and_a_refused_token(
+    fake_whatsapp: FakeWhatsApp, tmp_path: Path
+) -> None:
+    env = environment(tmp_path / "coordbot.sqlite3")
+    env |= {
+        "WHATSAPP_ACCESS_TOKEN": WHATSAPP_TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_URL": fake_whatsapp.url,
+    }
+    assert (await run(env, "db", "upgrade"))[0] == 0
+    status, out, err = await run(env, "doctor")
+    assert status == 0, out + err
+    lines = out.splitlines()
+    assert "✓ WhatsApp settings" in lines
+    assert f"✓ WhatsApp number: coordbot, {DISPLAY_PHONE_NUMBER}, quality GREEN" in lines
+    assert (
+        "✓ WhatsApp templates: 6 templates to have approved: coordbot whatsapp templates" in lines
+    )
+
+    env |= {"WHATSAPP_ACCESS_TOKEN": "EAAG-not-the-right-one", "WHATSAPP_TEMPLATES": "/nowhere"}
+    status, out, err = await run(env, "doctor")
+    assert status == 1 and "Traceback" not in err
+    assert "✗ WhatsApp number: WhatsApp refused the access token" in out
+    assert "✗ WhatsApp templates: cannot read the WhatsApp templates /nowhere" in out
+    for secret in (WHATSAPP_TOKEN, "not-the-right-one", APP_SECRET, VERIFY_TOKEN):
+        assert secret not in out + err
+
+
+async def test_with_no_platform_the_three_are_named(tmp_path: Path) -> None:
+    status, out, _err = await run(environment(tmp_path / "coordbot.sqlite3"), "doctor")
+    assert status == 1
+    assert (
+        "✗ Chat platforms: none is configured: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN, or "
+        "WHATSAPP_ACCESS_TOKEN" in out
+    )

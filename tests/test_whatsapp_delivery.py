@@ -21,8 +21,6 @@ from bot.people import participants
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.whatsapp import WhatsAppAdapter
-from bot.platforms.whatsapp_settings import TEMPLATES_FILE
-from bot.platforms.whatsapp_templates import load
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import FakeTelegram
@@ -36,14 +34,6 @@ BUSES = (
     "/broadcast everyone\nEN: The buses leave at 8:45.\nFR: Les bus partent à 8 h 45.\n"
     "ES: Los autobuses salen a las 8:45."
 )
-
-
-@pytest.fixture
-async def fake_whatsapp(clock: SimulatedClock) -> AsyncIterator[FakeWhatsApp]:
-    server = FakeWhatsApp(clock=clock.now, templates=load(TEMPLATES_FILE), pair_interval=0.2)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

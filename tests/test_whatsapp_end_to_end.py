@@ -5,11 +5,9 @@ tests/support/fake_whatsapp.py, with the database on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import SimulatedClock
@@ -19,8 +17,6 @@ from bot.dispatcher import Dispatcher
 from bot.models import Event, OutboxMessage, OutboxStatus, Participant, Role
 from bot.people import invitations
 from bot.platforms import Deliverer
-from bot.platforms.whatsapp_settings import TEMPLATES_FILE
-from bot.platforms.whatsapp_templates import load
 from bot.reminders import queue_due
 from handlers import build_notices
 from tests.support.demo import DEMO_FILE, MEETING_ZONE
@@ -37,16 +33,6 @@ from tests.support.fake_whatsapp import (
 from tests.support.processes import environment, free_port, run, start, stop
 
 AMINA = "5213312345678"  # a Mexican number; she reads Spanish, which no number tells
-
-
-@pytest.fixture
-async def fake_whatsapp(clock: SimulatedClock) -> AsyncIterator[FakeWhatsApp]:
-    """The fake Cloud API on the tests' clock (its 24-hour window), with our templates
-    approved, and a short pair interval so that tests do not wait six seconds."""
-    server = FakeWhatsApp(clock=clock.now, templates=load(TEMPLATES_FILE), pair_interval=0.2)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def invited(

@@ -11,12 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.clock import SimulatedClock
 from bot.dispatcher import Dispatcher
 from bot.models import Event
 from bot.platforms.whatsapp import MAX_BODY, WhatsAppAdapter
-from bot.platforms.whatsapp_settings import TEMPLATES_FILE
-from bot.platforms.whatsapp_templates import load
 from tests.support import whatsapp_payloads as payloads
 from tests.support.fake_whatsapp import (
     DISPLAY_PHONE_NUMBER,
@@ -27,14 +24,6 @@ from tests.support.fake_whatsapp import (
 )
 
 AMINA = "5213312345678"
-
-
-@pytest.fixture
-async def fake_whatsapp(clock: SimulatedClock) -> AsyncIterator[FakeWhatsApp]:
-    server = FakeWhatsApp(clock=clock.now, templates=load(TEMPLATES_FILE), pair_interval=0.2)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -20,9 +20,11 @@ from bot.app.health import HealthSettings
 from bot.config import ConfigurationError, ImapSettings, MailSettings, Settings
 from bot.db import alembic_config, create_engine
 from bot.logs import log_format
-from bot.platforms import PLATFORMS, PlatformError
+from bot.platforms import PLATFORMS, PlatformError, whatsapp_templates
 from bot.platforms.slack_settings import SlackSettings
 from bot.platforms.telegram_settings import TelegramSettings
+from bot.platforms.whatsapp_settings import WhatsAppSettings
+from bot.text import formatting
 from bot.text.i18n import _
 from bot.translation.settings import TranslationSettings
 
@@ -54,6 +56,12 @@ async def diagnose(settings: Settings) -> list[Check]:
             checks.append(await _check(_("Telegram webhook"), lambda: _telegram_webhook(telegram)))
     if slack is not None:
         checks.append(await _check(_("Slack bot token"), lambda: _slack_token(slack)))
+    whatsapp = _quietly(WhatsAppSettings.from_env)
+    if whatsapp is not None:
+        checks.append(await _check(_("WhatsApp number"), lambda: _whatsapp_number(whatsapp)))
+        checks.append(
+            await _check(_("WhatsApp templates"), lambda: _whatsapp_templates(whatsapp))
+        )
     mail = _quietly(MailSettings.from_env)
     if mail is not None and mail.smtp_port is not None:
         checks.append(await _check(_("Mail: SMTP receiver"), lambda: _smtp_address(mail)))
@@ -87,7 +95,11 @@ def _settings_checks() -> list[Check]:
             Check(
                 _("Chat platforms"),
                 False,
-                _("none is configured: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN"),
+                _("none is configured: set {variables}").format(
+                    variables=formatting.join(
+                        [platform.secret_names[0] for platform in PLATFORMS], style="or"
+                    )
+                ),
             )
         )
     readers: list[tuple[str, Callable[[], object]]] = [
@@ -231,6 +243,36 @@ async def _slack_token(settings: SlackSettings) -> str:
             )
         )
     return _("{user} in {team}").format(user=body.get("user", "?"), team=body.get("team", "?"))
+
+
+async def _whatsapp_number(settings: WhatsAppSettings) -> str:
+    url = f"{settings.api_url}/{settings.api_version}/{settings.phone_number_id}"
+    headers = {"Authorization": f"Bearer {settings.access_token}"}
+    status, body = await _get_json(url, headers=headers)
+    if status == 401:
+        raise Failed(
+            _("WhatsApp refused the access token: check WHATSAPP_ACCESS_TOKEN (a permanent one)")
+        )
+    if not isinstance(body, dict) or status != 200:
+        raise Failed(
+            _("WhatsApp does not know this number (HTTP {status}): check WHATSAPP_PHONE_NUMBER_ID")
+            .format(status=status)
+        )
+    return _("{name}, {number}, quality {quality}").format(
+        name=body.get("verified_name", "?"),
+        number=body.get("display_phone_number", "?"),
+        quality=body.get("quality_rating", "?"),
+    )
+
+
+async def _whatsapp_templates(settings: WhatsAppSettings) -> str:
+    try:
+        templates = whatsapp_templates.load(settings.templates_file)
+    except ConfigurationError as error:
+        raise Failed(str(error)) from error
+    return _("{count} templates to have approved: coordbot whatsapp templates").format(
+        count=len(templates.kinds)
+    )
 
 
 async def _smtp_address(settings: MailSettings) -> str:

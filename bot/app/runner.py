@@ -111,8 +111,9 @@ async def run(
     if not platforms:
         await engine.dispose()
         raise NothingToRun(
-            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md) or "
-            "SLACK_BOT_TOKEN (docs/slack.md), or try the bot in the terminal with `coordbot chat`"
+            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (docs/telegram.md), "
+            "SLACK_BOT_TOKEN (docs/slack.md) or WHATSAPP_ACCESS_TOKEN (docs/whatsapp.md), or try "
+            "the bot in the terminal with `coordbot chat`"
         )
     services: list[Service] = list(platforms)
     if mail is not None:  # mail in: after the chat platforms, which are what relays it

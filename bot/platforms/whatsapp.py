@@ -6,8 +6,8 @@ then its `X-Hub-Signature-256` checked in constant time on the raw bytes, before
 parsed. Messages go through the durable inbox (bot.inbox) like Telegram's updates: stored
 before Meta gets its 200, handled once (a message Meta sends again is recognised by its id),
 in order per person, by the one process holding the number's role (whichever process Meta's
-request reached), so that the number's limits hold across processes. Receipts (delivered, read, failed) are recorded on the outbox row of the
-message they are about.
+request reached), so that the number's limits hold across processes. Receipts (delivered,
+read, failed) are recorded on the outbox row of the message they are about.
 
 The 24-hour rule: the bot may write freely to a person only within 24 hours of their last
 message. Outside it, a notice goes as the approved template of its kind

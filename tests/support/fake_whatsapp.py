@@ -20,7 +20,7 @@ import itertools
 import json
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -175,6 +175,16 @@ class FakeWhatsApp(ApiServer):
         return await self._until(
             lambda: [s for s in self.accepted if to is None or s.to == to],
             count,
+            within,
+            self._seen,
+        )
+
+    async def wait_answered(self, people: Collection[str], within: float = 60) -> None:
+        """Once each of `people` has been sent at least one message."""
+        wanted = set(people)
+        await self._until(
+            lambda: [True] if wanted <= {s.to for s in self.accepted} else [],
+            1,
             within,
             self._seen,
         )

@@ -26,8 +26,11 @@ async def add_telegram_participants(
     reminder_minutes: int | None = None,
     first_chat_id: int = 1_000_000,
     batch: int = 5000,
+    platform: str = "telegram",
+    seen_at: datetime | None = None,
 ) -> list[int]:
-    """Participants P0… with a reachable Telegram account each (chat id first_chat_id + id)."""
+    """Participants P0… with a reachable account each on `platform` (Telegram unless said;
+    chat id first_chat_id + id), last seen `seen_at` (now unless said)."""
     now = datetime.now(UTC)
     ids: list[int] = []
     for start in range(0, count, batch):
@@ -49,12 +52,12 @@ async def add_telegram_participants(
             insert(ChatIdentity),
             [
                 {
-                    "platform": "telegram",
+                    "platform": platform,
                     "external_id": str(first_chat_id + pid),
                     "participant_id": pid,
                     "reachable": True,
                     "created_at": now,
-                    "last_seen_at": now,
+                    "last_seen_at": seen_at or now,
                 }
                 for pid in new
             ],
