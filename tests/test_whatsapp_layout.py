@@ -76,11 +76,28 @@ def test_choices_after_a_text_longer_than_a_body_come_in_a_message_of_their_own(
 
 def test_buttons_opening_a_private_chat_and_repeated_ones_are_left_out() -> None:
     choices = (
-        (Choice("Open", open_private=True), Choice("Yes", "y"), Choice("Yes", "y2")),
+        (Choice("Open", open_private=True), Choice("Yes", "y"), Choice("Yes again", "y")),
         (Choice("No", "n"),),
     )
     [message] = layout.messages(Reply("?", choices))
     assert [b["reply"]["id"] for b in message["interactive"]["action"]["buttons"]] == ["y", "n"]
+
+
+def test_labels_alike_once_cut_are_numbered_and_none_is_lost() -> None:
+    sessions = [f"Small tables with governments, round {n}" for n in (1, 2)]
+    [message] = layout.messages(Reply("Sessions", _choices(*sessions, "Agenda")))
+    rows = message["interactive"]["action"]["sections"][0]["rows"]
+    assert [row["title"] for row in rows] == [
+        "1. Small tables with go…",
+        "2. Small tables with go…",
+        "3. Agenda",
+    ]
+    assert rows[1]["description"] == "Small tables with governments, round 2"
+    [twice] = layout.messages(Reply("?", _choices("Yes", "Yes")))  # same words, other data
+    assert [row["id"] for row in twice["interactive"]["action"]["sections"][0]["rows"]] == [
+        "data:0",
+        "data:1",
+    ]
 
 
 def _webhook(value: dict[str, Any], number: str = NUMBER_ID) -> dict[str, Any]:

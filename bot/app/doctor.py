@@ -59,9 +59,7 @@ async def diagnose(settings: Settings) -> list[Check]:
     whatsapp = _quietly(WhatsAppSettings.from_env)
     if whatsapp is not None:
         checks.append(await _check(_("WhatsApp number"), lambda: _whatsapp_number(whatsapp)))
-        checks.append(
-            await _check(_("WhatsApp templates"), lambda: _whatsapp_templates(whatsapp))
-        )
+        checks.append(await _check(_("WhatsApp templates"), lambda: _whatsapp_templates(whatsapp)))
     mail = _quietly(MailSettings.from_env)
     if mail is not None and mail.smtp_port is not None:
         checks.append(await _check(_("Mail: SMTP receiver"), lambda: _smtp_address(mail)))
@@ -255,8 +253,9 @@ async def _whatsapp_number(settings: WhatsAppSettings) -> str:
         )
     if not isinstance(body, dict) or status != 200:
         raise Failed(
-            _("WhatsApp does not know this number (HTTP {status}): check WHATSAPP_PHONE_NUMBER_ID")
-            .format(status=status)
+            _(
+                "WhatsApp does not know this number (HTTP {status}): check WHATSAPP_PHONE_NUMBER_ID"
+            ).format(status=status)
         )
     return _("{name}, {number}, quality {quality}").format(
         name=body.get("verified_name", "?"),

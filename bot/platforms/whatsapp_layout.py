@@ -105,12 +105,16 @@ def buttons(body: str, choices: list[Choice]) -> dict[str, Any]:
 
 def choice_list(body: str, choices: list[Choice]) -> dict[str, Any]:
     """Up to ten choices as a list: a long label is cut in the row's title and kept whole (as
-    far as it goes) in its description."""
+    far as it goes) in its description. WhatsApp refuses two rows with the same title: when
+    cutting makes two alike, every row is numbered."""
+    labels = [" ".join(choice.label.split()) for choice in choices]
+    titles = [_shortened(label, ROW_TITLE) for label in labels]
+    if len(set(titles)) < len(titles):
+        titles = [_shortened(f"{n}. {label}", ROW_TITLE) for n, label in enumerate(labels, 1)]
     rows = []
-    for choice in choices:
-        label = " ".join(choice.label.split())
-        row = {"id": choice.data, "title": _shortened(label, ROW_TITLE)}
-        if len(label) > ROW_TITLE:
+    for choice, label, title in zip(choices, labels, titles, strict=True):
+        row = {"id": choice.data, "title": title}
+        if title != label:
             row["description"] = _shortened(label, ROW_DESCRIPTION)
         rows.append(row)
     return {
@@ -121,17 +125,13 @@ def choice_list(body: str, choices: list[Choice]) -> dict[str, Any]:
 
 
 def _unique(choices: list[Choice]) -> list[Choice]:
-    """WhatsApp refuses two buttons with the same id or title: the first of each is kept."""
-    seen_data: set[str] = set()
-    seen_titles: set[str] = set()
+    """WhatsApp refuses two buttons with the same id: the first is kept (they do the same)."""
+    seen: set[str] = set()
     kept = []
     for choice in choices:
-        title = _shortened(choice.label, ROW_TITLE)
-        if choice.data in seen_data or title in seen_titles:
-            continue
-        seen_data.add(choice.data)
-        seen_titles.add(title)
-        kept.append(choice)
+        if choice.data not in seen:
+            seen.add(choice.data)
+            kept.append(choice)
     return kept
 
 
@@ -153,8 +153,11 @@ def messages(reply: Reply) -> list[dict[str, Any]]:
         body = texts[-1]
         result.pop()
     for group in groups:
-        fits_buttons = len(group) <= MAX_BUTTONS and all(
-            len(" ".join(c.label.split())) <= BUTTON_TITLE for c in group
+        labels = [" ".join(c.label.split()) for c in group]
+        fits_buttons = (
+            len(group) <= MAX_BUTTONS
+            and all(0 < len(label) <= BUTTON_TITLE for label in labels)
+            and len(set(labels)) == len(labels)
         )
         interactive = buttons(body, group) if fits_buttons else choice_list(body, group)
         result.append({"type": "interactive", "interactive": interactive})
