@@ -74,7 +74,6 @@ UNREACHABLE = {
 }
 USER_CACHE_SECONDS = 600
 
-_TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
 _SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
 MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
 
@@ -98,27 +97,12 @@ def to_mrkdwn(text: str) -> str:
     """Our safe HTML subset as Slack's mrkdwn. Both escape only &, < and >, so the text
     between tags is kept as it is (still escaped); links become <url|label>, their URL escaped
     too (and a `|` in it encoded) so that it cannot end the link early."""
-    out: list[str] = []
-    position = 0
-    link: str | None = None
-    link_start = 0
-    for match in _TAGS.finditer(text):
-        out.append(text[position : match.start()])
-        position = match.end()
-        closing, tag, href = match.groups()
-        if tag == "a":
-            if closing and link is not None:
-                label = "".join(out[link_start:])
-                del out[link_start:]
-                out.append(f"<{link}|{label}>" if label else f"<{link}>")
-                link = None
-            elif not closing:
-                url = html.escape(html.unescape(href or ""), quote=False).replace("|", "%7C")
-                link, link_start = url, len(out)
-            continue
-        out.append({"b": "*", "i": "_", "code": "`"}[tag])
-    out.append(text[position:])
-    return "".join(out)
+    return markup.rewrite(text, {"b": "*", "i": "_", "code": "`"}, _slack_link)
+
+
+def _slack_link(label: str, href: str) -> str:
+    url = html.escape(html.unescape(href), quote=False).replace("|", "%7C")
+    return f"<{url}|{label}>" if label else f"<{url}>"
 
 
 def blocks(reply: Reply, app_id: str | None = None) -> list[dict[str, Any]]:

@@ -33,7 +33,6 @@ LIST_BUTTON = "☰"  # the list's own button: no words, so no language to guess
 CHOICES_BODY = "👇"  # the body of a message of choices sent after a long text
 MAX_DELIVERY_ID = 64  # ProcessedDelivery.delivery_id
 
-_TAGS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
 # A person's WhatsApp id: their number's digits (Meta's business-scoped ids are letters and
 # digits too); anything else is not a person we can answer.
 _WA_ID = re.compile(r"[0-9A-Za-z._-]{1,64}")
@@ -42,28 +41,12 @@ _WA_ID = re.compile(r"[0-9A-Za-z._-]{1,64}")
 def to_whatsapp(text: str) -> str:
     """Our markup as WhatsApp's: bold, italic and code by their marks, a link as its label
     followed by its address (or the address alone when they are the same), entities decoded."""
-    out: list[str] = []
-    position = 0
-    link: str | None = None
-    link_start = 0
-    for match in _TAGS.finditer(text):
-        out.append(text[position : match.start()])
-        position = match.end()
-        closing, tag, href = match.groups()
-        if tag == "a":
-            if closing and link is not None:
-                label = html.unescape("".join(out[link_start:])).strip()
-                del out[link_start:]
-                out.append(
-                    html.escape(label if label == link or not label else f"{label} ({link})")
-                )
-                link = None
-            elif not closing:
-                link, link_start = html.unescape(href or ""), len(out)
-            continue
-        out.append({"b": "*", "i": "_", "code": "`"}[tag])
-    out.append(text[position:])
-    return html.unescape("".join(out))
+    return html.unescape(markup.rewrite(text, {"b": "*", "i": "_", "code": "`"}, _link))
+
+
+def _link(label: str, href: str) -> str:
+    shown, address = html.unescape(label).strip(), html.unescape(href)
+    return html.escape(address if shown in ("", address) else f"{shown} ({address})")
 
 
 def parts(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 
 _TAG = re.compile(r"</?(?:b|i|code|a)(?:\s+href=\"[^\"]*\")?>")
 
@@ -42,6 +43,34 @@ def italic(text: str) -> str:
 def to_plain(markup: str) -> str:
     """The text a plain terminal shows: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", markup))
+
+
+_TAG_PARTS = re.compile(r'<(/?)(b|i|code|a)(?:\s+href="([^"]*)")?>')
+
+
+def rewrite(markup: str, marks: Mapping[str, str], link: Callable[[str, str], str]) -> str:
+    """Our markup in another platform's: each `b`, `i` and `code` tag by its mark in `marks`,
+    each link by `link(label, href)`, both as they stand in the markup (still escaped); the
+    text between tags is kept as it is."""
+    out: list[str] = []
+    position = 0
+    href: str | None = None
+    label_start = 0
+    for match in _TAG_PARTS.finditer(markup):
+        out.append(markup[position : match.start()])
+        position = match.end()
+        closing, tag, target = match.groups()
+        if tag != "a":
+            out.append(marks[tag])
+        elif not closing:
+            href, label_start = target or "", len(out)
+        elif href is not None:
+            label = "".join(out[label_start:])
+            del out[label_start:]
+            out.append(link(label, href))
+            href = None
+    out.append(markup[position:])
+    return "".join(out)
 
 
 _OPENING_OR_CLOSING = re.compile(r"<(/?)(b|i|code|a)(?:\s+href=\"[^\"]*\")?>")
