@@ -43,15 +43,24 @@ from tests.support.population import add_telegram_participants
 ZONE = ZoneInfo("America/Mexico_City")
 
 
-async def prepare(url: str, people: int, reminders: bool) -> None:
+async def demo_programme(url: str) -> Event:
+    """The database at `url` upgraded, with the demo meeting's programme; its event."""
     await upgrade(url)
     spec, problems = check_file(EVENTS / "puerto-vallarta-2017.yaml")
     assert spec is not None, problems
     engine = create_engine(url)
-    now = datetime.now(UTC)
     async with session_factory(engine)() as db:
-        await load_programme(db, spec, now)
+        await load_programme(db, spec, datetime.now(UTC))
         event = (await db.execute(select(Event))).scalar_one()
+        await db.commit()
+    await engine.dispose()
+    return event
+
+
+async def prepare(url: str, people: int, reminders: bool) -> None:
+    event = await demo_programme(url)
+    engine = create_engine(url)
+    async with session_factory(engine)() as db:
         await add_telegram_participants(
             db, event.id, people, role=Role.GOVERNMENT, reminder_minutes=15 if reminders else None
         )

@@ -22,17 +22,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from benchmarks.delivery import demo_programme
 from bot import broadcasts
 from bot.clock import SystemClock
-from bot.db import create_engine, session_factory, upgrade
+from bot.db import create_engine, session_factory
 from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher
 from bot.models import ChatIdentity, Event, Participant
-from bot.paths import EVENTS
 from bot.platforms.whatsapp_settings import TEMPLATES_FILE
 from bot.platforms.whatsapp_templates import load
-from bot.programme.check import check_file
-from bot.programme.load import load_programme
 from handlers import build_notices, build_router
 from tests.support.databases import (
     create_postgres_database,
@@ -49,14 +47,10 @@ RATE = 80
 async def prepare(url: str, readers: int) -> list[str]:
     """The programme, and `readers` participants on WhatsApp: the first half wrote an hour
     ago, the others two days ago. Their WhatsApp ids, in that order."""
-    await upgrade(url)
-    spec, problems = check_file(EVENTS / "puerto-vallarta-2017.yaml")
-    assert spec is not None, problems
+    event = await demo_programme(url)
     engine = create_engine(url)
     now = datetime.now(UTC)
     async with session_factory(engine)() as db:
-        await load_programme(db, spec, now)
-        event = (await db.execute(select(Event))).scalar_one()
         recent = await add_telegram_participants(
             db,
             event.id,
@@ -142,13 +136,8 @@ async def run_broadcast(url: str, readers: int) -> dict[str, float]:
 
 
 async def run_intake(url: str, people: int) -> dict[str, float]:
-    await upgrade(url)
-    spec, _problems = check_file(EVENTS / "puerto-vallarta-2017.yaml")
-    assert spec is not None
+    await demo_programme(url)
     engine = create_engine(url)
-    async with session_factory(engine)() as db:
-        await load_programme(db, spec, datetime.now(UTC))
-        await db.commit()
     dispatcher = Dispatcher(build_router(), session_factory(engine), SystemClock())
     fake = FakeWhatsApp(templates=load(TEMPLATES_FILE), rate=RATE, auto_statuses=False)
     await fake.start()

@@ -21,6 +21,7 @@ from bot.models import Event
 from bot.platforms.slack import SlackAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_settings import TelegramSettings
+from bot.platforms.whatsapp import WhatsAppAdapter
 from bot.platforms.whatsapp_settings import TEMPLATES_FILE
 from bot.platforms.whatsapp_templates import load as load_templates
 from bot.programme.load import load_programme
@@ -38,7 +39,7 @@ from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.fake_slack import FakeSlack, serving_slack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_translation import FakeDeepL, FakeLibreTranslate
-from tests.support.fake_whatsapp import FakeWhatsApp
+from tests.support.fake_whatsapp import FakeWhatsApp, serving_whatsapp
 from tests.support.mail import SETTINGS as MAIL_SETTINGS
 from tests.support.mail import serving
 from tests.support.queries import Statements, counting
@@ -156,6 +157,15 @@ async def fake_whatsapp(clock: SimulatedClock) -> AsyncIterator[FakeWhatsApp]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def whatsapp(
+    fake_whatsapp: FakeWhatsApp, dispatcher: Dispatcher, demo_event: Event
+) -> AsyncIterator[WhatsAppAdapter]:
+    """The WhatsApp adapter serving its webhook, against `fake_whatsapp`."""
+    async with serving_whatsapp(fake_whatsapp, dispatcher) as adapter:
+        yield adapter
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ number and a refusal reported late are handled as Telegram's 429 and blocked are
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -34,14 +33,6 @@ BUSES = (
     "/broadcast everyone\nEN: The buses leave at 8:45.\nFR: Les bus partent à 8 h 45.\n"
     "ES: Los autobuses salen a las 8:45."
 )
-
-
-@pytest.fixture
-async def whatsapp(
-    fake_whatsapp: FakeWhatsApp, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[WhatsAppAdapter]:
-    async with serving_whatsapp(fake_whatsapp, dispatcher) as adapter:
-        yield adapter
 
 
 async def linked_on_whatsapp(

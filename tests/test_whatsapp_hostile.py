@@ -6,13 +6,8 @@ traceback, and the bot answers the next message as ever."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from bot.dispatcher import Dispatcher
-from bot.models import Event
 from bot.platforms.whatsapp import MAX_BODY, WhatsAppAdapter
 from tests.support import whatsapp_payloads as payloads
 from tests.support.fake_whatsapp import (
@@ -20,18 +15,9 @@ from tests.support.fake_whatsapp import (
     PHONE_NUMBER_ID,
     WABA_ID,
     FakeWhatsApp,
-    serving_whatsapp,
 )
 
 AMINA = "5213312345678"
-
-
-@pytest.fixture
-async def whatsapp(
-    fake_whatsapp: FakeWhatsApp, dispatcher: Dispatcher, demo_event: Event
-) -> AsyncIterator[WhatsAppAdapter]:
-    async with serving_whatsapp(fake_whatsapp, dispatcher) as adapter:
-        yield adapter
 
 
 def body_of(*messages: dict[str, Any], wa_id: str = AMINA) -> dict[str, Any]:
