@@ -21,6 +21,7 @@ from bot.floor.speakers import FloorGiven, FloorNext
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
+from bot.platforms import DISPLAY_NAMES
 from bot.programme.load import ProgrammeChange
 from bot.router import Router
 from bot.survey.store import SurveyInvitation, SurveyReminder
@@ -115,7 +116,7 @@ def build_router() -> Router:
         "notify",
         notify.notify,
         help=_l("where my reminders and other messages reach you"),
-        usage="telegram|slack|auto",
+        usage="|".join([*DISPLAY_NAMES, "auto"]),  # every platform of the table
         personal=True,
         fr="notifier",
         es="notificar",

@@ -246,3 +246,32 @@ async def test_a_message_to_a_process_without_the_role_is_answered_once_by_the_h
         await fake_whatsapp.wait_sent(AMINA, 2)
         assert len(fake_whatsapp.accepted) == 2  # each message answered once
         assert answer.wamid != fake_whatsapp.accepted[1].wamid
+
+
+async def test_notify_whatsapp_makes_it_the_app_where_notices_arrive(
+    dispatcher: Dispatcher,
+    demo_event: Event,
+    telegram: TelegramAdapter,
+    fake_telegram: FakeTelegram,
+    whatsapp: WhatsAppAdapter,
+    fake_whatsapp: FakeWhatsApp,
+) -> None:
+    person = await linked_on_whatsapp(fake_whatsapp, dispatcher, demo_event, AMINA, "Amina", "es")
+    on_telegram = ChatUser(dispatcher, external_id="4242", platform="telegram")
+    async with dispatcher.sessions() as db:
+        account = await participants.identity_for(
+            db, "telegram", Sender("4242", "Amina"), dispatcher.clock.now()
+        )
+        participants.link(account, await db.get_one(Participant, person))
+        await db.commit()
+    # She used Telegram last; she chooses WhatsApp, in Spanish as she reads.
+    assert "WhatsApp" in await on_telegram.send("/notificar whatsapp")
+    async with dispatcher.sessions() as db:
+        assert (await db.get_one(Participant, person)).notify_platform == "whatsapp"
+        notice = GroupRequestApproved(group={"en": "Labour rights", "es": "Derechos laborales"})
+        await outbox.enqueue(db, "test:notify", person, notice, dispatcher.clock.now())
+        await db.commit()
+    await deliver_everything(dispatcher, {"telegram": telegram, "whatsapp": whatsapp})
+    await fake_whatsapp.wait_sent(AMINA, 3)
+    assert "Derechos laborales" in fake_whatsapp.texts_to(AMINA)[2]
+    assert not fake_telegram.of("sendMessage")
