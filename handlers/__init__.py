@@ -134,7 +134,7 @@ def build_router() -> Router:
     router.command(
         "link",
         account.link,
-        help=_l("link another chat app (Telegram, Slack) to your registration"),
+        help=_l("link another chat app to your registration"),
         usage=_l("[CODE]"),
         fr="lier",
         es="vincular",
