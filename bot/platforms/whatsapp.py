@@ -64,7 +64,7 @@ WATCH_EVERY = 0.25  # seconds between two reads of what other processes stored
 RE_ENGAGEMENT = {131047}  # outside the 24-hour window
 PAIR_RATE = {131056}
 THROUGHPUT = {130429, 80007, 4}
-UNDELIVERABLE = {131026, 131045}  # not on WhatsApp, not registered, blocked…
+UNDELIVERABLE = {131026}  # the person: not on WhatsApp, an old app, terms not accepted…
 TOKEN = {190, 10, 200}
 
 
