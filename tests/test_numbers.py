@@ -81,7 +81,7 @@ BUTTONS = [
     ("delegate", "subscribe:{n}", NO_BUTTON),
     ("delegate", "unsubscribe:{n}", NO_BUTTON),
     ("delegate", "remind:{n}", "Choisissez 10, 15, 30 ou 60 minutes"),
-    ("delegate", "notify:{n}", "Choisissez Telegram ou Slack"),
+    ("delegate", "notify:{n}", "Choisissez Telegram, Slack ou WhatsApp"),
     ("delegate", "lang:{n}", "Dans quelle langue dois-je vous écrire"),
     ("delegate", "forget:{n}", "Rien n’a été effacé."),
     ("delegate", "survey:go:{n}", NO_BUTTON),
