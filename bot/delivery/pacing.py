@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
@@ -24,6 +25,13 @@ def background() -> Iterator[None]:
 
 def in_background() -> bool:
     return _background.get()
+
+
+def _now() -> float:
+    """The time now, read afresh: an event loop's own clock may be read once an iteration
+    (uvloop's is), and an answer stamped a little early would let one message too many into
+    the server's second."""
+    return time.monotonic()
 
 
 class Pacer:
@@ -81,18 +89,17 @@ class Pacer:
             yield
         finally:
             self._in_flight -= 1
-            self._answered.append(loop.time())
+            self._answered.append(_now())
             self._schedule()
 
     def pause(self, seconds: float) -> None:
         """No turn is given for `seconds` from now (a message in flight is not called back)."""
-        now = asyncio.get_running_loop().time()
-        self._next_slot = max(self._next_slot, now + seconds)
+        self._next_slot = max(self._next_slot, _now() + seconds)
         self._schedule()
 
     def idle(self) -> bool:
         """Nobody waits, nothing is in flight, nothing counts any more (it may be forgotten)."""
-        now = asyncio.get_running_loop().time()
+        now = _now()
         self._forget_answers(now)
         return (
             not self._urgent
@@ -113,8 +120,7 @@ class Pacer:
         waiting = self._urgent or self._queued
         if not waiting:
             return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = _now()
         self._forget_answers(now)
         if self._in_flight + len(self._answered) >= self.limit:
             if not self._answered:
@@ -123,7 +129,7 @@ class Pacer:
         else:
             at = self._next_slot
         if at > now:
-            self._timer = loop.call_at(at, self._schedule)
+            self._timer = asyncio.get_running_loop().call_later(at - now, self._schedule)
             return
         # On time or a little late: the slots after keep their grid; after a quiet spell the
         # grid starts again from now.
