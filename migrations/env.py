@@ -11,8 +11,10 @@ from bot.models import Base
 
 target_metadata = Base.metadata
 
-# PostgreSQL advisory lock taken for the migration's transaction: "coordbot" in ASCII.
-MIGRATION_LOCK = int.from_bytes(b"coordbot", "big")
+# PostgreSQL advisory lock taken for the migration's transaction: "cbmigrat" in ASCII. Not
+# "coordbot", which is the scheduler role's session lock (bot.delivery.leader.LOCK_KEY): a
+# process starting beside one that holds that role would wait for it to exit.
+MIGRATION_LOCK = int.from_bytes(b"cbmigrat", "big")
 
 
 def _render_item(kind: str, obj: object, _context: object) -> str | bool:

@@ -10,6 +10,7 @@ import sys
 from sqlalchemy import text
 
 from bot.db import create_engine
+from bot.delivery.leader import LOCK_KEY, role_key
 
 
 async def _coordbot_upgrade(url: str) -> tuple[int, str]:
@@ -42,3 +43,20 @@ async def test_three_upgrades_at_once_build_the_schema_once(empty_database: str)
         await engine.dispose()
     assert len(versions) == 1
     assert events == 0
+
+
+async def test_an_upgrade_does_not_wait_for_the_process_that_holds_the_scheduler_role(
+    database: str,
+) -> None:
+    """A replica starting beside a running one migrates at once: the migration's lock is not
+    one the running process holds for its roles (they were the same key, and the second
+    process waited until the first exited)."""
+    engine = create_engine(database)
+    try:
+        async with engine.connect() as holder:
+            for key in [LOCK_KEY, role_key("whatsapp:x"), role_key("telegram:y")]:
+                assert await holder.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+            code, stderr = await asyncio.wait_for(_coordbot_upgrade(database), 60)
+            assert code == 0, stderr
+    finally:
+        await engine.dispose()
