@@ -76,6 +76,18 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         drop_postgres_database(url)
 
 
+@pytest.fixture
+async def database(postgres_url: str) -> AsyncIterator[str]:
+    """A PostgreSQL database of its own, upgraded, for tests of real `coordbot run`
+    processes (they connect by URL); dropped after."""
+    url = create_postgres_database()
+    try:
+        await upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "coordbot.sqlite3"

@@ -13,8 +13,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.db import upgrade
-from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import FakeTelegram, text_message, user
 from tests.support.processes import free_port, run
@@ -31,16 +29,6 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 SECRET = "s3cret-for-the-webhook"
-
-
-@pytest.fixture
-async def database(postgres_url: str) -> AsyncIterator[str]:
-    url = create_postgres_database()
-    try:
-        await upgrade(url)
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.db import upgrade
-from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.processes import run
@@ -29,15 +28,6 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 PEOPLE = 120
-
-
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[str]:
-    url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 @pytest.fixture

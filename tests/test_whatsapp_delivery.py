@@ -49,6 +49,16 @@ async def linked_on_whatsapp(
     return person
 
 
+async def also_on_telegram(dispatcher: Dispatcher, person: int, chat_id: str) -> None:
+    """The person's Telegram account, linked to them as well."""
+    async with dispatcher.sessions() as db:
+        account = await participants.identity_for(
+            db, "telegram", Sender(chat_id, "Amina"), dispatcher.clock.now()
+        )
+        participants.link(account, await db.get_one(Participant, person))
+        await db.commit()
+
+
 async def test_a_broadcast_reaches_whatsapp_telegram_and_slack_at_once_each_in_their_language(
     dispatcher: Dispatcher,
     clock: SimulatedClock,
@@ -102,12 +112,9 @@ async def test_a_notice_whatsapp_may_not_send_goes_to_the_persons_telegram(
     fake_whatsapp: FakeWhatsApp,
 ) -> None:
     person = await linked_on_whatsapp(fake_whatsapp, dispatcher, demo_event, AMINA, "Amina", "es")
-    async with dispatcher.sessions() as db:  # her Telegram account too; WhatsApp chosen
+    await also_on_telegram(dispatcher, person, "4242")
+    async with dispatcher.sessions() as db:  # WhatsApp chosen
         amina = await db.get_one(Participant, person)
-        account = await participants.identity_for(
-            db, "telegram", Sender("4242", "Amina"), clock.now()
-        )
-        participants.link(account, amina)
         assert await participants.choose_notify_platform(db, amina, "whatsapp")
         await db.commit()
     clock.advance(timedelta(hours=30))
@@ -257,13 +264,8 @@ async def test_notify_whatsapp_makes_it_the_app_where_notices_arrive(
     fake_whatsapp: FakeWhatsApp,
 ) -> None:
     person = await linked_on_whatsapp(fake_whatsapp, dispatcher, demo_event, AMINA, "Amina", "es")
+    await also_on_telegram(dispatcher, person, "4242")
     on_telegram = ChatUser(dispatcher, external_id="4242", platform="telegram")
-    async with dispatcher.sessions() as db:
-        account = await participants.identity_for(
-            db, "telegram", Sender("4242", "Amina"), dispatcher.clock.now()
-        )
-        participants.link(account, await db.get_one(Participant, person))
-        await db.commit()
     # She used Telegram last; she chooses WhatsApp, in Spanish as she reads.
     assert "WhatsApp" in await on_telegram.send("/notificar whatsapp")
     async with dispatcher.sessions() as db:

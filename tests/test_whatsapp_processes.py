@@ -16,9 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import broadcasts
-from bot.db import create_engine, session_factory, upgrade
+from bot.db import create_engine, session_factory
 from bot.models import Event, Role
-from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.factories import make_participant
 from tests.support.fake_whatsapp import (
@@ -35,16 +34,6 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
 FIRST_NUMBER = 5_215_500_000_000
-
-
-@pytest.fixture
-async def database(postgres_url: str) -> AsyncIterator[str]:
-    url = create_postgres_database()
-    try:
-        await upgrade(url)
-        yield url
-    finally:
-        drop_postgres_database(url)
 
 
 @pytest.fixture
