@@ -77,3 +77,8 @@ def test_the_installed_wheel_runs_the_demo_in_french_outside_the_checkout(tmp_pa
     assert "samedi 2 décembre 2017" in agenda
     assert "Jour 1 sur 2" in agenda  # from the catalog the wheel carries
     assert "Accueil, inscription et café" in agenda
+
+    # The WhatsApp templates travel in the wheel, for the organiser to submit them to Meta.
+    templates = _run(coordbot, "whatsapp", "templates", cwd=outside, env=env)
+    assert "coordbot_reminder" in templates
+    assert "Recordatorio de la reunión: {{1}}" in templates
