@@ -68,7 +68,9 @@ async def prepare(url: str, people: int, reminders: bool) -> None:
     await engine.dispose()
 
 
-async def broadcast(url: str, text_en: str) -> None:
+async def broadcast(url: str, text_en: str) -> int:
+    """A broadcast of `text_en` to everyone, confirmed; its author (the first participant) is
+    left unreachable, so that only the recipients count. Returns the author's id."""
     engine = create_engine(url)
     now = datetime.now(UTC)
     async with session_factory(engine)() as db:
@@ -91,6 +93,7 @@ async def broadcast(url: str, text_en: str) -> None:
         )
         await db.commit()
     await engine.dispose()
+    return author_id
 
 
 async def start_bot(

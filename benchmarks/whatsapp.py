@@ -20,15 +20,11 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-
-from benchmarks.delivery import demo_programme
-from bot import broadcasts
+from benchmarks.delivery import broadcast, demo_programme
 from bot.clock import SystemClock
 from bot.db import create_engine, session_factory
 from bot.delivery.worker import DeliveryWorker
 from bot.dispatcher import Dispatcher
-from bot.models import ChatIdentity, Event, Participant
 from bot.platforms.whatsapp_settings import TEMPLATES_FILE
 from bot.platforms.whatsapp_templates import load
 from handlers import build_notices, build_router
@@ -72,33 +68,9 @@ async def prepare(url: str, readers: int) -> list[str]:
     return [str(FIRST_NUMBER + pid) for pid in recent + older]
 
 
-async def queue_broadcast(url: str) -> int:
-    """A broadcast to everyone, confirmed; its author (the first reader) left out of the count."""
-    engine = create_engine(url)
-    now = datetime.now(UTC)
-    async with session_factory(engine)() as db:
-        event = (await db.execute(select(Event))).scalar_one()
-        author = (
-            await db.execute(select(Participant).order_by(Participant.id).limit(1))
-        ).scalar_one()
-        draft = await broadcasts.draft(
-            db, event, author, broadcasts.Audience("everyone"), {"en": "Buses at 8:45."}, now, now
-        )
-        await broadcasts.confirm(db, draft, now)
-        await db.execute(
-            update(ChatIdentity)
-            .where(ChatIdentity.participant_id == author.id)
-            .values(reachable=False)
-        )
-        await db.commit()
-        author_id = author.id
-    await engine.dispose()
-    return author_id
-
-
 async def run_broadcast(url: str, readers: int) -> dict[str, float]:
     numbers = await prepare(url, readers)
-    author = await queue_broadcast(url)
+    author = await broadcast(url, "Buses at 8:45.")
     expected = [n for n in numbers if n != str(FIRST_NUMBER + author)]
     engine = create_engine(url)
     clock = SystemClock()
