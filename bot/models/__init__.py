@@ -1,5 +1,6 @@
 """The database models; importing this package registers every table on `Base.metadata`."""
 
+from bot.models.attendance import CheckIn, CheckInMethod
 from bot.models.base import Base, Texts
 from bot.models.broadcasts import Broadcast, BroadcastStatus
 from bot.models.deliveries import ProcessedDelivery
@@ -58,6 +59,8 @@ __all__ = [
     "Broadcast",
     "BroadcastStatus",
     "ChatIdentity",
+    "CheckIn",
+    "CheckInMethod",
     "Event",
     "FeedbackAnswer",
     "FeedbackRequest",

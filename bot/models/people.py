@@ -85,6 +85,19 @@ class Participant(Base):
     # another platform is added from the linked account (/link) or by an organiser.
     invitation_used_at: Mapped[datetime | None]
     invitation_used_on: Mapped[str | None] = mapped_column(CleanString(16))
+    # The secret in their calendar subscription address (/calendar), replaced by /calendar reset.
+    calendar_token: Mapped[str | None] = mapped_column(CleanString(64), unique=True)
+    # The code of their check-in QR code (in the pack): scanned by an organiser or a volunteer.
+    # Unlike the invitation code it is kept, to be printed again in each new pack.
+    checkin_code: Mapped[str | None] = mapped_column(CleanString(64), unique=True)
+    # Checks people in at the door (/checkin), as organisers do.
+    volunteer: Mapped[bool] = mapped_column(default=False)
+    # Data saver (/lite): no images, and notices gathered in one digest at `digest_hour`
+    # (local hour of the event), except urgent ones.
+    lite: Mapped[bool] = mapped_column(default=False)
+    digest_hour: Mapped[int | None]
+    # When their last pack (/pack) was made: a programme change that concerns them sends a new one.
+    pack_sent_at: Mapped[datetime | None]
     # Set by /forget: the name, contacts and links are gone; the categories stay for counts.
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -59,6 +59,13 @@ class Event(Base):
     # What happens alongside the meeting on some days, not as a session of it, as the programme
     # file gives it (`bot.programme.agenda.Alongside` reads it): a list, written whole at each load.
     alongside: Mapped[list[dict[str, Any]] | None] = mapped_column(CleanJSON)
+    # Days after the last session when personal data is erased (`coordbot purge`); None: kept.
+    retention_days: Mapped[int | None]
+    # The organisers' contacts printed in each pack, as the programme file gives them
+    # ([{name, role: Texts | None, phone, email}]).
+    contacts: Mapped[list[dict[str, Any]] | None] = mapped_column(CleanJSON)
+    # When `coordbot purge` erased the participants, the retention period being over.
+    purged_at: Mapped[datetime | None]
 
 
 class Venue(Base):
@@ -104,6 +111,10 @@ class Session(Base):
     # Open to questions from the floor (/ask, /floor) while it goes on; feedback asked after it.
     questions: Mapped[bool] = mapped_column(default=False)
     feedback: Mapped[bool] = mapped_column(default=False)
+    # People are also checked in at its door, not only once a day.
+    check_in: Mapped[bool] = mapped_column(default=False)
+    # Raised by each programme load that changes it: the calendar's SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0)
 
     venue: Mapped[Venue | None] = relationship(lazy="joined")
 

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from bot.models import Audience, SeatRole, SessionKind
 from bot.programme.spec import (
     AlongsideSpec,
+    ContactSpec,
     GroupSpec,
     ProgrammeSpec,
     RoundSpec,
@@ -143,6 +144,16 @@ class _Checker:
             rounds=[item for item in rounds if item is not None],
             groups=groups,
             alongside=[item for item in alongside if item is not None],
+            retention_days=event.get("retention_days"),
+            contacts=[
+                ContactSpec(
+                    name=item["name"],
+                    role=item.get("role"),
+                    phone=item.get("phone"),
+                    email=item.get("email"),
+                )
+                for item in event.get("contacts", [])
+            ],
         )
 
     def alongside(
@@ -210,6 +221,7 @@ class _Checker:
             interpretation=list(item.get("interpretation", [])),
             questions=bool(item.get("questions", False)),
             feedback=bool(item.get("feedback", False)),
+            check_in=bool(item.get("check_in", False)),
         )
 
     def local_time(self, path: Path, field: str, value: str, zone: ZoneInfo) -> datetime | None:

@@ -112,6 +112,11 @@ async def load_programme(db: AsyncSession, spec: ProgrammeSpec, now: datetime) -
     event.languages = spec.languages
     event.default_language = spec.default_language
     event.country = spec.country
+    event.retention_days = spec.retention_days
+    event.contacts = [
+        {"name": item.name, "role": item.role, "phone": item.phone, "email": item.email}
+        for item in spec.contacts
+    ]
     event.loaded_at = now
     await db.flush()
 
@@ -239,6 +244,7 @@ def _session_change(
         session.interpretation,
         session.questions,
         session.feedback,
+        session.check_in,
     )
     wanted = (
         item.title,
@@ -248,6 +254,7 @@ def _session_change(
         item.interpretation,
         item.questions,
         item.feedback,
+        item.check_in,
     )
     return ChangeKind.UPDATED if current != wanted else None
 
@@ -279,6 +286,7 @@ async def _load_sessions(
         else:
             kind = _session_change(session, item, venue_keys)
             if kind is not None:
+                session.revision += 1  # calendars replace their copy (SEQUENCE)
                 changes.sessions.append(
                     SessionChange(
                         kind,
@@ -298,6 +306,7 @@ async def _load_sessions(
         session.kind, session.audience = item.kind, item.audience
         session.interpretation = item.interpretation
         session.questions, session.feedback = item.questions, item.feedback
+        session.check_in = item.check_in
         db.add(session)
         sessions[item.key] = session
     for gone in existing.values():

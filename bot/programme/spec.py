@@ -30,6 +30,7 @@ class SessionSpec:
     interpretation: list[str]
     questions: bool = False  # open to questions from the floor (/ask, /floor)
     feedback: bool = False  # its participants are asked for a rating after it
+    check_in: bool = False  # people are also checked in at its door, not only once a day
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,16 @@ class GroupSpec:
 
 
 @dataclass(frozen=True)
+class ContactSpec:
+    """An organiser to reach during the meeting, printed in each participant's pack."""
+
+    name: str
+    role: Texts | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
 class ProgrammeSpec:
     key: str
     name: Texts
@@ -84,3 +95,6 @@ class ProgrammeSpec:
     rounds: list[RoundSpec]
     groups: list[GroupSpec]
     alongside: list[AlongsideSpec] = field(default_factory=list)
+    # Days after the last session when personal data is erased (`coordbot purge`); None: kept.
+    retention_days: int | None = None
+    contacts: list[ContactSpec] = field(default_factory=list)
