@@ -34,6 +34,9 @@ class Broadcast(Base):
         enum_column(BroadcastStatus, "broadcast_status")
     )
     recipients: Mapped[int] = mapped_column(default=0)
+    # Marked urgent by its author: it reaches those in data-saver mode at once, not in their
+    # digest.
+    urgent: Mapped[bool] = mapped_column(default=False)
     send_at: Mapped[datetime]
     created_at: Mapped[datetime]
     # The author's message that shows the progress, edited in place as messages leave: the

@@ -10,6 +10,7 @@
   organisers' contacts, and when `coordbot purge` erased the participants.
 - `sessions.check_in` (from the programme file) and `sessions.revision` (the calendar's
   SEQUENCE, raised at each load that changes the session).
+- `broadcasts.urgent`: marked urgent by its author, it skips the data saver's digest.
 - `check_ins`: who came, once a day (`session_id` NULL) and at the sessions that ask for it;
   one row per person and day, or per person and session, by two partial unique indexes.
 
@@ -56,7 +57,13 @@ def upgrade() -> None:
             sa.Column("check_in", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("urgent", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     # The models give the defaults from now on, as for every other column.
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.alter_column("urgent", server_default=None)
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.alter_column("volunteer", server_default=None)
         batch_op.alter_column("lite", server_default=None)
@@ -132,6 +139,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("check_ins")
+    with op.batch_alter_table("broadcasts", schema=None) as batch_op:
+        batch_op.drop_column("urgent")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.drop_column("revision")
         batch_op.drop_column("check_in")
