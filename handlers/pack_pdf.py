@@ -17,6 +17,7 @@ import matplotlib
 import segno
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
+from segno import DataOverflowError
 
 FONT = "dejavu"
 QR_SIZE = 28  # millimetres: scans well from a printed page or a phone screen
@@ -107,7 +108,9 @@ def _section(pdf: _Document, section: Section) -> None:
 def _place(pdf: _Document, place: Place) -> None:
     lines = [place.address] if place.address else []
     if place.map_url:
-        pdf.qr_beside(place.map_url, [place.name, *lines, place.scan], bold_first=True)
+        pdf.qr_beside(
+            place.map_url, [place.name, *lines, place.scan], bold_first=True, drop_last=True
+        )
     else:
         pdf.paragraph(place.name, bold=True)
         for line in lines:
@@ -165,20 +168,32 @@ class _Document(FPDF):
             self.paragraph(line, indent=34)
         self.set_y(max(self.get_y(), below_time) + 1.5)
 
-    def qr_beside(self, data: str, lines: list[str], bold_first: bool = False) -> None:
-        """A QR code holding `data`, the lines to its right."""
+    def qr_beside(
+        self, data: str, lines: list[str], bold_first: bool = False, drop_last: bool = False
+    ) -> None:
+        """A QR code holding `data`, the lines to its right; with `drop_last`, the last line
+        speaks of the QR code and is left out when there can be none."""
+        png = _qr_png(data)
+        if png is None:  # too long for any QR code (a map link of thousands of characters)
+            for index, line in enumerate(lines[:-1] if drop_last else lines):
+                self.paragraph(line, bold=bold_first and index == 0)
+            return
         if self.will_page_break(QR_SIZE + 2):
             self.add_page()
         top = self.get_y()
-        self.image(_qr_png(data), x=self.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
+        self.image(png, x=self.l_margin, y=top, w=QR_SIZE, h=QR_SIZE)
         self.set_y(top + 2)
         for index, line in enumerate(lines):
             self.paragraph(line, bold=bold_first and index == 0, indent=QR_SIZE + 4)
         self.set_y(max(self.get_y(), top + QR_SIZE) + 3)
 
 
-def _qr_png(data: str) -> io.BytesIO:
+def _qr_png(data: str) -> io.BytesIO | None:
+    try:
+        code = segno.make_qr(data)
+    except DataOverflowError:
+        return None
     png = io.BytesIO()
-    segno.make_qr(data).save(png, kind="png", scale=6, border=2)
+    code.save(png, kind="png", scale=6, border=2)
     png.seek(0)
     return png

@@ -21,6 +21,7 @@ from bot.programme.pack import PACK_BATCH, PackUpdated
 from bot.programme.spec import ProgrammeSpec
 from bot.text import formatting
 from bot.text.i18n import use_language
+from handlers.pack_pdf import Day, Entry, PackPage, Place, Section, render
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE, demo_spec
 from tests.support.outbox import Inboxes, deliver_all
@@ -203,14 +204,48 @@ async def test_names_and_titles_beyond_latin_1_do_not_stop_the_pack(
         else item
         for item in spec.sessions
     ]
-    await _reload(dispatcher, dataclasses.replace(spec, sessions=sessions))
+    # A map link too long for any QR code, and an address with no space to wrap at.
+    venues = [
+        dataclasses.replace(item, map_url="https://example.org/" + "a" * 5000, address="x" * 600)
+        if item.key == "marriott"
+        else item
+        for item in spec.venues
+    ]
+    await _reload(dispatcher, dataclasses.replace(spec, sessions=sessions, venues=venues))
     user = await registered(dispatcher, demo_event.id, "Nguyễn Thị Łódź 🎉", language="es")
 
     await user.send("/pack")
 
-    text = _text(_the_pack(user))
+    pack = _the_pack(user)
+    text = _text(pack)
     assert "Nguyễn Thị Łódź" in text
     assert "Taller de Łódź con Nguyễn" in text  # the emoji and the ideographs left out
+    assert "Hotel Marriott" in text and "x" * 60 in text
+    assert _images(pack) == 1 + 3  # the link is stored cut to 500 characters: a QR code holds it
+
+
+def test_a_map_link_no_qr_code_can_hold_is_left_out_with_its_caption() -> None:
+    place = Place("Hotel", "Street 1", "https://example.org/" + "a" * 5000, "Scan for the map.")
+    page = PackPage(
+        title="Meeting",
+        subtitle="Pack of Ana",
+        checkin_heading="Your check-in code",
+        checkin_note="Show this code at the registration desk.",
+        checkin_link="https://t.me/bot?start=ci-0123456789abcdef",
+        days_heading="Your days",
+        days=[Day("Saturday", [Entry("8:30 – 9:50 AM", "Opening", ["Hotel"])])],
+        seats=Section("Your seats", []),
+        interpretation=Section("Interpretation", []),
+        venues_heading="Venues",
+        venues=[place],
+        contacts=Section("Contacts", []),
+    )
+
+    document = Document(render(page), "pack.pdf")
+
+    text = _text(document)
+    assert "Hotel Street 1" in text and "Scan for the map." not in text
+    assert _images(document) == 1  # the check-in code only
 
 
 async def test_the_pack_is_only_sent_in_a_private_chat(
