@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import ClassVar, Self
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
@@ -31,6 +31,7 @@ from bot.tables.seating import Seat
 # How long after a programme change its new pack leaves: reloads in the meantime (an organiser
 # fixing one time after another) are shown in the same pack.
 PACK_BATCH = timedelta(minutes=10)
+CHUNK = 1000  # people per query: far below any database's limit of bound values
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,26 +173,27 @@ async def participant_for(db: AsyncSession, notice: PackUpdated) -> tuple[Event,
 async def queue_updates(db: AsyncSession, concerned: Sequence[int], now: datetime) -> int:
     """A new pack, PACK_BATCH from now, to each of `concerned` who has made one, unless one is
     already on its way to them (it will show this change too). Returns how many were queued."""
-    if not concerned:
-        return 0
-    holders = await db.execute(
-        select(Participant.id).where(
-            Participant.id.in_(concerned), Participant.pack_sent_at.is_not(None)
-        )
+    on_its_way = exists().where(
+        OutboxMessage.participant_id == Participant.id,
+        OutboxMessage.kind == PackUpdated.kind,
+        OutboxMessage.status == OutboxStatus.PENDING,
     )
-    waiting = await db.execute(
-        select(OutboxMessage.participant_id).where(
-            OutboxMessage.kind == PackUpdated.kind,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.participant_id.in_(concerned),
+    queued = 0
+    for start in range(0, len(concerned), CHUNK):
+        holders = await db.execute(
+            select(Participant.id).where(
+                Participant.id.in_(concerned[start : start + CHUNK]),
+                Participant.pack_sent_at.is_not(None),
+                ~on_its_way,
+            )
         )
-    )
-    pending = set(waiting.scalars())
-    messages = [
-        outbox.Message(
-            f"pack-updated:{person}:{now:%Y%m%dT%H%M%S}", person, PackUpdated(participant=person)
-        )
-        for person in holders.scalars()
-        if person not in pending
-    ]
-    return await outbox.enqueue_many(db, messages, now, not_before=now + PACK_BATCH)
+        messages = [
+            outbox.Message(
+                f"pack-updated:{person}:{now:%Y%m%dT%H%M%S}",
+                person,
+                PackUpdated(participant=person),
+            )
+            for person in holders.scalars()
+        ]
+        queued += await outbox.enqueue_many(db, messages, now, not_before=now + PACK_BATCH)
+    return queued
