@@ -63,7 +63,7 @@ def _page(contents: Pack, person: Participant, now: datetime) -> PackPage:
     zone = ZoneInfo(contents.timezone)
     return PackPage(
         title=localised(contents.event_name),
-        subtitle=_("Pack of {name}, with the programme as of {moment}").format(
+        subtitle=_("Prepared for {name}, with the programme as of {moment}").format(
             name=contents.person, moment=formatting.moment(now, zone)
         ),
         checkin_heading=_("Your check-in code"),

@@ -22,6 +22,7 @@ from segno import DataOverflowError
 FONT = "dejavu"
 QR_SIZE = 28  # millimetres: scans well from a printed page or a phone screen
 LINE = 5.5  # millimetres per line of body text
+TIME_WIDTH = 40  # millimetres: "11:15 AM – 12:15 PM" on one line
 
 
 @dataclass(frozen=True)
@@ -157,15 +158,15 @@ class _Document(FPDF):
         if self.will_page_break(LINE * (1 + len(entry.details))):
             self.add_page()
         top = self.get_y()
-        self.set_font(FONT, "B", 10)
+        self.set_font(FONT, "B", 9)
         self.multi_cell(
-            32, LINE, self.printable(entry.time), align="L", new_x="LMARGIN", new_y="NEXT"
+            TIME_WIDTH, LINE, self.printable(entry.time), align="L", new_x="LMARGIN", new_y="NEXT"
         )
         below_time = self.get_y()
         self.set_y(top)
-        self.paragraph(entry.title, bold=True, indent=34)
+        self.paragraph(entry.title, bold=True, indent=TIME_WIDTH + 2)
         for line in entry.details:
-            self.paragraph(line, indent=34)
+            self.paragraph(line, indent=TIME_WIDTH + 2)
         self.set_y(max(self.get_y(), below_time) + 1.5)
 
     def qr_beside(
