@@ -235,6 +235,6 @@ class Notices:
     async def render(self, db: AsyncSession, notice: Notice, language: str) -> Reply:
         """The message a notice makes, loaded from `db` if its kind needs it."""
         entry = self._entries[notice.kind]
-        data = await entry.load(db, notice) if entry.load is not None else notice
-        with use_language(language):
+        with use_language(language):  # a loader may write words too (a pack's PDF)
+            data = await entry.load(db, notice) if entry.load is not None else notice
             return dataclasses.replace(entry.render(data), notice=notice.kind, language=language)

@@ -23,6 +23,7 @@ from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
 from bot.platforms import DISPLAY_NAMES
 from bot.programme.load import ProgrammeChange
+from bot.programme.pack import PackUpdated
 from bot.router import Router
 from bot.survey.store import SurveyInvitation, SurveyReminder
 from bot.tables.seating import TablePromoted
@@ -43,6 +44,7 @@ from handlers import (
     notices,
     notify,
     organisers,
+    pack,
     privacy,
     reminders,
     results,
@@ -111,6 +113,15 @@ def build_router() -> Router:
         fr="accueil",
         es="inicio",
         needs=EVENT,
+    )
+    router.command(
+        "pack",
+        pack.pack,
+        help=_l("your programme, seats, venues and check-in code as a PDF to print"),
+        personal=True,
+        fr="dossier",
+        es="carpeta",
+        needs=PARTICIPANT,
     )
     router.command(
         "notify",
@@ -499,6 +510,7 @@ def build_notices() -> Notices:
         relay.RelayedMail, mail.relayed, load=relay.RecentRelays().load
     )  # also /lists N
     registry.register(ProgrammeChange, notices.programme_change)
+    registry.register(PackUpdated, pack.updated, load=pack.load_updated)  # made as it leaves
     registry.register(TablePromoted, notices.table_promoted)
     registry.register(InvitationReuse, notices.invitation_reuse)
     registry.register(group_posts.GroupPost, notices.group_post, load=group_posts.load_post)

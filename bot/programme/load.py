@@ -26,6 +26,7 @@ from bot.models import (
     Venue,
 )
 from bot.notice import Notice
+from bot.programme import pack
 from bot.programme.spec import ProgrammeSpec, RoundSpec, SessionSpec
 
 
@@ -204,6 +205,7 @@ async def _notify(
         ],
         now,
     )
+    await pack.queue_updates(db, list(per_person), now)  # those who made one get a new one
 
 
 async def _existing(db: AsyncSession, model: type[Keyed], event: Event) -> dict[str, Keyed]:

@@ -1,0 +1,199 @@
+"""The printable pack (/pack): what one person's PDF shows, read as plain values so that it can
+be laid out off the event loop, and the new pack sent after a programme change that concerns
+them (once for several reloads in a row)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import ClassVar, Self
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import outbox
+from bot.models import (
+    Event,
+    MembershipStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    TablePosition,
+    Texts,
+    Venue,
+)
+from bot.notice import NOT_STORED, Notice
+from bot.people.badges import checkin_code, checkin_link
+from bot.programme.mine import my_programme
+from bot.tables.seating import Seat
+
+# How long after a programme change its new pack leaves: reloads in the meantime (an organiser
+# fixing one time after another) are shown in the same pack.
+PACK_BATCH = timedelta(minutes=10)
+CHUNK = 1000  # people per query: far below any database's limit of bound values
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackUpdated(Notice):
+    """To each person who has made a pack, after a programme change that concerns them: the
+    pack again, made when it leaves."""
+
+    kind: ClassVar[str] = "pack_updated"
+    participant: int
+    # When it leaves (not stored): the pack shows the programme as it stands then.
+    sent_at: datetime | None = field(default=None, metadata=NOT_STORED)
+
+    def leaving(self, now: datetime) -> Self:
+        return replace(self, sent_at=now)
+
+
+@dataclass(frozen=True)
+class PackSeat:
+    act: int
+    table: Texts
+    round: Texts
+    waitlisted: bool
+    position: TablePosition
+
+
+@dataclass(frozen=True)
+class PackVenue:
+    key: str
+    name: str | Texts
+    address: str | None
+    map_url: str | None
+
+
+@dataclass(frozen=True)
+class PackSession:
+    starts_at: datetime
+    ends_at: datetime | None
+    title: Texts
+    venue: PackVenue | None
+    interpretation: list[str]
+    seat: PackSeat | None
+
+
+@dataclass(frozen=True)
+class PackContact:
+    name: str
+    role: Texts | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything one person's pack shows, as plain values (no database object)."""
+
+    event_key: str
+    event_name: Texts
+    timezone: str
+    person: str
+    sessions: list[PackSession]
+    venues: list[PackVenue]  # those of their sessions, in the order they first come
+    contacts: list[PackContact]
+    checkin_link: str  # what their check-in QR code holds
+
+
+async def pack_of(db: AsyncSession, event: Event, participant: Participant, now: datetime) -> Pack:
+    """Their pack as the programme stands now; records that they have one (the caller
+    commits), so that a programme change sends them a new one."""
+    sessions = [
+        PackSession(
+            item.session.starts_at,
+            item.session.ends_at,
+            dict(item.session.title),
+            _venue(item.session.venue),
+            list(item.session.interpretation or []),
+            _seat(item.seat),
+        )
+        for item in await my_programme(db, event, participant)
+    ]
+    venues: dict[str, PackVenue] = {}
+    for session in sessions:
+        if session.venue is not None:
+            venues.setdefault(session.venue.key, session.venue)
+    participant.pack_sent_at = now
+    return Pack(
+        event_key=event.key,
+        event_name=dict(event.name),
+        timezone=event.timezone,
+        person=participant.name,
+        sessions=sessions,
+        venues=list(venues.values()),
+        contacts=[_contact(item) for item in event.contacts or []],
+        checkin_link=checkin_link(checkin_code(participant)),
+    )
+
+
+def _venue(venue: Venue | None) -> PackVenue | None:
+    if venue is None:
+        return None
+    name: str | Texts = dict(venue.names) if venue.names else venue.name
+    return PackVenue(venue.key, name, venue.address, venue.map_url)
+
+
+def _seat(seat: Seat | None) -> PackSeat | None:
+    if seat is None:
+        return None
+    membership, table, table_round, _session = seat
+    return PackSeat(
+        table.act,
+        dict(table.title),
+        dict(table_round.title),
+        membership.status == MembershipStatus.WAITLISTED,
+        membership.position,
+    )
+
+
+def _contact(item: dict[str, object]) -> PackContact:
+    def text(key: str) -> str | None:
+        value = item.get(key)
+        return value if isinstance(value, str) and value else None
+
+    role = item.get("role")
+    return PackContact(
+        text("name") or "",
+        {str(k): str(v) for k, v in role.items()} if isinstance(role, dict) else None,
+        text("phone"),
+        text("email"),
+    )
+
+
+async def participant_for(db: AsyncSession, notice: PackUpdated) -> tuple[Event, Participant]:
+    """The person and event a `PackUpdated` is for; LookupError when they are gone or erased."""
+    person = await db.get(Participant, notice.participant)
+    if person is None or person.erased_at is not None:
+        raise LookupError(f"participant {notice.participant} no longer has a pack")
+    return await db.get_one(Event, person.event_id), person
+
+
+async def queue_updates(db: AsyncSession, concerned: Sequence[int], now: datetime) -> int:
+    """A new pack, PACK_BATCH from now, to each of `concerned` who has made one, unless one is
+    already on its way to them (it will show this change too). Returns how many were queued."""
+    on_its_way = exists().where(
+        OutboxMessage.participant_id == Participant.id,
+        OutboxMessage.kind == PackUpdated.kind,
+        OutboxMessage.status == OutboxStatus.PENDING,
+    )
+    queued = 0
+    for start in range(0, len(concerned), CHUNK):
+        holders = await db.execute(
+            select(Participant.id).where(
+                Participant.id.in_(concerned[start : start + CHUNK]),
+                Participant.pack_sent_at.is_not(None),
+                ~on_its_way,
+            )
+        )
+        messages = [
+            outbox.Message(
+                f"pack-updated:{person}:{now:%Y%m%dT%H%M%S}",
+                person,
+                PackUpdated(participant=person),
+            )
+            for person in holders.scalars()
+        ]
+        queued += await outbox.enqueue_many(db, messages, now, not_before=now + PACK_BATCH)
+    return queued
