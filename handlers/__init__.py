@@ -32,6 +32,7 @@ from handlers import (
     agenda,
     answers,
     broadcast,
+    calendar,
     fallback,
     floor_feedback,
     floor_polls,
@@ -111,6 +112,16 @@ def build_router() -> Router:
         fr="accueil",
         es="inicio",
         needs=EVENT,
+    )
+    router.command(
+        "calendar",
+        calendar.show_calendar,
+        help=_l("your programme in your phone's calendar, kept up to date"),
+        usage=_l("[reset]"),
+        personal=True,
+        fr="calendrier",
+        es="calendario",
+        needs=PARTICIPANT,
     )
     router.command(
         "notify",
