@@ -127,3 +127,13 @@ async def test_the_reply_gives_a_private_address_when_the_deployment_has_one(
     assert "ne fonctionne plus" in reply
 
     assert "/calendrier renouveler" in await user.send("/calendrier demain")
+
+
+async def test_mydata_says_whether_a_calendar_address_exists(
+    chat: ChatUser, demo_event: Event
+) -> None:
+    await link_to_new_participant(chat, Role.CIVIL_SOCIETY, demo_event.id)
+    assert "Calendar address: —" in await chat.send("/mydata")
+    await chat.send("/calendar")
+    mine = await chat.send("/mydata")
+    assert "Calendar address: yes (/calendar reset replaces it)" in mine

@@ -37,7 +37,8 @@ class CalendarSettings:
     # sends the file only.
     public_url: str | None = None
     listen: str = "127.0.0.1"
-    port: int = 8082  # 0: no feed server in this process
+    # 0: no feed server in this process (nor any without a public_url: nobody has an address)
+    port: int = 8082
 
     @classmethod
     def from_env(cls) -> CalendarSettings:

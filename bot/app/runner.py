@@ -142,7 +142,8 @@ async def run(
     # not by the scheduler's holder: an edit counts against the bot's limit too.
     planner = scheduler(sessions, clock, {}, settings.event, rate, translator)
     roles = Roles()
-    if calendar is not None and calendar.port:  # the feeds /calendar subscribes phones to
+    # The feeds /calendar subscribes phones to: only where a public address leads to them.
+    if calendar is not None and calendar.public_url is not None and calendar.port:
         services.insert(0, CalendarFeed(calendar, engine))
     if health is not None:  # /healthz and /metrics (bot/app/health.py)
         services.insert(0, HealthServer(health, engine, clock, roles))
