@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar
+from icalendar import Alarm, Calendar, vDuration
 from icalendar import Event as VEvent
 
 from bot.programme.calendar import Entry, MyCalendar
@@ -48,7 +48,7 @@ def _build(calendar: MyCalendar, language: str) -> Calendar:
     ical.add("x-wr-calname", pick(calendar.event_name))
     ical.add("x-wr-timezone", calendar.timezone)
     ical.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    ical.add("x-published-ttl", REFRESH)
+    ical.add("x-published-ttl", vDuration(REFRESH))
     for entry in calendar.entries:
         ical.add_component(_event(calendar, entry, zone, pick))
     ical.add_missing_timezones()  # a VTIMEZONE for the event's zone, which every DTSTART names

@@ -54,6 +54,9 @@ async def test_a_spanish_delegate_gets_her_programme_in_spanish_with_her_table_a
     assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["America/Mexico_City"]
     assert str(calendar["x-wr-calname"]) == "Reunión de Balance y Estrategia de la Sociedad Civil"
     assert str(calendar["method"]) == "PUBLISH"
+    # Subscribed calendars are asked to look again every hour.
+    assert calendar.decoded("refresh-interval") == timedelta(hours=1)
+    assert calendar["x-published-ttl"].to_ical() == b"PT1H"
     async with sessions() as db:
         person = await db.get_one(Participant, me)
         mine = [item.session for item in await my_programme(db, demo_event, person)]

@@ -174,15 +174,16 @@ async def test_hostile_addresses_get_a_bare_404_and_the_server_keeps_serving(
         assert response.headers["Content-Type"].startswith("text/calendar")
 
 
-async def test_a_database_that_fails_gets_503_without_detail(tmp_path: Path) -> None:
-    broken = create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'directory.sqlite3'}")
+async def test_a_database_that_fails_gets_503_without_detail() -> None:
+    # A PostgreSQL server that is gone: nothing listens on its port.
+    broken = create_engine(f"postgresql://coordbot@127.0.0.1:{free_port()}/coordbot")
     port = free_port()
     server = CalendarFeed(CalendarSettings(port=port), broken)
     await server.start()
     try:
         status, _headers, body = await fetch(f"http://127.0.0.1:{port}/calendar/{'A' * 32}.ics")
         assert status == 503
-        assert b"Traceback" not in body and b"sqlite" not in body.lower()
+        assert b"Traceback" not in body and b"coordbot" not in body.lower()
         assert (await fetch(f"http://127.0.0.1:{port}/calendar/nope.ics"))[0] == 404
     finally:
         await server.stop()
