@@ -136,6 +136,18 @@ async def test_the_feed_is_in_the_language_the_delegate_reads(
     assert str(Calendar.from_ical(body)["x-wr-calname"]).startswith("Reunión de Balance")
 
 
+async def test_without_a_choice_the_feed_follows_the_chat_apps_language(
+    delegate: ChatUser, demo_event: Event
+) -> None:
+    """The rule of the bot's own messages: no /language, a French chat app: French."""
+    french = ChatUser(delegate.dispatcher, external_id="fr-app", language_code="fr-CA")
+    await link_to_new_participant(french, Role.CIVIL_SOCIETY, demo_event.id)
+    status, _headers, body = await fetch(await address_of(french))
+    assert status == 200
+    titles = {str(event["summary"]) for event in sessions_in(body).values()}
+    assert "Accueil, inscription et café" in titles
+
+
 async def test_an_erased_delegate_has_no_feed(delegate: ChatUser, demo_event: Event) -> None:
     await link_to_new_participant(delegate, Role.CIVIL_SOCIETY, demo_event.id)
     url = await address_of(delegate)
