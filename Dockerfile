@@ -26,8 +26,9 @@ RUN python -m venv /opt/coordbot \
     && useradd --create-home --uid 10001 --gid 10001 coordbot
 USER 10001:10001
 WORKDIR /home/coordbot
-# Telegram's webhook, Slack's HTTP mode, the health and metrics endpoint (HEALTH_PORT).
-EXPOSE 8443 3000 8081
+# Telegram's webhook, Slack's HTTP mode, the health and metrics endpoint (HEALTH_PORT), the
+# calendar feeds (CALENDAR_PORT).
+EXPOSE 8443 3000 8081 8082
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('HEALTH_PORT', '8081') + '/healthz', timeout=4)"]
 CMD ["coordbot", "run"]

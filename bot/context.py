@@ -42,6 +42,8 @@ class Context:
     translation_provider: str | None = None
     # Urgent broadcasts at Telegram's paid rate, when the deployment allows them.
     paid_broadcasts: PaidBroadcasts | None = None
+    # Where phones reach the calendar feeds (CALENDAR_PUBLIC_URL); None: no subscription here.
+    calendar_url: str | None = None
 
     @property
     def translating(self) -> bool:

@@ -38,6 +38,8 @@ class Dispatcher:
     translation_provider: str | None = None
     # Urgent broadcasts at Telegram's paid rate, when the deployment allows them.
     paid_broadcasts: PaidBroadcasts | None = None
+    # Where phones reach the calendar feeds (CALENDAR_PUBLIC_URL), for /calendar's address.
+    calendar_url: str | None = None
 
     @metrics.timed_update
     async def handle(self, incoming: Incoming, *, keep_replies: bool = False) -> list[Reply]:
@@ -77,6 +79,7 @@ class Dispatcher:
                     language,
                     translation_provider=self.translation_provider,
                     paid_broadcasts=self.paid_broadcasts,
+                    calendar_url=self.calendar_url,
                     **extra,
                 )
                 try:

@@ -33,6 +33,7 @@ from handlers import (
     agenda,
     answers,
     broadcast,
+    calendar,
     fallback,
     floor_feedback,
     floor_polls,
@@ -121,6 +122,16 @@ def build_router() -> Router:
         personal=True,
         fr="dossier",
         es="carpeta",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "calendar",
+        calendar.show_calendar,
+        help=_l("your programme in your phone's calendar, kept up to date"),
+        usage=_l("[reset]"),
+        personal=True,
+        fr="calendrier",
+        es="calendario",
         needs=PARTICIPANT,
     )
     router.command(

@@ -66,6 +66,10 @@ async def my_data(ctx: Context) -> Reply:
                 else _("as your chat app"),
             ),
             (_("Reminders"), reminders),
+            (
+                _("Calendar address"),
+                _("yes (/calendar reset replaces it)") if person.calendar_token else "—",
+            ),
             (_("Gender"), gender.get(person.gender or "", _("not given"))),
             (_("Form of address"), _address(person.form_of_address)),
             (_("Migrant, refugee or diaspora"), _yes_no(person.migrant_background)),

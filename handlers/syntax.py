@@ -45,6 +45,7 @@ _WORDS = {
     "multi": ("multi", "multiple", "multiples", "plusieurs", "varias", "varios"),
     "facilitator": ("facilitator", "animateur", "animatrice", "facilitador", "facilitadora"),
     "rapporteur": ("rapporteur", "rapporteuse", "relator", "relatora"),
+    "reset": ("reset", "renouveler", "reinitialiser", "renovar", "restablecer"),
 }
 _CANONICAL = {word: key for key, words in _WORDS.items() for word in words}
 # Short role words, besides the roles' labels in the three languages.

@@ -32,7 +32,7 @@ def test_env_example_lists_every_setting_the_bot_reads() -> None:
         for folder in ("bot", "handlers")
         for path in (ROOT / folder).rglob("*.py")
     )
-    prefixes = "COORDBOT|TELEGRAM|SLACK|MAIL|TRANSLATE|DEEPL|HEALTH|METRICS|LOG"
+    prefixes = "COORDBOT|TELEGRAM|SLACK|MAIL|TRANSLATE|DEEPL|HEALTH|METRICS|LOG|CALENDAR"
     read = set(re.findall(rf'"((?:{prefixes})_[A-Z0-9_]+)"', source)) - NOT_SETTINGS
     assert read - _example_names() == set()
 

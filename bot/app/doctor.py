@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app.calendar_feed import CalendarSettings
 from bot.app.health import HealthSettings
 from bot.config import ConfigurationError, ImapSettings, MailSettings, Settings
 from bot.db import alembic_config, create_engine
@@ -71,7 +72,24 @@ async def diagnose(settings: Settings) -> list[Check]:
         checks.append(
             await _check(_("Translation service"), lambda: _translation_service(translation))
         )
+    calendar = _quietly(CalendarSettings.from_env)
+    if calendar is not None and calendar.public_url is not None:
+        checks.append(_calendar_address(calendar.public_url))
     return checks
+
+
+def _calendar_address(url: str) -> Check:
+    """Phones fetch each person's private address from CALENDAR_PUBLIC_URL: over https only."""
+    if url.lower().startswith("https://"):
+        return Check(_("Calendar feeds"), True, url)
+    return Check(
+        _("Calendar feeds"),
+        False,
+        _(
+            "CALENDAR_PUBLIC_URL is not https: the private addresses would cross the network "
+            "unencrypted; serve the feeds behind an https reverse proxy"
+        ),
+    )
 
 
 def _settings_checks() -> list[Check]:
@@ -104,6 +122,7 @@ def _settings_checks() -> list[Check]:
         (_("Mail settings"), MailSettings.from_env),
         (_("Translation settings"), TranslationSettings.from_env),
         (_("Health server settings"), HealthSettings.from_env),
+        (_("Calendar feed settings"), CalendarSettings.from_env),
         (_("Log settings"), log_format),
     ]
     for name, read in readers:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.app import bookkeeping
+from bot.app.calendar_feed import CalendarFeed, CalendarSettings
 from bot.app.health import HealthServer, HealthSettings
 from bot.app.platform_roles import hold_platform_roles, open_platform
 from bot.app.roles import SCHEDULER, Roles
@@ -83,6 +84,7 @@ async def run(
     translation_deadline: timedelta = DEFAULT_DEADLINE,
     paid_broadcasts: PaidBroadcasts | None = None,
     health: HealthSettings | None = None,
+    calendar: CalendarSettings | None = None,
 ) -> None:
     """Serve the platforms `adapters` builds (read from the platform table by the caller, so
     that settings are checked before anything starts). With a `translator` (tcore's
@@ -105,6 +107,7 @@ async def run(
         settings.event,
         translation_provider=provider,
         paid_broadcasts=paid_broadcasts,
+        calendar_url=calendar.public_url if calendar is not None else None,
     )
 
     platforms = [build(dispatcher) for build in adapters]
@@ -139,6 +142,9 @@ async def run(
     # not by the scheduler's holder: an edit counts against the bot's limit too.
     planner = scheduler(sessions, clock, {}, settings.event, rate, translator)
     roles = Roles()
+    # The feeds /calendar subscribes phones to: only where a public address leads to them.
+    if calendar is not None and calendar.public_url is not None and calendar.port:
+        services.insert(0, CalendarFeed(calendar, engine))
     if health is not None:  # /healthz and /metrics (bot/app/health.py)
         services.insert(0, HealthServer(health, engine, clock, roles))
 

@@ -135,5 +135,6 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.invitation_hash = None
     participant.invitation_used_at = None
     participant.invitation_used_on = None
+    participant.calendar_token = None  # their calendar feed answers 404
     participant.erased_at = now
     db.expunge(identity)

@@ -27,6 +27,7 @@ def run(settings: Settings, at: str | None) -> None:
     """Serve every configured chat platform (Telegram: TELEGRAM_BOT_TOKEN; Slack:
     SLACK_BOT_TOKEN; WhatsApp: WHATSAPP_ACCESS_TOKEN) and the mailing list's mail
     (MAIL_LIST_IDS with MAIL_SMTP_PORT and/or MAIL_IMAP_HOST) until stopped."""
+    from bot.app.calendar_feed import CalendarSettings
     from bot.app.event_loop import run_fast
     from bot.app.health import HealthSettings
     from bot.app.runner import NothingToRun
@@ -47,6 +48,7 @@ def run(settings: Settings, at: str | None) -> None:
             else None
         )
         health = HealthSettings.from_env()
+        calendar = CalendarSettings.from_env()
 
         async def serve() -> None:
             async with _translating(translation) as (translator, deadline):
@@ -59,6 +61,7 @@ def run(settings: Settings, at: str | None) -> None:
                     translation_deadline=deadline,
                     paid_broadcasts=paid,
                     health=health,
+                    calendar=calendar,
                 )
 
         with database_errors(settings):
