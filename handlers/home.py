@@ -168,8 +168,13 @@ def _broadcasts(recent: list[dashboard.BroadcastDelivery]) -> str:
 async def _personal(ctx: ParticipantContext, event: Event) -> Reply:
     now = ctx.clock.now()
     view = await dashboard.personal_view(ctx.db, event, ctx.participant, now)
+    greeting = "🏠 " + bold(_("Hello {name}!").format(name=escape(ctx.participant.name)))
+    if view.checked_in_at is not None:
+        greeting += "\n" + _("Checked in today at {time} ✓").format(
+            time=formatting.time_of_day(view.checked_in_at, zone(event))
+        )
     paragraphs = [
-        "🏠 " + bold(_("Hello {name}!").format(name=escape(ctx.participant.name))),
+        greeting,
         _my_sessions(event, view.sessions, now),
         _my_seats(event, view.seats),
         _my_groups(view.groups),
