@@ -269,3 +269,18 @@ async def test_on_whatsapp_the_code_alone_checks_in_and_tells_a_stranger_what_it
     assert "*Fatou Sow* is checked in" in fake_whatsapp.texts_to(VOLUNTEER_WA)[0]
     # Not the welcome a first message gets: what the code is.
     assert "This is someone’s check-in code" in fake_whatsapp.texts_to(STRANGER_WA)[0]
+
+
+async def test_a_spanish_volunteer_checks_in_by_name_with_the_spanish_command(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory, clock: SimulatedClock
+) -> None:
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    vera = await registered(dispatcher, demo_event.id, "Vera", language="es")
+    assert "is now a volunteer" in await olga.send("/voluntario Vera")
+    await _delegate(sessions, demo_event, clock)
+
+    reply = await vera.send("/llegada fatou")
+
+    assert "Llegada de Fatou Sow registrada a las 8:10 (día 1)." in reply
+    assert "Delegado/a de la sociedad civil · Migrants Org · Senegal" in reply
+    assert "Se deshizo la llegada de Fatou Sow" in await vera.press("Deshacer")
