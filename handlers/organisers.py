@@ -118,14 +118,15 @@ async def show_snapshot(ctx: EventContext) -> Reply:
     lines += _regions(came.any_day)
     for day, on_the_day in came.days:
         lines += ["", bold(_("Came on {day}").format(day=formatting.day(day)))]
-        lines += _figures(on_the_day)
+        lines += _figures(on_the_day, by_side=True)
     return Reply("\n".join(lines))
 
 
-def _figures(figures: snapshot.Snapshot) -> list[str]:
-    """The report's figures, by role and category (each line counts one category)."""
+def _figures(figures: snapshot.Snapshot, by_side: bool = False) -> list[str]:
+    """The report's figures, by role and category (each line counts one category); `by_side`:
+    only the civil-society side, the governments and the international organisations."""
     roles = figures.roles
-    return [
+    lines = [
         ngettext(
             "{count} civil-society participant",
             "{count} civil-society participants",
@@ -164,6 +165,7 @@ def _figures(figures: snapshot.Snapshot) -> list[str]:
             roles[Role.INTERNATIONAL],
         ).format(count=roles[Role.INTERNATIONAL]),
     ]
+    return [lines[0], *lines[-2:]] if by_side else lines
 
 
 def _regions(figures: snapshot.Snapshot) -> list[str]:

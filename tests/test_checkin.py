@@ -32,6 +32,9 @@ from tests.support.fake_whatsapp import FakeWhatsApp
 
 VOLUNTEER_WA = "5215512345678"
 STRANGER_WA = "5491145678901"
+ONE_DELEGATE = (
+    "1 civil-society participant (1 delegate, 0 facilitators, 0 rapporteurs, and 0 organisers)"
+)
 
 
 async def _delegate(
@@ -201,6 +204,20 @@ async def test_a_delegate_sees_in_home_that_she_is_checked_in(
     assert "Checked in today at 8:10 AM ✓" in await delia.send("/home")
     clock.advance(timedelta(days=1))
     assert "Checked in" not in await delia.send("/home")  # a new day, not yet
+
+    assert "Delia is checked in at 8:15 AM (day 2)" in await vera.send("/checkin Delia")
+    omar = await registered(dispatcher, demo_event.id, "Omar", Role.ORGANISER)
+    by_day = (await omar.send("/snapshot")).split("Came on ")[1:]
+    assert [day.split("\n")[:2] for day in by_day] == [
+        [
+            "Saturday, December 2, 2017",
+            ONE_DELEGATE,
+        ],
+        [
+            "Sunday, December 3, 2017",
+            ONE_DELEGATE,
+        ],
+    ]
 
 
 async def test_the_import_makes_volunteers_and_the_command_removes_one(
