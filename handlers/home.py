@@ -28,7 +28,7 @@ from handlers.broadcast import BroadcastButton
 from handlers.render import session_line, table_label
 from handlers.tables import TablesButton
 
-ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
+ORGANISER_COMMANDS = ("snapshot", "checkin", "broadcast", "requests", "proposals", "participant")
 
 
 async def home(ctx: EventContext) -> Reply | list[Reply]:
@@ -179,6 +179,15 @@ async def _personal(ctx: ParticipantContext, event: Event) -> Reply:
         _my_seats(event, view.seats),
         _my_groups(view.groups),
     ]
+    if ctx.participant.volunteer:
+        command = ctx.router.commands["checkin"].name_in(current_language())
+        paragraphs.append(
+            "🚪 "
+            + _(
+                "You check people in at the door: scan their QR code with your phone’s camera, "
+                "or send /{command} NAME."
+            ).format(command=command)
+        )
     return Reply("\n\n".join(paragraphs))
 
 

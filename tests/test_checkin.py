@@ -195,8 +195,10 @@ async def test_a_delegate_sees_in_home_that_she_is_checked_in(
     dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory, clock: SimulatedClock
 ) -> None:
     vera = await _volunteer(dispatcher, demo_event)
+    assert "You check people in at the door" in await vera.send("/home")
     delia = await registered(dispatcher, demo_event.id, "Delia")
-    assert "Checked in" not in await delia.send("/home")
+    home = await delia.send("/home")
+    assert "Checked in" not in home and "You check people in" not in home
 
     assert "Delia is checked in" in await vera.send("/checkin Delia")
     clock.advance(timedelta(minutes=5))
