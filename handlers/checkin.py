@@ -306,3 +306,24 @@ async def _volunteers(ctx: EventContext) -> Reply:
         _("/{command} NAME — add one; /{command} remove NAME — remove one").format(command=command),
     ]
     return Reply("\n".join(lines))
+
+
+# /mydata
+
+
+async def kept_lines(ctx: Context, person: Participant) -> list[str]:
+    """What /mydata lists of check-ins: whether they check people in, and their own check-ins."""
+    lines = [_("Volunteer at the door: yes")] if person.volunteer else []
+    if ctx.event is None:
+        return lines
+    for kept in await attendance.check_ins_of(ctx.db, person):
+        at = formatting.moment(kept.checked_in_at, zone(ctx.event))
+        if kept.session_title is None:
+            lines.append(_("Checked in: {moment}").format(moment=at))
+        else:
+            lines.append(
+                _("Checked in at {session}: {moment}").format(
+                    session=escape(localised(kept.session_title)), moment=at
+                )
+            )
+    return lines

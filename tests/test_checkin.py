@@ -117,6 +117,16 @@ async def test_a_session_that_asks_for_it_counts_the_check_in_too(
     assert "Already counted at: Labour workshop" in await vera.send(f"/checkin {code}")
     assert "1 person checked in today\nLabour workshop: 1" in await vera.send("/checkin")
     assert await _rows(sessions, person_id) == 2  # the day's and the session's
+    assert "Volunteer at the door: yes" in await vera.send("/mydata")
+    fatou = ChatUser(dispatcher, external_id="fatou")
+    async with sessions() as db:
+        identity = await participants.identity_for(db, "test", Sender("fatou"), clock.now())
+        participants.link(identity, await db.get_one(Participant, person_id))
+        await db.commit()
+    mine = await fatou.send("/mydata")
+    assert "Checked in: Sat, Dec 2, 2017, 8:10 AM" in mine
+    assert "Checked in at Labour workshop: Sat, Dec 2, 2017, 8:10 AM" in mine
+    assert "Volunteer at the door" not in mine
 
 
 async def test_a_delegate_scanning_a_code_checks_nobody_in(

@@ -137,6 +137,24 @@ async def checked_in_today(
     return await db.scalar(query)
 
 
+@dataclass(frozen=True)
+class MyCheckIn:
+    """One of the person's own check-ins, for /mydata."""
+
+    checked_in_at: datetime
+    session_title: dict[str, str] | None  # None: the day's check-in
+
+
+async def check_ins_of(db: AsyncSession, person: Participant) -> list[MyCheckIn]:
+    query = (
+        select(CheckIn.checked_in_at, Session.title)
+        .outerjoin(Session, Session.id == CheckIn.session_id)
+        .where(CheckIn.participant_id == person.id)
+        .order_by(CheckIn.checked_in_at, CheckIn.id)
+    )
+    return [MyCheckIn(at, title) for at, title in await db.execute(query)]
+
+
 # Finding whom to check in
 
 

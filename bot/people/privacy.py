@@ -135,5 +135,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.invitation_hash = None
     participant.invitation_used_at = None
     participant.invitation_used_on = None
+    participant.checkin_code = None  # their check-ins stay, nameless, for the figures
+    participant.volunteer = False
     participant.erased_at = now
     db.expunge(identity)
