@@ -313,3 +313,17 @@ async def test_a_spanish_volunteer_checks_in_by_name_with_the_spanish_command(
     assert "Llegada de Fatou Sow registrada a las 8:10 (día 1)." in reply
     assert "Delegado/a de la sociedad civil · Migrants Org · Senegal" in reply
     assert "Se deshizo la llegada de Fatou Sow" in await vera.press("Deshacer")
+
+
+async def test_two_volunteers_scanning_her_code_at_once_count_her_once(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory, clock: SimulatedClock
+) -> None:
+    vera = await _volunteer(dispatcher, demo_event, "Vera")
+    olga = ChatUser(dispatcher, external_id="Olga")  # the organiser who made Vera a volunteer
+    person_id, code = await _delegate(sessions, demo_event, clock)
+
+    replies = await asyncio.gather(vera.send(f"/start {code}"), olga.send(f"/start {code}"))
+
+    assert sum("Fatou Sow is checked in at 8:10 AM" in reply for reply in replies) == 1
+    assert sum("Fatou Sow was already checked in today" in reply for reply in replies) == 1
+    assert await _rows(sessions, person_id) == 1
