@@ -24,6 +24,7 @@ from handlers.syntax import is_keyword
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 8
+LABEL_LENGTH = 60
 
 
 class CheckInButton(Button, prefix="checkin"):
@@ -177,8 +178,10 @@ def _choose(found: Found[Participant], name: str, undoing: bool) -> Reply:
     rows = []
     for person in found.suggestions[:MAX_CHOICES]:
         label = person.name + (f" — {person.organisation}" if person.organisation else "")
+        if len(label) > LABEL_LENGTH:  # a button's label is plain text: cut, not escaped
+            label = label[: LABEL_LENGTH - 1].rstrip() + "…"
         button = UndoCheckInButton(person.id) if undoing else CheckInButton(person.id)
-        rows.append((Choice(excerpt(label, 60), button.pack()),))
+        rows.append((Choice(label, button.pack()),))
     return Reply(question.format(name=excerpt(name)), choices=tuple(rows))
 
 
