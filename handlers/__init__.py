@@ -34,6 +34,7 @@ from handlers import (
     answers,
     broadcast,
     calendar,
+    checkin,
     fallback,
     floor_feedback,
     floor_polls,
@@ -192,6 +193,26 @@ def build_router() -> Router:
         organisers_only=True,
         fr="etat",
         es="resumen",
+        needs=EVENT,
+    )
+    router.command(
+        "checkin",
+        checkin.checkin,
+        help=_l("organisers and volunteers: check someone in at the door"),
+        usage=_l("[NAME | undo NAME]"),
+        personal=True,
+        fr="arrivee",
+        es="llegada",
+        needs=EVENT,
+    )
+    router.command(
+        "volunteer",
+        checkin.volunteer,
+        help=_l("organisers: who checks people in besides you"),
+        usage=_l("[NAME | remove NAME]"),
+        organisers_only=True,
+        fr="benevole",
+        es="voluntario",
         needs=EVENT,
     )
     router.command(
@@ -437,6 +458,9 @@ def build_router() -> Router:
     router.button(agenda.AgendaButton, agenda.agenda_button, needs=EVENT)
     router.button(privacy.ForgetButton, privacy.forget_button)
     router.button(tables.TablesButton, tables.tables_button, needs=EVENT)
+    # Volunteers are not organisers: the handlers check the role on every press.
+    router.button(checkin.CheckInButton, checkin.checkin_button, needs=EVENT)
+    router.button(checkin.UndoCheckInButton, checkin.undo_button, needs=EVENT)
     router.button(tables.JoinButton, tables.join_button, needs=PARTICIPANT)
     router.button(tables.MoveButton, tables.move_button, needs=PARTICIPANT)
     router.button(tables.StayButton, tables.stay_button)

@@ -17,7 +17,7 @@ from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import fold
-from handlers import labels
+from handlers import checkin, labels
 
 
 class LanguageButton(Button, prefix="lang"):
@@ -40,6 +40,11 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     if ctx.args and not ctx.incoming.private:
         return await void_in_group(ctx, " ".join(ctx.args), always=True) or welcome(ctx)
     if ctx.args:
+        # A QR code scanned at the door: a check-in code, or someone's invitation scanned by an
+        # organiser or a volunteer (which links nothing and is no wrong code).
+        scanned = await checkin.scanned(ctx, " ".join(ctx.args))
+        if scanned is not None:
+            return scanned
         code = invitations.normalise(" ".join(ctx.args))
         if code is None:
             return [

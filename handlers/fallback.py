@@ -7,7 +7,7 @@ from bot.context import PARTICIPANT, Context
 from bot.people import invitations
 from bot.text.i18n import _
 from bot.text.markup import excerpt
-from handlers import account, answers, floor_feedback, floor_questions, survey
+from handlers import account, answers, checkin, floor_feedback, floor_questions, survey
 
 
 async def unknown_command(ctx: Context) -> Reply:
@@ -24,6 +24,9 @@ async def plain_text(ctx: Context) -> Reply | list[Reply]:
         return await account.void_in_group(ctx, ctx.incoming.text)
     if ctx.incoming.voice is not None and PARTICIPANT.get(ctx) is not None:
         return await floor_questions.ask_by_voice(ctx)  # a question from the floor, by voice
+    scanned = await checkin.scanned(ctx, ctx.incoming.text)  # a QR code at the door (WhatsApp)
+    if scanned is not None:
+        return scanned
     code = invitations.normalise(ctx.incoming.text)
     if code is not None:
         return await account.redeem(ctx, code)

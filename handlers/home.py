@@ -28,7 +28,7 @@ from handlers.broadcast import BroadcastButton
 from handlers.render import session_line, table_label
 from handlers.tables import TablesButton
 
-ORGANISER_COMMANDS = ("snapshot", "broadcast", "requests", "proposals", "participant")
+ORGANISER_COMMANDS = ("snapshot", "checkin", "broadcast", "requests", "proposals", "participant")
 
 
 async def home(ctx: EventContext) -> Reply | list[Reply]:
@@ -168,12 +168,26 @@ def _broadcasts(recent: list[dashboard.BroadcastDelivery]) -> str:
 async def _personal(ctx: ParticipantContext, event: Event) -> Reply:
     now = ctx.clock.now()
     view = await dashboard.personal_view(ctx.db, event, ctx.participant, now)
+    greeting = "🏠 " + bold(_("Hello {name}!").format(name=escape(ctx.participant.name)))
+    if view.checked_in_at is not None:
+        greeting += "\n" + _("Checked in today at {time} ✓").format(
+            time=formatting.time_of_day(view.checked_in_at, zone(event))
+        )
     paragraphs = [
-        "🏠 " + bold(_("Hello {name}!").format(name=escape(ctx.participant.name))),
+        greeting,
         _my_sessions(event, view.sessions, now),
         _my_seats(event, view.seats),
         _my_groups(view.groups),
     ]
+    if ctx.participant.volunteer:
+        command = ctx.router.commands["checkin"].name_in(current_language())
+        paragraphs.append(
+            "🚪 "
+            + _(
+                "You check people in at the door: scan their QR code with your phone’s camera, "
+                "or send /{command} NAME."
+            ).format(command=command)
+        )
     return Reply("\n\n".join(paragraphs))
 
 

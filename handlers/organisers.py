@@ -99,10 +99,34 @@ def _role_count(role: Role, count: int) -> str:
 
 async def show_snapshot(ctx: EventContext) -> Reply:
     figures = await snapshot.snapshot(ctx.db, ctx.event)
-    roles = figures.roles
+    came = await snapshot.came(ctx.db, ctx.event)
     lines = [
         "📊 " + bold(_("Participation snapshot")),
         "",
+        bold(_("Registered")),
+        *_figures(figures),
+        "",
+        bold(_("By region (civil society)")),
+        *_regions(figures),
+        "",
+        "🚪 " + bold(_("Who came (checked in at the door)")),
+    ]
+    if not came.people:
+        lines.append(_("Nobody has been checked in yet (/checkin)."))
+        return Reply("\n".join(lines))
+    lines += [*_figures(came.any_day), "", bold(_("By region (civil society)"))]
+    lines += _regions(came.any_day)
+    for day, on_the_day in came.days:
+        lines += ["", bold(_("Came on {day}").format(day=formatting.day(day)))]
+        lines += _figures(on_the_day, by_side=True)
+    return Reply("\n".join(lines))
+
+
+def _figures(figures: snapshot.Snapshot, by_side: bool = False) -> list[str]:
+    """The report's figures, by role and category (each line counts one category); `by_side`:
+    only the civil-society side, the governments and the international organisations."""
+    roles = figures.roles
+    lines = [
         ngettext(
             "{count} civil-society participant",
             "{count} civil-society participants",
@@ -140,9 +164,12 @@ async def show_snapshot(ctx: EventContext) -> Reply:
             "{count} participants from the UN and international organisations",
             roles[Role.INTERNATIONAL],
         ).format(count=roles[Role.INTERNATIONAL]),
-        "",
-        bold(_("By region (civil society)")),
     ]
+    return [lines[0], *lines[-2:]] if by_side else lines
+
+
+def _regions(figures: snapshot.Snapshot) -> list[str]:
+    lines = []
     host_region = None
     for region, count in sorted(figures.regions.items(), key=lambda i: labels.region_order(i[0])):
         line = _("{region}: {count}").format(region=labels.region(region), count=count)
@@ -157,4 +184,4 @@ async def show_snapshot(ctx: EventContext) -> Reply:
                 count=figures.from_host_country, country=labels.country(figures.host_country)
             )
         lines.append(line)
-    return Reply("\n".join(lines))
+    return lines

@@ -14,7 +14,7 @@ from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from bot.translation import store as translations
-from handlers import floor_speakers, labels
+from handlers import checkin, floor_speakers, labels
 
 
 class ForgetButton(Button, prefix="forget"):
@@ -109,6 +109,7 @@ async def my_data(ctx: Context) -> Reply:
                     number=question.id, text=escape(_excerpt(question.text) or "🎤")
                 )
             )
+        lines += await checkin.kept_lines(ctx, person)
         votes = await floor_questions.votes_of(ctx.db, person.id)
         if votes:
             lines.append(_("Votes for questions from the floor: {count}").format(count=votes))

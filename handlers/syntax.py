@@ -28,7 +28,7 @@ _WORDS = {
     "table": ("table", "mesa"),
     "group": ("group", "groupe", "grupo"),
     "status": ("status", "etat", "estado"),
-    "cancel": ("cancel", "annuler", "cancelar", "withdraw", "retirar"),
+    "cancel": ("cancel", "annuler", "cancelar", "withdraw", "retirar", "undo", "deshacer"),
     "announce": ("announce", "annonces", "annonce", "anuncios", "anuncio"),
     "on": ("on", "yes", "oui", "si", "activer", "activar", "1"),
     "off": ("off", "no", "non", "desactiver", "desactivar", "0"),

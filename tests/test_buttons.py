@@ -31,6 +31,7 @@ from handlers import floor_questions as fq
 from handlers.account import LanguageButton
 from handlers.agenda import AgendaButton
 from handlers.broadcast import BroadcastButton
+from handlers.checkin import CheckInButton, UndoCheckInButton
 from handlers.floor_feedback import CommentButton, FeedbackButton
 from handlers.floor_polls import PollAnswerButton, PollDoneButton, PollModeratorButton
 from handlers.floor_speakers import (
@@ -126,6 +127,8 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("fq:no:12", fq.RejectButton(12)),
     ("fq:no:12:topic", fq.RejectButton(12, "topic")),
     ("fq:voice:12", fq.VoiceButton(12)),
+    ("checkin:12", CheckInButton(12)),
+    ("uncheckin:12", UndoCheckInButton(12)),
 ]
 
 # The longest data of each kind: the largest ids, the longest words a field may hold.
@@ -178,6 +181,8 @@ LONGEST: list[Button] = [
     fq.MergeButton(MAX_NUMBER, MAX_NUMBER),
     fq.RejectButton(MAX_NUMBER, max(fq.REASONS, key=len)),
     fq.VoiceButton(MAX_NUMBER),
+    CheckInButton(MAX_NUMBER),
+    UndoCheckInButton(MAX_NUMBER),
 ]
 
 # The demo's reference groups take no new members without approval after this.

@@ -100,7 +100,7 @@ async def test_a_spanish_speaking_delegate_gets_her_programme_as_a_pdf_in_spanis
         [
             "Reunión de Balance y Estrategia de la Sociedad Civil",
             "María",
-            "Su código de registro",
+            "Su código de llegada",
             "Sus días, hora por hora",
             "Sábado, 2 de diciembre de 2017",
             *await _programme_lines(dispatcher, demo_event, "María"),

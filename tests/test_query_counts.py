@@ -39,7 +39,9 @@ CountQueries = Callable[[], AbstractContextManager[Statements]]
 # The statements each screen sends on PostgreSQL, the reader's account included (the event is
 # read once every few seconds: see `keep_the_event`).
 COSTS = {
-    "/home": 7,  # with the sessions the reader moderates now (a moderator's board comes first)
+    # With the sessions the reader moderates now (a moderator's board comes first) and whether
+    # they were checked in at the door today.
+    "/home": 8,
     "/tables": 8,
     "/tables d2-tables": 8,
     "/join": 8,

@@ -27,6 +27,7 @@ COLUMNS = (
     "migrant_background",
     "youth",
     "government_conference",
+    "volunteer",
 )
 REGIONS = (
     "africa",
@@ -75,7 +76,7 @@ def _problem(row: dict[str, str], seen_emails: set[str]) -> str | None:
         return _("unknown gender {gender}").format(gender=row["gender"])
     if row.get("form_of_address") and row["form_of_address"] not in FORMS_OF_ADDRESS:
         return _("form_of_address must be feminine, masculine or empty")
-    for flag in ("migrant_background", "youth", "government_conference"):
+    for flag in ("migrant_background", "youth", "government_conference", "volunteer"):
         if row.get(flag, "").lower() not in _YES_NO:
             return _("{column} must be yes, no or empty").format(column=flag)
     email = row.get("email", "").lower()
@@ -121,6 +122,9 @@ async def import_participants(
         participant.migrant_background = _YES_NO[row.get("migrant_background", "").lower()]
         participant.youth = _YES_NO[row.get("youth", "").lower()]
         participant.government_conference = _YES_NO[row.get("government_conference", "").lower()]
+        # Checks people in at the door; empty keeps what /volunteer said.
+        volunteer = _YES_NO[row.get("volunteer", "").lower()]
+        participant.volunteer = bool(participant.volunteer) if volunteer is None else volunteer
     await db.flush()
     return report
 

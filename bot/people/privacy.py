@@ -136,5 +136,7 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.invitation_used_at = None
     participant.invitation_used_on = None
     participant.calendar_token = None  # their calendar feed answers 404
+    participant.checkin_code = None  # their check-ins stay, nameless, for the figures
+    participant.volunteer = False
     participant.erased_at = now
     db.expunge(identity)

@@ -43,7 +43,7 @@ from bot.delivery.worker import NotNow, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.inbox import ChatQueues, QuietLog, Stored
 from bot.models import ChatIdentity
-from bot.people import invitations, participants
+from bot.people import badges, invitations, participants
 from bot.platforms import PlatformError, whatsapp_templates
 from bot.platforms import whatsapp_layout as layout
 from bot.platforms.whatsapp_settings import PLATFORM, WhatsAppSettings
@@ -323,10 +323,14 @@ class WhatsAppAdapter:
         self._finished.append(stored.delivery_id)
 
     async def _first_contact(self, incoming: Incoming) -> bool:
-        """A plain message (no command, no button, no code) from a number never seen."""
+        """A plain message (no command, no button, no invitation or check-in code) from a
+        number never seen."""
         if incoming.command or incoming.button is not None:
             return False
-        if invitations.normalise(incoming.text) is not None:
+        if (
+            invitations.normalise(incoming.text) is not None
+            or badges.parse(incoming.text) is not None
+        ):
             return False
         async with self.dispatcher.sessions() as db:
             known = await db.scalar(

@@ -32,7 +32,7 @@ from bot.models import (
     TablePosition,
     TableRound,
 )
-from bot.people import access
+from bot.people import access, attendance
 from bot.tables import seating
 
 RECENT_BROADCASTS = 3
@@ -179,6 +179,7 @@ class PersonalView:
     sessions: list[Session]  # going on or to come, with their venue
     seats: list[MySeat]
     groups: list[MyGroup]
+    checked_in_at: datetime | None = None  # at the door today (None: not yet, or no meeting)
 
 
 async def personal_view(
@@ -188,6 +189,7 @@ async def personal_view(
         sessions=await _next_sessions(db, event, participant, now),
         seats=await _my_seats(db, participant),
         groups=await _my_groups(db, event, participant),
+        checked_in_at=await attendance.checked_in_today(db, event, participant, now),
     )
 
 

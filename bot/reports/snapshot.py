@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Event, Participant, Role
+from bot.models import CheckIn, Event, Participant, Role
 
 CIVIL_SOCIETY_SIDE = (Role.CIVIL_SOCIETY, Role.FACILITATOR, Role.RAPPORTEUR, Role.ORGANISER)
 
@@ -33,20 +34,27 @@ class Snapshot:
         return sum(self.roles[role] for role in CIVIL_SOCIETY_SIDE)
 
 
-async def snapshot(db: AsyncSession, event: Event) -> Snapshot:
+async def snapshot(db: AsyncSession, event: Event, came: bool | date = False) -> Snapshot:
     """Counts over every participant of the event, erased ones included (they keep only these
-    categories, with no name)."""
-    rows = await db.execute(
-        select(
-            Participant.role,
-            Participant.region,
-            Participant.country,
-            Participant.gender,
-            Participant.migrant_background,
-            Participant.youth,
-            Participant.government_conference,
-        ).where(Participant.event_id == event.id)
-    )
+    categories, with no name); with `came`, over those checked in at the door (True: on any
+    day; a date: on that day)."""
+    query = select(
+        Participant.role,
+        Participant.region,
+        Participant.country,
+        Participant.gender,
+        Participant.migrant_background,
+        Participant.youth,
+        Participant.government_conference,
+    ).where(Participant.event_id == event.id)
+    if came is not False:
+        checked_in = select(CheckIn.participant_id).where(
+            CheckIn.event_id == event.id, CheckIn.session_id.is_(None)
+        )
+        if came is not True:
+            checked_in = checked_in.where(CheckIn.day == came)
+        query = query.where(Participant.id.in_(checked_in))
+    rows = await db.execute(query)
     result = Snapshot(host_country=event.country)
     government_countries = set()
     host_regions: Counter[str] = Counter()
@@ -68,3 +76,22 @@ async def snapshot(db: AsyncSession, event: Event) -> Snapshot:
     result.government_countries = len(government_countries)
     result.host_region = host_regions.most_common(1)[0][0] if host_regions else None
     return result
+
+
+@dataclass(frozen=True)
+class Came:
+    """The same figures over those who came: on any day, and on each day that has check-ins."""
+
+    any_day: Snapshot
+    days: list[tuple[date, Snapshot]]
+
+    @property
+    def people(self) -> int:
+        return sum(self.any_day.roles.values())
+
+
+async def came(db: AsyncSession, event: Event) -> Came:
+    query = select(CheckIn.day).where(CheckIn.event_id == event.id).distinct()
+    days = sorted((await db.execute(query)).scalars())
+    per_day = [(day, await snapshot(db, event, came=day)) for day in days] if len(days) > 1 else []
+    return Came(await snapshot(db, event, came=True), per_day)
