@@ -15,6 +15,7 @@ from bot.app.cli import (
     floor,
     people,
     programme,
+    retention,
     serve,
     survey,
     tables,
@@ -71,6 +72,7 @@ main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
 main.add_command(floor.floor_group)
 main.add_command(whatsapp.whatsapp_group)
+main.add_command(retention.purge)
 main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)
