@@ -12,6 +12,7 @@ from bot.app.cli import (
     database,
     demo,
     doctor,
+    export,
     floor,
     people,
     programme,
@@ -73,6 +74,7 @@ main.add_command(survey.survey_group)
 main.add_command(floor.floor_group)
 main.add_command(whatsapp.whatsapp_group)
 main.add_command(retention.purge)
+main.add_command(export.export)
 main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)
