@@ -287,6 +287,17 @@ async def test_coordbot_purge_dry_run_changes_nothing_then_erases(
     )
     env = {**environment(tmp_path / "unused.sqlite3"), "COORDBOT_DATABASE_URL": database_url}
 
+    async with sessions() as db:  # the period runs till 2117: nothing is erased yet
+        (await db.get_one(Event, demo_event.id)).retention_days = 36500
+        await db.commit()
+    code, out, err = await run(env, "purge")
+    assert code == 0, err
+    assert "The retention period ends on" in out and "2117" in out
+    async with sessions() as db:
+        (await db.get_one(Event, demo_event.id)).retention_days = 90
+        await db.commit()
+        assert len(await _traces(db)) == 4
+
     code, out, err = await run(env, "purge", "--dry-run")
     assert code == 0, err
     assert "Dry run: nothing was erased" in out and "participants erased: 1" in out

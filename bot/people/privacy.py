@@ -154,4 +154,4 @@ async def erase_participant(
     participant.calendar_token = None
     participant.checkin_code = None
     participant.notify_platform = None
-    participant.erased_at = now
+    participant.erased_at = participant.erased_at or now  # a purge keeps the /forget date

@@ -68,6 +68,8 @@ REGIONS = {
     "pacific": _l("Pacific"),
     "global": _l("Global"),
 }
+# As /mydata names them (bot/people/csv_import.GENDERS).
+GENDERS = {"woman": _l("woman"), "man": _l("man"), "other": _l("other")}
 STATUSES = {
     QuestionStatus.PENDING: _l("waiting for a moderator"),
     QuestionStatus.APPROVED: _l("on the board"),
@@ -145,7 +147,7 @@ async def participants_sheet(db: AsyncSession, event: Event, *, contacts: bool) 
             _role(person.role),
             _region(person.region),
             _country(person.country),
-            person.gender or "",
+            str(GENDERS.get(person.gender, person.gender)) if person.gender else "",
             _yes(person.migrant_background),
             _yes(person.youth),
         ]
