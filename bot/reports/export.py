@@ -127,6 +127,7 @@ async def participants_sheet(db: AsyncSession, event: Event, *, contacts: bool) 
         _("Gender"),
         _("Migrant, refugee or diaspora background"),
         _("Youth"),
+        _("Also at the government-led Stocktaking"),
     ]
     accounts: dict[int, list[str]] = {}
     if contacts:
@@ -150,6 +151,7 @@ async def participants_sheet(db: AsyncSession, event: Event, *, contacts: bool) 
             str(GENDERS.get(person.gender, person.gender)) if person.gender else "",
             _yes(person.migrant_background),
             _yes(person.youth),
+            _yes(person.government_conference),
         ]
         if contacts:
             row += [person.email or "", ", ".join(accounts.get(person.id, []))]

@@ -46,7 +46,10 @@ def export(
             return sheets, localised(event.name), chosen
 
     sheets, title, chosen = in_transaction(work, settings)
-    with use_language(chosen):
-        written = exports.write(sheets, folder, title)
+    try:
+        with use_language(chosen):
+            written = exports.write(sheets, folder, title)
+    except OSError as error:  # a folder that cannot be written: one line, not a traceback
+        raise click.ClickException(f"{folder}: {error.strerror or error}") from error
     for path in written:
         click.echo(_("Wrote {file}").format(file=path))
