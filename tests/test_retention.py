@@ -244,7 +244,7 @@ async def test_a_week_before_the_end_each_is_told_then_the_purge_leaves_no_trace
         told = [text for text in inboxes.received[account] if NOTICE[language] in text]
         assert len(told) == 1, (account, inboxes.received[account])
     zoe_told = next(t for t in inboxes.received[zoe.external_id] if NOTICE["fr"] in t)
-    assert "/mydata" in zoe_told and "/forget" in zoe_told
+    assert "/mesdonnees" in zoe_told and "/oublier" in zoe_told
     erased_on = end.astimezone(clock.now().tzinfo).date()
     assert str(erased_on.year) in zoe_told and str(erased_on.day) in zoe_told
 
