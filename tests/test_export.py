@@ -121,6 +121,9 @@ async def test_the_export_for_the_report_with_and_without_contacts_and_after_a_p
     session = next(row for where, row in totals.items() if "Welcome and opening plenary" in where)
     assert session[1] == "1"
     assert read(plain, "attendance")[1][:2] == ["Zoë Export", "civil-society delegate"]
+    regions = read(plain, "attendance-regions")
+    latin_america = regions[0].index("Latin America")
+    assert [row[latin_america] for row in regions[1:]] == ["2", "1"]  # the day, the opening
     questions = read(plain, "questions")
     assert questions[1][1:] == ["Who pays for the returns?", "0", "on the board", "anonymous"]
     tables = read(plain, "tables")
@@ -148,6 +151,7 @@ async def test_the_export_for_the_report_with_and_without_contacts_and_after_a_p
     assert read(after, "participants")[1:] == []
     assert read(after, "attendance")[1:] == []
     assert {row[0]: row for row in read(after, "attendance-totals")[1:]} == totals
+    assert read(after, "attendance-regions") == regions
     for gone in ("Zoë", "HYPERLINK", "zoe@example.org", "Olga"):
         assert gone not in everything(after), gone
     assert any(row[4] == "1" for row in read(after, "tables")[1:])

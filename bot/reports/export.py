@@ -170,11 +170,24 @@ async def attendance_sheets(db: AsyncSession, event: Event) -> list[Sheet]:
     """Who came, per person (erased people are not listed), and the totals of each day and
     session by the report's categories (erased people counted)."""
     check_ins = await attendance.check_ins(db, event)
-    people = [
+    return [
+        _attendance_per_person(check_ins),
+        _attendance_totals(check_ins),
+        _attendance_by_region(check_ins),
+    ]
+
+
+def _attendance_per_person(check_ins: list[attendance.Attended]) -> Sheet:
+    rows = [
         [item.participant.name, _role(item.participant.role), _where(item)]
         for item in check_ins
         if item.participant.erased_at is None
     ]
+    header = [_("Name"), _("Role"), _("Day or session")]
+    return Sheet("attendance", _("Attendance, per person"), header, rows)
+
+
+def _attendance_totals(check_ins: list[attendance.Attended]) -> Sheet:
     totals: dict[str, Counter[str]] = {}
     for item in check_ins:
         count = totals.setdefault(_where(item), Counter())
@@ -188,30 +201,35 @@ async def attendance_sheets(db: AsyncSession, event: Event) -> list[Sheet]:
         count["youth"] += int(bool(person.youth))
         count["migrants"] += int(bool(person.migrant_background))
     keys = ["total", "civil", "government", "international", "women", "men", "youth", "migrants"]
-    return [
-        Sheet(
-            "attendance",
-            _("Attendance, per person"),
-            [_("Name"), _("Role"), _("Day or session")],
-            people,
-        ),
-        Sheet(
-            "attendance-totals",
-            _("Attendance, totals"),
-            [
-                _("Day or session"),
-                _("Total"),
-                _("Civil society"),
-                _("Governments"),
-                _("UN or international organisations"),
-                _("Women"),
-                _("Men"),
-                _("Youth"),
-                _("Migrant, refugee or diaspora background"),
-            ],
-            [[where] + [str(count[key]) for key in keys] for where, count in totals.items()],
-        ),
+    header = [
+        _("Day or session"),
+        _("Total"),
+        _("Civil society"),
+        _("Governments"),
+        _("UN or international organisations"),
+        _("Women"),
+        _("Men"),
+        _("Youth"),
+        _("Migrant, refugee or diaspora background"),
     ]
+    rows = [[where] + [str(count[key]) for key in keys] for where, count in totals.items()]
+    return Sheet("attendance-totals", _("Attendance, totals"), header, rows)
+
+
+def _attendance_by_region(check_ins: list[attendance.Attended]) -> Sheet:
+    """The civil-society side of each day and session by region, as the snapshot counts it."""
+    regions = [*REGIONS, "unknown"]
+    counts: dict[str, Counter[str]] = {}
+    for item in check_ins:
+        count = counts.setdefault(_where(item), Counter())
+        if item.participant.role not in (Role.GOVERNMENT, Role.INTERNATIONAL):
+            region = item.participant.region
+            count[region if region in REGIONS else "unknown"] += 1
+    header = [_("Day or session")] + [
+        str(REGIONS[region]) if region in REGIONS else _("Region not given") for region in regions
+    ]
+    rows = [[where] + [str(count[r]) for r in regions] for where, count in counts.items()]
+    return Sheet("attendance-regions", _("Attendance of civil society, by region"), header, rows)
 
 
 async def tables_sheet(db: AsyncSession, event: Event) -> Sheet:
