@@ -21,6 +21,7 @@ from bot.floor.speakers import FloorGiven, FloorNext
 from bot.mail import relay
 from bot.notice import Notices
 from bot.people.invitations import InvitationReuse
+from bot.people.retention import RetentionNotice
 from bot.platforms import DISPLAY_NAMES
 from bot.programme.load import ProgrammeChange
 from bot.programme.pack import PackUpdated
@@ -556,4 +557,5 @@ def build_notices() -> Notices:
     registry.register(FloorNext, floor_speakers.floor_next)
     registry.register(FeedbackAsked, floor_feedback.asked)
     registry.register(QuestionRejected, floor_questions.question_rejected)
+    registry.register(RetentionNotice, notices.retention_notice)
     return registry

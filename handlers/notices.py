@@ -11,6 +11,7 @@ from bot.chat import Reply
 from bot.groups import GroupRequestApproved, ShownPost
 from bot.models import Texts
 from bot.people.invitations import InvitationReuse
+from bot.people.retention import RetentionNotice
 from bot.programme.load import ChangeKind, ProgrammeChange
 from bot.reminders import Reminder
 from bot.tables.seating import TablePromoted
@@ -161,3 +162,27 @@ def broadcast_report(notice: BroadcastReport) -> Reply:
             failed=formatting.number(notice.failed),
         )
     )
+
+
+def retention_notice(notice: RetentionNotice) -> Reply:
+    """A week before the retention period ends: what will be erased, what stays, and the
+    commands to see or erase it now (docs/privacy.md, "Retention")."""
+    day = formatting.day(notice.erased_at.astimezone(ZoneInfo(notice.timezone)).date())
+    lines = [
+        "🗓️ "
+        + _("Your personal data from {event} will be erased on {day}.").format(
+            event=bold(escape(localised(notice.event))), day=bold(day)
+        ),
+        _(
+            "What will be erased: your name, e-mail and organisation, your chat accounts, your "
+            "reference groups, and what you wrote that is kept with your name (your posts in "
+            "reference groups)."
+        ),
+        _(
+            "What stays, tied to nobody: the meeting’s figures (how many people came and from "
+            "where, attendance, seats at each table, the results of polls and of the survey) "
+            "and survey answers that were never tied to you."
+        ),
+        _("/mydata shows what is kept about you; /forget erases it now."),
+    ]
+    return Reply("\n\n".join(lines))

@@ -232,8 +232,9 @@ def test_every_notice_kind_is_registered_once() -> None:
         unseen += kind.__subclasses__()
     assert sorted(build_notices().kinds) == sorted(kind.kind for kind in defined)
     # BroadcastPreview: issue 18, item 2. Issue 20: PollOpened, PollClosed (polls); FloorGiven,
-    # FloorNext (the speakers' list); FeedbackAsked; QuestionRejected. Issue 22: PackUpdated.
-    assert len(defined) == 20
+    # FloorNext (the speakers' list); FeedbackAsked; QuestionRejected. Issue 22: PackUpdated,
+    # RetentionNotice.
+    assert len(defined) == 21
 
 
 def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> None:

@@ -22,6 +22,7 @@ KINDS = (
     "broadcast",
     "programme_change",
     "reminder",
+    "retention_notice",
     "survey_invitation",
     "survey_reminder",
     "table_promoted",

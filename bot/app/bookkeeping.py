@@ -10,6 +10,8 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
   (`bot/floor/feedback.py`);
 - moderators' question boards whose questions or counts changed, edited in place
   (`bot/floor/boards.py`, rendered by `handlers.floor_questions.moderators_board`);
+- the retention period (`bot/people/retention.py`): the notice a week before it ends, and the
+  purge once it is over, looked at every ten minutes and every hour;
 - with a translation provider, what people wrote: its language detected, then translated into
   the meeting's languages (`bot/translation/queue.py`), before the delivery worker sends it.
 
@@ -40,7 +42,7 @@ from bot.floor import boards as floor_boards
 from bot.floor import feedback, polls
 from bot.floor import questions as floor_questions
 from bot.models import Participant
-from bot.people import invitations
+from bot.people import invitations, retention
 from bot.survey import store as surveys
 from bot.text.i18n import use_language
 from bot.translation.provider import Translator
@@ -56,6 +58,10 @@ SECONDS = 1.0
 # Feedback questions need no precision to the second, and looking costs a query per session
 # in its window: every quarter of a minute is soon enough.
 FEEDBACK_SECONDS = 15.0
+# The retention notice is due a week ahead: every ten minutes is soon enough. The purge is due
+# once, days after the meeting: looked at hourly, it runs within the hour after the period.
+RETENTION_NOTICE_SECONDS = 600.0
+PURGE_SECONDS = 3600.0
 
 # The text of a progress message (the `broadcast_progress` notice).
 ProgressRenderer = Callable[[BroadcastProgress], Reply]
@@ -98,12 +104,25 @@ def routine(
             await feedback.queue_due(db, clock.now())
             await db.commit()
 
+    async def notify_retention() -> None:
+        async with sessions() as db:
+            await retention.notify_due(db, clock.now())
+            await db.commit()
+
+    async def purge_expired() -> None:
+        async with sessions() as db:
+            for key in await retention.purge_due(db, clock.now()):
+                log.info("retention period over: the participants of %s erased", key)
+            await db.commit()
+
     jobs = [
         Every("broadcasts", SECONDS, progress.finish_and_show),
         Every("survey-reminders", SECONDS, remind_surveys),
         Every("purge-codes", SECONDS, purge_codes),
         Every("close-polls", SECONDS, close_polls),
         Every("feedback", FEEDBACK_SECONDS, ask_feedback),
+        Every("retention-notices", RETENTION_NOTICE_SECONDS, notify_retention),
+        Every("purge", PURGE_SECONDS, purge_expired),
         Every(
             "floor-boards",
             SECONDS,

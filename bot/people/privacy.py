@@ -76,22 +76,37 @@ async def personal_data(db: AsyncSession, identity: ChatIdentity) -> PersonalDat
 
 
 async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None:
-    """Erase a person: name, contacts, language, invitation, memberships, every chat link, and
-    what ties them to survey answers.
-
-    The categories used only in aggregate counts (role, region, country, gender, background,
-    youth, attendance) stay on a nameless row, so the meeting's figures do not change. Messages
-    queued about them name them by id only (a group post's author), so no name stays behind.
-    Wrong codes and lock-outs are kept by a hash of the chat account, not by its row, and
-    outlive the erasure until their hour is over: /forget does not lift a lock-out.
-    """
+    """/forget: erase the person behind a chat account (`erase_participant`), or the account
+    alone when it is a guest's."""
     participant = identity.participant
     if participant is None:
         await db.delete(identity)
         return
-    await db.execute(
-        delete(TableMembership).where(TableMembership.participant_id == participant.id)
-    )
+    await erase_participant(db, participant, now)
+    db.expunge(identity)
+
+
+async def erase_participant(
+    db: AsyncSession, participant: Participant, now: datetime, *, keep_seats: bool = False
+) -> None:
+    """Erase a person: name, contacts, language, invitation, memberships, every chat link, and
+    what ties them to survey answers. /forget and the purge at the end of the retention period
+    (`bot.people.retention`) both erase through here.
+
+    The categories used only in aggregate figures (role, region, country, gender, background,
+    youth, attendance) stay on a nameless row, so the meeting's figures do not change. Messages
+    queued about them name them by id only (a group post's author), so no name stays behind.
+    Wrong codes and lock-outs are kept by a hash of the chat account, not by its row, and
+    outlive the erasure until their hour is over: /forget does not lift a lock-out.
+
+    `keep_seats`: the purge keeps the seats taken at the tables on the nameless row, as it
+    keeps check-ins, so that the distribution's counts stay; /forget removes them (the person
+    leaves their tables).
+    """
+    seats = delete(TableMembership).where(TableMembership.participant_id == participant.id)
+    if keep_seats:
+        seats = seats.where(TableMembership.status != MembershipStatus.SEATED)
+    await db.execute(seats)
     await db.execute(
         delete(GroupMembership).where(GroupMembership.participant_id == participant.id)
     )
@@ -135,8 +150,9 @@ async def erase(db: AsyncSession, identity: ChatIdentity, now: datetime) -> None
     participant.invitation_hash = None
     participant.invitation_used_at = None
     participant.invitation_used_on = None
-    participant.calendar_token = None  # their calendar feed answers 404
-    participant.checkin_code = None  # their check-ins stay, nameless, for the figures
+    # Secrets that would let someone act as them (a calendar address, a check-in code).
+    participant.calendar_token = None
+    participant.checkin_code = None
     participant.volunteer = False
-    participant.erased_at = now
-    db.expunge(identity)
+    participant.notify_platform = None
+    participant.erased_at = participant.erased_at or now  # a purge keeps the /forget date

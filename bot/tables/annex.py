@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import MembershipStatus, Participant, SeatRole, TableRound
 from bot.tables import seating
+from bot.text.cells import safe_cell
 from bot.text.i18n import localised
 
 
@@ -47,6 +48,11 @@ async def distribution(db: AsyncSession, table_round: TableRound, language: str)
     return rows
 
 
+def _names(names: list[str]) -> str:
+    """The delegates seated, by name: an erased person (no name left) is not listed."""
+    return ", ".join(name for name in names if name)
+
+
 def write(rows: list[Row], folder: Path, stem: str) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     table = folder / f"{stem}.csv"
@@ -54,7 +60,8 @@ def write(rows: list[Row], folder: Path, stem: str) -> tuple[Path, Path]:
         writer = csv.writer(out)
         writer.writerow(["Theme", "States", "Civil society"])
         for row in rows:
-            writer.writerow([row.theme, ", ".join(row.states), ", ".join(row.civil_society)])
+            cells = [row.theme, ", ".join(row.states), _names(row.civil_society)]
+            writer.writerow([safe_cell(cell) for cell in cells])
     markdown = folder / f"{stem}.md"
 
     def cell(text: str) -> str:
@@ -63,7 +70,7 @@ def write(rows: list[Row], folder: Path, stem: str) -> tuple[Path, Path]:
     lines = ["| Theme | States | Civil society |", "|---|---|---|"]
     lines += [
         f"| **{cell(row.theme)}** | {cell(', '.join(row.states))} | "
-        f"{cell(', '.join(row.civil_society))} |"
+        f"{cell(_names(row.civil_society))} |"
         for row in rows
     ]
     markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,9 +12,11 @@ from bot.app.cli import (
     database,
     demo,
     doctor,
+    export,
     floor,
     people,
     programme,
+    retention,
     serve,
     survey,
     tables,
@@ -71,6 +73,8 @@ main.add_command(tables.tables_group)
 main.add_command(survey.survey_group)
 main.add_command(floor.floor_group)
 main.add_command(whatsapp.whatsapp_group)
+main.add_command(retention.purge)
+main.add_command(export.export)
 main.add_command(demo.demo)
 main.add_command(serve.chat)
 main.add_command(doctor.doctor)
