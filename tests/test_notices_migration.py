@@ -232,8 +232,8 @@ def test_every_notice_kind_is_registered_once() -> None:
         unseen += kind.__subclasses__()
     assert sorted(build_notices().kinds) == sorted(kind.kind for kind in defined)
     # BroadcastPreview: issue 18, item 2. Issue 20: PollOpened, PollClosed (polls); FloorGiven,
-    # FloorNext (the speakers' list); FeedbackAsked; QuestionRejected.
-    assert len(defined) == 19
+    # FloorNext (the speakers' list); FeedbackAsked; QuestionRejected. Issue 22: Digest.
+    assert len(defined) == 20
 
 
 def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> None:
@@ -242,9 +242,10 @@ def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> 
     notices = build_notices()
     for reader, kind, payload in _old_rows(clock, 1, "0123abcd", 5):
         encoded = notices.decode(kind, payload).encode()
-        if reader == "Bro":  # the shape before `translate` and `urgent`: read as False,
-            # written with them (a process not yet upgraded reads past keys it does not know)
-            assert encoded == {**payload, "translate": False, "urgent": False}
+        if reader == "Bro":  # the shape before `translate`, `urgent` and `at_once`: read as
+            # False, written with them (a process not yet upgraded reads past keys it does not
+            # know)
+            assert encoded == {**payload, "translate": False, "urgent": False, "at_once": False}
         elif reader != "Old":  # the shape before author_id: read, never written
             assert encoded == payload, kind
 
