@@ -11,18 +11,24 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from bot.app.scheduler import Scheduler
 from bot.clock import SimulatedClock
+from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.dispatcher import Dispatcher
 from bot.mail.service import MailService
-from bot.models import Event, Participant, Role
+from bot.models import Event, OutboxMessage, OutboxStatus, Participant, Role, Session
 from bot.programme.load import ChangedSession, ChangeKind, ProgrammeChange
+from bot.tables.seating import TablePromoted
+from bot.text.charts import BAR_WIDTH
+from bot.text.markup import to_plain
 from tests.support.chat import ChatUser, registered
 from tests.support.demo import MEETING_ZONE
 from tests.support.mail import port_of
 from tests.support.outbox import Inboxes, deliver_all
 from tests.test_floor_polls import button, last_reply, moderator_of
 from tests.test_mail_relay import list_mail, send
+from tests.test_survey import answer_all, load_demo_survey
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -202,3 +208,59 @@ async def test_a_list_attachment_comes_on_request_and_only_to_its_addressee(
     assert ana.last[0].documents == ()  # nothing of hers for another person
     await lucia.press_unseen(files)
     assert [document.name for document in lucia.last[0].documents] == ["zero-draft.pdf"]
+
+
+async def test_the_survey_results_come_as_text_tables_to_a_lite_organiser(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    key = await load_demo_survey(dispatcher, demo_event)
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    omar = await registered(dispatcher, demo_event.id, "Omar", Role.ORGANISER)
+    await olga.send(f"/survey open {key}")
+    for number in range(3):
+        person = await registered(dispatcher, demo_event.id, f"P{number}")
+        await answer_all(person, number, await person.send("/survey"))
+    await olga.send("/lite on")
+
+    await omar.send(f"/results {key}")
+    charts = [image for reply in omar.last for image in reply.images]
+    assert len(charts) == 7
+    shown = await olga.send(f"/results {key}")
+    assert [image for reply in olga.last for image in reply.images] == []
+    assert shown.count("░") + shown.count("█") >= 7 * BAR_WIDTH  # a table for each chart
+    for chart in charts:  # the same figures: each chart's title, then its table
+        assert chart.text and to_plain(chart.text) in shown
+
+
+async def test_a_reminder_reaches_a_lite_delegate_at_once_and_expired_notices_are_dropped(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock, sessions: SessionFactory
+) -> None:
+    lucia = await registered(dispatcher, demo_event.id, "Lucia", language="es")
+    await lucia.send("/lite on")
+    async with sessions() as db:
+        person = (await db.execute(select(Participant.id))).scalar_one()
+        promoted = TablePromoted(act=3, table={"en": "Firewalls"}, round={"en": "Round 1"})
+        stale = outbox.Message("promoted:1", person, promoted, expires_at=local(2, 12))
+        await outbox.enqueue_many(db, [stale], clock.now())
+        await db.commit()
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    assert inboxes.received["Lucia"] == []  # held for the digest
+
+    opening = local(2, 8, 30)
+    clock.set(opening - timedelta(minutes=15))  # the reminders' time
+    async with sessions() as db:
+        session_id = (
+            await db.execute(select(Session.id).where(Session.key == "d1-opening"))
+        ).scalar_one()
+    assert await Scheduler(sessions, clock, rate=30.0).fire(session_id, 15) == 1
+    await deliver_all(dispatcher, inboxes)
+    [reminder] = inboxes.received["Lucia"]  # asked for with /remind: pointless later
+    assert reminder.startswith("⏰ En 15 minutos: Bienvenida y plenaria de apertura")
+
+    clock.set(local(2, 19))  # the table promotion expired at noon: no digest at all
+    await deliver_all(dispatcher, inboxes)
+    assert len(inboxes.received["Lucia"]) == 1
+    async with sessions() as db:
+        row = await db.execute(select(OutboxMessage).where(OutboxMessage.key == "promoted:1"))
+        assert row.scalar_one().status == OutboxStatus.FAILED
