@@ -356,11 +356,17 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
             found, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.message_id
         )
     reply = progress(broadcasts.progress_notice(found, Counter({OutboxStatus.PENDING: queued})))
+    urgent_line = (
+        "\n" + _("🔔 Urgent: those in data-saver mode get it at once, not in their digest.")
+        if found.urgent
+        else ""
+    )
     return Reply(
         "✅ "
         + _("Broadcast #{number} is queued for {count} recipients.").format(
             number=found.id, count=queued
         )
+        + urgent_line
         + "\n\n"
         + reply.text,
         choices=reply.choices,

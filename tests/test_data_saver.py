@@ -114,7 +114,8 @@ async def test_urgent_notices_reach_a_lite_delegate_at_once(
     clock.set(local(2, 9))
     inboxes = Inboxes()
     await olga.send("/broadcast everyone\nEN: The hall is closed.\nES: La sala está cerrada.")
-    await olga.press("Urgent: also to those in data-saver mode")
+    queued = await olga.press("Urgent: also to those in data-saver mode")
+    assert "those in data-saver mode get it at once" in queued
     await programme_change(dispatcher, [lucia], local(2, 10, 30), "d1-soon")  # in 90 minutes
     await programme_change(dispatcher, [lucia], local(2, 14), "d1-later")  # in five hours
     await deliver_all(dispatcher, inboxes)

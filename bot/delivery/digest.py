@@ -78,6 +78,9 @@ async def send_due(db: AsyncSession, now: datetime) -> int:
 
 
 async def _send(db: AsyncSession, person: int, day: date, due: datetime, now: datetime) -> bool:
+    key = f"digest:{person}:{day.isoformat()}"
+    if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return False  # sent today already: what is held waits for tomorrow's
     rows = (
         await db.execute(
             select(OutboxMessage)
@@ -100,9 +103,8 @@ async def _send(db: AsyncSession, person: int, day: date, due: datetime, now: da
     if not kept:
         return False
     notice = Digest(day=day.isoformat(), rows=[row.id for row in kept])
-    message = outbox.Message(f"digest:{person}:{day.isoformat()}", person, notice)
-    if not await outbox.enqueue_many(db, [message], now):
-        return False  # sent today already: these wait for tomorrow's
+    if not await outbox.enqueue_many(db, [outbox.Message(key, person, notice)], now):
+        return False  # another process sent it just now: these wait for tomorrow's
     for row in kept:
         outbox.gathered(row, now)
     return True
