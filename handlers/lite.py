@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import ParticipantContext
-from bot.delivery.digest import DigestParts
+from bot.delivery.digest import DEFAULT_HOUR, DigestParts
 from bot.notice import Notices, UndecodableNotice
 from bot.people import data_saver
 from bot.text import formatting
@@ -20,9 +20,10 @@ from bot.text.markup import bold, excerpt, italic, split
 from bot.text.matching import fold
 from handlers import answers
 
-# The words of /lite, /econome and /ahorro (accents folded away: "sí" is "si").
-_ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
-_OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}
+# The words of /lite, /econome and /ahorro (accents folded away: "sí" is "si"); not "0" and
+# "1" as /translate takes them: a number is an hour here.
+_ON = {"on", "yes", "oui", "si", "activer", "activar"}
+_OFF = {"off", "no", "non", "desactiver", "desactivar"}
 # 19, 19h, 19:00, 19h00, 7pm, 7 pm.
 _HOUR = re.compile(r"^([0-9]{1,2})(?:[:h.]([0-9]{2})?)?$")
 _TWELVE = re.compile(r"^([0-9]{1,2})(?::00)?(am|pm)$")
@@ -56,7 +57,7 @@ def _hour_shown(ctx: ParticipantContext, hour: int) -> str:
 
 def _hour(ctx: ParticipantContext) -> int:
     person = ctx.participant
-    return data_saver.DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
+    return DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
 
 
 def _current(ctx: ParticipantContext) -> str:

@@ -138,6 +138,8 @@ async def test_lite_off_releases_what_was_held_and_bad_input_is_answered(
     assert "No entendí “maybe”" in await lucia.send("/lite maybe")
     assert "No entendí “27”" in await lucia.send("/lite on 27")
     assert "desactivado" in await lucia.send("/ahorro")  # still off
+    assert "a las 0:00" in await lucia.send("/lite 0")  # an hour (midnight), not "off"
+    assert "desactivado" in lucia.read()
     shown = await lucia.send("/lite on 8pm")
     assert "activado" in shown and "20:00" in shown
     clock.set(local(2, 9))

@@ -14,10 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
-from bot.delivery.digest import DEFAULT_HOUR
 from bot.models import OutboxMessage, Participant
-
-__all__ = ["DEFAULT_HOUR", "HeldNotice", "addressed_to", "switch"]
 
 
 async def switch(
