@@ -6,12 +6,15 @@ tests' clock."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from bot import inbox
 from bot.app.scheduler import Scheduler
+from bot.chat import Image, Reply
 from bot.clock import SimulatedClock
 from bot.db import SessionFactory
 from bot.delivery import outbox
@@ -267,3 +270,15 @@ async def test_a_reminder_reaches_a_lite_delegate_at_once_and_expired_notices_ar
     async with sessions() as db:
         row = await db.execute(select(OutboxMessage).where(OutboxMessage.key == "promoted:1"))
         assert row.scalar_one().status == OutboxStatus.FAILED
+
+
+def test_a_kept_reply_keeps_its_charts_text_and_an_older_one_still_reads() -> None:
+    """The durable inbox keeps replies until they are sent: a chart's text alternative with
+    them, and a reply kept by the version before it (no text) still reads."""
+    chart = Image(b"\x89PNG", "Answers", "q1.png", text="<b>Answers</b>\n<code>Yes ██ 2</code>")
+    [kept] = inbox.decode_replies(inbox.encode_replies([Reply("Results", images=(chart,))]))
+    assert kept.images == (chart,)
+    older = json.loads(inbox.encode_replies([Reply("Results", images=(chart,))]))
+    older[0]["images"][0] = older[0]["images"][0][:3]
+    [read] = inbox.decode_replies(json.dumps(older))
+    assert read.images[0].text == "" and read.light().text == "Results"
