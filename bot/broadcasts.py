@@ -26,7 +26,7 @@ from bot.models import (
     TableMembership,
     Texts,
 )
-from bot.notice import NOT_STORED, Notice
+from bot.notice import ALWAYS, NOT_STORED, Notice
 from bot.paid_broadcasts import PaidBroadcasts, telegram_readers
 from bot.text.i18n import LANGUAGES
 from bot.translation import store as translations
@@ -56,6 +56,13 @@ class BroadcastMessage(Notice):
     translate: bool = False
     # Sent at Telegram's paid rate (an urgent broadcast, within its cap of Stars).
     urgent: bool = False
+    # Marked urgent by its author (`Broadcast.urgent`): it reaches readers in data-saver mode
+    # at once, not in their digest. Not the paid rate above: one is about cost, this one about
+    # the digest.
+    at_once: bool = False
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS if self.at_once else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +78,9 @@ class BroadcastPreview(Notice):
 
     def leaving(self, now: datetime) -> Self:
         return replace(self, sent_at=now)
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # its author is waiting for it, to send the draft
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +217,7 @@ async def confirm(
         await translations.request(
             db, broadcast.texts["en"], broadcast.author_id, translation_provider, now, lacking
         )
-    notice = BroadcastMessage(texts=broadcast.texts, translate=translate)
+    notice = BroadcastMessage(texts=broadcast.texts, translate=translate, at_once=broadcast.urgent)
     paid: set[int] = set()
     if urgent is not None:
         readers = await telegram_readers(db, people)

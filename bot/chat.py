@@ -109,6 +109,9 @@ class Image:
     png: bytes
     caption: str
     name: str
+    # The same figures as text (safe markup), shown instead of the picture to a reader in
+    # data-saver mode (/lite); empty: the picture is dropped for them, the reply's text says it.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,14 @@ class Reply:
         """The same reply, replacing the message whose button was pressed; its pictures,
         documents and form stay."""
         return replace(self, edit=True)
+
+    def light(self) -> Reply:
+        """The reply for a reader in data-saver mode: each picture replaced by its text
+        alternative (a chart's figures as a table) after the text."""
+        if not self.images:
+            return self
+        tables = [image.text for image in self.images if image.text]
+        return replace(self, text="\n\n".join([self.text, *tables]), images=())
 
     def files(self) -> list[Document]:
         """Pictures and documents alike, for a platform that sends both as files."""

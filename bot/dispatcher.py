@@ -84,6 +84,8 @@ class Dispatcher:
                 )
                 try:
                     result = await handler(context)
+                    if identity.participant is not None and identity.participant.lite:
+                        result = [reply.light() for reply in _replies(result)]  # data saver
                     if keep_replies and incoming.delivery_id is not None:
                         await inbox.keep_replies(
                             db, incoming.platform, incoming.delivery_id, _replies(result)

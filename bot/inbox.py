@@ -283,7 +283,7 @@ def _reply_to_json(reply: Reply) -> dict[str, Any]:
                 for f in form.fields
             ],
         },
-        "images": [[_bytes(i.png), i.caption, i.name] for i in reply.images],
+        "images": [[_bytes(i.png), i.caption, i.name, i.text] for i in reply.images],
         "documents": [[_bytes(d.data), d.name, d.caption] for d in reply.documents],
     }
 
@@ -312,7 +312,10 @@ def _reply_from_json(item: dict[str, Any]) -> Reply:
                 for f in form["fields"]
             ),
         ),
-        images=tuple(Image(base64.b64decode(p), c, n) for p, c, n in item["images"]),
+        images=tuple(  # the text alternative: stored since the data saver (issue 22)
+            Image(base64.b64decode(i[0]), i[1], i[2], i[3] if len(i) > 3 else "")
+            for i in item["images"]
+        ),
         documents=tuple(Document(base64.b64decode(d), n, c) for d, n, c in item["documents"]),
     )
 

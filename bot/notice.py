@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,20 @@ class Notice:
     def leaving(self, now: datetime) -> Self:
         """The notice as it leaves at `now` (a reminder counts the minutes from then)."""
         return self
+
+    def urgent_from(self) -> datetime | None:
+        """From when the notice is urgent: it then reaches a reader in data-saver mode at once
+        rather than in their daily digest (None: never; `ALWAYS`: from the start). The kinds
+        concerned say so (a session reminder, a change to a session about to start)."""
+        return None
+
+    def is_urgent(self, now: datetime) -> bool:
+        moment = self.urgent_from()
+        return moment is not None and moment <= now
+
+
+# What `Notice.urgent_from` returns for a notice urgent from the start.
+ALWAYS = datetime.min.replace(tzinfo=UTC)
 
 
 def _encode(value: object) -> object:
@@ -193,6 +207,9 @@ class Notices:
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
+        # For a reader in data-saver mode: a notice's files (list mail attachments) replaced
+        # by a button that sends them on request (given the reply and its outbox row's id).
+        self.files_as_links: Callable[[Reply, int], Reply] = lambda reply, _row: reply
 
     @overload
     def register(self, notice: type[N], render: Callable[[N], Reply]) -> None: ...
@@ -235,6 +252,6 @@ class Notices:
     async def render(self, db: AsyncSession, notice: Notice, language: str) -> Reply:
         """The message a notice makes, loaded from `db` if its kind needs it."""
         entry = self._entries[notice.kind]
-        with use_language(language):  # a loader may write words too (a pack's PDF)
+        with use_language(language):  # a loader may write words (a pack) or render (a digest)
             data = await entry.load(db, notice) if entry.load is not None else notice
             return dataclasses.replace(entry.render(data), notice=notice.kind, language=language)

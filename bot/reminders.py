@@ -52,7 +52,7 @@ from bot.models import (
     Texts,
     Venue,
 )
-from bot.notice import NOT_STORED, Notice
+from bot.notice import ALWAYS, NOT_STORED, Notice
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,9 @@ class Reminder(Notice):
 
     def leaving(self, now: datetime) -> Self:
         return replace(self, sent_at=now)
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # asked for with /remind, and pointless after the session has begun
 
     @classmethod
     def of(cls, session: Session, event: Event, venue: Venue | None, offset: int | None) -> Self:

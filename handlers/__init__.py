@@ -14,6 +14,7 @@ from bot.broadcasts import (
     load_preview,
 )
 from bot.context import EVENT, PARTICIPANT
+from bot.delivery.digest import Digest, DigestLoader
 from bot.floor.feedback import FeedbackAsked
 from bot.floor.polls import PollClosed, PollOpened
 from bot.floor.questions import QuestionRejected
@@ -43,6 +44,7 @@ from handlers import (
     floor_speakers,
     groups,
     home,
+    lite,
     mail,
     notices,
     notify,
@@ -153,6 +155,15 @@ def build_router() -> Router:
         usage=_l("[on|off]"),
         fr="traduction",
         es="traduccion",
+        needs=PARTICIPANT,
+    )
+    router.command(
+        "lite",
+        lite.lite,
+        help=_l("data saver: no pictures, and one digest a day at your hour"),
+        usage=_l("[on|off] [HOUR]"),
+        fr="econome",
+        es="ahorro",
         needs=PARTICIPANT,
     )
     router.command(
@@ -474,6 +485,8 @@ def build_router() -> Router:
     router.button(notify.NotifyButton, notify.notify_button, needs=PARTICIPANT)
     router.button(translation.TranslateButton, translation.translate_button, needs=PARTICIPANT)
     router.button(translation.OriginalButton, translation.original_button, needs=PARTICIPANT)
+    router.button(lite.LiteButton, lite.lite_button, needs=PARTICIPANT)
+    router.button(lite.FilesButton, lite.files_button, needs=PARTICIPANT)
     router.button(broadcast.BroadcastButton, broadcast.broadcast_button, organisers_only=True)
     router.button(survey.SurveyButton, survey.survey_button, needs=PARTICIPANT)
     router.button(mail.MailSetButton, mail.mail_set_button, needs=PARTICIPANT)
@@ -558,4 +571,7 @@ def build_notices() -> Notices:
     registry.register(FeedbackAsked, floor_feedback.asked)
     registry.register(QuestionRejected, floor_questions.question_rejected)
     registry.register(RetentionNotice, notices.retention_notice)
+    # Data saver: the digest renders the notices it holds with this very registry.
+    registry.register(Digest, lite.digest, load=DigestLoader(registry).load)
+    registry.files_as_links = lite.files_as_links
     return registry

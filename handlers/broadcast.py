@@ -35,8 +35,10 @@ from handlers.syntax import is_keyword, keyword
 
 class BroadcastButton(Button, prefix="broadcast"):
     """An organiser's action on broadcast `number`: "send", "english" (send, a missing
-    language in English with a note rather than translated), "cancel" or "status". The number
-    is read as /broadcast status NUMBER reads it."""
+    language in English with a note rather than translated), "atonce" (send, marked urgent:
+    readers in data-saver mode get it at once, not in their digest), "urgent" (send at
+    Telegram's paid rate), "cancel" or "status". The number is read as /broadcast status
+    NUMBER reads it."""
 
     action: str
     number: str
@@ -303,12 +305,21 @@ def _choices(
     send = Choice(_("Send"), BroadcastButton("send", str(number)).pack())
     cancel = Choice(_("Cancel"), BroadcastButton("cancel", str(number)).pack())
     fast = ((urgent,),) if urgent is not None else ()
+    # Not Telegram's paid rate (`urgent`): whether it waits for data-saver readers' digest.
+    at_once = (
+        (
+            Choice(
+                _("🔔 Urgent: also to those in data-saver mode at once"),
+                BroadcastButton("atonce", str(number)).pack(),
+            ),
+        ),
+    )
     if not translating:
-        return ((send, cancel), *fast)
+        return ((send, cancel), *at_once, *fast)
     english = Choice(
         _("Send in English with a note"), BroadcastButton("english", str(number)).pack()
     )
-    return ((send, english), *fast, (cancel,))
+    return ((send, english), *at_once, *fast, (cancel,))
 
 
 def preview(shown: broadcasts.ShownPreview) -> Reply:
@@ -326,10 +337,12 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
         return (await _status(ctx, number)).edited()
     found = await _latest(ctx, number)
     urgent = ctx.paid_broadcasts if action == "urgent" else None
-    if found is None or (action not in ("cancel", "send", "english") and urgent is None):
+    if found is None or (action not in ("cancel", "send", "english", "atonce") and urgent is None):
         return answers.stale_button()
     if action == "cancel":
         return Reply((await _cancel(ctx, number)).text, edit=True)
+    if action == "atonce" and found.status == BroadcastStatus.DRAFT:
+        found.urgent = True  # readers in data-saver mode get it at once, not in their digest
     # "send" (and "urgent") translate what is missing, when a provider is configured;
     # "english" never does.
     provider = ctx.translation_provider if action != "english" else None
@@ -343,11 +356,17 @@ async def broadcast_button(ctx: Context, button: BroadcastButton) -> Reply:
             found, ctx.incoming.platform, ctx.incoming.chat_id, ctx.incoming.message_id
         )
     reply = progress(broadcasts.progress_notice(found, Counter({OutboxStatus.PENDING: queued})))
+    urgent_line = (
+        "\n" + _("🔔 Urgent: those in data-saver mode get it at once, not in their digest.")
+        if found.urgent
+        else ""
+    )
     return Reply(
         "✅ "
         + _("Broadcast #{number} is queued for {count} recipients.").format(
             number=found.id, count=queued
         )
+        + urgent_line
         + "\n\n"
         + reply.text,
         choices=reply.choices,

@@ -398,14 +398,10 @@ def _chart(tally: Tally) -> Image:
     """The bar chart in the language in force (slow: a worker thread draws it)."""
     title = localised(tally.question)
     note = _("People who answered: {count}").format(count=formatting.number(tally.respondents))
-    png = charts.distribution(
-        title,
-        [localised(choice) for choice in tally.choices],
-        tally.counts,
-        tally.respondents,
-        note=note,
-    )
-    return Image(png, title[:200], f"poll-{tally.poll}.png")
+    labels = [localised(choice) for choice in tally.choices]
+    png = charts.distribution(title, labels, tally.counts, tally.respondents, note=note)
+    table = charts.distribution_table(title, labels, tally.counts, tally.respondents, note=note)
+    return Image(png, title[:200], f"poll-{tally.poll}.png", text=table)
 
 
 class ResultCharts:

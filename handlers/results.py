@@ -116,12 +116,11 @@ def _charts(summaries: list[Summary]) -> dict[str, Image]:
         answers = _("Answers: {count}").format(count=formatting.number(summary.answered))
         note = f"{_mean(summary)} · {answers}" if summary.mean is not None else answers
         title = _title(number, summary)
-        png = charts.distribution(
-            title,
-            [label for _code, label, _count in summary.counts],
-            [count for _code, _label, count in summary.counts],
-            summary.answered,
-            note=note,
+        labels = [label for _code, label, _count in summary.counts]
+        counts = [count for _code, _label, count in summary.counts]
+        png = charts.distribution(title, labels, counts, summary.answered, note=note)
+        table = charts.distribution_table(title, labels, counts, summary.answered, note=note)
+        drawn[summary.question.key] = Image(
+            png, title[:200], f"{summary.question.key}.png", text=table
         )
-        drawn[summary.question.key] = Image(png, title[:200], f"{summary.question.key}.png")
     return drawn

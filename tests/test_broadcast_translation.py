@@ -61,7 +61,8 @@ async def test_the_preview_shows_the_translation_and_send_delivers_it(
     )
     assert "ES — automatic translation: on its way" in preview
     assert "FR: " + FR in preview
-    assert labels(olga) == ["Send", "Send in English with a note", "Cancel"]
+    at_once = "🔔 Urgent: also to those in data-saver mode at once"  # the data saver's
+    assert labels(olga) == ["Send", "Send in English with a note", at_once, "Cancel"]
 
     inboxes = Inboxes()  # the translation made, the preview notice brings it to Olga
     assert await deliver_all(dispatcher, inboxes, translator=translator) == 1
@@ -168,7 +169,7 @@ async def test_without_a_provider_the_preview_and_delivery_are_as_today(
     preview = await olga.send(BUSES)
     assert "ES: (missing: these readers get English, with a note)" in preview
     assert "automatic" not in preview
-    assert labels(olga) == ["Send", "Cancel"]
+    assert labels(olga) == ["Send", "Cancel", "🔔 Urgent: also to those in data-saver mode at once"]
     await press_send(olga)
     inboxes = Inboxes()
     await deliver_all(dispatcher, inboxes)

@@ -72,7 +72,9 @@ async def test_without_paid_broadcasts_urgent_is_neither_offered_nor_taken(
     _dispatcher, olga, _emma = await _meeting(sessions, clock, demo_event, None)
     preview = await olga.send(BUSES)
     assert "Urgent" not in preview
-    assert [c.label for c in olga.choices] == ["Send", "Cancel"]
+    # Only the data saver's urgency (not Telegram's paid rate: tests/test_data_saver.py).
+    at_once = "🔔 Urgent: also to those in data-saver mode at once"
+    assert [c.label for c in olga.choices] == ["Send", "Cancel", at_once]
     assert "no longer works" in await olga.press_unseen("broadcast:urgent:1")
     async with sessions() as db:
         assert not (await db.execute(select(OutboxMessage.id))).first()

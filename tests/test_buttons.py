@@ -42,6 +42,7 @@ from handlers.floor_speakers import (
     FloorRuleButton,
 )
 from handlers.groups import ProposalButton, RequestButton, SubscribeButton, UnsubscribeButton
+from handlers.lite import FilesButton, LiteButton
 from handlers.mail import (
     MailAgainButton,
     MailAgainYesButton,
@@ -91,6 +92,9 @@ WRITTEN_BEFORE: list[tuple[str, Button]] = [
     ("broadcast:send:5", BroadcastButton("send", "5")),
     ("broadcast:cancel:5", BroadcastButton("cancel", "5")),
     ("broadcast:status:5", BroadcastButton("status", "5")),
+    ("broadcast:atonce:5", BroadcastButton("atonce", "5")),
+    ("lite:on", LiteButton("on")),
+    ("files:123", FilesButton(123)),
     ("survey:go:3", SurveyButton("go", 3)),
     ("survey:b:3", SurveyButton("b", 3)),
     ("survey:a:3:0:5", SurveyButton("a", 3, 0, "5")),
@@ -152,6 +156,9 @@ LONGEST: list[Button] = [
     OriginalButton(MAX_NUMBER, "f" * CHECK),
     BroadcastButton("cancel", LONGEST_WORD),
     BroadcastButton("status", LONGEST_WORD),
+    BroadcastButton("atonce", LONGEST_WORD),
+    LiteButton("off"),
+    FilesButton(MAX_NUMBER),
     SurveyButton("a", MAX_NUMBER, MAX_NUMBER, max([*flow.SCALE, LONGEST_WORD], key=len)),
     SurveyButton("t", MAX_NUMBER, MAX_NUMBER, LONGEST_WORD),
     MailSetButton("off"),

@@ -233,8 +233,8 @@ def test_every_notice_kind_is_registered_once() -> None:
     assert sorted(build_notices().kinds) == sorted(kind.kind for kind in defined)
     # BroadcastPreview: issue 18, item 2. Issue 20: PollOpened, PollClosed (polls); FloorGiven,
     # FloorNext (the speakers' list); FeedbackAsked; QuestionRejected. Issue 22: PackUpdated,
-    # RetentionNotice.
-    assert len(defined) == 21
+    # RetentionNotice, Digest.
+    assert len(defined) == 22
 
 
 def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> None:
@@ -243,9 +243,10 @@ def test_a_row_read_and_written_again_keeps_its_shape(clock: SimulatedClock) -> 
     notices = build_notices()
     for reader, kind, payload in _old_rows(clock, 1, "0123abcd", 5):
         encoded = notices.decode(kind, payload).encode()
-        if reader == "Bro":  # the shape before `translate` and `urgent`: read as False,
-            # written with them (a process not yet upgraded reads past keys it does not know)
-            assert encoded == {**payload, "translate": False, "urgent": False}
+        if reader == "Bro":  # the shape before `translate`, `urgent` and `at_once`: read as
+            # False, written with them (a process not yet upgraded reads past keys it does not
+            # know)
+            assert encoded == {**payload, "translate": False, "urgent": False, "at_once": False}
         elif reader != "Old":  # the shape before author_id: read, never written
             assert encoded == payload, kind
 

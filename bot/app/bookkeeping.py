@@ -6,6 +6,7 @@ process that holds the scheduler role (`bot/app/scheduler.py`), each job in its 
 - survey reminders, once a survey's delay since the invitation has passed;
 - live polls past their time limit closed, each once, and their result queued;
 - wrong invitation codes and lock-outs past their hour, and expired linking codes, forgotten;
+- data-saver digests, each reader's once a day at their hour (`bot/delivery/digest.py`);
 - feedback after a session, asked of its participants once their moment has come
   (`bot/floor/feedback.py`);
 - moderators' question boards whose questions or counts changed, edited in place
@@ -36,7 +37,7 @@ from bot.broadcasts import BroadcastProgress, ProgressEdit
 from bot.chat import Reply
 from bot.clock import Clock
 from bot.db import SessionFactory
-from bot.delivery import outbox
+from bot.delivery import digest, outbox
 from bot.delivery.pacing import background
 from bot.floor import boards as floor_boards
 from bot.floor import feedback, polls
@@ -62,6 +63,8 @@ FEEDBACK_SECONDS = 15.0
 # once, days after the meeting: looked at hourly, it runs within the hour after the period.
 RETENTION_NOTICE_SECONDS = 600.0
 PURGE_SECONDS = 3600.0
+# Data-saver digests leave at an hour: looking twice a minute is on time.
+DIGEST_SECONDS = 30.0
 
 # The text of a progress message (the `broadcast_progress` notice).
 ProgressRenderer = Callable[[BroadcastProgress], Reply]
@@ -99,6 +102,11 @@ def routine(
             await invitations.purge(db, clock.now())
             await db.commit()
 
+    async def send_digests() -> None:
+        async with sessions() as db:
+            await digest.send_due(db, clock.now())
+            await db.commit()
+
     async def ask_feedback() -> None:
         async with sessions() as db:
             await feedback.queue_due(db, clock.now())
@@ -123,6 +131,7 @@ def routine(
         Every("feedback", FEEDBACK_SECONDS, ask_feedback),
         Every("retention-notices", RETENTION_NOTICE_SECONDS, notify_retention),
         Every("purge", PURGE_SECONDS, purge_expired),
+        Every("digests", DIGEST_SECONDS, send_digests),
         Every(
             "floor-boards",
             SECONDS,

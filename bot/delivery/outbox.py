@@ -280,7 +280,7 @@ def hold(row: OutboxMessage, platform: str, reason: str, now: datetime, *, elsew
 
 async def passed_over(db: AsyncSession, row: OutboxMessage) -> list[str]:
     """The platform holding the row back, when the person can be reached on another one."""
-    if row.held_for is None:
+    if row.held_for is None or row.held_for == DIGEST:
         return []
     if await reachable_elsewhere(db, row.participant_id, [row.held_for]):
         return [row.held_for]
@@ -304,6 +304,44 @@ async def wake(db: AsyncSession, platform: str, external_id: str, now: datetime)
         .values(not_before=now)
     )
     return int(getattr(woken, "rowcount", 0) or 0)
+
+
+# `held_for` of a row kept for the reader's daily digest (data-saver mode, /lite): the same
+# hold as a platform's rule, but it is the digest (bot/delivery/digest.py) that sends it.
+DIGEST = "digest"
+# How long a row held for the digest waits before the worker looks at it again (when it does
+# not become urgent sooner): if the reader is still in data-saver mode, it is held again.
+DIGEST_RECHECK = timedelta(days=1)
+
+
+def hold_for_digest(row: OutboxMessage, urgent_from: datetime | None, now: datetime) -> None:
+    """Keep the row for the reader's digest; looked at again when it becomes urgent (a change
+    to a session that will start soon), or after a day. No attempt counted."""
+    row.attempts -= 1
+    row.held_for, row.error = DIGEST, None
+    row.not_before = now + DIGEST_RECHECK
+    if urgent_from is not None and urgent_from > now:
+        row.not_before = min(row.not_before, urgent_from)
+
+
+def gathered(row: OutboxMessage, now: datetime) -> None:
+    """The row left in the reader's digest (`held_for` stays `digest`: how it went)."""
+    row.status, row.finished_at, row.error = OutboxStatus.DELIVERED, now, None
+
+
+async def release(db: AsyncSession, participant_id: int, now: datetime) -> int:
+    """What was held for the person's digest is due now (they left data-saver mode). Returns
+    how many rows."""
+    released = await db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.held_for == DIGEST,
+            OutboxMessage.participant_id == participant_id,
+        )
+        .values(not_before=now, held_for=None)
+    )
+    return int(getattr(released, "rowcount", 0) or 0)
 
 
 # Receipts in the order a message goes through them: a late `delivered` never hides a `read`.

@@ -27,7 +27,7 @@ from bot.clock import Clock
 from bot.db import SessionFactory
 from bot.delivery import outbox
 from bot.delivery.pacing import background
-from bot.models import ChatIdentity, OutboxMessage, OutboxStatus
+from bot.models import ChatIdentity, OutboxMessage, OutboxStatus, Participant
 from bot.notice import Notices, UndecodableNotice
 from bot.platforms import Deliverer
 from bot.translation import store as translations
@@ -166,6 +166,11 @@ class DeliveryWorker:
                 outbox.give_up(row, f"cannot be read: {error}"[:500], now)
                 await db.commit()
                 return None
+            person = await db.get_one(Participant, row.participant_id)
+            if person.lite and not notice.is_urgent(now):  # data saver: in the daily digest
+                outbox.hold_for_digest(row, notice.urgent_from(), now)
+                await db.commit()
+                return None
             reader = await self._reader(db, row.participant_id, language, now)
             try:
                 with reading(reader):
@@ -179,6 +184,8 @@ class DeliveryWorker:
                 outbox.give_up(row, f"cannot be rendered: {error}"[:500], now)
                 await db.commit()
                 return None
+            if person.lite:  # data saver: charts as text, files on request
+                reply = self.notices.files_as_links(reply.light(), row.id)
             await db.commit()
             return _Prepared(row.id, account.platform, account.external_id, account.id, reply)
 

@@ -21,7 +21,7 @@ from bot.db import insert_once
 from bot.delivery import outbox
 from bot.floor import rooms
 from bot.models import Participant, Poll, PollAnswer, Session, Texts
-from bot.notice import Notice
+from bot.notice import ALWAYS, Notice
 from bot.reminders import concerned
 
 MIN_CHOICES, MAX_CHOICES = 2, 6
@@ -43,6 +43,9 @@ class PollOpened(Notice):
     multiple: bool
     closes_at: datetime
     timezone: str
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # answered in the room, within minutes
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,7 +38,7 @@ from bot.models import (
     SpeakerStatus,
     Texts,
 )
-from bot.notice import Notice
+from bot.notice import ALWAYS, Notice
 
 
 class Rule(enum.StrEnum):
@@ -173,6 +173,9 @@ class FloorGiven(Notice):
     kind: ClassVar[str] = "floor_given"
     session: Texts
 
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # the person is in the room, waiting for it
+
 
 @dataclass(frozen=True, kw_only=True)
 class FloorNext(Notice):
@@ -180,6 +183,9 @@ class FloorNext(Notice):
 
     kind: ClassVar[str] = "floor_next"
     session: Texts
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # the person is in the room, waiting for it
 
 
 @dataclass(frozen=True)

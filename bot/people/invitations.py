@@ -36,7 +36,7 @@ from bot.models import (
     LinkCode,
     Participant,
 )
-from bot.notice import Notice
+from bot.notice import ALWAYS, Notice
 from bot.people import participants
 from bot.platforms.whatsapp_settings import chat_link
 
@@ -57,6 +57,9 @@ class InvitationReuse(Notice):
 
     kind: ClassVar[str] = "invitation_reuse"
     platform: str = ""
+
+    def urgent_from(self) -> datetime | None:
+        return ALWAYS  # someone else may be using their invitation: they must know now
 
 
 def new_code() -> str:

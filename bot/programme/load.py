@@ -4,7 +4,7 @@ changed so that later features can tell the people concerned."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
@@ -72,6 +72,10 @@ class ChangedSession:
     new_venue: str | Texts | None = None
 
 
+# A change to a session starting within this time reaches readers in data-saver mode at once.
+URGENT_BEFORE = timedelta(hours=2)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProgrammeChange(Notice):
     """To each person concerned, after a programme reload: the sessions of theirs that moved
@@ -80,6 +84,15 @@ class ProgrammeChange(Notice):
     kind: ClassVar[str] = "programme_change"
     timezone: str
     changes: list[ChangedSession]
+
+    def urgent_from(self) -> datetime | None:
+        """Urgent (past a data-saver digest) from two hours before the first session concerned
+        starts, where it was or where it moved to."""
+        starts = [
+            start for change in self.changes for start in (change.old_start, change.new_start)
+        ]
+        known = [start for start in starts if start is not None]
+        return min(known) - URGENT_BEFORE if known else None
 
 
 @dataclass

@@ -71,3 +71,29 @@ def distribution_figure(
         figure.text(0.01, 0.01, note, fontsize=9, color="#555555")
     figure.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))  # it makes room for the title
     return figure
+
+
+BAR_WIDTH = 10  # characters of the longest bar in a text table
+LABEL_WIDTH = 24  # characters of an answer in a text table, cut with "…"
+
+
+def distribution_table(
+    title: str, labels: Sequence[str], counts: Sequence[int], total: int, note: str = ""
+) -> str:
+    """The figures `distribution` draws, as text (safe markup) for a reader in data-saver mode:
+    the title, then a line per answer with a bar of characters, its count and its share, then
+    the note; each line in `code`, so that the bars line up where the platform allows."""
+    from bot.text.markup import bold, escape
+
+    most = max(counts, default=0) or 1
+    width = min(LABEL_WIDTH, max((len(label) for label in labels), default=0))
+    lines = [bold(escape(title))]
+    for label, count in zip(labels, counts, strict=True):
+        name = label if len(label) <= width else label[: width - 1] + "…"
+        filled = round(BAR_WIDTH * count / most)
+        bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+        figures = f"{formatting.number(count)} ({formatting.share(count, total)})"
+        lines.append(f"<code>{escape(name.ljust(width))} {bar} {figures}</code>")
+    if note:
+        lines.append(escape(note))
+    return "\n".join(lines)
