@@ -9,7 +9,6 @@ conflict, and the row already there says when the person was first checked in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -255,49 +254,3 @@ async def day_count(db: AsyncSession, event: Event, day: date) -> DayCount:
 async def days_with_check_ins(db: AsyncSession, event: Event) -> list[date]:
     query = select(CheckIn.day).where(CheckIn.event_id == event.id).distinct()
     return sorted((await db.execute(query)).scalars())
-
-
-# For the report's exports (`coordbot export`): one row per check-in, no contact data.
-
-
-@dataclass(frozen=True)
-class AttendanceRow:
-    participant_id: int
-    name: str | None  # None once the person is erased (the row stays for the figures)
-    role: Role
-    organisation: str | None
-    region: str | None
-    country: str | None
-    day: date
-    session_key: str | None  # None: the day's check-in
-    method: CheckInMethod
-    checked_in_at: datetime
-
-
-async def attendance_rows(db: AsyncSession, event: Event) -> Sequence[AttendanceRow]:
-    """Every check-in of `event`, by day, then session, then time."""
-    query = (
-        select(CheckIn, Participant, Session.key)
-        .join(Participant, Participant.id == CheckIn.participant_id)
-        .outerjoin(Session, Session.id == CheckIn.session_id)
-        .where(CheckIn.event_id == event.id)
-        .order_by(CheckIn.day, CheckIn.session_id.is_not(None), Session.starts_at, CheckIn.id)
-    )
-    rows = []
-    for row, person, session_key in await db.execute(query):
-        erased = person.erased_at is not None
-        rows.append(
-            AttendanceRow(
-                participant_id=person.id,
-                name=None if erased else person.name,
-                role=person.role,
-                organisation=None if erased else person.organisation,
-                region=person.region,
-                country=person.country,
-                day=row.day,
-                session_key=session_key,
-                method=row.method,
-                checked_in_at=row.checked_in_at,
-            )
-        )
-    return rows
