@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.buttons import Button
 from bot.chat import Choice, Reply
-from bot.context import ParticipantContext
+from bot.context import Context, ParticipantContext
 from bot.delivery.digest import DEFAULT_HOUR, DigestParts
+from bot.models import Participant
 from bot.notice import Notices, UndecodableNotice
 from bot.people import data_saver
 from bot.text import formatting
@@ -49,10 +50,18 @@ def parse_hour(word: str) -> int | None:
     return hour if 0 <= hour <= 23 else None
 
 
-def _hour_shown(ctx: ParticipantContext, hour: int) -> str:
-    zone = ZoneInfo(ctx.event.timezone)
+def _hour_shown(ctx: Context, hour: int) -> str:
+    zone = ZoneInfo(ctx.event.timezone if ctx.event is not None else "UTC")
     today = ctx.clock.now().astimezone(zone).date()
     return formatting.time_of_day(datetime.combine(today, time(hour), zone), zone)
+
+
+def kept(ctx: Context, person: Participant) -> str:
+    """/mydata's value: off, or on with the digest's hour."""
+    if not person.lite:
+        return _("off")
+    hour = DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
+    return _("on, one digest a day at {hour}").format(hour=_hour_shown(ctx, hour))
 
 
 def _hour(ctx: ParticipantContext) -> int:

@@ -14,7 +14,7 @@ from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from bot.translation import store as translations
-from handlers import checkin, floor_speakers, labels
+from handlers import checkin, floor_speakers, labels, lite
 
 
 class ForgetButton(Button, prefix="forget"):
@@ -66,6 +66,10 @@ async def my_data(ctx: Context) -> Reply:
                 else _("as your chat app"),
             ),
             (_("Reminders"), reminders),
+            (
+                _("Data saver"),
+                lite.kept(ctx, person),
+            ),
             (
                 _("Calendar address"),
                 _("yes (/calendar reset replaces it)") if person.calendar_token else "—",

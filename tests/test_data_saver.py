@@ -159,6 +159,23 @@ async def test_lite_off_releases_what_was_held_and_bad_input_is_answered(
     assert "El almuerzo está servido" in lunch
 
 
+async def test_mydata_shows_the_data_saver_and_forget_clears_it(
+    dispatcher: Dispatcher, demo_event: Event
+) -> None:
+    lucia = await registered(dispatcher, demo_event.id, "Lucia", language="es")
+    assert "Ahorro de datos: desactivado" in await lucia.send("/misdatos")
+    await lucia.send("/ahorro sí 20")
+    assert "Ahorro de datos: activado, un resumen diario a las 20:00" in await lucia.send(
+        "/misdatos"
+    )
+    await lucia.send("/olvidar")
+    await lucia.press("Sí, borrar")
+    async with dispatcher.sessions() as db:
+        person = await db.execute(select(Participant).where(Participant.erased_at.is_not(None)))
+        erased = person.scalar_one()
+    assert (erased.lite, erased.digest_hour) == (False, None)
+
+
 async def test_guests_must_register_first(dispatcher: Dispatcher, demo_event: Event) -> None:
     guest = ChatUser(dispatcher, external_id="guest")
     assert "Only registered participants" in await guest.send("/lite on")

@@ -155,4 +155,8 @@ async def erase_participant(
     participant.checkin_code = None
     participant.volunteer = False
     participant.notify_platform = None
+    # Their settings go with them (nothing is sent to a nameless row anyway).
+    participant.lite = False
+    participant.digest_hour = None
+    participant.pack_sent_at = None
     participant.erased_at = participant.erased_at or now  # a purge keeps the /forget date
