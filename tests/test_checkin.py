@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.chat import Sender
@@ -24,10 +25,12 @@ from bot.models import (
 )
 from bot.people import attendance, badges, invitations, participants
 from bot.people.csv_import import import_participants, read_csv
+from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.whatsapp import WhatsAppAdapter
 from handlers.checkin import CheckInButton
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.factories import make_participant, make_session
+from tests.support.fake_telegram import BOT_USERNAME
 from tests.support.fake_whatsapp import FakeWhatsApp
 
 VOLUNTEER_WA = "5215512345678"
@@ -327,3 +330,15 @@ async def test_two_volunteers_scanning_her_code_at_once_count_her_once(
     assert sum("Fatou Sow is checked in at 8:10 AM" in reply for reply in replies) == 1
     assert sum("Fatou Sow was already checked in today" in reply for reply in replies) == 1
     assert await _rows(sessions, person_id) == 1
+
+
+async def test_a_pack_made_by_coordbot_run_opens_the_bot_telegram_named(
+    telegram: TelegramAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without TELEGRAM_BOT_USERNAME, the check-in QR code still opens this bot: the adapter
+    tells the badges who Telegram said the bot is."""
+    monkeypatch.delenv("TELEGRAM_BOT_USERNAME", raising=False)
+    monkeypatch.delenv("WHATSAPP_NUMBER", raising=False)
+    assert badges.checkin_link("ci-0123456789abcdef") == (
+        f"https://t.me/{BOT_USERNAME}?start=ci-0123456789abcdef"
+    )

@@ -34,6 +34,17 @@ def parse(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# The bot's Telegram username as the adapter learnt it from Telegram at start, for a process
+# whose TELEGRAM_BOT_USERNAME is not set (`serving_as`).
+_telegram_username: str | None = None
+
+
+def serving_as(telegram_username: str | None) -> None:
+    """Told by the Telegram adapter once Telegram has said who the bot is."""
+    global _telegram_username
+    _telegram_username = telegram_username
+
+
 def checkin_link(
     code: str,
     telegram_username: str | None = None,
@@ -41,8 +52,13 @@ def checkin_link(
 ) -> str:
     """What the QR code holds: the bot's Telegram deep link, else its wa.me link, else the code
     itself (typed after /checkin). By default, the bot's username and number are read from
-    TELEGRAM_BOT_USERNAME and WHATSAPP_NUMBER, as for invitations."""
-    telegram_username = telegram_username or os.environ.get("TELEGRAM_BOT_USERNAME", "").strip()
+    TELEGRAM_BOT_USERNAME (else what Telegram said at start) and WHATSAPP_NUMBER, as for
+    invitations."""
+    telegram_username = (
+        telegram_username
+        or os.environ.get("TELEGRAM_BOT_USERNAME", "").strip()
+        or _telegram_username
+    )
     whatsapp_number = whatsapp_number or os.environ.get("WHATSAPP_NUMBER", "").strip()
     if telegram_username:
         return telegram_link(telegram_username.removeprefix("@"), code)

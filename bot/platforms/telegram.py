@@ -38,6 +38,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Unreachable
 from bot.dispatcher import Dispatcher
 from bot.inbox import Stored
+from bot.people import badges
 from bot.platforms import PlatformError
 from bot.platforms.telegram_intake import TelegramIntake, update_from_body
 from bot.platforms.telegram_limits import PacedRateLimiter
@@ -190,6 +191,7 @@ class TelegramAdapter:
                 f"cannot reach the Telegram Bot API at {self.settings.api_url}: {error.message}"
             ) from error
         await self.publish_commands(self.dispatcher.router)
+        badges.serving_as(self.username)  # check-in QR codes open this bot
         if self.settings.webhook_url:
             await self._start_webhook()  # every process stores what it is sent
         else:
@@ -219,6 +221,7 @@ class TelegramAdapter:
             await self._webhook.cleanup()
         await self.intake.leave_role()
         await self.application.shutdown()
+        badges.serving_as(None)
 
     async def publish_commands(self, router: Router) -> None:
         """The command menu, in English by default and in French and Spanish for those whose
