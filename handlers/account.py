@@ -13,11 +13,12 @@ from bot.chat import Choice, Reply
 from bot.context import Context
 from bot.models import Role
 from bot.people import invitations, participants
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, current_language, localised, use_language
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import fold
-from handlers import checkin, labels
+from handlers import checkin
 
 
 class LanguageButton(Button, prefix="lang"):

@@ -22,6 +22,7 @@ from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.models import Broadcast, BroadcastStatus, OutboxStatus, Role
 from bot.people.csv_import import REGIONS
 from bot.programme.meeting import zone
+from bot.reports import labels
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, localised
@@ -29,7 +30,7 @@ from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
 from bot.text.numbers import parse_number
 from bot.translation.reading import ReadText, Shown, Translating
-from handlers import account, answers, broadcast_urgent, labels, syntax
+from handlers import account, answers, broadcast_urgent, syntax
 from handlers.syntax import is_keyword, keyword
 
 

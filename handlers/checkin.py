@@ -14,11 +14,12 @@ from bot.models import CheckInMethod, Participant
 from bot.people import attendance, badges, invitations
 from bot.programme import agenda
 from bot.programme.meeting import local_day, zone
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import Found
-from handlers import answers, labels
+from handlers import answers
 from handlers.syntax import is_keyword
 
 log = logging.getLogger(__name__)

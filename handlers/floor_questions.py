@@ -14,11 +14,12 @@ from bot.models import Participant, Session
 from bot.people import participants
 from bot.programme import agenda
 from bot.programme.meeting import zone
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, excerpt, italic
 from bot.translation.reading import ReadText, Shown, reading
-from handlers import answers, labels, translation
+from handlers import answers, translation
 from handlers.syntax import is_keyword
 
 QUESTION_EXCERPT = 40  # a question named on a button or in a notice

@@ -18,12 +18,13 @@ from bot.floor import rooms, speakers
 from bot.floor.speakers import FloorGiven, FloorNext, Rule
 from bot.models import Participant, Session, SpeakerStatus
 from bot.programme.meeting import zone
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import LANGUAGES, _, localised, ngettext, use_language
 from bot.text.i18n import lazy_gettext as _l
 from bot.text.markup import bold, escape
 from bot.text.matching import fold
-from handlers import answers, labels
+from handlers import answers
 from handlers.syntax import keyword
 
 log = logging.getLogger(__name__)

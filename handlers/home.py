@@ -18,11 +18,11 @@ from bot.models import (
     TablePosition,
 )
 from bot.programme.meeting import local_day, zone
-from bot.reports import dashboard
+from bot.reports import dashboard, labels
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape
-from handlers import floor_questions, labels
+from handlers import floor_questions
 from handlers.account import language_choices
 from handlers.broadcast import BroadcastButton
 from handlers.render import session_line, table_label

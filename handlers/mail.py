@@ -10,13 +10,14 @@ from bot.chat import Choice, Document, Reply
 from bot.context import ParticipantContext
 from bot.mail import relay
 from bot.models import MailStatus, Role
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt, italic
 from bot.text.matching import fold
 from bot.text.numbers import parse_number
 from bot.translation.reading import ReadText, Shown, read, reading
-from handlers import answers, labels, translation
+from handlers import answers, translation
 
 _ON = {"on", "yes", "oui", "si", "activer", "activar", "1"}
 _OFF = {"off", "no", "non", "desactiver", "desactivar", "0"}

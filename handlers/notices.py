@@ -14,11 +14,12 @@ from bot.people.invitations import InvitationReuse
 from bot.people.retention import RetentionNotice
 from bot.programme.load import ChangeKind, ProgrammeChange
 from bot.reminders import Reminder
+from bot.reports import labels
 from bot.tables.seating import TablePromoted
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised, ngettext
 from bot.text.markup import bold, escape, italic
-from handlers import labels, translation
+from handlers import translation
 
 
 def table_promoted(notice: TablePromoted) -> Reply:

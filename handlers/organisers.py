@@ -6,11 +6,11 @@ from bot.chat import Reply
 from bot.context import Context, EventContext
 from bot.models import Participant, Role
 from bot.people import invitations, participants
-from bot.reports import snapshot
+from bot.reports import labels, snapshot
 from bot.text import formatting
 from bot.text.i18n import _, ngettext
 from bot.text.markup import bold, escape, excerpt
-from handlers import labels, syntax
+from handlers import syntax
 from handlers.syntax import is_keyword, keyword, role_from
 
 

@@ -18,9 +18,9 @@ from bot.context import ParticipantContext
 from bot.models import Participant, TablePosition
 from bot.programme import pack as packs
 from bot.programme.pack import Pack, PackContact, PackSeat, PackSession, PackUpdated, PackVenue
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised
-from handlers import labels
 from handlers.pack_pdf import Day, Entry, PackPage, Place, Section, render
 
 

@@ -10,11 +10,12 @@ from bot.floor import questions as floor_questions
 from bot.models import MembershipStatus
 from bot.people import privacy
 from bot.programme.meeting import local_day
+from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape
 from bot.translation import store as translations
-from handlers import checkin, floor_speakers, labels, lite
+from handlers import checkin, floor_speakers, lite
 
 
 class ForgetButton(Button, prefix="forget"):

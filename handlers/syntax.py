@@ -12,9 +12,9 @@ from functools import partial
 
 from bot.models import Role
 from bot.people.csv_import import REGIONS
+from bot.reports import labels
 from bot.text.i18n import LANGUAGES, use_language
 from bot.text.matching import fold
-from handlers import labels
 
 _WORDS = {
     "find": ("find", "chercher", "trouver", "buscar"),

@@ -7,11 +7,11 @@ from bot.chat import Reply
 from bot.context import Context, EventContext
 from bot.models import ActTable, MembershipStatus, Role, SeatRole, TablePosition, TableRound
 from bot.people import participants
+from bot.reports import labels
 from bot.tables import seating
 from bot.text.i18n import _, localised
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import find
-from handlers import labels
 from handlers.render import table_label
 from handlers.syntax import keyword
 

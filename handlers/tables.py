@@ -10,12 +10,13 @@ from bot.context import PARTICIPANT, Context, EventContext, ParticipantContext
 from bot.models import ActTable, MembershipStatus, Session, TablePosition, TableRound
 from bot.people import access
 from bot.programme.meeting import zone
+from bot.reports import labels
 from bot.tables import seating
 from bot.text import formatting
 from bot.text.i18n import _, localised, ngettext
 from bot.text.markup import bold, escape, excerpt
 from bot.text.matching import Found, find
-from handlers import answers, labels
+from handlers import answers
 from handlers.render import table_label
 
 Rows = tuple[tuple[Choice, ...], ...]

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 
 from bot.mail.parse import MailError, ParsedMail, parse
-from handlers import labels
+from bot.reports import labels
 from tests.support import heavy_mail
 
 NOTE = "Dear all, please read the message below.\n\nAna"

@@ -12,8 +12,8 @@ from bot.db import SessionFactory
 from bot.dispatcher import Dispatcher
 from bot.models import Event, Role
 from bot.people.csv_import import import_participants, read_csv
+from bot.reports import labels
 from bot.text.i18n import use_language
-from handlers import labels
 from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.test_snapshot import PEOPLE
 from tests.test_survey import buttons, load_demo_survey

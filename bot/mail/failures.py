@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-# The reason kept with a mail the database refused (handlers.labels says it to organisers).
+# The reason kept with a mail the database refused (bot.reports.labels says it to organisers).
 UNSTORABLE = "unstorable"
 
 

@@ -134,7 +134,8 @@ class ParsedMail:
 
 class MailError(Exception):
     """Mail that cannot be made readable; `reason` says why in one short English line (for the
-    logs), `code` in one word that readers see in their language (handlers.labels.mail_reason)."""
+    logs), `code` in one word that readers see in their language
+    (bot.reports.labels.mail_reason)."""
 
     def __init__(self, reason: str, code: str = "unreadable") -> None:
         super().__init__(reason)

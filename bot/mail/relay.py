@@ -170,7 +170,7 @@ async def _keep_failed(
     event: Event,
     raw: bytes,
     envelope: Envelope,  # its headers, read bounded: this mail may be the one that was too big
-    reason: str,  # a code of MailError: handlers.labels.mail_reason says it to the reader
+    reason: str,  # a code of MailError: bot.reports.labels.mail_reason says it to the reader
     now: datetime,
 ) -> Outcome:
     message_id = envelope.message_id or hashlib.sha256(raw).hexdigest()

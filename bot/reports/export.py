@@ -30,7 +30,7 @@ from bot.models import (
     Role,
     Session,
 )
-from bot.reports import attendance
+from bot.reports import attendance, labels
 from bot.tables import annex
 from bot.tables import seating as tables_domain
 from bot.text.cells import safe_cell
@@ -49,25 +49,6 @@ class Sheet:
     rows: list[list[str]]
 
 
-ROLES = {
-    Role.CIVIL_SOCIETY: _l("civil-society delegate"),
-    Role.GOVERNMENT: _l("government representative"),
-    Role.INTERNATIONAL: _l("UN or international organisation"),
-    Role.ORGANISER: _l("organiser"),
-    Role.FACILITATOR: _l("facilitator"),
-    Role.RAPPORTEUR: _l("rapporteur"),
-}
-# The same names as handlers/labels.py gives regions (the report's order and words).
-REGIONS = {
-    "africa": _l("Africa"),
-    "asia": _l("Asia"),
-    "europe": _l("Europe"),
-    "latin_america": _l("Latin America"),
-    "mena": _l("Middle East and North Africa"),
-    "north_america": _l("North America"),
-    "pacific": _l("Pacific"),
-    "global": _l("Global"),
-}
 # As /mydata names them (bot/people/csv_import.GENDERS).
 GENDERS = {"woman": _l("woman"), "man": _l("man"), "other": _l("other")}
 STATUSES = {
@@ -95,11 +76,11 @@ def _yes(value: bool | None) -> str:
 
 
 def _role(role: Role) -> str:
-    return str(ROLES[role])
+    return labels.role(role)
 
 
 def _region(region: str | None) -> str:
-    return str(REGIONS.get(region, region)) if region else ""
+    return labels.region(region) if region else ""
 
 
 def _country(code: str | None) -> str:
@@ -218,16 +199,14 @@ def _attendance_totals(check_ins: list[attendance.Attended]) -> Sheet:
 
 def _attendance_by_region(check_ins: list[attendance.Attended]) -> Sheet:
     """The civil-society side of each day and session by region, as the snapshot counts it."""
-    regions = [*REGIONS, "unknown"]
+    regions = labels.REGION_KEYS
     counts: dict[str, Counter[str]] = {}
     for item in check_ins:
         count = counts.setdefault(_where(item), Counter())
         if item.participant.role not in (Role.GOVERNMENT, Role.INTERNATIONAL):
             region = item.participant.region
-            count[region if region in REGIONS else "unknown"] += 1
-    header = [_("Day or session")] + [
-        str(REGIONS[region]) if region in REGIONS else _("Region not given") for region in regions
-    ]
+            count[region if region in regions else "unknown"] += 1
+    header = [_("Day or session")] + [labels.region(region) for region in regions]
     rows = [[where] + [str(count[r]) for r in regions] for where, count in counts.items()]
     return Sheet("attendance-regions", _("Attendance of civil society, by region"), header, rows)
 

@@ -73,6 +73,10 @@ _MAIL_REASONS = {
 _PLATFORMS = {"console": _l("Console")}
 
 
+# The report's regions in its order, "unknown" (not given) last.
+REGION_KEYS = list(_REGIONS)
+
+
 def role(value: Role | None) -> str:
     """A role as a category: `facilitateur·rice`, for a list of roles or an audience."""
     return str(_ROLES[value]) if value else ""
