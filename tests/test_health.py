@@ -5,7 +5,9 @@ database gone, /healthz says so at once (503) rather than hang."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,9 +19,12 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import broadcasts, metrics
-from bot.app.health import HealthSettings
+from bot.app.health import HealthServer, HealthSettings
+from bot.app.roles import Roles
+from bot.clock import SystemClock
 from bot.config import ConfigurationError
 from bot.db import create_engine, session_factory
 from bot.models import Event, OutboxMessage, OutboxStatus, Participant
@@ -203,3 +208,19 @@ def test_a_reminder_sent_late_is_measured() -> None:
     assert REGISTRY.get_sample_value("coordbot_sends_total", late) == sent_before + 1
     assert REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_count") == count_before + 1
     assert REGISTRY.get_sample_value("coordbot_reminder_lateness_seconds_sum") == sum_before + 60
+
+
+async def test_a_port_already_taken_is_said_in_the_log_and_the_bot_goes_on(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another program on HEALTH_PORT: one line names the setting to change; start returns."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = HealthServer(HealthSettings(port=port), engine, SystemClock(), Roles())
+        await server.start()
+        await server.stop()
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"health server: cannot listen on 127.0.0.1:{port}" in line
+    assert "set HEALTH_PORT to a free port, or 0 for none" in line

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app.listening import listen
 from bot.config import ConfigurationError, number_setting
 from bot.db import session_factory
 from bot.models import Event
@@ -66,21 +67,10 @@ class CalendarFeed:
     async def start(self) -> None:
         app = web.Application(handler_args={"max_line_size": MAX_LINE})
         app.router.add_get("/calendar/{token}.ics", self.feed)  # HEAD too
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.listen, self.settings.port)
-        try:
-            await site.start()
-        except OSError as error:
-            # The bot serves its chats all the same; the operator reads why in the log.
-            log.error(
-                "calendar feeds: cannot listen on %s:%d (%s): set CALENDAR_PORT to a free port, "
-                "or 0 for none",
-                self.settings.listen,
-                self.settings.port,
-                error.strerror or error,
-            )
-            await runner.cleanup()
+        runner = await listen(
+            app, self.settings.listen, self.settings.port, "calendar feeds", "CALENDAR_PORT"
+        )
+        if runner is None:
             return
         self._runner = runner
         log.warning(

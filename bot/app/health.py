@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
+from bot.app.listening import listen
 from bot.app.roles import Roles
 from bot.clock import Clock
 from bot.config import number_setting
@@ -68,21 +69,10 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.listen, self.settings.port)
-        try:
-            await site.start()
-        except OSError as error:
-            # The bot serves its chats all the same; the operator reads why in the log.
-            log.error(
-                "health server: cannot listen on %s:%d (%s): set HEALTH_PORT to a free port, "
-                "or 0 for none",
-                self.settings.listen,
-                self.settings.port,
-                error.strerror or error,
-            )
-            await runner.cleanup()
+        runner = await listen(
+            app, self.settings.listen, self.settings.port, "health server", "HEALTH_PORT"
+        )
+        if runner is None:
             return
         self._runner = runner
         log.warning(
