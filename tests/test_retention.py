@@ -43,6 +43,7 @@ from bot.models.base import Base
 from bot.people import participants, retention
 from bot.reports import snapshot
 from tests.support.chat import ChatUser, link_to_new_participant, registered
+from tests.support.demo import MEETING_ZONE
 from tests.support.mail import LIST_ID, SETTINGS
 from tests.support.outbox import Inboxes, deliver_all
 from tests.support.processes import environment, run
@@ -318,3 +319,36 @@ async def test_coordbot_purge_dry_run_changes_nothing_then_erases(
     code, out, err = await run(env, "purge")
     assert code == 0, err
     assert "already erased" in out
+
+
+async def test_told_late_they_still_have_six_days_before_the_routine_erases_them(
+    dispatcher: Dispatcher, demo_event: Event, sessions: SessionFactory, clock: SimulatedClock
+) -> None:
+    """The bot did not run in the week before the end: the notice leaves late, with a later
+    date, and the routine erases nobody before it."""
+    async with sessions() as db:
+        event = await db.get_one(Event, demo_event.id)
+        event.retention_days = RETENTION_DAYS
+        await db.commit()
+        end = await retention.period_end(db, event)
+    assert end is not None
+    ana = ChatUser(dispatcher, external_id="ana-late")
+    ana_id = await link_to_new_participant(
+        ana, Role.CIVIL_SOCIETY, demo_event.id, name="Ana Late", language="es"
+    )
+
+    clock.set(end + timedelta(days=2))
+    inboxes = Inboxes()
+    await deliver_all(dispatcher, inboxes)
+    [told] = [text for text in inboxes.received[ana.external_id] if NOTICE["es"] in text]
+    erased_on = (clock.now() + retention.MINIMUM_NOTICE).astimezone(MEETING_ZONE)
+    assert f"{erased_on.day} de" in told and str(erased_on.year) in told
+
+    clock.advance(retention.MINIMUM_NOTICE - timedelta(minutes=1))
+    await deliver_all(dispatcher, inboxes)
+    async with sessions() as db:
+        assert (await db.get_one(Participant, ana_id)).name == "Ana Late"
+    clock.advance(timedelta(hours=1))
+    await deliver_all(dispatcher, inboxes)
+    async with sessions() as db:
+        assert (await db.get_one(Participant, ana_id)).erased_at is not None

@@ -39,6 +39,10 @@ from bot.people import privacy
 
 # How long before the end of the period each participant is told.
 NOTICE_AHEAD = timedelta(days=7)
+# However late the notice leaves (the bot was not running in the week before the end, or the
+# period was set when it was nearly over), the routine erases no sooner than this after it:
+# nobody's data goes without their being told first.
+MINIMUM_NOTICE = timedelta(days=6)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,22 +80,37 @@ async def notify_due(db: AsyncSession, now: datetime) -> int:
     )
     for event in list(events.scalars()):
         end = await period_end(db, event)
-        if end is None or not (end - NOTICE_AHEAD <= now < end):
+        if end is None or now < end - NOTICE_AHEAD:
             continue
         assert event.retention_days is not None
         if now < end - timedelta(days=event.retention_days):  # the meeting is not over
             continue
+        erased_at = await erasure_at(db, event, end, now)
         queued += await outbox.enqueue_selected(
             db,
-            f"retention:{event.id}:",
+            _NOTICE_KEY.format(event=event.id),
             Participant.id,
             and_(Participant.event_id == event.id, Participant.erased_at.is_(None)),
-            RetentionNotice(event=event.name, erased_at=end, timezone=event.timezone),
+            RetentionNotice(event=event.name, erased_at=erased_at, timezone=event.timezone),
             now,
             not_before=now,
-            expires_at=end,
+            expires_at=erased_at,
         )
     return queued
+
+
+_NOTICE_KEY = "retention:{event}:"
+
+
+async def erasure_at(db: AsyncSession, event: Event, end: datetime, now: datetime) -> datetime:
+    """When the routine erases the participants: the end of the period, or `MINIMUM_NOTICE`
+    after the first notice when that was queued late (or now, when none was queued yet)."""
+    first = await db.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.key.startswith(_NOTICE_KEY.format(event=event.id), autoescape=True)
+        )
+    )
+    return max(end, (first or now) + MINIMUM_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -120,10 +139,20 @@ async def purge_due(db: AsyncSession, now: datetime) -> list[str]:
     )
     for event in list(events.scalars()):
         end = await period_end(db, event)
-        if end is not None and end <= now:
-            await purge(db, event, now)
-            done.append(event.key)
+        if end is None or now < end:
+            continue
+        if await _anyone_left(db, event) and now < await erasure_at(db, event, end, now):
+            continue  # told late: erased once they have had their week (`notify_due` tells)
+        await purge(db, event, now)
+        done.append(event.key)
     return done
+
+
+async def _anyone_left(db: AsyncSession, event: Event) -> bool:
+    query = select(Participant.id).where(
+        Participant.event_id == event.id, Participant.erased_at.is_(None)
+    )
+    return await db.scalar(query.limit(1)) is not None
 
 
 async def purge(db: AsyncSession, event: Event, now: datetime, *, dry_run: bool = False) -> Purged:
