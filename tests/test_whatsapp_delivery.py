@@ -6,12 +6,13 @@ number and a refusal reported late are handled as Telegram's 429 and blocked are
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.chat import Image, Reply, Sender
 from bot.clock import SimulatedClock
-from bot.delivery import outbox
+from bot.delivery import digest, outbox
 from bot.delivery.worker import NotNow, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.groups import GroupRequestApproved
@@ -277,3 +278,36 @@ async def test_notify_whatsapp_makes_it_the_app_where_notices_arrive(
     await fake_whatsapp.wait_sent(AMINA, 3)
     assert "Derechos laborales" in fake_whatsapp.texts_to(AMINA)[2]
     assert not fake_telegram.of("sendMessage")
+
+
+async def test_a_data_saver_digest_outside_the_window_goes_as_its_template(
+    dispatcher: Dispatcher,
+    clock: SimulatedClock,
+    demo_event: Event,
+    whatsapp: WhatsAppAdapter,
+    fake_whatsapp: FakeWhatsApp,
+) -> None:
+    """Bruno reads WhatsApp in data-saver mode and last wrote two days ago: the broadcast
+    waits for his digest, which leaves at his hour as the approved template."""
+    olga = await registered(dispatcher, demo_event.id, "Olga", Role.ORGANISER)
+    await linked_on_whatsapp(fake_whatsapp, dispatcher, demo_event, BRUNO, "Bruno", "es")
+    await fake_whatsapp.send_text(BRUNO, "/ahorro sí 20", name="Bruno")
+    await fake_whatsapp.wait_sent(BRUNO, 3)
+    clock.advance(timedelta(days=2))
+    await olga.send(BUSES)
+    await olga.press("Send")
+    await deliver_everything(dispatcher, {"whatsapp": whatsapp})
+    assert len(fake_whatsapp.texts_to(BRUNO)) == 3  # held for his digest
+
+    local = clock.now().astimezone(ZoneInfo(demo_event.timezone))
+    clock.set(local.replace(hour=20, minute=0) + timedelta(days=local.hour >= 20))
+    async with dispatcher.sessions() as db:
+        assert await digest.send_due(db, clock.now()) == 1
+        await db.commit()
+    await deliver_everything(dispatcher, {"whatsapp": whatsapp})
+    [*_, sent] = await fake_whatsapp.wait_sent(BRUNO, 4)
+    assert sent.type == "template" and sent.body["template"]["name"] == "coordbot_digest"
+    text = fake_whatsapp.texts_to(BRUNO)[3]
+    assert text.startswith("Su resumen diario de la reunión: 📰")
+    assert "Los autobuses salen a las 8:45." in text
+    assert not fake_whatsapp.refused

@@ -20,6 +20,7 @@ from handlers import build_notices
 # The notices a person may get long after their last message, which need a template.
 KINDS = (
     "broadcast",
+    "digest",
     "programme_change",
     "reminder",
     "retention_notice",
