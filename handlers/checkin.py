@@ -49,7 +49,9 @@ def _checker(ctx: Context) -> Participant | None:
 
 
 def _refused(ctx: Context) -> Reply:
-    log.warning(
+    # A pressed button is worth a warning (someone else's, or forged); a typed command is not.
+    log.log(
+        logging.WARNING if ctx.incoming.button else logging.INFO,
         "refused check-in (%s) to %s account %s",
         ctx.incoming.button or f"/{ctx.incoming.command or 'scan'}",
         ctx.incoming.platform,
