@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.platforms.whatsapp_settings import TEMPLATES_FILE
+from bot.platforms.whatsapp_templates import load
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_translation import DEEPL_KEY, LIBRE_KEY, FakeDeepL, FakeLibreTranslate
@@ -153,7 +155,8 @@ async def test_whatsapp_its_number_its_templates_and_a_refused_token(
     assert "✓ WhatsApp settings" in lines
     assert f"✓ WhatsApp number: coordbot, {DISPLAY_PHONE_NUMBER}, quality GREEN" in lines
     assert (
-        "✓ WhatsApp templates: 6 templates to have approved: coordbot whatsapp templates" in lines
+        f"✓ WhatsApp templates: {len(load(TEMPLATES_FILE).kinds)} templates to have approved: "
+        "coordbot whatsapp templates" in lines
     )
 
     env |= {"WHATSAPP_ACCESS_TOKEN": "EAAG-not-the-right-one", "WHATSAPP_TEMPLATES": "/nowhere"}
