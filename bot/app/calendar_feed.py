@@ -29,7 +29,7 @@ READ_SECONDS = 10.0
 # Feeds read and written at a time: beyond, requests wait their turn, so that a crowd of phones
 # refreshing at once cannot hold up the chats the same process answers (each feed keeps the
 # event loop and a thread busy for a few milliseconds; more at once only interleave them).
-FEEDS_AT_ONCE = 4
+FEEDS_AT_ONCE = 2
 # Request lines up to this long are read (and answered 404 when too long for a token) rather
 # than refused by the HTTP parser.
 MAX_LINE = 16 * 1024
