@@ -101,8 +101,11 @@ async def enqueue_new(
     queued: set[str] = set()
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        statement = insert_once(db, OutboxMessage).values(chunk).on_conflict_do_nothing()
-        result = await db.execute(statement.returning(OutboxMessage.key))
+        # Rows as parameters (SQLAlchemy's "insertmanyvalues"), not as a VALUES clause: the
+        # statement is compiled once and cached, where a clause of a thousand rows took 0.2 s
+        # to compile each time (half of a programme reload that concerns 10,000 people).
+        statement = insert_once(db, OutboxMessage).on_conflict_do_nothing()
+        result = await db.execute(statement.returning(OutboxMessage.key), chunk)
         queued.update(result.scalars())
     return queued
 
