@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python -m benchmarks.translation
 	$(BIN)/python -m benchmarks.feedback
 	$(BIN)/python -m benchmarks.whatsapp
+	$(BIN)/python -m benchmarks.pocket
 
 # Gather the texts to translate, then merge them into the three catalogs.
 locales: install

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, vDuration
+from icalendar import Alarm, Calendar, Timezone, vDuration
 from icalendar import Event as VEvent
 
 from bot.programme.calendar import Entry, MyCalendar
@@ -51,8 +52,22 @@ def _build(calendar: MyCalendar, language: str) -> Calendar:
     ical.add("x-published-ttl", vDuration(REFRESH))
     for entry in calendar.entries:
         ical.add_component(_event(calendar, entry, zone, pick))
-    ical.add_missing_timezones()  # a VTIMEZONE for the event's zone, which every DTSTART names
+    # A VTIMEZONE for the event's zone, which every DTSTART names (Calendar.add_missing_timezones
+    # with its default years, made once: it was half the time of every feed).
+    for tzid in sorted(ical.get_missing_tzids()):
+        component = _vtimezone(tzid)
+        if component is not None:
+            ical.subcomponents.insert(len(ical.timezones), component)
     return ical
+
+
+@lru_cache(maxsize=16)
+def _vtimezone(tzid: str) -> Timezone | None:
+    """Shared by every calendar of the zone, never changed: only read when written out."""
+    try:
+        return Timezone.from_tzid(tzid)
+    except ValueError:  # a zone icalendar does not know: left out, as add_missing_timezones does
+        return None
 
 
 def _event(calendar: MyCalendar, entry: Entry, zone: ZoneInfo, pick: _Pick) -> VEvent:

@@ -8,15 +8,17 @@ as a box.
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import matplotlib
 import segno
+from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 from segno import DataOverflowError
 
 FONT = "dejavu"
@@ -124,17 +126,46 @@ def _font_files() -> tuple[Path, Path]:
     return fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
 
 
+@cache
+def _parsed_font(style: str) -> TTFFont:
+    """The font as fpdf2's `add_font` reads it: its widths and glyph ids of some 6,000
+    characters, read once a process (it took half the time of every pack)."""
+    regular, bold = _font_files()
+    reader = FPDF()
+    reader.add_font(FONT, style, str(bold if style == "B" else regular))
+    font = reader.fonts[FONT + style]
+    assert isinstance(font, TTFFont)
+    return font
+
+
+def _font_for(pdf: FPDF, style: str) -> TTFFont:
+    """A document's own copy of the parsed font: what it shares is only read; what a document
+    changes (the glyphs it uses, and the font file, which fpdf2 cuts down to them in place when
+    writing) is its own. fpdf2's `TTFFont.__deepcopy__` shares the same parts."""
+    parsed = _parsed_font(style)
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(parsed.ttffile, recalcTimestamp=False, lazy=True)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    return font
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    return frozenset(_parsed_font("").cmap)
+
+
 class _Document(FPDF):
     def __init__(self) -> None:
         super().__init__(format="A4")
-        regular, bold = _font_files()
-        self.add_font(FONT, "", str(regular))
-        self.add_font(FONT, "B", str(bold))
+        # As add_font(FONT, style, file) would, without reading the file again.
+        for style in ("", "B"):
+            self.fonts[FONT + style] = _font_for(self, style)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_title("")  # no metadata beyond what the pages show
-        font = self.fonts[FONT]
-        assert isinstance(font, TTFFont)  # added from a file just above
-        self._glyphs = set(font.cmap)
+        self._glyphs = _glyphs()
 
     def printable(self, text: str) -> str:
         """`text` without the characters the font cannot draw (emoji, rare scripts)."""
@@ -190,11 +221,17 @@ class _Document(FPDF):
 
 
 def _qr_png(data: str) -> io.BytesIO | None:
+    png = _qr_bytes(data)
+    return None if png is None else io.BytesIO(png)
+
+
+@lru_cache(maxsize=256)
+def _qr_bytes(data: str) -> bytes | None:
+    """Kept: a venue's map code is the same in every pack."""
     try:
         code = segno.make_qr(data)
     except DataOverflowError:
         return None
     png = io.BytesIO()
     code.save(png, kind="png", scale=6, border=2)
-    png.seek(0)
-    return png
+    return png.getvalue()

@@ -27,6 +27,7 @@ from bot.text.i18n import current_language
 
 # The digest hour of a reader who did not choose one (local time of the meeting).
 DEFAULT_HOUR = 19
+CHUNK = 1000  # readers per statement: far below any database's limit of bound values
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,48 +67,71 @@ async def send_due(db: AsyncSession, now: datetime) -> int:
         .join(Event, Event.id == Participant.event_id)
         .where(Participant.id.in_(waiting))
     )
-    sent = 0
+    due: dict[int, datetime] = {}
     for person, timezone in people.all():
         if not person.lite:  # left data-saver mode by another way than /lite off
             await outbox.release(db, person.id, now)
             continue
-        due = moment(now, ZoneInfo(timezone), hour_of(person))
-        if now >= due and await _send(db, person.id, due.date(), due, now):
-            sent += 1
+        today = moment(now, ZoneInfo(timezone), hour_of(person))
+        if now >= today:
+            due[person.id] = today
+    readers = list(due)
+    sent = 0
+    for start in range(0, len(readers), CHUNK):
+        chunk = readers[start : start + CHUNK]
+        sent += await _send(db, {person: due[person] for person in chunk}, now)
     return sent
 
 
-async def _send(db: AsyncSession, person: int, day: date, due: datetime, now: datetime) -> bool:
-    key = f"digest:{person}:{day.isoformat()}"
-    if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-        return False  # sent today already: what is held waits for tomorrow's
-    rows = (
-        await db.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.participant_id == person,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.held_for == outbox.DIGEST,
-                OutboxMessage.created_at < due,
+async def _send(db: AsyncSession, due: dict[int, datetime], now: datetime) -> int:
+    """The digests of `due` (reader: today's digest moment), in a few statements whatever
+    their number (one reader at a time, 10,000 digests took 53 s); returns how many."""
+    keys = {person: f"digest:{person}:{today.date().isoformat()}" for person, today in due.items()}
+    sent_today = set(
+        (
+            await db.execute(
+                select(OutboxMessage.key).where(OutboxMessage.key.in_(list(keys.values())))
             )
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    readers = [person for person in due if keys[person] not in sent_today]  # the rest: tomorrow
+    if not readers:
+        return 0
+    held = await db.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.participant_id,
+            OutboxMessage.created_at,
+            OutboxMessage.expires_at,
         )
-    ).scalars()
-    kept = []
-    for row in rows:
-        if outbox.expired(row, now):  # pointless now (a reminder of a session begun)
-            outbox.give_up(row, "expired before the digest", now)
+        .where(
+            OutboxMessage.participant_id.in_(readers),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.held_for == outbox.DIGEST,
+        )
+        .order_by(OutboxMessage.participant_id, OutboxMessage.created_at, OutboxMessage.id)
+        .with_for_update(skip_locked=True)
+    )
+    kept: dict[int, list[int]] = {}
+    expired = []
+    for row, person, created_at, expires_at in held.all():
+        if created_at >= due[person]:
+            continue  # held after today's moment: tomorrow's digest
+        if expires_at is not None and now >= expires_at:  # pointless now (a session begun)
+            expired.append(row)
         else:
-            kept.append(row)
-    if not kept:
-        return False
-    notice = Digest(day=day.isoformat(), rows=[row.id for row in kept])
-    if not await outbox.enqueue_many(db, [outbox.Message(key, person, notice)], now):
-        return False  # another process sent it just now: these wait for tomorrow's
-    for row in kept:
-        outbox.gathered(row, now)
-    return True
+            kept.setdefault(person, []).append(row)
+    await outbox.given_up(db, expired, "expired before the digest", now)
+    messages = [
+        outbox.Message(keys[person], person, Digest(day=due[person].date().isoformat(), rows=rows))
+        for person, rows in kept.items()
+    ]
+    queued = await outbox.enqueue_new(db, messages, now)
+    # A digest another process sent just now keeps its key: these rows wait for tomorrow's.
+    await outbox.gathered(
+        db, [row for person, rows in kept.items() if keys[person] in queued for row in rows], now
+    )
+    return len(queued)
 
 
 @dataclass(frozen=True)

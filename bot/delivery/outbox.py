@@ -68,6 +68,17 @@ async def enqueue_many(
 ) -> int:
     """Queue many messages in few statements (a post to a large group, a broadcast); returns
     how many were new (a message whose key is already queued is not queued again)."""
+    return len(await enqueue_new(db, messages, now, not_before, batch))
+
+
+async def enqueue_new(
+    db: AsyncSession,
+    messages: Sequence[Message],
+    now: datetime,
+    not_before: datetime | None = None,
+    batch: int = 1000,
+) -> set[str]:
+    """`enqueue_many`, returning the keys of the messages queued now."""
     payloads: dict[int, dict[str, object]] = {}  # a fan-out shares one notice: encoded once
     for message in messages:
         if id(message.notice) not in payloads:
@@ -87,12 +98,15 @@ async def enqueue_many(
         }
         for message in messages
     ]
-    queued = 0
+    queued: set[str] = set()
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        statement = insert_once(db, OutboxMessage).values(chunk).on_conflict_do_nothing()
-        result = await db.execute(statement.returning(OutboxMessage.id))
-        queued += len(result.all())
+        # Rows as parameters (SQLAlchemy's "insertmanyvalues"), not as a VALUES clause: the
+        # statement is compiled once and cached, where a clause of a thousand rows took 0.2 s
+        # to compile each time (half of a programme reload that concerns 10,000 people).
+        statement = insert_once(db, OutboxMessage).on_conflict_do_nothing()
+        result = await db.execute(statement.returning(OutboxMessage.key), chunk)
+        queued.update(result.scalars())
     return queued
 
 
@@ -324,9 +338,26 @@ def hold_for_digest(row: OutboxMessage, urgent_from: datetime | None, now: datet
         row.not_before = min(row.not_before, urgent_from)
 
 
-def gathered(row: OutboxMessage, now: datetime) -> None:
-    """The row left in the reader's digest (`held_for` stays `digest`: how it went)."""
-    row.status, row.finished_at, row.error = OutboxStatus.DELIVERED, now, None
+async def gathered(db: AsyncSession, rows: Sequence[int], now: datetime) -> None:
+    """These rows left in their readers' digests (`held_for` stays `digest`: how it went)."""
+    await _finish(db, rows, OutboxStatus.DELIVERED, None, now)
+
+
+async def given_up(db: AsyncSession, rows: Sequence[int], reason: str, now: datetime) -> None:
+    """`give_up` for rows not loaded, in few statements."""
+    await _finish(db, rows, OutboxStatus.FAILED, reason, now)
+
+
+async def _finish(
+    db: AsyncSession, rows: Sequence[int], status: OutboxStatus, error: str | None, now: datetime
+) -> None:
+    for start in range(0, len(rows), 1000):
+        await db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(rows[start : start + 1000]))
+            .values(status=status, finished_at=now, error=error)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def release(db: AsyncSession, participant_id: int, now: datetime) -> int:

@@ -27,12 +27,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     and_,
     delete,
     exists,
@@ -450,8 +451,6 @@ async def requests_of(db: AsyncSession, participant_id: int) -> list[AskedAbout]
     ]
 
 
-async def forget(db: AsyncSession, participant_id: int) -> None:
+async def forget(db: AsyncSession, people: Sequence[int] | Select[Any]) -> None:
     """/forget: who was asked, and whether they answered, goes; the answers stay, nobody's."""
-    await db.execute(
-        delete(FeedbackRequest).where(FeedbackRequest.participant_id == participant_id)
-    )
+    await db.execute(delete(FeedbackRequest).where(FeedbackRequest.participant_id.in_(people)))

@@ -12,9 +12,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
@@ -343,10 +343,10 @@ async def answers_of(db: AsyncSession, participant_id: int) -> list[GivenAnswer]
     ]
 
 
-async def forget(db: AsyncSession, participant_id: int) -> None:
+async def forget(db: AsyncSession, people: Sequence[int] | Select[Any]) -> None:
     """/forget: the person's answers, all to polls still open (a closed poll keeps only its
     figures), are deleted."""
-    await db.execute(delete(PollAnswer).where(PollAnswer.participant_id == participant_id))
+    await db.execute(delete(PollAnswer).where(PollAnswer.participant_id.in_(people)))
 
 
 async def polls_of(db: AsyncSession, event_id: int) -> Sequence[Poll]:

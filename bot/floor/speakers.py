@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_once
@@ -428,6 +428,6 @@ async def kept_for(db: AsyncSession, participant_id: int) -> list[Kept]:
     return [Kept(title, status, created_at) for title, status, created_at in rows]
 
 
-async def forget(db: AsyncSession, participant_id: int) -> None:
+async def forget(db: AsyncSession, people: Sequence[int] | Select[Any]) -> None:
     """/forget: every request for the floor goes (a session's history of who spoke with it)."""
-    await db.execute(delete(SpeakerRequest).where(SpeakerRequest.participant_id == participant_id))
+    await db.execute(delete(SpeakerRequest).where(SpeakerRequest.participant_id.in_(people)))

@@ -3,7 +3,7 @@
 The period is the programme file's `retention_days` after the end of the event's last session.
 A week before it ends, every participant not erased yet is told what will be erased and when
 (`RetentionNotice`); once it is over, `purge` erases every participant as /forget does
-(`privacy.erase_participant`), and beyond it everything else the database holds about people
+(`privacy.erase_all`), and beyond it everything else the database holds about people
 for that event, keeping the aggregate figures (docs/privacy.md, "Retention").
 """
 
@@ -195,10 +195,7 @@ async def purge(db: AsyncSession, event: Event, now: datetime, *, dry_run: bool 
     # Polls past their time are closed first, so that their answers become counts.
     await polls.close_due(db, now)
     await db.execute(delete(TranslatedText).where(_written_texts(people, end)))
-    for participant in list(
-        (await db.execute(select(Participant).where(Participant.event_id == event.id))).scalars()
-    ):
-        await privacy.erase_participant(db, participant, now, keep_seats=True)
+    await privacy.erase_all(db, people, now)
     # Guests' accounts (the linked ones went with their participant).
     await db.execute(delete(ChatIdentity).where(_stale_guest(end)))
     for delivery in updates:
