@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from bot.chat import Document
 from bot.clock import SimulatedClock
+from bot.delivery import outbox
 from bot.dispatcher import Dispatcher
 from bot.models import Event, OutboxMessage, Participant, Role, Session
 from bot.programme.load import load_programme
 from bot.programme.mine import my_programme
-from bot.programme.pack import PACK_BATCH, PackUpdated
+from bot.programme.pack import PACK_BATCH, PACKS_PER_SECOND, PackUpdated
 from bot.programme.spec import ProgrammeSpec
 from bot.text import formatting
 from bot.text.i18n import use_language
@@ -192,6 +193,43 @@ async def test_after_two_reloads_in_a_row_she_receives_one_new_pack_with_the_new
     assert _flat(f"{new_time} Mesas pequeñas con gobiernos") in _text(pack)
     assert not inboxes.files["Pedro"]  # he never asked for a pack
     assert inboxes.received["Pedro"]  # though he was told of the change
+
+
+async def test_updated_packs_leave_spread_out_so_a_reminder_due_meanwhile_goes_first(
+    dispatcher: Dispatcher, demo_event: Event, clock: SimulatedClock
+) -> None:
+    """Many holders of a pack: their new packs leave PACKS_PER_SECOND, not all at once, so
+    that a message due in between is claimed before the packs due after it."""
+    holders = [
+        await registered(dispatcher, demo_event.id, f"Holder {n}", Role.CIVIL_SOCIETY)
+        for n in range(8)
+    ]
+    for holder in holders:
+        await holder.send("/pack")
+    now = clock.now()
+    await _reload(dispatcher, _moved(demo_spec(), "d1-opening", timedelta(minutes=30)))
+    async with dispatcher.sessions() as db:
+        due = (
+            (
+                await db.execute(
+                    select(OutboxMessage.not_before)
+                    .where(OutboxMessage.kind == PackUpdated.kind)
+                    .order_by(OutboxMessage.not_before)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert due == [now + PACK_BATCH + timedelta(seconds=n / PACKS_PER_SECOND) for n in range(8)]
+        between = now + PACK_BATCH + timedelta(seconds=1.1)  # after five packs, before three
+        person = (await db.execute(select(Participant.id).limit(1))).scalar_one()
+        await outbox.enqueue(db, "reminder-like", person, PackUpdated(participant=0), now, between)
+        await db.commit()
+    clock.set(now + PACK_BATCH + timedelta(seconds=2))
+    async with dispatcher.sessions() as db:
+        claimed = await outbox.claim(db, clock.now(), limit=50)
+    keys = [row.key for row in claimed if row.kind == PackUpdated.kind]
+    assert len(keys) == 9 and keys.index("reminder-like") == 5
 
 
 async def test_names_and_titles_beyond_latin_1_do_not_stop_the_pack(

@@ -45,6 +45,8 @@ class Message:
     notice: Notice
     expires_at: datetime | None = None
     broadcast_id: int | None = None
+    # When it may leave, when not the fan-out's (`enqueue_many`'s `not_before`).
+    not_before: datetime | None = None
 
 
 async def enqueue(
@@ -91,7 +93,7 @@ async def enqueue_new(
             "payload": payloads[id(message.notice)],
             "status": OutboxStatus.PENDING,
             "attempts": 0,
-            "not_before": not_before or now,
+            "not_before": message.not_before or not_before or now,
             "created_at": now,
             "expires_at": message.expires_at,
             "broadcast_id": message.broadcast_id,

@@ -31,6 +31,10 @@ from bot.tables.seating import Seat
 # How long after a programme change its new pack leaves: reloads in the meantime (an organiser
 # fixing one time after another) are shown in the same pack.
 PACK_BATCH = timedelta(minutes=10)
+# Updated packs leave spread out at this rate, below what one delivery worker renders (about
+# five PDFs a second, benchmarks/pocket.py): a change that concerns 10,000 holders must not
+# put 10,000 PDFs ahead of a reminder due meanwhile (rows leave in the order they are due).
+PACKS_PER_SECOND = 4
 CHUNK = 1000  # people per query: far below any database's limit of bound values
 
 
@@ -192,8 +196,9 @@ async def queue_updates(db: AsyncSession, concerned: Sequence[int], now: datetim
                 f"pack-updated:{person}:{now:%Y%m%dT%H%M%S}",
                 person,
                 PackUpdated(participant=person),
+                not_before=now + PACK_BATCH + timedelta(seconds=(queued + n) / PACKS_PER_SECOND),
             )
-            for person in holders.scalars()
+            for n, person in enumerate(holders.scalars())
         ]
-        queued += await outbox.enqueue_many(db, messages, now, not_before=now + PACK_BATCH)
+        queued += await outbox.enqueue_many(db, messages, now)
     return queued
