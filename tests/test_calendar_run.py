@@ -6,50 +6,33 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from icalendar import Calendar
 
 from bot.db import create_engine, session_factory
 from bot.models import Event
-from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import FakeTelegram, text_message, user
 from tests.support.population import add_telegram_participants
 from tests.support.processes import environment, free_port, run, start, stop
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own for the process (migrated by `coordbot`)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'coordbot.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_url")  # skips when there is no server
-    url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
-
-
 async def test_coordbot_run_serves_the_address_that_calendar_gives(
-    served_url: str, fake_telegram: FakeTelegram, tmp_path: Path
+    empty_database: str, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     port = free_port()
     public = f"http://127.0.0.1:{port}"
     env = environment(tmp_path / "unused.sqlite3", fake_telegram.url)
     env |= {
-        "COORDBOT_DATABASE_URL": served_url,
+        "COORDBOT_DATABASE_URL": empty_database,
         "HEALTH_PORT": "0",
         "CALENDAR_PORT": str(port),
         "CALENDAR_PUBLIC_URL": public,
     }
     assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
-    engine = create_engine(served_url)
+    engine = create_engine(empty_database)
     try:
         async with session_factory(engine)() as db:
             event_id = (await db.execute(Event.__table__.select())).one().id

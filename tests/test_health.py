@@ -9,7 +9,7 @@ import logging
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigurationError
 from bot.db import create_engine, session_factory
 from bot.models import Event, OutboxMessage, OutboxStatus, Participant
-from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.databases import drop_postgres_database
 from tests.support.demo import DEMO_FILE
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.population import add_telegram_participants
@@ -36,28 +36,14 @@ from tests.support.processes import environment, free_port, run, start, stop
 from tests.support.waiting import eventually
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own for the process (migrated by `coordbot`)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'coordbot.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_url")  # skips when there is no server
-    url = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop_postgres_database(url)
-
-
 @pytest.fixture
 async def bot(
-    served_url: str, fake_telegram: FakeTelegram, tmp_path: Path
+    empty_database: str, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
     """`coordbot run` with its health server; yields the server's base URL and the process."""
     port = free_port()
     env = environment(tmp_path / "unused.sqlite3", fake_telegram.url)
-    env |= {"COORDBOT_DATABASE_URL": served_url, "HEALTH_PORT": str(port)}
+    env |= {"COORDBOT_DATABASE_URL": empty_database, "HEALTH_PORT": str(port)}
     assert (await run(env, "programme", "load", str(DEMO_FILE)))[0] == 0
     process = await start(env, "run")
     base = f"http://127.0.0.1:{port}"
@@ -127,7 +113,7 @@ async def _broadcast_to_one(url: str) -> None:
 
 
 async def test_healthz_and_metrics_of_a_running_bot(
-    served_url: str,
+    empty_database: str,
     fake_telegram: FakeTelegram,
     bot: tuple[str, asyncio.subprocess.Process],
 ) -> None:
@@ -141,7 +127,7 @@ async def test_healthz_and_metrics_of_a_running_bot(
     delivered = {"platform": "telegram", "outcome": "delivered"}
     assert await _sample(base, "coordbot_sends_total", delivered) == 0
 
-    await _broadcast_to_one(served_url)
+    await _broadcast_to_one(empty_database)
     # The broadcast, then its report to its author (who is also its one reader).
     await fake_telegram.messages(
         lambda call: call.method == "sendMessage" and "📊" in str(call.params.get("text")),
@@ -163,12 +149,12 @@ async def test_healthz_and_metrics_of_a_running_bot(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("served_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)
 async def test_healthz_answers_503_at_once_when_the_database_is_gone(
-    served_url: str, bot: tuple[str, asyncio.subprocess.Process]
+    empty_database: str, bot: tuple[str, asyncio.subprocess.Process]
 ) -> None:
     base, _process = bot
-    drop_postgres_database(served_url)  # the bot's connections are cut too (WITH FORCE)
+    drop_postgres_database(empty_database)  # the bot's connections are cut too (WITH FORCE)
     started = time.monotonic()
     status, health = await _health(base)
     assert status == 503

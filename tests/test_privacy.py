@@ -31,7 +31,8 @@ from tests.support.chat import ChatUser, link_to_new_participant, registered
 from tests.support.outbox import Inboxes, deliver_all
 
 
-async def _seat_and_subscribe(sessions: SessionFactory, person_id: int, now: datetime) -> None:
+async def seat_and_subscribe(sessions: SessionFactory, person_id: int, now: datetime) -> None:
+    """A seat at an Act 3 table and membership of the firewalls group."""
     async with sessions() as db:
         table = (await db.execute(select(ActTable).where(ActTable.act == 3).limit(1))).scalar_one()
         group = (
@@ -67,7 +68,7 @@ async def test_mydata_shows_everything_kept_about_me_and_nothing_about_others(
         me, Role.CIVIL_SOCIETY, demo_event.id, name="Aïcha Diallo", email="aicha@example.org"
     )
     await link_to_new_participant(other, Role.CIVIL_SOCIETY, demo_event.id, name="Bruno Silva")
-    await _seat_and_subscribe(sessions, my_id, clock.now())
+    await seat_and_subscribe(sessions, my_id, clock.now())
 
     reply = await me.send("/mydata")
     for expected in (
@@ -96,7 +97,7 @@ async def test_forget_erases_the_person_but_not_the_figures(
         person.region, person.gender, person.migrant_background = "africa", "woman", True
         await db.commit()
         before = await snapshot.snapshot(db, demo_event)
-    await _seat_and_subscribe(sessions, my_id, clock.now())
+    await seat_and_subscribe(sessions, my_id, clock.now())
 
     await me.send("/forget")
     assert "No, keep it" in me.choices[1].label

@@ -23,19 +23,14 @@ from bot.floor import polls
 from bot.inbox import store as store_updates
 from bot.mail import relay
 from bot.models import (
-    ActTable,
     CheckIn,
     CheckInMethod,
     Event,
     FloorQuestion,
     FloorVote,
-    GroupMembership,
-    GroupMembershipStatus,
     MembershipStatus,
     Participant,
-    ReferenceGroup,
     Role,
-    SeatRole,
     SurveyResponse,
     TableMembership,
 )
@@ -48,37 +43,13 @@ from tests.support.mail import LIST_ID, SETTINGS
 from tests.support.outbox import Inboxes, deliver_all
 from tests.support.processes import environment, run
 from tests.test_floor_polls import POLL, button, last_reply, moderator_of
+from tests.test_privacy import seat_and_subscribe
 from tests.test_survey import answer_all, load_demo_survey
 
 # Every distinctive string below holds this, so one scan finds any of them.
 TOKEN = "purgetoken"
 RETENTION_DAYS = 30
 NOTICE = {"en": "will be erased on", "fr": "seront effacées le", "es": "se borrarán el"}
-
-
-async def _seat_and_join(db: AsyncSession, person_id: int, now: datetime) -> None:
-    table = (await db.execute(select(ActTable).where(ActTable.act == 3).limit(1))).scalar_one()
-    group = (
-        await db.execute(select(ReferenceGroup).where(ReferenceGroup.key == "firewalls"))
-    ).scalar_one()
-    db.add(
-        TableMembership(
-            participant_id=person_id,
-            table_id=table.id,
-            round_id=table.round_id,
-            status=MembershipStatus.SEATED,
-            seat_role=SeatRole.CIVIL_SOCIETY,
-            created_at=now,
-        )
-    )
-    db.add(
-        GroupMembership(
-            participant_id=person_id,
-            group_id=group.id,
-            status=GroupMembershipStatus.MEMBER,
-            created_at=now,
-        )
-    )
 
 
 def _outside_mail() -> bytes:
@@ -178,13 +149,13 @@ async def test_a_week_before_the_end_each_is_told_then_the_purge_leaves_no_trace
     )
     olga = await registered(dispatcher, demo_event.id, "Olga-Purgetoken", Role.ORGANISER)
     mona = await moderator_of(dispatcher, demo_event, "Mona-Purgetoken", "d1-opening")
+    for person in (zoe_id, ana_id):
+        await seat_and_subscribe(sessions, person, now)
     async with sessions() as db:
         slack = await participants.identity_for(
             db, "slack", Sender("U-PURGETOKEN-SLACK", "Zoë Purgetoken", "fr"), now
         )
         participants.link(slack, await db.get_one(Participant, zoe_id))
-        for person in (zoe_id, ana_id):
-            await _seat_and_join(db, person, now)
         db.add(
             CheckIn(
                 event_id=demo_event.id,
