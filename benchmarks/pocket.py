@@ -69,6 +69,7 @@ from bot.models import (
 from bot.paths import EVENTS
 from bot.programme.check import check_file
 from bot.programme.load import load_programme
+from bot.programme.pack import PACK_BATCH, PACKS_PER_SECOND
 from handlers import build_notices, build_router
 from tests.support.databases import (
     create_postgres_database,
@@ -284,8 +285,10 @@ async def run_pack(url: str, people: int, packs: int, rendered: int) -> None:
     async with session_factory(engine)() as db:
         queued = await db.scalar(select(func.count()).where(OutboxMessage.kind == "pack_updated"))
     print(f"(b) reload moving {MOVED}: {loading:.1f} s, {queued:,} pack_updated queued", flush=True)
-    # The packs leave PACK_BATCH after the load: the worker's clock is past it.
-    clock = SimulatedClock(now + timedelta(minutes=11), running=True)
+    # The packs are due from PACK_BATCH after the load, PACKS_PER_SECOND: the worker's clock is
+    # past the last of them, so that what is measured is rendering, not their spread.
+    spread = timedelta(seconds=(queued or 0) / PACKS_PER_SECOND)
+    clock = SimulatedClock(now + PACK_BATCH + spread + timedelta(minutes=1), running=True)
     sink = Sink()
     worker = DeliveryWorker(
         dispatcher.sessions, clock, build_notices(), {"telegram": sink}, per_chat_interval=0
