@@ -1,9 +1,11 @@
 """The printable pack's layout: already translated strings in, PDF bytes out. Pure and slow
 (fonts, QR codes), so it runs in a worker thread (`asyncio.to_thread`), never on the event loop.
 
-The font is the DejaVu Sans that matplotlib ships (no download): it covers English, French and
-Spanish and much more; a character it lacks (an emoji in a name) is left out rather than drawn
-as a box.
+A pack whose every character Windows-1252 has (English, French and Spanish, with œ, ’, « », ¿
+and €) is set in Helvetica, one of the fonts every PDF reader has: nothing is embedded, so the
+file is a sixth of the size (roaming data) and made three times faster. Any other pack (a name
+in Vietnamese or Polish) is set in the DejaVu Sans that matplotlib ships (no download), which
+covers far more; a character it lacks (an emoji) is left out rather than drawn as a box.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from fpdf.fonts import SubsetMap, TTFFont
 from segno import DataOverflowError
 
 FONT = "dejavu"
+CORE_FONT = "helvetica"
+CORE_ENCODING = "windows-1252"
+# Spaces Babel writes in French and Spanish dates and times that Windows-1252 lacks: drawn as
+# the no-break space it has.
+_CORE_SPACES = str.maketrans({"\u202f": "\u00a0", "\u2009": "\u00a0", "\u2007": "\u00a0"})
 QR_SIZE = 28  # millimetres: scans well from a printed page or a phone screen
 LINE = 5.5  # millimetres per line of body text
 TIME_WIDTH = 40  # millimetres: "11:15 AM – 12:15 PM" on one line
@@ -78,7 +85,7 @@ class PackPage:
 
 def render(page: PackPage) -> bytes:
     """The pack as a PDF."""
-    pdf = _Document()
+    pdf = _Document(core=_fits_core(page))
     pdf.add_page()
     pdf.heading(page.title, size=16)
     pdf.paragraph(page.subtitle)
@@ -120,6 +127,31 @@ def _place(pdf: _Document, place: Place) -> None:
             pdf.paragraph(line)
 
 
+def _fits_core(page: PackPage) -> bool:
+    """Whether every word of the page can be set in Helvetica (Windows-1252)."""
+    words: list[str] = [
+        page.title,
+        page.subtitle,
+        page.checkin_heading,
+        page.checkin_note,
+        page.days_heading,
+        page.venues_heading,
+    ]
+    for day in page.days:
+        words.append(day.heading)
+        for entry in day.entries:
+            words += [entry.time, entry.title, *entry.details]
+    for section in (page.seats, page.interpretation, page.contacts):
+        words += [section.heading, *section.lines]
+    for place in page.venues:
+        words += [place.name, place.address, place.scan]
+    try:
+        "\n".join(words).translate(_CORE_SPACES).encode(CORE_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @cache
 def _font_files() -> tuple[Path, Path]:
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -158,29 +190,38 @@ def _glyphs() -> frozenset[int]:
 
 
 class _Document(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, core: bool = False) -> None:
         super().__init__(format="A4")
-        # As add_font(FONT, style, file) would, without reading the file again.
-        for style in ("", "B"):
-            self.fonts[FONT + style] = _font_for(self, style)
+        self._core = core
+        if core:
+            self.core_fonts_encoding = CORE_ENCODING
+            self._family = CORE_FONT
+        else:
+            # As add_font(FONT, style, file) would, without reading the file again.
+            for style in ("", "B"):
+                self.fonts[FONT + style] = _font_for(self, style)
+            self._family = FONT
+            self._glyphs = _glyphs()
         self.set_auto_page_break(auto=True, margin=15)
         self.set_title("")  # no metadata beyond what the pages show
-        self._glyphs = _glyphs()
 
     def printable(self, text: str) -> str:
-        """`text` without the characters the font cannot draw (emoji, rare scripts)."""
+        """`text` as the font can draw it: in Helvetica, with the spaces it has; in DejaVu,
+        without the characters it lacks (emoji, rare scripts)."""
+        if self._core:
+            return text.translate(_CORE_SPACES)
         return "".join(ch for ch in text if ord(ch) in self._glyphs or ch == "\n")
 
     def heading(self, text: str, size: int = 13) -> None:
         self.ln(2)
-        self.set_font(FONT, "B", size)
+        self.set_font(self._family, "B", size)
         self.multi_cell(
             0, size * 0.5, self.printable(text), align="L", new_x="LMARGIN", new_y="NEXT"
         )
         self.ln(1)
 
     def paragraph(self, text: str, bold: bool = False, indent: float = 0) -> None:
-        self.set_font(FONT, "B" if bold else "", 10)
+        self.set_font(self._family, "B" if bold else "", 10)
         self.set_x(self.l_margin + indent)
         self.multi_cell(0, LINE, self.printable(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
@@ -189,7 +230,7 @@ class _Document(FPDF):
         if self.will_page_break(LINE * (1 + len(entry.details))):
             self.add_page()
         top = self.get_y()
-        self.set_font(FONT, "B", 9)
+        self.set_font(self._family, "B", 9)
         self.multi_cell(
             TIME_WIDTH, LINE, self.printable(entry.time), align="L", new_x="LMARGIN", new_y="NEXT"
         )

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from sqlalchemy import func, select
 
 from bot.chat import Document
@@ -45,6 +46,19 @@ def _text(document: Document) -> str:
 
 def _images(document: Document) -> int:
     return sum(len(page.images) for page in _pdf(document).pages)
+
+
+def _fonts(document: Document) -> set[str]:
+    """The fonts the pages use, by their PDF names (a subset embedded is named `ABCDEF+…`)."""
+    names = set()
+    for page in _pdf(document).pages:
+        resources = page["/Resources"].get_object()
+        assert isinstance(resources, DictionaryObject)
+        fonts = resources["/Font"].get_object()
+        assert isinstance(fonts, DictionaryObject)
+        for font in fonts.values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return names
 
 
 def _the_pack(user: ChatUser) -> Document:
@@ -117,6 +131,9 @@ async def test_a_spanish_speaking_delegate_gets_her_programme_as_a_pdf_in_spanis
         ],
     )
     assert "Centro Internacional de Convenciones" not in text  # no session of hers there
+    # Every word is in Windows-1252: Helvetica, which every reader has, and nothing embedded.
+    assert _fonts(pack) == {"/Helvetica", "/Helvetica-Bold"}
+    assert len(pack.data) < 20_000
     assert text.count("Escanee para ver el mapa.") == 3
     assert _images(pack) == 1 + 3  # her check-in code, then each venue's map
     async with dispatcher.sessions() as db:
@@ -221,7 +238,8 @@ async def test_updated_packs_leave_spread_out_so_a_reminder_due_meanwhile_goes_f
             .all()
         )
         assert due == [now + PACK_BATCH + timedelta(seconds=n / PACKS_PER_SECOND) for n in range(8)]
-        between = now + PACK_BATCH + timedelta(seconds=1.1)  # after five packs, before three
+        # After five packs, before three.
+        between = now + PACK_BATCH + timedelta(seconds=4.5 / PACKS_PER_SECOND)
         person = (await db.execute(select(Participant.id).limit(1))).scalar_one()
         await outbox.enqueue(db, "reminder-like", person, PackUpdated(participant=0), now, between)
         await db.commit()
@@ -257,6 +275,7 @@ async def test_names_and_titles_beyond_latin_1_do_not_stop_the_pack(
     pack = _the_pack(user)
     text = _text(pack)
     assert "Nguyễn Thị Łódź" in text
+    assert _fonts(pack) == {"DejaVuSansBook", "DejaVuSansBold"}  # beyond Windows-1252
     assert "Taller de Łódź con Nguyễn" in text  # the emoji and the ideographs left out
     assert "Hotel Marriott" in text and "x" * 60 in text
     assert _images(pack) == 1 + 3  # the link is stored cut to 500 characters: a QR code holds it
