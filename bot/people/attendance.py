@@ -190,11 +190,21 @@ async def named(db: AsyncSession, event: Event, text: str) -> Found[Participant]
         if person is None or person.event_id != event.id or person.erased_at is not None:
             return Found(None, [])
         return Found(person, [])
-    query = select(Participant).where(
-        Participant.event_id == event.id, Participant.erased_at.is_(None)
+    # Names only: a door of a 10,000-person meeting must not load every participant's row.
+    names = await db.execute(
+        select(Participant.id, Participant.name)
+        .where(Participant.event_id == event.id, Participant.erased_at.is_(None))
+        .order_by(Participant.name, Participant.id)
     )
-    people = list((await db.execute(query.order_by(Participant.name, Participant.id))).scalars())
-    return find(reference, [(person, [person.name]) for person in people])
+    found = find(reference, [(person_id, [name]) for person_id, name in names])
+    wanted = [found.item] if found.item is not None else found.suggestions
+    rows = await db.scalars(select(Participant).where(Participant.id.in_(wanted)))
+    people = {person.id: person for person in rows}
+    return Found(
+        people.get(found.item) if found.item is not None else None,
+        [people[person_id] for person_id in found.suggestions if person_id in people],
+        found.ambiguous,
+    )
 
 
 async def participant(db: AsyncSession, event: Event, participant_id: int) -> Participant | None:
