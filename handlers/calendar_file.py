@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Timezone, vDuration
 from icalendar import Event as VEvent
 
-from bot.programme.calendar import Entry, MyCalendar
+from bot.programme.calendar import MyCalendar
+from bot.programme.mine import MySession
 from bot.text import formatting
 from bot.text.i18n import _, localised, use_language
 
@@ -70,13 +71,13 @@ def _vtimezone(tzid: str) -> Timezone | None:
         return None
 
 
-def _event(calendar: MyCalendar, entry: Entry, zone: ZoneInfo, pick: _Pick) -> VEvent:
+def _event(calendar: MyCalendar, entry: MySession, zone: ZoneInfo, pick: _Pick) -> VEvent:
     summary = pick(entry.title)
     if entry.seat is not None:
         summary = _("{session} – Act {act}").format(session=summary, act=entry.seat.act)
     lines = []
     if entry.seat is not None:
-        table = _("Act {act}: {title}").format(act=entry.seat.act, title=pick(entry.seat.title))
+        table = _("Act {act}: {title}").format(act=entry.seat.act, title=pick(entry.seat.table))
         if entry.seat.waiting:
             lines.append(_("You are on the waiting list of {table}.").format(table=table))
         else:
@@ -94,10 +95,10 @@ def _event(calendar: MyCalendar, entry: Entry, zone: ZoneInfo, pick: _Pick) -> V
     event.add("dtstamp", calendar.published_at)
     event.add("sequence", entry.revision)
     event.add("dtstart", entry.starts_at.astimezone(zone))
-    event.add("dtend", entry.ends_at.astimezone(zone))
+    event.add("dtend", entry.over_at.astimezone(zone))
     event.add("summary", summary)
-    if entry.place is not None:
-        place = entry.place
+    if entry.venue is not None:
+        place = entry.venue
         name = pick(place.names) if place.names else place.name
         event.add("location", f"{name}, {place.address}" if place.address else name)
         if place.map_url:

@@ -17,7 +17,8 @@ from bot.chat import Document, Reply
 from bot.context import ParticipantContext
 from bot.models import Participant, TablePosition
 from bot.programme import pack as packs
-from bot.programme.pack import Pack, PackContact, PackSeat, PackSession, PackUpdated, PackVenue
+from bot.programme.mine import MySeat, MySession, MyVenue
+from bot.programme.pack import Pack, PackContact, PackUpdated
 from bot.reports import labels
 from bot.text import formatting
 from bot.text.i18n import _, current_language, localised
@@ -79,8 +80,8 @@ def _page(contents: Pack, person: Participant, now: datetime) -> PackPage:
     )
 
 
-def _days(sessions: list[PackSession], person: Participant, zone: ZoneInfo) -> list[Day]:
-    def local_day(session: PackSession) -> Any:
+def _days(sessions: list[MySession], person: Participant, zone: ZoneInfo) -> list[Day]:
+    def local_day(session: MySession) -> Any:
         return session.starts_at.astimezone(zone).date()
 
     return [
@@ -89,7 +90,7 @@ def _days(sessions: list[PackSession], person: Participant, zone: ZoneInfo) -> l
     ]
 
 
-def _entry(session: PackSession, person: Participant, zone: ZoneInfo) -> Entry:
+def _entry(session: MySession, person: Participant, zone: ZoneInfo) -> Entry:
     details = []
     if session.venue is not None:
         details.append(_venue_name(session.venue))
@@ -104,7 +105,7 @@ def _entry(session: PackSession, person: Participant, zone: ZoneInfo) -> Entry:
     )
 
 
-def _seats(sessions: list[PackSession], person: Participant, zone: ZoneInfo) -> Section:
+def _seats(sessions: list[MySession], person: Participant, zone: ZoneInfo) -> Section:
     lines = [
         _("{round}, {day} {time}: {seat}").format(
             round=localised(session.seat.round),
@@ -118,9 +119,9 @@ def _seats(sessions: list[PackSession], person: Participant, zone: ZoneInfo) -> 
     return Section(_("Your seats"), lines or [_("You have no seat at an Act table.")])
 
 
-def _seat(seat: PackSeat, person: Participant) -> str:
+def _seat(seat: MySeat, person: Participant) -> str:
     table = _("Act {act}: {title}").format(act=seat.act, title=localised(seat.table))
-    if seat.waitlisted:
+    if seat.waiting:
         state = _("waiting list")
     elif seat.position != TablePosition.MEMBER:
         state = labels.position(person, seat.position)
@@ -129,7 +130,7 @@ def _seat(seat: PackSeat, person: Participant) -> str:
     return f"{table} — {state}"
 
 
-def _interpretation(sessions: list[PackSession], zone: ZoneInfo) -> Section:
+def _interpretation(sessions: list[MySession], zone: ZoneInfo) -> Section:
     lines = [
         _("{title} ({day} {time}): {languages}").format(
             title=localised(session.title),
@@ -145,16 +146,16 @@ def _interpretation(sessions: list[PackSession], zone: ZoneInfo) -> Section:
     return Section(_("Interpretation"), lines or [_("None of your sessions has interpretation.")])
 
 
-def _languages(codes: list[str]) -> str:
+def _languages(codes: tuple[str, ...]) -> str:
     names = [formatting.language_name(code) for code in codes]
     return _("Interpretation: {languages}").format(languages=formatting.join(names))
 
 
-def _venue_name(venue: PackVenue) -> str:
-    return localised(venue.name) if isinstance(venue.name, dict) else venue.name
+def _venue_name(venue: MyVenue) -> str:
+    return localised(venue.names) if venue.names else venue.name
 
 
-def _place(venue: PackVenue) -> Place:
+def _place(venue: MyVenue) -> Place:
     return Place(_venue_name(venue), venue.address or "", venue.map_url, _("Scan for the map."))
 
 

@@ -13,43 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import outbox
-from bot.models import ChatIdentity, Event, MembershipStatus, Participant, Texts
-from bot.programme.mine import my_programme
+from bot.models import ChatIdentity, Event, Participant, Texts
+from bot.programme.mine import MySession, my_sessions
 
 # secrets.token_urlsafe(24): 32 characters of [A-Za-z0-9_-], 192 bits.
 TOKEN_BYTES = 24
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}", re.ASCII)
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    # The name in each language, when the programme gives it so.
-    names: Texts | None
-    address: str | None
-    map_url: str | None
-
-
-@dataclass(frozen=True)
-class TableSeat:
-    act: int
-    title: Texts
-    waiting: bool  # on the table's waiting list, not seated
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One session of their programme, as plain values (read once, shown off the event loop)."""
-
-    session_id: int
-    title: Texts
-    description: Texts
-    starts_at: datetime
-    ends_at: datetime  # `Session.over_at`: a start given alone lasts OPEN_END
-    place: Place | None
-    interpretation: tuple[str, ...]
-    revision: int
-    seat: TableSeat | None
 
 
 @dataclass(frozen=True)
@@ -62,7 +31,7 @@ class MyCalendar:
     # When the programme was last loaded: the calendar's DTSTAMP, the same from one fetch to the
     # next so that an unchanged calendar reads the same (ETag).
     published_at: datetime
-    entries: tuple[Entry, ...]
+    entries: tuple[MySession, ...]
     # Minutes before each session for the phone's alarm; None: reminders are off.
     reminder_minutes: int | None
 
@@ -96,32 +65,8 @@ async def subscriber(db: AsyncSession, token: str) -> Participant | None:
 
 
 async def calendar_of(db: AsyncSession, event: Event, participant: Participant) -> MyCalendar:
-    """What their calendar holds: `my_programme` (the sessions open to them, logistics
-    included, and those of their tables), read into plain values."""
-    entries = []
-    for item in await my_programme(db, event, participant):
-        session, venue = item.session, item.session.venue
-        seat = None
-        if item.seat is not None:
-            membership, table = item.seat[0], item.seat[1]
-            seat = TableSeat(
-                table.act, dict(table.title), membership.status == MembershipStatus.WAITLISTED
-            )
-        entries.append(
-            Entry(
-                session_id=session.id,
-                title=dict(session.title),
-                description=dict(session.description),
-                starts_at=session.starts_at,
-                ends_at=session.over_at,
-                place=(
-                    Place(venue.name, venue.names, venue.address, venue.map_url) if venue else None
-                ),
-                interpretation=tuple(session.interpretation),
-                revision=session.revision,
-                seat=seat,
-            )
-        )
+    """What their calendar holds: `my_sessions` (the sessions open to them, logistics
+    included, and those of their tables)."""
     return MyCalendar(
         participant_id=participant.id,
         event_key=event.key,
@@ -129,7 +74,7 @@ async def calendar_of(db: AsyncSession, event: Event, participant: Participant) 
         timezone=event.timezone,
         default_language=event.default_language,
         published_at=event.loaded_at,
-        entries=tuple(entries),
+        entries=tuple(await my_sessions(db, event, participant)),
         reminder_minutes=participant.reminder_minutes,
     )
 

@@ -15,18 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery import outbox
 from bot.models import (
     Event,
-    MembershipStatus,
     OutboxMessage,
     OutboxStatus,
     Participant,
-    TablePosition,
     Texts,
-    Venue,
 )
 from bot.notice import NOT_STORED, Notice
 from bot.people.badges import checkin_code, checkin_link
-from bot.programme.mine import my_programme
-from bot.tables.seating import Seat
+from bot.programme.mine import MySession, MyVenue, my_sessions
 
 # How long after a programme change its new pack leaves: reloads in the meantime (an organiser
 # fixing one time after another) are shown in the same pack.
@@ -54,33 +50,6 @@ class PackUpdated(Notice):
 
 
 @dataclass(frozen=True)
-class PackSeat:
-    act: int
-    table: Texts
-    round: Texts
-    waitlisted: bool
-    position: TablePosition
-
-
-@dataclass(frozen=True)
-class PackVenue:
-    key: str
-    name: str | Texts
-    address: str | None
-    map_url: str | None
-
-
-@dataclass(frozen=True)
-class PackSession:
-    starts_at: datetime
-    ends_at: datetime | None
-    title: Texts
-    venue: PackVenue | None
-    interpretation: list[str]
-    seat: PackSeat | None
-
-
-@dataclass(frozen=True)
 class PackContact:
     name: str
     role: Texts | None
@@ -96,8 +65,8 @@ class Pack:
     event_name: Texts
     timezone: str
     person: str
-    sessions: list[PackSession]
-    venues: list[PackVenue]  # those of their sessions, in the order they first come
+    sessions: list[MySession]
+    venues: list[MyVenue]  # those of their sessions, in the order they first come
     contacts: list[PackContact]
     checkin_link: str  # what their check-in QR code holds
 
@@ -105,18 +74,8 @@ class Pack:
 async def pack_of(db: AsyncSession, event: Event, participant: Participant, now: datetime) -> Pack:
     """Their pack as the programme stands now; records that they have one (the caller
     commits), so that a programme change sends them a new one."""
-    sessions = [
-        PackSession(
-            item.session.starts_at,
-            item.session.ends_at,
-            dict(item.session.title),
-            _venue(item.session.venue),
-            list(item.session.interpretation or []),
-            _seat(item.seat),
-        )
-        for item in await my_programme(db, event, participant)
-    ]
-    venues: dict[str, PackVenue] = {}
+    sessions = await my_sessions(db, event, participant)
+    venues: dict[str, MyVenue] = {}
     for session in sessions:
         if session.venue is not None:
             venues.setdefault(session.venue.key, session.venue)
@@ -130,26 +89,6 @@ async def pack_of(db: AsyncSession, event: Event, participant: Participant, now:
         venues=list(venues.values()),
         contacts=[_contact(item) for item in event.contacts or []],
         checkin_link=checkin_link(checkin_code(participant)),
-    )
-
-
-def _venue(venue: Venue | None) -> PackVenue | None:
-    if venue is None:
-        return None
-    name: str | Texts = dict(venue.names) if venue.names else venue.name
-    return PackVenue(venue.key, name, venue.address, venue.map_url)
-
-
-def _seat(seat: Seat | None) -> PackSeat | None:
-    if seat is None:
-        return None
-    membership, table, table_round, _session = seat
-    return PackSeat(
-        table.act,
-        dict(table.title),
-        dict(table_round.title),
-        membership.status == MembershipStatus.WAITLISTED,
-        membership.position,
     )
 
 
