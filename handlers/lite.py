@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.buttons import Button
 from bot.chat import Choice, Reply
 from bot.context import Context, ParticipantContext
-from bot.delivery.digest import DEFAULT_HOUR, DigestParts
+from bot.delivery.digest import DigestParts, hour_of
 from bot.models import Participant
 from bot.notice import Notices, UndecodableNotice
 from bot.people import data_saver
@@ -60,13 +60,12 @@ def kept(ctx: Context, person: Participant) -> str:
     """/mydata's value: off, or on with the digest's hour."""
     if not person.lite:
         return _("off")
-    hour = DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
-    return _("on, one digest a day at {hour}").format(hour=_hour_shown(ctx, hour))
+    hour = _hour_shown(ctx, hour_of(person.digest_hour))
+    return _("on, one digest a day at {hour}").format(hour=hour)
 
 
 def _hour(ctx: ParticipantContext) -> int:
-    person = ctx.participant
-    return DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
+    return hour_of(ctx.participant.digest_hour)
 
 
 def _current(ctx: ParticipantContext) -> str:

@@ -42,8 +42,9 @@ class Digest(Notice):
         return ALWAYS  # it is the digest: never held for the next one
 
 
-def hour_of(person: Participant) -> int:
-    return DEFAULT_HOUR if person.digest_hour is None else person.digest_hour
+def hour_of(chosen: int | None) -> int:
+    """A reader's digest hour: the one they chose (`Participant.digest_hour`), else 19:00."""
+    return DEFAULT_HOUR if chosen is None else chosen
 
 
 def moment(now: datetime, zone: ZoneInfo, hour: int) -> datetime:
@@ -62,19 +63,20 @@ async def send_due(db: AsyncSession, now: datetime) -> int:
         )
         .distinct()
     )
+    # Columns, not rows: this runs twice a minute, for every reader with something held.
     people = await db.execute(
-        select(Participant, Event.timezone)
+        select(Participant.id, Participant.lite, Participant.digest_hour, Event.timezone)
         .join(Event, Event.id == Participant.event_id)
         .where(Participant.id.in_(waiting))
     )
     due: dict[int, datetime] = {}
-    for person, timezone in people.all():
-        if not person.lite:  # left data-saver mode by another way than /lite off
-            await outbox.release(db, person.id, now)
+    for person, lite, hour, timezone in people.all():
+        if not lite:  # left data-saver mode by another way than /lite off
+            await outbox.release(db, person, now)
             continue
-        today = moment(now, ZoneInfo(timezone), hour_of(person))
+        today = moment(now, ZoneInfo(timezone), hour_of(hour))
         if now >= today:
-            due[person.id] = today
+            due[person] = today
     readers = list(due)
     sent = 0
     for start in range(0, len(readers), CHUNK):
